@@ -1,0 +1,15 @@
+import ArgumentParser
+
+@main
+struct Baton: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "baton",
+        abstract: "A Byzantine-fault-tolerant replication host that runs your state machine as a plugin.",
+        discussion: """
+            Baton replicates an application — a shared object loaded through a C ABI \
+            (PluginAPI/include/baton_plugin.h) — across a committee of nodes with Jolteon \
+            consensus. Plugins are found in --plugin-dir, else ./plugins, else next to this binary.
+            """,
+        version: "0.1.0 (plugin ABI \(PluginABIVersion.text))",
+        subcommands: [PluginsCommand.self, BenchCommand.self])
+}

@@ -1,0 +1,5 @@
+import PluginHost
+
+enum PluginABIVersion {
+    static var text: String { PluginABI.version }
+}

@@ -1,0 +1,53 @@
+/// Where an application's state lives, seen through one plugin's namespace.
+///
+/// The host's key-value callbacks (`baton_host.kv_*`) are served from here.
+/// Reads see committed state; writes arrive only as a whole `AppStateWrites`
+/// set staged during one `commit_block`, so a block's effects land atomically
+/// (the RocksDB store writes them in the same batch as the finalized index).
+public protocol AppStateStore: AnyObject {
+    func value(forKey key: [UInt8]) throws(AppStateStoreError) -> [UInt8]?
+    /// Visits keys starting with `prefix` in ascending bytewise order until
+    /// `visit` returns false.
+    func forEach(withPrefix prefix: [UInt8], _ visit: ([UInt8], [UInt8]) -> Bool) throws(AppStateStoreError)
+    func apply(_ writes: AppStateWrites) throws(AppStateStoreError)
+}
+
+public struct AppStateStoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { "app state store: \(message)" }
+}
+
+/// The writes of one commit: key → new value, or nil for a delete.
+public struct AppStateWrites: Sendable, Hashable {
+    public private(set) var changes: [[UInt8]: [UInt8]?] = [:]
+    public init() {}
+    public var isEmpty: Bool { changes.isEmpty }
+    public mutating func put(_ key: [UInt8], _ value: [UInt8]) { changes[key] = .some(value) }
+    public mutating func delete(_ key: [UInt8]) { changes[key] = .some(nil) }
+    /// `nil` if untouched, `.some(nil)` if deleted.
+    public func staged(_ key: [UInt8]) -> [UInt8]?? { changes[key] }
+}
+
+/// An `AppStateStore` in memory: for tests and tools (`baton plugins`), not
+/// for a node (its state must survive a restart; that is the RocksDB store).
+public final class InMemoryAppStateStore: AppStateStore {
+    private var entries: [[UInt8]: [UInt8]] = [:]
+
+    public init() {}
+
+    public var count: Int { entries.count }
+
+    public func value(forKey key: [UInt8]) -> [UInt8]? { entries[key] }
+
+    public func forEach(withPrefix prefix: [UInt8], _ visit: ([UInt8], [UInt8]) -> Bool) {
+        let keys = entries.keys.filter { $0.starts(with: prefix) }.sorted { $0.lexicographicallyPrecedes($1) }
+        for key in keys where !visit(key, entries[key]!) { return }
+    }
+
+    public func apply(_ writes: AppStateWrites) {
+        for (key, value) in writes.changes {
+            if let value { entries[key] = value } else { entries.removeValue(forKey: key) }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+/// The replicated application as the rest of the host sees it.
+///
+/// A loaded plugin (`PluginApplication`) implements it, and so can an
+/// in-process Swift type in tests. Threading: like the C ABI, an application
+/// is called from one thread at a time; the node's serial event loop owns it.
+/// Pending answers arrive through the completion handler the application was
+/// created with, on any thread.
+///
+/// Error contract: a thrown `ApplicationError` is never fatal to the host by
+/// itself. The caller decides: a failed `check_tx` drops the transaction, a
+/// failed `validateBlock` means no vote, a failed `commitBlock` stops the node
+/// (the app cannot follow the finalized chain).
+public protocol Application: AnyObject {
+    var info: PluginInfo { get }
+
+    /// Mempool admission, against committed state. No side effects.
+    func checkTransaction(_ transaction: [UInt8]) throws(ApplicationError) -> TransactionVerdict
+
+    /// The payload for a block this node proposes, chosen from `candidates`.
+    func produceBlock(_ context: BlockContext, candidates: [[UInt8]]) throws(ApplicationError) -> ProduceAnswer
+
+    /// Judges a proposed payload against the state its parent leads to.
+    func validateBlock(_ context: BlockContext, payload: [UInt8]) throws(ApplicationError) -> ValidateAnswer
+
+    /// Applies a finalized block; returns the hash of the whole app state.
+    func commitBlock(_ context: BlockContext, payload: [UInt8]) throws(ApplicationError) -> StateHash
+
+    /// Read-only request/response in the app's own format.
+    func query(_ request: [UInt8]) throws(ApplicationError) -> [UInt8]
+}
+
+/// Where a block sits in the chain (see `baton_block_context`).
+public struct BlockContext: Sendable, Hashable {
+    public static let idBytes = 32
+    public var height: UInt64
+    public var view: UInt64
+    public var timestampMs: UInt64
+    /// 32 bytes; all zero in `produceBlock`, where the id is not known yet.
+    public var blockID: [UInt8]
+    public var parentID: [UInt8]
+    /// The proposer's public key (33-byte compressed secp256k1).
+    public var proposer: [UInt8]
+    /// Payloads of non-finalized ancestors, oldest first, ending with the parent's.
+    public var pendingPayloads: [[UInt8]]
+
+    public init(
+        height: UInt64, view: UInt64, timestampMs: UInt64,
+        blockID: [UInt8] = [UInt8](repeating: 0, count: 32), parentID: [UInt8],
+        proposer: [UInt8], pendingPayloads: [[UInt8]] = []
+    ) {
+        self.height = height
+        self.view = view
+        self.timestampMs = timestampMs
+        self.blockID = blockID
+        self.parentID = parentID
+        self.proposer = proposer
+        self.pendingPayloads = pendingPayloads
+    }
+}
+
+/// The app's verdict on a transaction offered to the mempool.
+public enum TransactionVerdict: Sendable, Hashable {
+    case accept
+    case reject(reason: String)
+}
+
+/// A token the app completes later through the host (`baton_host.complete`).
+public struct PendingToken: Sendable, Hashable, CustomStringConvertible {
+    public let value: UInt64
+    public init(_ value: UInt64) { self.value = value }
+    public var description: String { "#\(value)" }
+}
+
+public enum ProduceAnswer: Sendable, Hashable {
+    /// `included` holds the indices of the candidates the payload carries, ascending.
+    case ready(payload: [UInt8], included: [Int])
+    /// The payload will arrive as a `PendingCompletion` with this token.
+    case pending(PendingToken)
+}
+
+public enum ValidateAnswer: Sendable, Hashable {
+    case valid
+    case invalid(reason: String)
+    case pending(PendingToken)
+}
+
+/// A late answer to a pending produce or validate call.
+public struct PendingCompletion: Sendable, Hashable {
+    public enum Call: Sendable, Hashable { case produceBlock, validateBlock }
+    public enum Outcome: Sendable, Hashable {
+        /// produce_block's payload (a pending produce includes no candidates).
+        case produced(payload: [UInt8])
+        case valid
+        case invalid(reason: String)
+        /// The plugin failed, or broke the completion contract (wrong status).
+        case failed(ApplicationError)
+    }
+
+    public let token: PendingToken
+    public let call: Call
+    public let outcome: Outcome
+}
+
+/// The 32-byte hash of the complete app state after a commit.
+public struct StateHash: Sendable, Hashable, CustomStringConvertible {
+    public static let byteCount = 32
+    public let bytes: [UInt8]
+
+    public init?(_ bytes: [UInt8]) {
+        guard bytes.count == Self.byteCount else { return nil }
+        self.bytes = bytes
+    }
+
+    public var hex: String { bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined() }
+    public var description: String { hex }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,165 @@
+import BatonPluginAPI
+import Logging
+import Synchronization
+
+/// The host side of one plugin instance: what `baton_host.host_data` points at.
+///
+/// Threading (the ABI's, enforced by the caller): `mode`, `staged` and the
+/// store are touched only by kv callbacks, which run on the thread of a call
+/// the host is making into this instance ([in-call]), and by
+/// `PluginApplication` around that call — never concurrently. `complete`,
+/// `log` and `sha256` may come from any thread; they touch only `pending`
+/// (behind a mutex), the logger and the `Sendable` completion handler.
+final class HostSession: @unchecked Sendable {
+    /// What the plugin may do with its store right now.
+    enum Mode: Equatable {
+        /// Outside any call, or in a call that must not change state.
+        case readOnly
+        /// Inside commit_block: writes are staged into `staged`.
+        case committing
+    }
+
+    let store: AppStateStore
+    let limits: PluginLimits
+    let logger: Logger
+    let onCompletion: @Sendable (PendingCompletion) -> Void
+    var mode = Mode.readOnly
+    var staged = AppStateWrites()
+    let pending: Mutex<PendingRegistry>
+    /// Stable for the instance's life: the plugin keeps this pointer.
+    let table: UnsafeMutablePointer<baton_host>
+
+    init(store: AppStateStore, limits: PluginLimits, logger: Logger,
+         onCompletion: @escaping @Sendable (PendingCompletion) -> Void) {
+        self.store = store
+        self.limits = limits
+        self.logger = logger
+        self.onCompletion = onCompletion
+        self.pending = Mutex(PendingRegistry(capacity: limits.pendingAnswersMax))
+        self.table = .allocate(capacity: 1)
+        table.initialize(to: HostSession.makeTable(hostData: nil))
+        table.pointee.host_data = Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    deinit {
+        table.deinitialize(count: 1)
+        table.deallocate()
+    }
+
+    static func from(_ host: UnsafePointer<baton_host>) -> HostSession? {
+        guard let data = host.pointee.host_data else { return nil }
+        return Unmanaged<HostSession>.fromOpaque(data).takeUnretainedValue()
+    }
+
+    // MARK: - Key-value store
+
+    func get(_ key: [UInt8], into writer: UnsafePointer<baton_writer>) -> baton_status {
+        let value: [UInt8]?
+        switch staged.staged(key) {
+        case .some(let stagedValue): value = stagedValue
+        case .none:
+            do { value = try store.value(forKey: key) } catch {
+                logger.error("app state read failed", metadata: ["error": "\(error)"])
+                return BATON_ERR_STORAGE
+            }
+        }
+        guard let value else { return BATON_NOT_FOUND }
+        return value.withUnsafeBufferPointer { writer.pointee.write(writer.pointee.ctx, $0.baseAddress, $0.count) }
+    }
+
+    func put(_ key: [UInt8], _ value: [UInt8]?) -> baton_status {
+        // Plugin ABI rule: state changes only inside commit_block, so that
+        // check_tx/produce/validate/query can never diverge replicated state.
+        guard mode == .committing else { return BATON_ERR_READ_ONLY }
+        if let value { staged.put(key, value) } else { staged.delete(key) }
+        return BATON_OK
+    }
+
+    /// Committed entries under `prefix`, overlaid with this commit's staged
+    /// writes, in ascending key order.
+    func iterate(prefix: [UInt8], _ visit: ([UInt8], [UInt8]) -> Bool) -> baton_status {
+        do {
+            if staged.isEmpty {
+                try store.forEach(withPrefix: prefix, visit)
+                return BATON_OK
+            }
+            var merged: [[UInt8]: [UInt8]] = [:]
+            try store.forEach(withPrefix: prefix) { merged[$0] = $1; return true }
+            for (key, value) in staged.changes where key.starts(with: prefix) { merged[key] = value }
+            for key in merged.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) where !visit(key, merged[key]!) {
+                break
+            }
+            return BATON_OK
+        } catch {
+            logger.error("app state scan failed", metadata: ["error": "\(error)"])
+            return BATON_ERR_STORAGE
+        }
+    }
+
+    // MARK: - Pending answers
+
+    func complete(token: UInt64, status: baton_status, data: [UInt8]) -> baton_status {
+        guard let call = pending.withLock({ $0.take(token) }) else { return BATON_ERR_INVALID_ARGUMENT }
+        let limit = call == .produceBlock ? limits.payloadBytesMax : limits.messageBytesMax
+        let callName = call == .produceBlock ? "produce_block" : "validate_block"
+        let outcome: PendingCompletion.Outcome
+        var result = BATON_OK
+        if data.count > limit {
+            outcome = .failed(ApplicationError(.contractViolation, call: callName,
+                message: "completion of \(data.count) bytes passes the \(limit)-byte limit"))
+            result = BATON_ERR_TOO_LARGE
+        } else {
+            outcome = Self.outcome(call: call, callName: callName, status: status, data: data)
+        }
+        onCompletion(PendingCompletion(token: PendingToken(token), call: call, outcome: outcome))
+        return result
+    }
+
+    private static func outcome(call: PendingCompletion.Call, callName: String, status: baton_status, data: [UInt8])
+        -> PendingCompletion.Outcome
+    {
+        let text = String(decoding: data, as: UTF8.self)
+        switch (call, status) {
+        case (.produceBlock, BATON_OK): return .produced(payload: data)
+        case (.validateBlock, BATON_OK): return .valid
+        case (.validateBlock, BATON_REJECT): return .invalid(reason: text)
+        case (_, BATON_ERROR): return .failed(ApplicationError(.failed, call: callName, message: text))
+        default:
+            return .failed(ApplicationError(.contractViolation, call: callName,
+                message: "completed with status \(status), which \(callName) cannot answer"))
+        }
+    }
+}
+
+/// Tokens of produce/validate calls whose answer may still come. Bounded.
+struct PendingRegistry: ~Copyable {
+    private var open: [UInt64: PendingCompletion.Call] = [:]
+    private var nextToken: UInt64 = 1
+    private let capacity: Int
+    private(set) var closed = false
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// A fresh non-zero token, or nil when too many answers are outstanding.
+    mutating func open(_ call: PendingCompletion.Call) -> UInt64? {
+        guard !closed, open.count < capacity else { return nil }
+        let token = nextToken
+        nextToken += 1
+        open[token] = call
+        return token
+    }
+
+    mutating func take(_ token: UInt64) -> PendingCompletion.Call? {
+        closed ? nil : open.removeValue(forKey: token)
+    }
+
+    func isOpen(_ token: UInt64) -> Bool { open[token] != nil }
+
+    /// After destroy, no token completes.
+    mutating func close() {
+        closed = true
+        open.removeAll()
+    }
+
+    var count: Int { open.count }
+}

@@ -1,0 +1,216 @@
+import BatonPluginAPI
+import Logging
+
+/// An `Application` backed by one instance of a dlopen'ed plugin.
+///
+/// Every status the plugin returns is checked: an unknown one becomes an
+/// `ApplicationError` of kind `.contractViolation`, never a crash or a guess.
+/// Not thread-safe, as the ABI says: call it from one thread at a time.
+public final class PluginApplication: Application {
+    public let library: PluginLibrary
+    public var info: PluginInfo { library.info }
+    private let session: HostSession
+    let instance: UnsafeMutableRawPointer
+    private var calls: PluginCalls { library.calls }
+
+    /// Creates an instance from `config`.
+    ///
+    /// - Parameter onCompletion: receives late answers to pending produce and
+    ///   validate calls, on whatever thread the plugin completes them.
+    /// - Throws: `PluginLoadError` of kind `createFailed`, with the plugin's message.
+    public init(
+        library: PluginLibrary, config: [UInt8] = [], store: AppStateStore,
+        limits: PluginLimits = PluginLimits(), logger: Logger? = nil,
+        onCompletion: @escaping @Sendable (PendingCompletion) -> Void = { _ in }
+    ) throws(PluginLoadError) {
+        self.library = library
+        var pluginLogger = logger ?? Logger(label: "baton.plugin")
+        pluginLogger[metadataKey: "plugin"] = "\(library.info.name)"
+        let session = HostSession(store: store, limits: limits, logger: pluginLogger, onCompletion: onCompletion)
+        self.session = session
+        let error = OutputBuffer(limit: limits.messageBytesMax)
+        var created: UnsafeMutableRawPointer?
+        let status = config.withUnsafeBufferPointer { config in
+            error.withWriter { writer in
+                library.calls.create(library.descriptor, session.table,
+                                     baton_bytes(ptr: config.baseAddress, len: config.count), writer, &created)
+            }
+        }
+        switch (status, created) {
+        case (BATON_OK, let instance?):
+            self.instance = instance
+        case (BATON_OK, nil):
+            throw PluginLoadError(.createFailed(message: "create returned BATON_OK but no instance (plugin bug)"),
+                                  path: library.path)
+        case (BATON_ERROR, _):
+            let message = error.text.isEmpty ? "no reason given" : error.text
+            throw PluginLoadError(.createFailed(message: message), path: library.path)
+        default:
+            throw PluginLoadError(.createFailed(message: "create returned unknown status \(status) (plugin bug)"),
+                                  path: library.path)
+        }
+    }
+
+    deinit {
+        session.pending.withLock { $0.close() }
+        calls.destroy(instance)
+    }
+
+    /// Pending produce/validate answers not yet completed.
+    public var pendingAnswerCount: Int { session.pending.withLock { $0.count } }
+
+    public func checkTransaction(_ transaction: [UInt8]) throws(ApplicationError) -> TransactionVerdict {
+        let reason = OutputBuffer(limit: session.limits.messageBytesMax)
+        let status = transaction.withUnsafeBufferPointer { tx in
+            reason.withWriter { calls.checkTx(instance, baton_bytes(ptr: tx.baseAddress, len: tx.count), $0) }
+        }
+        switch status {
+        case BATON_OK: return .accept
+        case BATON_REJECT: return .reject(reason: reason.text)
+        default: throw failure("check_tx", status, reason)
+        }
+    }
+
+    public func produceBlock(_ context: BlockContext, candidates: [[UInt8]]) throws(ApplicationError) -> ProduceAnswer {
+        let token = try openToken(.produceBlock, call: "produce_block")
+        let payload = OutputBuffer(limit: session.limits.payloadBytesMax)
+        let error = OutputBuffer(limit: session.limits.messageBytesMax)
+        var included = [UInt8](repeating: 0, count: candidates.count)
+        try checkIDs(context, call: "produce_block")
+        let status = ContiguousBytes.withBorrowed(candidates) { candidateBytes, candidateCount in
+            withContext(context) { ctx in
+                included.withUnsafeMutableBufferPointer { flags in
+                    payload.withWriter { payloadWriter in
+                        error.withWriter { errorWriter in
+                            calls.produceBlock(instance, ctx, candidateBytes, candidateCount,
+                                               flags.baseAddress, token, payloadWriter, errorWriter)
+                        }
+                    }
+                }
+            }
+        }
+        let stillOpen = session.pending.withLock { status == BATON_PENDING ? $0.isOpen(token) : $0.take(token) != nil }
+        switch status {
+        case BATON_OK where stillOpen:
+            return .ready(payload: payload.bytes, included: included.indices.filter { included[$0] != 0 })
+        case BATON_PENDING:
+            return .pending(PendingToken(token))
+        case BATON_OK:
+            throw ApplicationError(.contractViolation, call: "produce_block",
+                                   message: "completed token \(token) and also returned BATON_OK")
+        default:
+            throw failure("produce_block", status, error, overflowed: payload.overflowed)
+        }
+    }
+
+    public func validateBlock(_ context: BlockContext, payload: [UInt8]) throws(ApplicationError) -> ValidateAnswer {
+        let token = try openToken(.validateBlock, call: "validate_block")
+        let reason = OutputBuffer(limit: session.limits.messageBytesMax)
+        try checkIDs(context, call: "validate_block")
+        let status = payload.withUnsafeBufferPointer { payload in
+            withContext(context) { ctx in
+                reason.withWriter {
+                    calls.validateBlock(instance, ctx, baton_bytes(ptr: payload.baseAddress, len: payload.count), token, $0)
+                }
+            }
+        }
+        let stillOpen = session.pending.withLock { status == BATON_PENDING ? $0.isOpen(token) : $0.take(token) != nil }
+        switch status {
+        case BATON_PENDING: return .pending(PendingToken(token))
+        case BATON_OK where stillOpen: return .valid
+        case BATON_REJECT where stillOpen: return .invalid(reason: reason.text)
+        case BATON_OK, BATON_REJECT:
+            throw ApplicationError(.contractViolation, call: "validate_block",
+                                   message: "completed token \(token) and also returned a final answer")
+        default: throw failure("validate_block", status, reason)
+        }
+    }
+
+    public func commitBlock(_ context: BlockContext, payload: [UInt8]) throws(ApplicationError) -> StateHash {
+        let error = OutputBuffer(limit: session.limits.messageBytesMax)
+        var hash = [UInt8](repeating: 0, count: StateHash.byteCount)
+        session.staged = AppStateWrites()
+        session.mode = .committing
+        defer { session.mode = .readOnly; session.staged = AppStateWrites() }
+        try checkIDs(context, call: "commit_block")
+        let status = payload.withUnsafeBufferPointer { payload in
+            withContext(context) { ctx in
+                hash.withUnsafeMutableBufferPointer { out in
+                    error.withWriter {
+                        calls.commitBlock(instance, ctx, baton_bytes(ptr: payload.baseAddress, len: payload.count),
+                                          out.baseAddress!, $0)
+                    }
+                }
+            }
+        }
+        guard status == BATON_OK else { throw failure("commit_block", status, error) }
+        do {
+            // Atomic: the block's writes land together, or not at all.
+            try session.store.apply(session.staged)
+        } catch {
+            throw ApplicationError(.failed, call: "commit_block", message: "storing app state failed: \(error)")
+        }
+        return StateHash(hash)!
+    }
+
+    public func query(_ request: [UInt8]) throws(ApplicationError) -> [UInt8] {
+        let response = OutputBuffer(limit: session.limits.responseBytesMax)
+        let error = OutputBuffer(limit: session.limits.messageBytesMax)
+        let status = request.withUnsafeBufferPointer { request in
+            response.withWriter { responseWriter in
+                error.withWriter {
+                    calls.query(instance, baton_bytes(ptr: request.baseAddress, len: request.count), responseWriter, $0)
+                }
+            }
+        }
+        guard status == BATON_OK else { throw failure("query", status, error, overflowed: response.overflowed) }
+        return response.bytes
+    }
+
+    // MARK: - Helpers
+
+    private func openToken(_ call: PendingCompletion.Call, call name: String) throws(ApplicationError) -> UInt64 {
+        guard let token = session.pending.withLock({ $0.open(call) }) else {
+            throw ApplicationError(.contractViolation, call: name,
+                                   message: "\(session.limits.pendingAnswersMax) answers already pending; complete them first")
+        }
+        return token
+    }
+
+    private func failure(_ call: String, _ status: baton_status, _ message: OutputBuffer, overflowed: Bool = false)
+        -> ApplicationError
+    {
+        if status == BATON_ERROR {
+            var text = message.text.isEmpty ? "no reason given" : message.text
+            if overflowed { text += " (its output passed the host's size limit)" }
+            return ApplicationError(.failed, call: call, message: text)
+        }
+        return ApplicationError(.contractViolation, call: call, message: "returned unknown status \(status)")
+    }
+
+    private func checkIDs(_ context: BlockContext, call: String) throws(ApplicationError) {
+        guard context.blockID.count == BlockContext.idBytes, context.parentID.count == BlockContext.idBytes else {
+            throw ApplicationError(.invalidArgument, call: call, message: "block and parent ids must be 32 bytes")
+        }
+    }
+
+    /// Lays a `BlockContext` out as a `baton_block_context` valid for `body`.
+    /// The ids must have passed `checkIDs`.
+    private func withContext<R>(_ context: BlockContext, _ body: (UnsafePointer<baton_block_context>) -> R) -> R {
+        var raw = baton_block_context()
+        raw.struct_size = UInt32(MemoryLayout<baton_block_context>.size)
+        raw.height = context.height
+        raw.view = context.view
+        raw.timestamp_ms = context.timestampMs
+        withUnsafeMutableBytes(of: &raw.block_id) { $0.copyBytes(from: context.blockID) }
+        withUnsafeMutableBytes(of: &raw.parent_id) { $0.copyBytes(from: context.parentID) }
+        return context.proposer.withUnsafeBufferPointer { proposer in
+            raw.proposer = baton_bytes(ptr: proposer.baseAddress, len: proposer.count)
+            return ContiguousBytes.withBorrowed(context.pendingPayloads) { pending, count in
+                raw.pending_payloads = pending
+                raw.pending_count = count
+                return withUnsafePointer(to: &raw) { body($0) }
+            }
+        }
+    }
+}

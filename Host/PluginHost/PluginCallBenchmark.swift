@@ -1,0 +1,77 @@
+import BatonPluginAPI
+
+/// Measures the cost of calling a plugin through the ABI, for
+/// `baton bench plugin-call`. Lives here because it needs the raw function
+/// pointers, which nothing outside this target may touch.
+public enum PluginCallBenchmark {
+    public struct Measurement: Sendable {
+        public let name: String
+        /// Median over rounds of (round time / calls in the round).
+        public let nanosecondsPerCallMedian: Double
+        public let nanosecondsPerCallMin: Double
+        public let callsPerRound: Int
+        public let rounds: Int
+    }
+
+    /// Runs each measurement `rounds` times of `callsPerRound` calls.
+    /// `transaction` must be one the plugin accepts or rejects cheaply.
+    public static func run(_ app: PluginApplication, transaction: [UInt8], callsPerRound: Int, rounds: Int)
+        throws(ApplicationError) -> [Measurement]
+    {
+        _ = try app.checkTransaction(transaction)  // warm up, and surface a failing plugin early
+        var results: [Measurement] = []
+        results.append(measure("check_tx, raw C function pointer", callsPerRound, rounds) {
+            app.rawCheckTransactionLoop(transaction, count: callsPerRound)
+        })
+        results.append(measure("check_tx, through Application (buffers, status mapping)", callsPerRound, rounds) {
+            var accepted = 0
+            for _ in 0..<callsPerRound where (try? app.checkTransaction(transaction)) == .accept { accepted += 1 }
+            return accepted
+        })
+        let context = BlockContext(height: 1, view: 1, timestampMs: 0, parentID: [UInt8](repeating: 0, count: 32),
+                                   proposer: [UInt8](repeating: 2, count: 33))
+        var payload: [UInt8] = []
+        if case .ready(let produced, _) = try app.produceBlock(context, candidates: [transaction]) { payload = produced }
+        results.append(measure("validate_block, through Application (context + payload)", callsPerRound, rounds) {
+            var valid = 0
+            for _ in 0..<callsPerRound where (try? app.validateBlock(context, payload: payload)) == .valid { valid += 1 }
+            return valid
+        })
+        return results
+    }
+
+    private static func measure(_ name: String, _ calls: Int, _ rounds: Int, _ body: () -> Int) -> Measurement {
+        let clock = ContinuousClock()
+        var perCall: [Double] = []
+        var sink = 0
+        for _ in 0..<rounds {
+            let start = clock.now
+            sink &+= body()
+            let elapsed = start.duration(to: clock.now)
+            let nanoseconds = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+            perCall.append(nanoseconds / Double(calls))
+        }
+        perCall.sort()
+        precondition(sink >= 0)
+        return Measurement(name: name, nanosecondsPerCallMedian: perCall[perCall.count / 2],
+                           nanosecondsPerCallMin: perCall[0], callsPerRound: calls, rounds: rounds)
+    }
+}
+
+extension PluginApplication {
+    /// `count` direct calls of the plugin's check_tx with one reused writer:
+    /// the floor of a call across the ABI. Returns how many were accepted.
+    func rawCheckTransactionLoop(_ transaction: [UInt8], count: Int) -> Int {
+        let reason = OutputBuffer(limit: 1 << 20)
+        let checkTx = library.calls.checkTx
+        let instance = self.instance
+        return transaction.withUnsafeBufferPointer { tx in
+            reason.withWriter { writer in
+                var accepted = 0
+                let bytes = baton_bytes(ptr: tx.baseAddress, len: tx.count)
+                for _ in 0..<count where checkTx(instance, bytes, writer) == BATON_OK { accepted += 1 }
+                return accepted
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+// swift-tools-version: 6.1
+//
+// Baton: a Byzantine-fault-tolerant replication host. See README.md and
+// ../shared/DESIGN.md. Layout: Host/ (host targets), PluginAPI/ (the C ABI and
+// the Swift plugin kit), Plugins/ (shipped applications), Tests/.
+//
+// Dependencies, and why each earns its build minutes:
+// - swift-argument-parser: the `baton` CLI.
+// - swift-log: structured logging in library code (never `print`).
+// - swift-crypto: SHA-256 now (the host's sha256 callback, block ids later),
+//   X25519 + ChaChaPoly for the transport later.
+import PackageDescription
+
+let package = Package(
+    name: "Baton",
+    products: [
+        .executable(name: "baton", targets: ["BatonCLI"]),
+        // Shipped applications: real shared objects the host dlopens. SwiftPM
+        // writes them as lib<name>.so next to the `baton` binary.
+        .library(name: "robot", type: .dynamic, targets: ["RobotPlugin"]),
+        .library(name: "kvstore", type: .dynamic, targets: ["KVStorePlugin"]),
+        // For authors of Swift plugins.
+        .library(name: "BatonPluginKit", targets: ["BatonPluginKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // The ABI: one C99 header (PluginAPI/include/baton_plugin.h) and a file
+        // of static layout assertions.
+        .target(
+            name: "BatonPluginAPI",
+            path: "PluginAPI",
+            exclude: ["Kit"],
+            sources: ["src"],
+            publicHeadersPath: "include"
+        ),
+        // Swift plugin kit: implement `BatonApplication`, export the entry in a
+        // few lines; no Swift type crosses the ABI.
+        .target(
+            name: "BatonPluginKit",
+            dependencies: ["BatonPluginAPI"],
+            path: "PluginAPI/Kit"
+        ),
+        .target(
+            name: "PluginHost",
+            dependencies: [
+                "BatonPluginAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Host/PluginHost"
+        ),
+        .executableTarget(
+            name: "BatonCLI",
+            dependencies: [
+                "PluginHost",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Host/CLI"
+        ),
+        .target(
+            name: "RobotPlugin",
+            dependencies: ["BatonPluginKit"],
+            path: "Plugins/Robot"
+        ),
+        // Plain C, against the header alone; also built by one `cc` line (README).
+        .target(
+            name: "KVStorePlugin",
+            dependencies: ["BatonPluginAPI"],
+            path: "Plugins/KVStore"
+        ),
+        .testTarget(
+            name: "PluginHostTests",
+            // Not RobotPlugin: tests reach plugins only through dlopen of the
+            // built .so, as the node does; linking a plugin module in as well
+            // would put two copies of its Swift types in one process.
+            dependencies: ["PluginHost"],
+            path: "Tests/PluginHostTests"
+        ),
+    ],
+    cLanguageStandard: .c99
+)

@@ -1,0 +1,78 @@
+/// What a Swift author implements to write a Baton application.
+///
+/// Export it with `PluginExport` and a three-line `@_cdecl("baton_plugin_entry")`
+/// function (see Plugins/Robot/RobotExport.swift). Only C types cross the ABI:
+/// the kit turns them into these Swift values on the plugin's side.
+///
+/// Rules the host relies on (baton_plugin.h says them in full):
+/// - Determinism: `validateBlock` and `commitBlock` must give every honest
+///   node the same answer for the same chain. Read time, randomness or the
+///   network only in `produceBlock`, or through data that is itself on chain.
+/// - State lives in the host's store (`BatonHost.get/put`), never in
+///   globals, and changes only inside `commitBlock`.
+/// - Calls come one at a time; no locking is needed for the instance's own state.
+/// - Throwing is how a call fails: the error's description reaches the node's log.
+public protocol BatonApplication: AnyObject {
+    /// `config` is the application's own format (empty: defaults).
+    init(config: [UInt8], host: BatonHost) throws
+
+    func checkTransaction(_ transaction: [UInt8]) throws -> TransactionVerdict
+
+    /// `pending` lets the app answer `.pending` now and `pending.produced(…)` later.
+    func produceBlock(_ block: BatonBlock, candidates: [[UInt8]], pending: PendingAnswer) throws -> Production
+
+    func validateBlock(_ block: BatonBlock, payload: [UInt8], pending: PendingAnswer) throws -> Validation
+
+    /// Returns the 32-byte hash of the whole app state after the block.
+    func commitBlock(_ block: BatonBlock, payload: [UInt8]) throws -> [UInt8]
+
+    func query(_ request: [UInt8]) throws -> [UInt8]
+}
+
+public enum TransactionVerdict: Sendable, Hashable {
+    case accept
+    case reject(String)
+}
+
+public enum Production: Sendable, Hashable {
+    /// `included`: indices into `candidates` that the payload carries.
+    case payload([UInt8], included: [Int])
+    case pending
+}
+
+public enum Validation: Sendable, Hashable {
+    case valid
+    case invalid(String)
+    case pending
+}
+
+/// A block's place in the chain (`baton_block_context`).
+public struct BatonBlock: Sendable, Hashable {
+    public var height: UInt64
+    public var view: UInt64
+    public var timestampMs: UInt64
+    /// All zero in `produceBlock`.
+    public var id: [UInt8]
+    public var parentID: [UInt8]
+    public var proposer: [UInt8]
+    /// Payloads of non-finalized ancestors, oldest first, ending with the parent's:
+    /// apply them on top of committed state to judge this block.
+    public var pendingPayloads: [[UInt8]]
+
+    public init(height: UInt64, view: UInt64, timestampMs: UInt64, id: [UInt8], parentID: [UInt8],
+                proposer: [UInt8], pendingPayloads: [[UInt8]]) {
+        self.height = height
+        self.view = view
+        self.timestampMs = timestampMs
+        self.id = id
+        self.parentID = parentID
+        self.proposer = proposer
+        self.pendingPayloads = pendingPayloads
+    }
+}
+
+/// A failure with a message for the host's log.
+public struct PluginFailure: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,204 @@
+import BatonPluginAPI
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Builds the C descriptor for a `BatonApplication` type, once.
+///
+/// A Swift plugin exports itself in a few lines:
+///
+/// ```swift
+/// private let export = PluginExport(MyApp.self, name: "my-app", version: "1.0.0",
+///                                   description: "What it replicates")
+/// @_cdecl("baton_plugin_entry")
+/// public func batonPluginEntry() -> UnsafeRawPointer { export.entry }
+/// ```
+///
+/// The descriptor and its strings are allocated once and never freed: the
+/// host keeps plugins loaded for the life of the process (RTLD_NODELETE).
+public final class PluginExport: @unchecked Sendable {
+    // @unchecked: immutable after init; the descriptor is never written again.
+    private let descriptor: UnsafeMutablePointer<baton_plugin>
+
+    public init<App: BatonApplication>(_ type: App.Type, name: String, version: String, description: String) {
+        let factory = Factory { config, host in try App(config: config, host: host) }
+        descriptor = .allocate(capacity: 1)
+        descriptor.initialize(to: baton_plugin(
+            struct_size: UInt32(MemoryLayout<baton_plugin>.size),
+            abi_major: UInt32(BATON_PLUGIN_ABI_MAJOR),
+            abi_minor: UInt32(BATON_PLUGIN_ABI_MINOR),
+            reserved: 0,
+            name: UnsafePointer(strdup(name)),
+            version: UnsafePointer(strdup(version)),
+            description: UnsafePointer(strdup(description)),
+            plugin_data: Unmanaged.passRetained(factory).toOpaque(),
+            create: Thunks.create,
+            destroy: { Unmanaged<Instance>.fromOpaque($0).release() },
+            check_tx: Thunks.checkTx,
+            produce_block: Thunks.produceBlock,
+            validate_block: Thunks.validateBlock,
+            commit_block: Thunks.commitBlock,
+            query: Thunks.query))
+    }
+
+    /// What `baton_plugin_entry` returns.
+    public var entry: UnsafeRawPointer { UnsafeRawPointer(descriptor) }
+}
+
+final class Factory {
+    let make: ([UInt8], BatonHost) throws -> any BatonApplication
+    init(make: @escaping ([UInt8], BatonHost) throws -> any BatonApplication) { self.make = make }
+}
+
+/// What the host's `void *instance` points at.
+final class Instance {
+    let app: any BatonApplication
+    let host: BatonHost
+    init(app: any BatonApplication, host: BatonHost) {
+        self.app = app
+        self.host = host
+    }
+
+    static func from(_ pointer: UnsafeMutableRawPointer) -> Instance {
+        Unmanaged<Instance>.fromOpaque(pointer).takeUnretainedValue()
+    }
+}
+
+/// The C entry points. Each one turns C arguments into Swift values, calls the
+/// app, and turns the answer (or a thrown error) into a status and bytes.
+enum Thunks {
+    static let create: @convention(c) (
+        UnsafePointer<baton_plugin>, UnsafePointer<baton_host>, baton_bytes, UnsafePointer<baton_writer>,
+        UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    ) -> baton_status = { plugin, hostTable, config, error, out in
+        guard hostTable.pointee.struct_size >= UInt32(MemoryLayout<baton_host>.size) else {
+            write("host table too small: host is older than this plugin's ABI \(BATON_PLUGIN_ABI_MAJOR).\(BATON_PLUGIN_ABI_MINOR)", to: error)
+            return BATON_ERROR
+        }
+        let factory = Unmanaged<Factory>.fromOpaque(plugin.pointee.plugin_data!).takeUnretainedValue()
+        let host = BatonHost(hostTable)
+        do {
+            let app = try factory.make(Array(config), host)
+            out.pointee = Unmanaged.passRetained(Instance(app: app, host: host)).toOpaque()
+            return BATON_OK
+        } catch let failure {
+            write("\(failure)", to: error)
+            return BATON_ERROR
+        }
+    }
+
+    static let checkTx: @convention(c) (UnsafeMutableRawPointer, baton_bytes, UnsafePointer<baton_writer>) -> baton_status = {
+        instance, tx, reason in
+        do {
+            switch try Instance.from(instance).app.checkTransaction(Array(tx)) {
+            case .accept: return BATON_OK
+            case .reject(let why):
+                write(why, to: reason)
+                return BATON_REJECT
+            }
+        } catch {
+            write("\(error)", to: reason)
+            return BATON_ERROR
+        }
+    }
+
+    static let produceBlock: @convention(c) (
+        UnsafeMutableRawPointer, UnsafePointer<baton_block_context>, UnsafePointer<baton_bytes>?, Int,
+        UnsafeMutablePointer<UInt8>?, UInt64, UnsafePointer<baton_writer>, UnsafePointer<baton_writer>
+    ) -> baton_status = { instance, context, candidates, count, included, token, payload, error in
+        let box = Instance.from(instance)
+        let list = (0..<count).map { Array(candidates![$0]) }
+        do {
+            switch try box.app.produceBlock(BatonBlock(context.pointee), candidates: list,
+                                            pending: PendingAnswer(host: box.host, token: token)) {
+            case .pending: return BATON_PENDING
+            case .payload(let bytes, let chosen):
+                for index in chosen where index >= 0 && index < count { included?[index] = 1 }
+                guard write(bytes, to: payload) else {
+                    write("payload of \(bytes.count) bytes is larger than the host accepts", to: error)
+                    return BATON_ERROR
+                }
+                return BATON_OK
+            }
+        } catch let failure {
+            write("\(failure)", to: error)
+            return BATON_ERROR
+        }
+    }
+
+    static let validateBlock: @convention(c) (
+        UnsafeMutableRawPointer, UnsafePointer<baton_block_context>, baton_bytes, UInt64, UnsafePointer<baton_writer>
+    ) -> baton_status = { instance, context, payload, token, reason in
+        let box = Instance.from(instance)
+        do {
+            switch try box.app.validateBlock(BatonBlock(context.pointee), payload: Array(payload),
+                                             pending: PendingAnswer(host: box.host, token: token)) {
+            case .valid: return BATON_OK
+            case .pending: return BATON_PENDING
+            case .invalid(let why):
+                write(why, to: reason)
+                return BATON_REJECT
+            }
+        } catch {
+            write("\(error)", to: reason)
+            return BATON_ERROR
+        }
+    }
+
+    static let commitBlock: @convention(c) (
+        UnsafeMutableRawPointer, UnsafePointer<baton_block_context>, baton_bytes, UnsafeMutablePointer<UInt8>,
+        UnsafePointer<baton_writer>
+    ) -> baton_status = { instance, context, payload, stateHash, error in
+        do {
+            let hash = try Instance.from(instance).app.commitBlock(BatonBlock(context.pointee), payload: Array(payload))
+            guard hash.count == Int(BATON_STATE_HASH_BYTES) else {
+                write("state hash must be \(BATON_STATE_HASH_BYTES) bytes, app returned \(hash.count)", to: error)
+                return BATON_ERROR
+            }
+            for (index, byte) in hash.enumerated() { stateHash[index] = byte }
+            return BATON_OK
+        } catch let failure {
+            write("\(failure)", to: error)
+            return BATON_ERROR
+        }
+    }
+
+    static let query: @convention(c) (
+        UnsafeMutableRawPointer, baton_bytes, UnsafePointer<baton_writer>, UnsafePointer<baton_writer>
+    ) -> baton_status = { instance, request, response, error in
+        do {
+            let answer = try Instance.from(instance).app.query(Array(request))
+            guard write(answer, to: response) else {
+                write("response of \(answer.count) bytes is larger than the host accepts", to: error)
+                return BATON_ERROR
+            }
+            return BATON_OK
+        } catch let failure {
+            write("\(failure)", to: error)
+            return BATON_ERROR
+        }
+    }
+
+    @discardableResult
+    static func write(_ bytes: [UInt8], to writer: UnsafePointer<baton_writer>) -> Bool {
+        bytes.withUnsafeBufferPointer { writer.pointee.write(writer.pointee.ctx, $0.baseAddress, $0.count) == BATON_OK }
+    }
+
+    static func write(_ text: String, to writer: UnsafePointer<baton_writer>) {
+        write(Array(text.utf8), to: writer)
+    }
+}
+
+extension BatonBlock {
+    init(_ c: baton_block_context) {
+        var context = c
+        let id = withUnsafeBytes(of: &context.block_id) { Array($0) }
+        let parent = withUnsafeBytes(of: &context.parent_id) { Array($0) }
+        let pending = (0..<c.pending_count).map { Array(c.pending_payloads![$0]) }
+        self.init(height: c.height, view: c.view, timestampMs: c.timestamp_ms, id: id, parentID: parent,
+                  proposer: Array(c.proposer), pendingPayloads: pending)
+    }
+}

@@ -1,0 +1,27 @@
+/*
+ * Compile-time proof that the ABI structs have the layout the header promises
+ * on every 64-bit target we ship for (LP64): no padding, fixed offsets. If one
+ * of these fails, an edit changed the ABI: append fields instead.
+ */
+#include "baton_plugin.h"
+
+#if UINTPTR_MAX == 0xFFFFFFFFFFFFFFFFu
+_Static_assert(sizeof(baton_bytes) == 16, "baton_bytes is frozen");
+_Static_assert(sizeof(baton_writer) == 24, "baton_writer v1.0 layout");
+_Static_assert(offsetof(baton_writer, write) == 16, "baton_writer.write offset");
+_Static_assert(sizeof(baton_host) == 80, "baton_host v1.0 layout");
+_Static_assert(offsetof(baton_host, host_data) == 16, "baton_host.host_data offset");
+_Static_assert(offsetof(baton_host, sha256) == 72, "baton_host.sha256 offset");
+_Static_assert(sizeof(baton_block_context) == 128, "baton_block_context v1.0 layout");
+_Static_assert(offsetof(baton_block_context, block_id) == 32, "block_id offset");
+_Static_assert(offsetof(baton_block_context, proposer) == 96, "proposer offset");
+_Static_assert(offsetof(baton_block_context, pending_count) == 120, "pending_count offset");
+_Static_assert(sizeof(baton_plugin) == 104, "baton_plugin v1.0 layout");
+_Static_assert(offsetof(baton_plugin, name) == 16, "baton_plugin.name offset");
+_Static_assert(offsetof(baton_plugin, create) == 48, "baton_plugin.create offset");
+_Static_assert(offsetof(baton_plugin, query) == 96, "baton_plugin.query offset");
+#endif
+
+/* The ABI version this copy of the header describes, for tools that want it
+ * without including the header. */
+uint32_t baton_plugin_abi_major_of_header(void) { return BATON_PLUGIN_ABI_MAJOR; }

@@ -1,0 +1,136 @@
+import BatonPluginKit
+import Foundation
+
+/// The robot federation's application (Metronome's example): each leader
+/// proposes the robot's next command — a queued user command, or the patrol's
+/// — and every node applies the same commands to the same robot.
+///
+/// Config: JSON `{"width":12,"height":8,"obstacles":[{"x":4,"y":2}],
+/// "start":{"position":{"x":0,"y":0},"heading":"east"}}`; empty means
+/// `Grid.standard`. All nodes of a federation must use the same grid (it is
+/// folded into the state hash, so a mismatch is caught at the first commit).
+final class RobotApp: BatonApplication {
+    private static let stateKey = Array("robot/state".utf8)
+
+    private let grid: Grid
+    private let host: BatonHost
+
+    init(config: [UInt8], host: BatonHost) throws {
+        if config.isEmpty {
+            grid = .standard
+        } else {
+            do { grid = try JSONDecoder().decode(Grid.self, from: Data(config)) } catch {
+                throw PluginFailure("robot config is not a grid in JSON: \(error)")
+            }
+        }
+        if let problem = grid.problem() { throw PluginFailure("robot config: \(problem)") }
+        self.host = host
+    }
+
+    func checkTransaction(_ transaction: [UInt8]) throws -> TransactionVerdict {
+        guard transaction.count <= 32, Command(transaction: transaction) != nil else {
+            return .reject("not a robot command; send one of: \(Command.allCases.map(\.name).joined(separator: ", "))")
+        }
+        return .accept
+    }
+
+    func produceBlock(_ block: BatonBlock, candidates: [[UInt8]], pending: PendingAnswer) throws -> Production {
+        var state = try speculativeState(before: block)
+        var steps: [Step] = []
+        var included: [Int] = []
+        // Queued user commands first, in arrival order, skipping any the grid
+        // forbids from where the robot will be.
+        for (index, transaction) in candidates.enumerated() where steps.count < RobotPayload.stepsMax {
+            guard let command = Command(transaction: transaction),
+                  case .success(let pose) = state.pose(after: command, on: grid) else { continue }
+            state.pose = pose
+            steps.append(Step(command: command, patrol: false))
+            included.append(index)
+        }
+        if steps.isEmpty {
+            steps.append(Step(command: state.patrolCommand(on: grid, height: block.height), patrol: true))
+        }
+        return .payload(RobotPayload.encode(steps), included: included)
+    }
+
+    func validateBlock(_ block: BatonBlock, payload: [UInt8], pending: PendingAnswer) throws -> Validation {
+        let state = try speculativeState(before: block)
+        switch RobotPayload.decode(payload) {
+        case .failure(let error): return .invalid("malformed payload: \(error)")
+        case .success(let steps):
+            if case .failure(let error) = state.applying(steps, on: grid, height: block.height, proposer: block.proposer) {
+                return .invalid(error.description)
+            }
+            return .valid
+        }
+    }
+
+    func commitBlock(_ block: BatonBlock, payload: [UInt8]) throws -> [UInt8] {
+        let state = try committedState()
+        guard block.height == state.height + 1 else {
+            throw PluginFailure("commit out of order: robot is at height \(state.height), block is \(block.height)")
+        }
+        let steps = try RobotPayload.decode(payload).get()
+        var next = try state.applying(steps, on: grid, height: block.height, proposer: block.proposer).get()
+        next.height = block.height
+        try host.put(Self.stateKey, next.encoded)
+        return host.sha256(grid.canonicalBytes + next.encoded)
+    }
+
+    func query(_ request: [UInt8]) throws -> [UInt8] {
+        let what = String(decoding: request, as: UTF8.self).trimmingWhitespace()
+        guard what.isEmpty || what == "state" else {
+            throw PluginFailure("unknown query '\(what)'; ask for 'state' (or send an empty request)")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array(try encoder.encode(RobotView(grid: grid, state: try committedState())))
+    }
+
+    // MARK: - State
+
+    private func committedState() throws -> RobotState {
+        guard let bytes = try host.get(Self.stateKey) else { return RobotState(start: grid.start) }
+        guard let state = RobotState(encoded: bytes) else { throw PluginFailure("stored robot state is corrupt") }
+        return state
+    }
+
+    /// Committed state with the not-yet-finalized ancestors applied: the state
+    /// this block will meet when it commits.
+    private func speculativeState(before block: BatonBlock) throws -> RobotState {
+        var state = try committedState()
+        for (offset, payload) in block.pendingPayloads.enumerated() {
+            let height = state.height + 1
+            guard case .success(let steps) = RobotPayload.decode(payload),
+                  case .success(let next) = state.applying(steps, on: grid, height: height, proposer: [])
+            else { throw PluginFailure("pending ancestor \(offset + 1) of \(block.pendingPayloads.count) is not a valid robot block") }
+            state = next
+            state.height = height
+        }
+        return state
+    }
+}
+
+/// What `query` answers, as JSON.
+struct RobotView: Encodable {
+    struct Robot: Encodable { var x: Int; var y: Int; var heading: String }
+    struct Recent: Encodable { var height: UInt64; var command: String; var source: String; var proposer: String }
+    struct GridView: Encodable { var width: Int; var height: Int; var obstacles: [Position] }
+
+    var grid: GridView
+    var robot: Robot
+    var height: UInt64
+    var steps: UInt64
+    var recent: [Recent]
+
+    init(grid: Grid, state: RobotState) {
+        self.grid = GridView(width: grid.width, height: grid.height, obstacles: grid.obstacles)
+        robot = Robot(x: state.pose.position.x, y: state.pose.position.y, heading: state.pose.heading.name)
+        height = state.height
+        steps = state.steps
+        recent = state.recent.map {
+            Recent(height: $0.height, command: $0.step.command.name, source: $0.step.patrol ? "patrol" : "user",
+                   proposer: $0.proposer.map { String(format: "%02x", $0) }.joined())
+        }
+    }
+}
