@@ -59,11 +59,28 @@ public struct Position: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 }
 
-public enum Heading: UInt8, Sendable, Hashable, Codable, CaseIterable {
+public enum Heading: UInt8, Sendable, Hashable, CaseIterable {
     case north = 0, east, south, west
     var right: Heading { Heading(rawValue: (rawValue + 1) % 4)! }
     var left: Heading { Heading(rawValue: (rawValue + 3) % 4)! }
     var name: String { String(describing: self) }
+}
+
+/// In config JSON a heading is its name ("north", "east", "south", "west").
+extension Heading: Codable {
+    public init(from decoder: Decoder) throws {
+        let name = try decoder.singleValueContainer().decode(String.self)
+        guard let heading = Heading.allCases.first(where: { $0.name == name }) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "heading must be north, east, south or west, not '\(name)'"))
+        }
+        self = heading
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(name)
+    }
 }
 
 public struct Pose: Sendable, Hashable, Codable {

@@ -1,0 +1,242 @@
+/*
+ * Test fixture plugin, compiled by the tests with the toolchain's C compiler.
+ * Preprocessor switches make the broken variants the loader must refuse:
+ *   -DFIXTURE_NO_ENTRY        no baton_plugin_entry symbol
+ *   -DFIXTURE_ABI_MAJOR=N     claims ABI major N
+ *   -DFIXTURE_SHORT_TABLE     struct_size ends before check_tx
+ *   -DFIXTURE_NULL_QUERY      query is NULL
+ *   -DFIXTURE_NAME="..."      a different (e.g. invalid) name
+ *   -DFIXTURE_NULL_ENTRY      entry returns NULL
+ *
+ * Without switches it is a working plugin whose behaviour the config picks,
+ * to drive the host through every contract violation and the pending path:
+ *   ""                   accepts everything; commit stores "n" = block count
+ *   "create-fails"       create returns BATON_ERROR with a message
+ *   "create-no-instance" create returns BATON_OK without an instance
+ *   "bad-status"         every call returns 42
+ *   "huge"               writes 64 MiB of output in 1 MiB pieces
+ *   "write-outside"      tries kv_put in check_tx/validate/query (expects read-only)
+ *   "pending"            produce/validate answer pending; a thread completes
+ *                        (validate: payload "good" -> valid, else reject)
+ *   "pending-never"      validate answers pending and never completes
+ *   "complete-and-ok"    completes the token inside validate, then returns OK
+ *   "commit-fails"       commit writes a key, then returns BATON_ERROR
+ */
+#include "baton_plugin.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef FIXTURE_ABI_MAJOR
+#define FIXTURE_ABI_MAJOR BATON_PLUGIN_ABI_MAJOR
+#endif
+#ifndef FIXTURE_NAME
+#define FIXTURE_NAME "fixture"
+#endif
+
+typedef struct fixture {
+    const baton_host *host;
+    char mode[32];
+    pthread_t thread;
+    int thread_running;
+    uint64_t token;
+    int pending_call; /* 0 produce, 1 validate */
+    uint8_t payload[64];
+    size_t payload_len;
+    baton_status last_complete; /* what the host answered the completion */
+    baton_status second_complete;
+} fixture;
+
+static int is(const fixture *f, const char *mode) { return strcmp(f->mode, mode) == 0; }
+
+static void say(const baton_writer *w, const char *text) { w->write(w->ctx, (const uint8_t *)text, strlen(text)); }
+
+static baton_bytes bytes_of(const void *p, size_t n) { baton_bytes b; b.ptr = (const uint8_t *)p; b.len = n; return b; }
+
+static baton_status huge(const baton_writer *w) {
+    static uint8_t chunk[1 << 20];
+    for (int i = 0; i < 64; i++) {
+        if (w->write(w->ctx, chunk, sizeof chunk) != BATON_OK) return BATON_ERROR;
+    }
+    return BATON_OK;
+}
+
+/* Writes outside commit must be refused; returns an error if the host let it through. */
+static baton_status try_write(fixture *f, const baton_writer *w) {
+    baton_status s = f->host->kv_put(f->host, bytes_of("k", 1), bytes_of("v", 1));
+    if (s == BATON_ERR_READ_ONLY) { say(w, "read-only as expected"); return BATON_ERROR; }
+    say(w, "host accepted a write outside commit");
+    return BATON_ERROR;
+}
+
+static void *completer(void *arg) {
+    fixture *f = (fixture *)arg;
+    if (f->pending_call == 0) {
+        f->last_complete = f->host->complete(f->host, f->token, BATON_OK, bytes_of("late-payload", 12));
+    } else if (f->payload_len == 4 && memcmp(f->payload, "good", 4) == 0) {
+        f->last_complete = f->host->complete(f->host, f->token, BATON_OK, bytes_of(NULL, 0));
+    } else {
+        f->last_complete = f->host->complete(f->host, f->token, BATON_REJECT, bytes_of("late no", 7));
+    }
+    /* A second completion of the same token must be refused. */
+    f->second_complete = f->host->complete(f->host, f->token, BATON_OK, bytes_of(NULL, 0));
+    return NULL;
+}
+
+static void join(fixture *f) {
+    if (f->thread_running) { pthread_join(f->thread, NULL); f->thread_running = 0; }
+}
+
+static void start_completer(fixture *f, int call, uint64_t token, baton_bytes payload) {
+    join(f);
+    f->pending_call = call;
+    f->token = token;
+    f->payload_len = payload.len < sizeof f->payload ? payload.len : sizeof f->payload;
+    if (f->payload_len) memcpy(f->payload, payload.ptr, f->payload_len);
+    f->thread_running = pthread_create(&f->thread, NULL, completer, f) == 0;
+}
+
+static baton_status fx_create(const baton_plugin *plugin, const baton_host *host, baton_bytes config,
+                              const baton_writer *error, void **out) {
+    (void)plugin;
+    fixture *f = calloc(1, sizeof *f);
+    if (!f) return BATON_ERROR;
+    f->host = host;
+    size_t n = config.len < sizeof f->mode - 1 ? config.len : sizeof f->mode - 1;
+    if (n) memcpy(f->mode, config.ptr, n);
+    if (is(f, "create-fails")) { free(f); say(error, "fixture: config says fail"); return BATON_ERROR; }
+    if (is(f, "create-no-instance")) { free(f); return BATON_OK; }
+    *out = f;
+    return BATON_OK;
+}
+
+static void fx_destroy(void *instance) {
+    fixture *f = (fixture *)instance;
+    join(f);
+    free(f);
+}
+
+static baton_status fx_check_tx(void *instance, baton_bytes tx, const baton_writer *reason) {
+    fixture *f = (fixture *)instance;
+    (void)tx;
+    if (is(f, "bad-status")) return 42;
+    if (is(f, "write-outside")) return try_write(f, reason);
+    return BATON_OK;
+}
+
+static baton_status fx_produce(void *instance, const baton_block_context *ctx, const baton_bytes *candidates,
+                               size_t count, uint8_t *included, uint64_t token, const baton_writer *payload,
+                               const baton_writer *error) {
+    fixture *f = (fixture *)instance;
+    (void)ctx;
+    if (is(f, "bad-status")) return 42;
+    if (is(f, "huge")) return huge(payload) == BATON_OK ? BATON_OK : (say(error, "payload refused"), BATON_ERROR);
+    if (is(f, "pending")) { start_completer(f, 0, token, bytes_of(NULL, 0)); return BATON_PENDING; }
+    for (size_t i = 0; i < count; i++) {
+        payload->write(payload->ctx, candidates[i].ptr, candidates[i].len);
+        included[i] = 1;
+    }
+    return BATON_OK;
+}
+
+static baton_status fx_validate(void *instance, const baton_block_context *ctx, baton_bytes payload,
+                                uint64_t token, const baton_writer *reason) {
+    fixture *f = (fixture *)instance;
+    (void)ctx;
+    if (is(f, "bad-status")) return 42;
+    if (is(f, "write-outside")) return try_write(f, reason);
+    if (is(f, "pending")) { start_completer(f, 1, token, payload); return BATON_PENDING; }
+    if (is(f, "pending-never")) return BATON_PENDING;
+    if (is(f, "complete-and-ok")) {
+        f->last_complete = f->host->complete(f->host, token, BATON_OK, bytes_of(NULL, 0));
+        return BATON_OK;
+    }
+    return BATON_OK;
+}
+
+typedef struct first_byte { uint8_t value; int seen; } first_byte;
+
+static baton_status keep_first(void *ctx, const uint8_t *data, size_t len) {
+    first_byte *got = (first_byte *)ctx;
+    if (len > 0 && !got->seen) { got->value = data[0]; got->seen = 1; }
+    return BATON_OK;
+}
+
+/* Counts blocks under key "n" (one byte is plenty for tests); the state hash
+ * is SHA-256 of the payload. */
+static baton_status fx_commit(void *instance, const baton_block_context *ctx, baton_bytes payload,
+                              uint8_t hash[32], const baton_writer *error) {
+    fixture *f = (fixture *)instance;
+    (void)ctx;
+    if (is(f, "bad-status")) return 42;
+    first_byte got = {0, 0};
+    baton_writer reader;
+    reader.struct_size = sizeof reader;
+    reader.reserved = 0;
+    reader.ctx = &got;
+    reader.write = keep_first;
+    uint8_t count = 0;
+    if (f->host->kv_get(f->host, bytes_of("n", 1), &reader) == BATON_OK && got.seen) count = got.value;
+    count++;
+    if (f->host->kv_put(f->host, bytes_of("n", 1), bytes_of(&count, 1)) != BATON_OK) {
+        say(error, "kv_put refused inside commit");
+        return BATON_ERROR;
+    }
+    if (is(f, "commit-fails")) { say(error, "fixture: commit fails on purpose"); return BATON_ERROR; }
+    f->host->sha256(f->host, payload, hash);
+    return BATON_OK;
+}
+
+static baton_status fx_query(void *instance, baton_bytes request, const baton_writer *response,
+                             const baton_writer *error) {
+    fixture *f = (fixture *)instance;
+    if (is(f, "bad-status")) return 42;
+    if (is(f, "huge")) return huge(response) == BATON_OK ? BATON_OK : (say(error, "response refused"), BATON_ERROR);
+    if (is(f, "write-outside")) return try_write(f, error);
+    if (request.len == 7 && memcmp(request.ptr, "results", 7) == 0) {
+        /* Reports what the host answered this plugin's completions. */
+        char text[64];
+        int n = 0;
+        text[n++] = (char)('0' + (f->last_complete < 0 ? 0 : f->last_complete));
+        text[n++] = f->last_complete < 0 ? '-' : '+';
+        text[n++] = ',';
+        text[n++] = f->second_complete == BATON_ERR_INVALID_ARGUMENT ? 'R' : 'A';
+        response->write(response->ctx, (const uint8_t *)text, (size_t)n);
+        return BATON_OK;
+    }
+    if (request.len == 4 && memcmp(request.ptr, "join", 4) == 0) { join(f); return BATON_OK; }
+    response->write(response->ctx, request.ptr, request.len);
+    return BATON_OK;
+}
+
+static const baton_plugin FIXTURE = {
+#ifdef FIXTURE_SHORT_TABLE
+    (uint32_t)offsetof(baton_plugin, check_tx),
+#else
+    sizeof(baton_plugin),
+#endif
+    FIXTURE_ABI_MAJOR, BATON_PLUGIN_ABI_MINOR, 0,
+    FIXTURE_NAME, "0.0.1", "test fixture", NULL,
+    fx_create, fx_destroy, fx_check_tx, fx_produce, fx_validate, fx_commit,
+#ifdef FIXTURE_NULL_QUERY
+    NULL,
+#else
+    fx_query,
+#endif
+};
+
+#ifndef FIXTURE_NO_ENTRY
+BATON_PLUGIN_EXPORT const baton_plugin *baton_plugin_entry(void);
+BATON_PLUGIN_EXPORT const baton_plugin *baton_plugin_entry(void) {
+#ifdef FIXTURE_NULL_ENTRY
+    return NULL;
+#else
+    return &FIXTURE;
+#endif
+}
+#else
+/* Exports something, so the file is a real shared object without the entry. */
+BATON_PLUGIN_EXPORT int not_a_baton_plugin(void);
+BATON_PLUGIN_EXPORT int not_a_baton_plugin(void) { return 1; }
+#endif
