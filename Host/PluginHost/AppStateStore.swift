@@ -41,8 +41,8 @@ public final class InMemoryAppStateStore: AppStateStore {
     public func value(forKey key: [UInt8]) -> [UInt8]? { entries[key] }
 
     public func forEach(withPrefix prefix: [UInt8], _ visit: ([UInt8], [UInt8]) -> Bool) {
-        let keys = entries.keys.filter { $0.starts(with: prefix) }.sorted { $0.lexicographicallyPrecedes($1) }
-        for key in keys where !visit(key, entries[key]!) { return }
+        let matching = entries.filter { $0.key.starts(with: prefix) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        for (key, value) in matching where !visit(key, value) { return }
     }
 
     public func apply(_ writes: AppStateWrites) {

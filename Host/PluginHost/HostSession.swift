@@ -71,6 +71,9 @@ final class HostSession: @unchecked Sendable {
         // Plugin ABI rule: state changes only inside commit_block, so that
         // check_tx/produce/validate/query can never diverge replicated state.
         guard mode == .committing else { return BATON_ERR_READ_ONLY }
+        guard key.count <= limits.keyBytesMax, (value?.count ?? 0) <= limits.valueBytesMax else {
+            return BATON_ERR_TOO_LARGE
+        }
         if let value { staged.put(key, value) } else { staged.delete(key) }
         return BATON_OK
     }
@@ -86,7 +89,7 @@ final class HostSession: @unchecked Sendable {
             var merged: [[UInt8]: [UInt8]] = [:]
             try store.forEach(withPrefix: prefix) { merged[$0] = $1; return true }
             for (key, value) in staged.changes where key.starts(with: prefix) { merged[key] = value }
-            for key in merged.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) where !visit(key, merged[key]!) {
+            for (key, value) in merged.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) where !visit(key, value) {
                 break
             }
             return BATON_OK

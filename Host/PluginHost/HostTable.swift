@@ -14,13 +14,15 @@ extension HostSession {
             reserved: 0,
             host_data: hostData,
             log: { host, level, message, length in
-                guard let session = HostSession.from(host) else { return }
+                guard let session = HostSession.from(host), let message, length > 0 else { return }
                 let count = min(length, session.limits.logLineBytesMax)
                 let text = String(decoding: UnsafeRawBufferPointer(start: message, count: count), as: UTF8.self)
                 session.logger.log(level: Logger.Level(batonLevel: level), "\(text)")
             },
             kv_get: { host, key, value in
-                guard let session = HostSession.from(host), let key = key.array else { return BATON_ERR_INVALID_ARGUMENT }
+                guard let session = HostSession.from(host), let key = key.array, let value else {
+                    return BATON_ERR_INVALID_ARGUMENT
+                }
                 return session.get(key, into: value)
             },
             kv_put: { host, key, value in
@@ -33,7 +35,7 @@ extension HostSession {
                 return session.put(key, nil)
             },
             kv_iterate: { host, prefix, visit, context in
-                guard let session = HostSession.from(host), let prefix = prefix.array else {
+                guard let session = HostSession.from(host), let prefix = prefix.array, let visit else {
                     return BATON_ERR_INVALID_ARGUMENT
                 }
                 return session.iterate(prefix: prefix) { key, value in
@@ -50,6 +52,7 @@ extension HostSession {
                 return session.complete(token: token, status: status, data: data)
             },
             sha256: { _, data, digest in
+                guard let digest, data.ptr != nil || data.len == 0 else { return }
                 let input = UnsafeRawBufferPointer(start: data.ptr, count: data.ptr == nil ? 0 : data.len)
                 let hash = SHA256.hash(data: input)
                 hash.withUnsafeBytes { bytes in

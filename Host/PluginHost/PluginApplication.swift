@@ -77,7 +77,7 @@ public final class PluginApplication: Application {
         let error = OutputBuffer(limit: session.limits.messageBytesMax)
         var included = [UInt8](repeating: 0, count: candidates.count)
         try checkIDs(context, call: "produce_block")
-        let status = ContiguousBytes.withBorrowed(candidates) { candidateBytes, candidateCount in
+        let status = BorrowedByteList.withBorrowed(candidates) { candidateBytes, candidateCount in
             withContext(context) { ctx in
                 included.withUnsafeMutableBufferPointer { flags in
                     payload.withWriter { payloadWriter in
@@ -206,7 +206,7 @@ public final class PluginApplication: Application {
         withUnsafeMutableBytes(of: &raw.parent_id) { $0.copyBytes(from: context.parentID) }
         return context.proposer.withUnsafeBufferPointer { proposer in
             raw.proposer = baton_bytes(ptr: proposer.baseAddress, len: proposer.count)
-            return ContiguousBytes.withBorrowed(context.pendingPayloads) { pending, count in
+            return BorrowedByteList.withBorrowed(context.pendingPayloads) { pending, count in
                 raw.pending_payloads = pending
                 raw.pending_count = count
                 return withUnsafePointer(to: &raw) { body($0) }

@@ -6,7 +6,9 @@ public struct PluginLimits: Sendable, Hashable {
     public var payloadBytesMax = 4 * 1024 * 1024
     /// A query response.
     public var responseBytesMax = 4 * 1024 * 1024
-    /// One value read through kv_get.
+    /// One key written through kv_put / kv_delete.
+    public var keyBytesMax = 4 * 1024
+    /// One value written through kv_put.
     public var valueBytesMax = 16 * 1024 * 1024
     /// A reason or error message; longer text is cut.
     public var messageBytesMax = 4 * 1024

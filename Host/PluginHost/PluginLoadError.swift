@@ -52,9 +52,6 @@ public struct PluginLoadError: Error, Hashable, Sendable, CustomStringConvertibl
             return "plugin '\(name)' not found: looked for lib\(name).so, \(name).so and \(name) in \(dirs). Pass --plugin-dir, or a path to the .so."
         }
     }
-
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code && lhs.path == rhs.path }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code); hasher.combine(path) }
 }
 
 extension PluginLoadError {

@@ -13,8 +13,10 @@ public struct BatonHost: @unchecked Sendable {
     public enum LogLevel: Int32, Sendable { case trace = 0, debug, info, warning, error }
 
     public func log(_ level: LogLevel, _ message: String) {
-        var message = message
-        message.withUTF8 { table.pointee.log(table, level.rawValue, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), $0.count) }
+        let bytes = Array(message.utf8)
+        bytes.withUnsafeBufferPointer { utf8 in
+            utf8.withMemoryRebound(to: CChar.self) { table.pointee.log(table, level.rawValue, $0.baseAddress, $0.count) }
+        }
     }
 
     /// The committed value (plus this commit's own writes), or nil.

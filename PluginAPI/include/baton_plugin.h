@@ -131,7 +131,9 @@ typedef int32_t (*baton_kv_visitor)(void *BATON_NULLABLE ctx, baton_bytes key, b
 
 /* Owned by the host; valid from create until destroy returns. Every function
  * takes the table itself first, so the host finds its own state through
- * `host_data`. All function pointers are non-NULL. */
+ * `host_data`. All function pointers in this table are non-NULL. Pointers the
+ * plugin passes in are checked by the host (a NULL where bytes are needed
+ * gets BATON_ERR_INVALID_ARGUMENT), never trusted. */
 typedef struct baton_host {
     uint32_t struct_size;
     uint32_t abi_major;
@@ -139,20 +141,24 @@ typedef struct baton_host {
     uint32_t reserved; /* 0 */
     void *BATON_NULLABLE host_data; /* the host's; the plugin must not touch it */
 
-    /* Structured log line, UTF-8, copied by the host. [any] */
-    void (*log)(const struct baton_host *host, int32_t level, const char *message, size_t message_len);
+    /* Structured log line, UTF-8, copied by the host (at most 4 KiB kept). [any] */
+    void (*log)(const struct baton_host *host, int32_t level,
+                const char *BATON_NULLABLE message, size_t message_len);
 
     /* The app's own key-value store, isolated from every other plugin and from
      * consensus. Reads see committed state plus this commit's own writes.
      * kv_put/kv_delete are accepted only during commit_block (they land with
      * the block, atomically) and answer BATON_ERR_READ_ONLY elsewhere, so
-     * check_tx/produce/validate/query cannot change replicated state. [in-call] */
-    baton_status (*kv_get)(const struct baton_host *host, baton_bytes key, const baton_writer *value);
+     * check_tx/produce/validate/query cannot change replicated state. Keys are
+     * at most 4 KiB and values 16 MiB (else BATON_ERR_TOO_LARGE). kv_get
+     * answers BATON_OK with the value written, or BATON_NOT_FOUND. [in-call] */
+    baton_status (*kv_get)(const struct baton_host *host, baton_bytes key,
+                           const baton_writer *BATON_NULLABLE value);
     baton_status (*kv_put)(const struct baton_host *host, baton_bytes key, baton_bytes value);
     baton_status (*kv_delete)(const struct baton_host *host, baton_bytes key);
     /* Visits every key starting with `prefix` in ascending bytewise order. */
     baton_status (*kv_iterate)(const struct baton_host *host, baton_bytes prefix,
-                               baton_kv_visitor visit, void *BATON_NULLABLE visit_ctx);
+                               baton_kv_visitor BATON_NULLABLE visit, void *BATON_NULLABLE visit_ctx);
 
     /* Completes a call that returned BATON_PENDING, exactly once per token.
      *   validate_block: status BATON_OK (valid), BATON_REJECT (data = reason)
@@ -167,7 +173,7 @@ typedef struct baton_host {
     /* SHA-256 of `data` into `digest`, so a plugin needs no crypto library to
      * produce its state hash. [any] */
     void (*sha256)(const struct baton_host *host, baton_bytes data,
-                   uint8_t digest[BATON_NONNULL BATON_STATE_HASH_BYTES]);
+                   uint8_t digest[BATON_NULLABLE BATON_STATE_HASH_BYTES]);
 } baton_host;
 
 /* ---- Block context ------------------------------------------------------ */

@@ -21,6 +21,13 @@
  *   "pending-never"      validate answers pending and never completes
  *   "complete-and-ok"    completes the token inside validate, then returns OK
  *   "commit-fails"       commit writes a key, then returns BATON_ERROR
+ *   "abuse-host"         check_tx calls the host with NULLs, oversized keys and
+ *                        unknown tokens; accepts only if every call was refused
+ *
+ * In every working mode commit also obeys its payload: "put:K" stores K,
+ * "del:K" deletes it, "putscan:K" stores K then records the keys it can see
+ * (committed plus its own staged writes) under "seen". Query "scan" lists the
+ * keys ("a;b;"), "get:K" returns K's value.
  */
 #include "baton_plugin.h"
 
@@ -97,6 +104,53 @@ static void start_completer(fixture *f, int call, uint64_t token, baton_bytes pa
     f->thread_running = pthread_create(&f->thread, NULL, completer, f) == 0;
 }
 
+typedef struct key_list { char text[512]; size_t len; } key_list;
+
+static int32_t collect_key(void *ctx, baton_bytes key, baton_bytes value) {
+    key_list *list = (key_list *)ctx;
+    (void)value;
+    if (list->len + key.len + 1 > sizeof list->text) return 1;
+    memcpy(list->text + list->len, key.ptr, key.len);
+    list->len += key.len;
+    list->text[list->len++] = ';';
+    return 0;
+}
+
+static int starts(baton_bytes b, const char *prefix) {
+    size_t n = strlen(prefix);
+    return b.len >= n && memcmp(b.ptr, prefix, n) == 0;
+}
+
+static baton_status obey(fixture *f, baton_bytes payload) {
+    const baton_host *h = f->host;
+    if (starts(payload, "put:")) return h->kv_put(h, bytes_of(payload.ptr + 4, payload.len - 4), bytes_of("1", 1));
+    if (starts(payload, "del:")) return h->kv_delete(h, bytes_of(payload.ptr + 4, payload.len - 4));
+    if (starts(payload, "putscan:")) {
+        baton_status s = h->kv_put(h, bytes_of(payload.ptr + 8, payload.len - 8), bytes_of("1", 1));
+        key_list seen = {{0}, 0};
+        if (s == BATON_OK) s = h->kv_iterate(h, bytes_of(NULL, 0), collect_key, &seen);
+        if (s == BATON_OK) s = h->kv_put(h, bytes_of("seen", 4), bytes_of(seen.text, seen.len));
+        return s;
+    }
+    return BATON_OK;
+}
+
+/* Every call here is malformed; the host must refuse each without crashing. */
+static baton_status abuse_host(fixture *f, const baton_writer *reason) {
+    const baton_host *h = f->host;
+    uint8_t big[5000] = {0};
+    h->log(h, BATON_LOG_INFO, NULL, 10);
+    h->sha256(h, bytes_of("abc", 3), NULL);
+    h->sha256(h, bytes_of(NULL, 3), big);
+    if (h->kv_get(h, bytes_of("n", 1), NULL) != BATON_ERR_INVALID_ARGUMENT) { say(reason, "kv_get NULL writer"); return BATON_REJECT; }
+    if (h->kv_get(h, bytes_of(NULL, 5), NULL) != BATON_ERR_INVALID_ARGUMENT) { say(reason, "kv_get NULL key"); return BATON_REJECT; }
+    if (h->kv_iterate(h, bytes_of(NULL, 0), NULL, NULL) != BATON_ERR_INVALID_ARGUMENT) { say(reason, "kv_iterate NULL visitor"); return BATON_REJECT; }
+    if (h->kv_put(h, bytes_of(NULL, 4), bytes_of("v", 1)) != BATON_ERR_INVALID_ARGUMENT) { say(reason, "kv_put NULL key"); return BATON_REJECT; }
+    if (h->complete(h, 999, BATON_OK, bytes_of(NULL, 0)) != BATON_ERR_INVALID_ARGUMENT) { say(reason, "complete unknown token"); return BATON_REJECT; }
+    (void)big;
+    return BATON_OK;
+}
+
 static baton_status fx_create(const baton_plugin *plugin, const baton_host *host, baton_bytes config,
                               const baton_writer *error, void **out) {
     (void)plugin;
@@ -122,6 +176,7 @@ static baton_status fx_check_tx(void *instance, baton_bytes tx, const baton_writ
     (void)tx;
     if (is(f, "bad-status")) return 42;
     if (is(f, "write-outside")) return try_write(f, reason);
+    if (is(f, "abuse-host")) return abuse_host(f, reason);
     return BATON_OK;
 }
 
@@ -184,6 +239,15 @@ static baton_status fx_commit(void *instance, const baton_block_context *ctx, ba
         return BATON_ERROR;
     }
     if (is(f, "commit-fails")) { say(error, "fixture: commit fails on purpose"); return BATON_ERROR; }
+    if (is(f, "abuse-host")) {
+        uint8_t big[5000] = {0};
+        if (f->host->kv_put(f->host, bytes_of(big, sizeof big), bytes_of("v", 1)) != BATON_ERR_TOO_LARGE) {
+            say(error, "host accepted a 5000-byte key");
+            return BATON_ERROR;
+        }
+    }
+    baton_status obeyed = obey(f, payload);
+    if (obeyed != BATON_OK) { say(error, "store call refused"); return BATON_ERROR; }
     f->host->sha256(f->host, payload, hash);
     return BATON_OK;
 }
@@ -206,6 +270,17 @@ static baton_status fx_query(void *instance, baton_bytes request, const baton_wr
         return BATON_OK;
     }
     if (request.len == 4 && memcmp(request.ptr, "join", 4) == 0) { join(f); return BATON_OK; }
+    if (request.len == 4 && memcmp(request.ptr, "scan", 4) == 0) {
+        key_list all = {{0}, 0};
+        if (f->host->kv_iterate(f->host, bytes_of(NULL, 0), collect_key, &all) != BATON_OK) return BATON_ERROR;
+        response->write(response->ctx, (const uint8_t *)all.text, all.len);
+        return BATON_OK;
+    }
+    if (starts(request, "get:")) {
+        baton_status s = f->host->kv_get(f->host, bytes_of(request.ptr + 4, request.len - 4), response);
+        if (s == BATON_NOT_FOUND) { say(error, "not found"); return BATON_ERROR; }
+        return s;
+    }
     response->write(response->ctx, request.ptr, request.len);
     return BATON_OK;
 }

@@ -5,7 +5,7 @@ import BatonPluginAPI
 /// All items are copied once into one contiguous buffer so a single pointer
 /// scope covers them (Swift cannot nest a variable number of
 /// `withUnsafeBufferPointer` scopes). The cost is one memcpy of the batch.
-enum ContiguousBytes {
+enum BorrowedByteList {
     static func withBorrowed<R>(_ items: [[UInt8]], _ body: (UnsafePointer<baton_bytes>?, Int) -> R) -> R {
         if items.isEmpty { return body(nil, 0) }
         var joined = [UInt8]()
