@@ -3,12 +3,33 @@
 public enum Command: UInt8, Sendable, Hashable, CaseIterable {
     case forward = 0, back, left, right, wait
 
-    public var name: String { String(describing: self) }
+    public var name: String {
+        switch self {
+        case .forward: "forward"
+        case .back: "back"
+        case .left: "left"
+        case .right: "right"
+        case .wait: "wait"
+        }
+    }
 
+    private static let names: [(bytes: [UInt8], command: Command)] = allCases.map { (Array($0.name.utf8), $0) }
+
+    /// Parses a transaction: the name, ASCII case ignored, surrounding ASCII
+    /// white space allowed. Works on bytes: check_tx runs for every
+    /// transaction a node is offered.
     public init?(transaction: [UInt8]) {
-        let text = String(decoding: transaction, as: UTF8.self).trimmingWhitespace().lowercased()
-        guard let command = Command.allCases.first(where: { $0.name == text }) else { return nil }
-        self = command
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
+        guard let first = transaction.firstIndex(where: { !isSpace($0) }),
+              let last = transaction.lastIndex(where: { !isSpace($0) }) else { return nil }
+        let word = transaction[first...last]
+        for (bytes, command) in Self.names where bytes.count == word.count {
+            if zip(bytes, word).allSatisfy({ $0 == ($1 | 0x20) }) {
+                self = command
+                return
+            }
+        }
+        return nil
     }
 }
 

@@ -63,7 +63,14 @@ public enum Heading: UInt8, Sendable, Hashable, CaseIterable {
     case north = 0, east, south, west
     var right: Heading { Heading(rawValue: (rawValue + 1) % 4)! }
     var left: Heading { Heading(rawValue: (rawValue + 3) % 4)! }
-    var name: String { String(describing: self) }
+    var name: String {
+        switch self {
+        case .north: "north"
+        case .east: "east"
+        case .south: "south"
+        case .west: "west"
+        }
+    }
 }
 
 /// In config JSON a heading is its name ("north", "east", "south", "west").
