@@ -156,8 +156,6 @@ struct PendingRegistry: ~Copyable {
         closed ? nil : open.removeValue(forKey: token)
     }
 
-    func isOpen(_ token: UInt64) -> Bool { open[token] != nil }
-
     /// After destroy, no token completes.
     mutating func close() {
         closed = true

@@ -72,11 +72,11 @@ public final class PluginApplication: Application {
     }
 
     public func produceBlock(_ context: BlockContext, candidates: [[UInt8]]) throws(ApplicationError) -> ProduceAnswer {
+        try checkIDs(context, call: "produce_block")
         let token = try openToken(.produceBlock, call: "produce_block")
         let payload = OutputBuffer(limit: session.limits.payloadBytesMax)
         let error = OutputBuffer(limit: session.limits.messageBytesMax)
         var included = [UInt8](repeating: 0, count: candidates.count)
-        try checkIDs(context, call: "produce_block")
         let status = BorrowedByteList.withBorrowed(candidates) { candidateBytes, candidateCount in
             withContext(context) { ctx in
                 included.withUnsafeMutableBufferPointer { flags in
@@ -89,9 +89,9 @@ public final class PluginApplication: Application {
                 }
             }
         }
-        let stillOpen = session.pending.withLock { status == BATON_PENDING ? $0.isOpen(token) : $0.take(token) != nil }
+        let completedEarly = closeToken(token, after: status)
         switch status {
-        case BATON_OK where stillOpen:
+        case BATON_OK where !completedEarly:
             return .ready(payload: payload.bytes, included: included.indices.filter { included[$0] != 0 })
         case BATON_PENDING:
             return .pending(PendingToken(token))
@@ -104,9 +104,9 @@ public final class PluginApplication: Application {
     }
 
     public func validateBlock(_ context: BlockContext, payload: [UInt8]) throws(ApplicationError) -> ValidateAnswer {
+        try checkIDs(context, call: "validate_block")
         let token = try openToken(.validateBlock, call: "validate_block")
         let reason = OutputBuffer(limit: session.limits.messageBytesMax)
-        try checkIDs(context, call: "validate_block")
         let status = payload.withUnsafeBufferPointer { payload in
             withContext(context) { ctx in
                 reason.withWriter {
@@ -114,11 +114,11 @@ public final class PluginApplication: Application {
                 }
             }
         }
-        let stillOpen = session.pending.withLock { status == BATON_PENDING ? $0.isOpen(token) : $0.take(token) != nil }
+        let completedEarly = closeToken(token, after: status)
         switch status {
         case BATON_PENDING: return .pending(PendingToken(token))
-        case BATON_OK where stillOpen: return .valid
-        case BATON_REJECT where stillOpen: return .invalid(reason: reason.text)
+        case BATON_OK where !completedEarly: return .valid
+        case BATON_REJECT where !completedEarly: return .invalid(reason: reason.text)
         case BATON_OK, BATON_REJECT:
             throw ApplicationError(.contractViolation, call: "validate_block",
                                    message: "completed token \(token) and also returned a final answer")
@@ -175,6 +175,13 @@ public final class PluginApplication: Application {
                                    message: "\(session.limits.pendingAnswersMax) answers already pending; complete them first")
         }
         return token
+    }
+
+    /// A final answer closes the call's token. Returns true if the plugin had
+    /// already completed it (then the final answer is a second answer).
+    private func closeToken(_ token: UInt64, after status: baton_status) -> Bool {
+        guard status != BATON_PENDING else { return false }
+        return session.pending.withLock { $0.take(token) } == nil
     }
 
     private func failure(_ call: String, _ status: baton_status, _ message: OutputBuffer, overflowed: Bool = false)

@@ -208,7 +208,7 @@ typedef struct baton_plugin {
     uint32_t abi_minor;
     uint32_t reserved;  /* 0 */
     /* NUL-terminated UTF-8, at most BATON_PLUGIN_TEXT_BYTES_MAX bytes. */
-    const char *BATON_NULLABLE name;        /* e.g. "robot": lowercase, digits, '-', '_' */
+    const char *BATON_NULLABLE name;        /* e.g. "robot": 1-64 of a-z, 0-9, '-', '_' */
     const char *BATON_NULLABLE version;     /* e.g. "1.2.0" */
     const char *BATON_NULLABLE description; /* one line */
     void *BATON_NULLABLE plugin_data;       /* the plugin's own; passed back to create */

@@ -116,6 +116,8 @@ import Testing
         bad.parentID = [1, 2, 3]
         let error = #expect(throws: ApplicationError.self) { try app.validateBlock(bad, payload: []) }
         #expect(error?.kind == .invalidArgument)
+        #expect(throws: ApplicationError.self) { try app.produceBlock(bad, candidates: []) }
+        #expect(app.pendingAnswerCount == 0)
     }
 
     @Test func hostSHA256MatchesAKnownVector() throws {
