@@ -53,10 +53,34 @@ let package = Package(
             ],
             path: "Host/PluginHost"
         ),
+        // libsecp256k1 from Debian's libsecp256k1-dev.
+        .systemLibrary(
+            name: "CSecp256k1",
+            path: "Host/CSecp256k1",
+            pkgConfig: "libsecp256k1",
+            providers: [.apt(["libsecp256k1-dev"])]
+        ),
+        // Keys, ECDSA signatures and SHA-256; the protocol-level types
+        // (Bytes32, PublicKey, Signature, signer/verifier protocols) consensus uses.
+        .target(
+            name: "BatonCrypto",
+            dependencies: [
+                "CSecp256k1",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Host/BatonCrypto"
+        ),
+        // The pure Jolteon state machine: no I/O, no clocks, no threads.
+        .target(
+            name: "Consensus",
+            dependencies: ["BatonCrypto"],
+            path: "Host/Consensus"
+        ),
         .executableTarget(
             name: "BatonCLI",
             dependencies: [
                 "PluginHost",
+                "BatonCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -72,6 +96,16 @@ let package = Package(
             name: "KVStorePlugin",
             dependencies: ["BatonPluginAPI"],
             path: "Plugins/KVStore"
+        ),
+        .testTarget(
+            name: "CryptoTests",
+            dependencies: ["BatonCrypto"],
+            path: "Tests/CryptoTests"
+        ),
+        .testTarget(
+            name: "ConsensusTests",
+            dependencies: ["Consensus", "BatonCrypto"],
+            path: "Tests/ConsensusTests"
         ),
         .testTarget(
             name: "PluginHostTests",

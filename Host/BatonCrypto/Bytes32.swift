@@ -1,0 +1,86 @@
+/// 32 bytes held inline (four words, no heap allocation): hashes, block ids,
+/// signature halves. Equality and hashing are word-wise, which matters on the
+/// consensus hot path where ids are compared and used as dictionary keys.
+public struct Bytes32: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public static let count = 32
+    public static let zero = Bytes32(words: (0, 0, 0, 0))
+
+    // Big-endian words: comparing words in order compares the bytes in order.
+    private var w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
+
+    private init(words: (UInt64, UInt64, UInt64, UInt64)) {
+        (w0, w1, w2, w3) = words
+    }
+
+    /// Nil unless exactly 32 bytes.
+    public init?(_ bytes: some Collection<UInt8>) {
+        guard bytes.count == Self.count else { return nil }
+        var words: [UInt64] = [0, 0, 0, 0]
+        for (index, byte) in bytes.enumerated() { words[index / 8] = words[index / 8] << 8 | UInt64(byte) }
+        self.init(words: (words[0], words[1], words[2], words[3]))
+    }
+
+    /// From a raw 32-byte buffer (e.g. a digest); the caller guarantees the count.
+    public init(unsafe raw: UnsafeRawBufferPointer) {
+        precondition(raw.count == Self.count, "Bytes32 needs exactly 32 bytes")
+        func word(_ i: Int) -> UInt64 { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) }
+        self.init(words: (word(0), word(1), word(2), word(3)))
+    }
+
+    public var bytes: [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(32)
+        for word in [w0, w1, w2, w3] { Swift.withUnsafeBytes(of: word.bigEndian) { out.append(contentsOf: $0) } }
+        return out
+    }
+
+    /// Appends the 32 bytes to `out` without an intermediate array.
+    public func append(to out: inout [UInt8]) {
+        for word in [w0, w1, w2, w3] { Swift.withUnsafeBytes(of: word.bigEndian) { out.append(contentsOf: $0) } }
+    }
+
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let big = (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)
+        return try Swift.withUnsafeBytes(of: big) { try body($0) }
+    }
+
+    public var hex: String { bytes.map { Hex.byte($0) }.joined() }
+    /// The first 4 bytes in hex: enough to tell blocks apart in logs.
+    public var short: String { String(hex.prefix(8)) }
+    public var description: String { short }
+
+    public static func < (a: Bytes32, b: Bytes32) -> Bool { (a.w0, a.w1, a.w2, a.w3) < (b.w0, b.w1, b.w2, b.w3) }
+}
+
+public enum Hex {
+    static let digits = Array("0123456789abcdef".utf8)
+
+    static func byte(_ b: UInt8) -> String {
+        String(decoding: [digits[Int(b >> 4)], digits[Int(b & 0xF)]], as: UTF8.self)
+    }
+
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String { bytes.map(byte).joined() }
+
+    /// Nil for odd length or a non-hex character.
+    public static func decode(_ text: String) -> [UInt8]? {
+        let chars = Array(text.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: c - 0x30
+            case 0x61...0x66: c - 0x61 + 10
+            case 0x41...0x46: c - 0x41 + 10
+            default: nil
+            }
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(chars.count / 2)
+        var index = 0
+        while index < chars.count {
+            guard let high = nibble(chars[index]), let low = nibble(chars[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+}

@@ -1,0 +1,126 @@
+import BatonCrypto
+
+/// A proposed block. Its id is SHA-256 of the canonical encoding of every
+/// field but the payload, which enters through its hash; `id` and
+/// `payloadHash` are computed, never received, so they cannot disagree with
+/// the content.
+public struct Block: Hashable, Sendable, CustomStringConvertible {
+    public let view: View
+    public let height: Height
+    public let parentID: BlockID
+    /// Certifies the parent: `qc.blockID == parentID`.
+    public let qc: QuorumCertificate
+    /// The TC for `view - 1`, present iff `qc.view != view - 1`.
+    public let lastViewTC: TimeoutCertificate?
+    public let proposer: ValidatorIndex
+    /// The proposer's clock, milliseconds since the Unix epoch.
+    public let timestampMs: UInt64
+    /// The app state the proposer had reached: after committing `executedHeight`
+    /// its app's state hash was `executedStateHash` (divergent apps show here).
+    public let executedHeight: Height
+    public let executedStateHash: Bytes32
+    public let payload: [UInt8]
+    public let payloadHash: Bytes32
+    public let id: BlockID
+
+    public init(view: View, height: Height, parentID: BlockID, qc: QuorumCertificate, lastViewTC: TimeoutCertificate?,
+                proposer: ValidatorIndex, timestampMs: UInt64, executedHeight: Height, executedStateHash: Bytes32,
+                payload: [UInt8]) {
+        self.view = view
+        self.height = height
+        self.parentID = parentID
+        self.qc = qc
+        self.lastViewTC = lastViewTC
+        self.proposer = proposer
+        self.timestampMs = timestampMs
+        self.executedHeight = executedHeight
+        self.executedStateHash = executedStateHash
+        self.payload = payload
+        payloadHash = SHA256Digest.hash(payload)
+        var header = WireWriter(capacity: 512)
+        Block.encodeHeader(view: view, height: height, parentID: parentID, qc: qc, lastViewTC: lastViewTC,
+                           proposer: proposer, timestampMs: timestampMs, executedHeight: executedHeight,
+                           executedStateHash: executedStateHash, to: &header)
+        header.bytes32(payloadHash)
+        id = SHA256Digest.hash(header.bytes)
+    }
+
+    /// The first block of every chain: view 0, height 0, no parent; certified
+    /// by `QuorumCertificate.genesis(id)`. `chainID` makes it unique per chain.
+    public static func genesis(chainID: Bytes32, timestampMs: UInt64) -> Block {
+        Block(view: 0, height: 0, parentID: chainID, qc: QuorumCertificate.genesis(.zero), lastViewTC: nil, proposer: 0,
+              timestampMs: timestampMs, executedHeight: 0, executedStateHash: .zero, payload: [])
+    }
+
+    public var description: String { "Block(v\(view) h\(height) \(id.short) ← \(parentID.short))" }
+
+    public static func == (a: Block, b: Block) -> Bool { a.id == b.id }
+    public func hash(into hasher: inout Hasher) { hasher.combine(id) }
+
+    private static func encodeHeader(view: View, height: Height, parentID: BlockID, qc: QuorumCertificate,
+                                     lastViewTC: TimeoutCertificate?, proposer: ValidatorIndex, timestampMs: UInt64,
+                                     executedHeight: Height, executedStateHash: Bytes32, to w: inout WireWriter) {
+        w.u64(view)
+        w.u64(height)
+        w.bytes32(parentID)
+        qc.encode(to: &w)
+        w.bool(lastViewTC != nil)
+        lastViewTC?.encode(to: &w)
+        w.u16(proposer)
+        w.u64(timestampMs)
+        w.u64(executedHeight)
+        w.bytes32(executedStateHash)
+    }
+}
+
+extension Block: WireCodable {
+    public func encode(to writer: inout WireWriter) {
+        Block.encodeHeader(view: view, height: height, parentID: parentID, qc: qc, lastViewTC: lastViewTC,
+                           proposer: proposer, timestampMs: timestampMs, executedHeight: executedHeight,
+                           executedStateHash: executedStateHash, to: &writer)
+        writer.blob(payload)
+    }
+
+    public init(from reader: inout WireReader) throws(WireDecodingError) {
+        let view = try reader.u64("block.view")
+        let height = try reader.u64("block.height")
+        let parentID = try reader.bytes32("block.parentID")
+        let qc = try QuorumCertificate(from: &reader)
+        let tc = try reader.bool("block.hasTC") ? try TimeoutCertificate(from: &reader) : nil
+        let proposer = try reader.u16("block.proposer")
+        let timestamp = try reader.u64("block.timestampMs")
+        let executedHeight = try reader.u64("block.executedHeight")
+        let executedHash = try reader.bytes32("block.executedStateHash")
+        let payload = try reader.blob("block.payload", max: reader.limits.payloadBytesMax)
+        self.init(view: view, height: height, parentID: parentID, qc: qc, lastViewTC: tc, proposer: proposer,
+                  timestampMs: timestamp, executedHeight: executedHeight, executedStateHash: executedHash, payload: payload)
+    }
+}
+
+/// A block and its proposer's vote for it (Flow: no separate proposal
+/// signature; the proposer's vote is the proof it proposed).
+public struct Proposal: Hashable, Sendable, CustomStringConvertible {
+    public let block: Block
+    /// The proposer's vote signature over (block.view, block.id).
+    public let signature: Signature
+
+    public init(block: Block, signature: Signature) {
+        self.block = block
+        self.signature = signature
+    }
+
+    public var proposerVote: Vote { Vote(view: block.view, blockID: block.id, signer: block.proposer, signature: signature) }
+    public var description: String { "Proposal(\(block))" }
+}
+
+extension Proposal: WireCodable {
+    public func encode(to writer: inout WireWriter) {
+        block.encode(to: &writer)
+        writer.signature(signature)
+    }
+
+    public init(from reader: inout WireReader) throws(WireDecodingError) {
+        block = try Block(from: &reader)
+        signature = try reader.signature("proposal.signature")
+    }
+}

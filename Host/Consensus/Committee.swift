@@ -1,0 +1,101 @@
+import BatonCrypto
+
+/// The members who run consensus, their weights, and who leads each view.
+///
+/// Invariants (checked in `init`): at least one member with weight, keys
+/// unique, at most `WireLimits.signersMax` members, total weight below 2^48
+/// so every quorum computation fits in 64 bits.
+public struct Committee: Sendable {
+    public struct Member: Hashable, Sendable {
+        public let publicKey: PublicKey
+        public let weight: UInt64
+        public init(publicKey: PublicKey, weight: UInt64) {
+            self.publicKey = publicKey
+            self.weight = weight
+        }
+    }
+
+    public struct InvalidCommittee: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static let totalWeightMax: UInt64 = 1 << 48
+
+    public let chainID: Bytes32
+    public let members: [Member]
+    public let totalWeight: UInt64
+    /// Seed of the leader schedule, from genesis.
+    public let leaderSeed: Bytes32
+    private let cumulativeWeights: [UInt64]
+    private let indexByKey: [PublicKey: ValidatorIndex]
+
+    public init(chainID: Bytes32, members: [Member], leaderSeed: Bytes32) throws(InvalidCommittee) {
+        guard !members.isEmpty, members.count <= WireLimits.standard.signersMax else {
+            throw InvalidCommittee(description: "a committee has 1...\(WireLimits.standard.signersMax) members, not \(members.count)")
+        }
+        var total: UInt64 = 0
+        var cumulative: [UInt64] = []
+        var byKey: [PublicKey: ValidatorIndex] = [:]
+        for (index, member) in members.enumerated() {
+            guard byKey.updateValue(ValidatorIndex(index), forKey: member.publicKey) == nil else {
+                throw InvalidCommittee(description: "public key \(member.publicKey.hex) appears twice")
+            }
+            guard member.weight <= Self.totalWeightMax - total else {
+                throw InvalidCommittee(description: "total weight must stay below 2^48")
+            }
+            total += member.weight
+            cumulative.append(total)
+        }
+        guard total > 0 else { throw InvalidCommittee(description: "no member has any weight") }
+        self.chainID = chainID
+        self.members = members
+        self.totalWeight = total
+        self.leaderSeed = leaderSeed
+        cumulativeWeights = cumulative
+        indexByKey = byKey
+    }
+
+    public var count: Int { members.count }
+
+    public func index(of key: PublicKey) -> ValidatorIndex? { indexByKey[key] }
+
+    /// 0 for an index outside the committee: non-members carry no weight.
+    public func weight(of index: ValidatorIndex) -> UInt64 {
+        Int(index) < members.count ? members[Int(index)].weight : 0
+    }
+
+    /// Members with weight are the only ones whose messages count.
+    public func isVoter(_ index: ValidatorIndex) -> Bool { weight(of: index) > 0 }
+
+    public func publicKey(of index: ValidatorIndex) -> PublicKey? {
+        Int(index) < members.count ? members[Int(index)].publicKey : nil
+    }
+
+    /// Quorum: strictly more than 2/3 of the total weight (integer arithmetic).
+    public func isQuorum(_ weight: UInt64) -> Bool { weight * 3 > totalWeight * 2 }
+
+    /// More than 1/3: at least one honest member is among them.
+    public func exceedsFaultyWeight(_ weight: UInt64) -> Bool { weight * 3 > totalWeight }
+
+    public func weight(of signers: SignerSet) -> UInt64 {
+        signers.reduce(0) { $0 + weight(of: $1) }
+    }
+
+    /// The leader of `view`: weighted-random, from SHA-256(seed ‖ view), so
+    /// every node computes the same leader with no messages. A member's chance
+    /// is its weight over the total; zero-weight members never lead.
+    public func leader(of view: View) -> ValidatorIndex {
+        var w = WireWriter(capacity: 40)
+        w.bytes32(leaderSeed)
+        w.u64(view)
+        let draw = SHA256Digest.hash(w.bytes).bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        // Bias of `draw % total` is below total / 2^64 < 2^-16: negligible.
+        let target = draw % totalWeight
+        var low = 0, high = cumulativeWeights.count - 1
+        while low < high {  // first index whose cumulative weight exceeds target
+            let mid = (low + high) / 2
+            if cumulativeWeights[mid] > target { high = mid } else { low = mid + 1 }
+        }
+        return ValidatorIndex(low)
+    }
+}

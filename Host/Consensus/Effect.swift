@@ -1,0 +1,80 @@
+/// What a core asks its shell to do, in order.
+///
+/// **Persist before speech**: the shell must execute effects in the order
+/// given and complete each `persistSafetyData` durably (a synchronous write)
+/// before executing any effect after it. Every vote, timeout and proposal the
+/// core signs is preceded in the same list by the `persistSafetyData` that
+/// records it, so a crash can never let the node sign twice in one view.
+public enum Effect: Hashable, Sendable {
+    case persistSafetyData(SafetyData)
+    /// Lazily: may be lost in a crash and re-fetched.
+    case persistLiveness(LivenessData)
+    /// Lazily: a block entered the tree of unfinalized blocks.
+    case persistBlock(Block)
+    case broadcast(Message)
+    case send(Message, to: ValidatorIndex)
+    case scheduleTimer(Timer, atMs: UInt64)
+    /// Ask the app for a payload; answer with `Event.payloadProduced`.
+    case produceBlock(ProposalContext)
+    /// Ask the app whether `block`'s payload is valid on top of `pendingAncestors`
+    /// (unfinalized, oldest first); answer with `Event.payloadValidated`.
+    case validateBlock(Block, pendingAncestors: [Block])
+    /// Blocks became final: commit them to the app, in order.
+    case finalized(Forks.Finalization)
+    /// Ask a peer for a missing block (and some of its ancestors).
+    case fetchBlock(BlockID, from: ValidatorIndex)
+    case evidence(Evidence)
+    /// More than a third of the weight is Byzantine; stop and alert.
+    case safetyFault(String)
+    case enteredView(View, cause: Pacemaker.Cause)
+    /// An input was refused; for logs and metrics.
+    case dropped(DropReason)
+}
+
+/// What a leader needs to ask its app for a payload.
+public struct ProposalContext: Hashable, Sendable {
+    public let view: View
+    public let height: Height
+    public let parentID: BlockID
+    public let pendingAncestors: [Block]
+}
+
+/// Why an input was dropped. Expected and benign, every one.
+public enum DropReason: Hashable, Sendable {
+    case invalid(ValidationError)
+    case stale(View)
+    case tooFarAhead(View, current: View)
+    case notForMe(View)
+    case unconnectable(Forks.AddError)
+    case cacheFull
+    case unexpectedBlock(BlockID)
+    case refusedBySafetyRules(SafetyRules.Refusal)
+}
+
+/// The pacemaker's state, written lazily so a restart resumes near the view it left.
+public struct LivenessData: Hashable, Sendable {
+    public let currentView: View
+    public let highestQC: QuorumCertificate
+    public let lastViewTC: TimeoutCertificate?
+
+    public init(currentView: View, highestQC: QuorumCertificate, lastViewTC: TimeoutCertificate?) {
+        self.currentView = currentView
+        self.highestQC = highestQC
+        self.lastViewTC = lastViewTC
+    }
+}
+
+extension LivenessData: WireCodable {
+    public func encode(to w: inout WireWriter) {
+        w.u64(currentView)
+        highestQC.encode(to: &w)
+        w.bool(lastViewTC != nil)
+        lastViewTC?.encode(to: &w)
+    }
+
+    public init(from r: inout WireReader) throws(WireDecodingError) {
+        currentView = try r.u64("liveness.view")
+        highestQC = try QuorumCertificate(from: &r)
+        lastViewTC = try r.bool("liveness.hasTC") ? try TimeoutCertificate(from: &r) : nil
+    }
+}

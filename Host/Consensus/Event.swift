@@ -1,0 +1,31 @@
+import BatonCrypto
+
+/// Everything that can happen to a consensus core. Time enters only here, as
+/// `nowMs` (milliseconds, from whatever clock the shell or simulator runs).
+public enum Event: Sendable {
+    /// Begin: enter the current view, arm its timer, propose if leader.
+    case start(nowMs: UInt64)
+    case proposal(Proposal, nowMs: UInt64)
+    case vote(Vote, nowMs: UInt64)
+    case timeout(TimeoutObject, nowMs: UInt64)
+    case timerFired(Timer, nowMs: UInt64)
+    /// The app answered `Effect.produceBlock` for `view`.
+    case payloadProduced(view: View, payload: [UInt8], nowMs: UInt64)
+    /// The app answered `Effect.validateBlock`.
+    case payloadValidated(blockID: BlockID, valid: Bool, nowMs: UInt64)
+    /// Block sync delivered blocks asked for by `Effect.fetchBlock`.
+    case blocksFetched([Block], nowMs: UInt64)
+    /// The mempool went from empty to non-empty or back (a leader with work
+    /// proposes at once; an idle one waits `idleBlockIntervalMs`).
+    case mempoolChanged(nonEmpty: Bool, nowMs: UInt64)
+    /// The app committed up to `height`, reaching `stateHash`; proposals
+    /// carry it so divergent apps show.
+    case stateExecuted(height: Height, stateHash: Bytes32)
+}
+
+/// Timers the core asks the shell to arm. A timer for a view the node has
+/// left is ignored when it fires, so the shell need not cancel anything.
+public enum Timer: Hashable, Sendable {
+    case viewTimeout(View)
+    case idleProposal(View)
+}

@@ -1,0 +1,52 @@
+/// QCs and TCs: the only way views change and blocks become final.
+extension EventHandler {
+    /// A valid QC: record it in Forks (2-chain finality) and the pacemaker.
+    mutating func process(_ qc: QuorumCertificate) {
+        apply(forks.add(qc))
+        if let view = pacemaker.process(qc) { enterView(view, cause: .qc) }
+    }
+
+    /// A valid TC: the pacemaker may enter the next view.
+    mutating func process(_ tc: TimeoutCertificate) {
+        apply(forks.add(tc.highQC))
+        let before = pacemaker.currentView
+        if let view = pacemaker.process(tc) {
+            enterView(view, cause: .tc)
+        } else if pacemaker.currentView != before {
+            enterView(pacemaker.currentView, cause: .qc)
+        }
+    }
+
+    mutating func apply(_ progress: [Forks.Progress]) {
+        for step in progress {
+            switch step {
+            case .finalized(let finalization):
+                emit(.finalized(finalization))
+                pruneBelowFinalized()
+            case .safetyFault(let fault):
+                emit(.safetyFault(fault.description))
+            }
+        }
+    }
+
+    /// Entering a view (only ever forwards): arm its timer, forget what is
+    /// too old, and propose if this node leads it.
+    mutating func enterView(_ view: View, cause: Pacemaker.Cause) {
+        emit(.enteredView(view, cause: cause))
+        emit(.persistLiveness(LivenessData(currentView: view, highestQC: pacemaker.highestQC,
+                                           lastViewTC: pacemaker.lastViewTC)))
+        if !isFollower { emit(.scheduleTimer(.viewTimeout(view), atMs: nowMs + pacemaker.timeoutMs)) }
+        let keepFrom = view > 0 ? view - 1 : 0
+        votes = votes.filter { $0.key >= keepFrom }
+        timeouts = timeouts.filter { $0.key >= keepFrom }
+        proposalRequested = nil
+        startProposalIfLeader()
+    }
+
+    mutating func pruneBelowFinalized() {
+        let floor = forks.finalized.view
+        pending = pending.filter { $0.value.block.view > floor }
+        proposals = proposals.filter { $0.key > floor }
+        forks.forgetOrphanCertificates(atOrBelow: floor)
+    }
+}

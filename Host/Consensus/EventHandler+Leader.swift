@@ -1,0 +1,53 @@
+import BatonCrypto
+
+/// Proposing, as the leader of the current view.
+extension EventHandler {
+    /// A leader with pending transactions asks its app for a payload at once
+    /// (responsiveness); an idle one waits until `idleBlockIntervalMs` after
+    /// the last block it saw, so an idle chain does not spin.
+    mutating func startProposalIfLeader() {
+        guard !isFollower, leader(of: currentView) == me, proposalRequested != currentView,
+              safety.data.highestVotedView < currentView else { return }
+        let readyAt = lastBlockSeenMs + config.pacemaker.idleBlockIntervalMs
+        if mempoolNonEmpty || nowMs >= readyAt {
+            requestPayload()
+        } else {
+            emit(.scheduleTimer(.idleProposal(currentView), atMs: readyAt))
+        }
+    }
+
+    mutating func requestPayload() {
+        guard !isFollower, leader(of: currentView) == me, proposalRequested != currentView,
+              safety.data.highestVotedView < currentView else { return }
+        let parentID = pacemaker.highestQC.blockID
+        guard let parent = forks.block(parentID) else {
+            // The certified parent has not arrived yet; propose once it has.
+            return requestBlock(parentID, from: pacemaker.highestQC.signers.first(where: { _ in true }) ?? 0)
+        }
+        proposalRequested = currentView
+        emit(.produceBlock(ProposalContext(view: currentView, height: parent.height + 1, parentID: parentID,
+                                           pendingAncestors: forks.pendingChain(to: parentID))))
+    }
+
+    /// The app's payload: build the block on the highest QC, sign it (the
+    /// signature is the leader's vote), persist, then broadcast.
+    mutating func onPayloadProduced(view: View, payload: [UInt8]) {
+        guard view == currentView, proposalRequested == view, let me else { return emit(.dropped(.stale(view))) }
+        let qc = pacemaker.highestQC
+        guard let parent = forks.block(qc.blockID) else { return emit(.dropped(.stale(view))) }
+        // TC for view-1 iff the QC is not from view-1.
+        let tc = qc.view + 1 == view ? nil : pacemaker.lastViewTC
+        let block = Block(view: view, height: parent.height + 1, parentID: parent.id, qc: qc, lastViewTC: tc,
+                          proposer: me, timestampMs: max(nowMs, parent.timestampMs), executedHeight: executed.height,
+                          executedStateHash: executed.hash, payload: payload)
+        let vote: Vote
+        do throws(SafetyRules.Refusal) { vote = try safety.vote(for: block, currentView: view) } catch {
+            return emit(.dropped(.refusedBySafetyRules(error)))
+        }
+        let proposal = Proposal(block: block, signature: vote.signature)
+        emit(.persistSafetyData(safety.data))
+        emit(.broadcast(.proposal(proposal)))
+        proposals[view] = proposal
+        connect(PendingBlock(block: block, proposal: proposal))
+    }
+}

@@ -1,0 +1,78 @@
+/// Receiving proposals: the compliance layer (validate, connect, cache what
+/// cannot connect yet) and voting.
+extension EventHandler {
+    mutating func onProposal(_ proposal: Proposal) {
+        let block = proposal.block
+        guard block.view > forks.finalized.view else { return emit(.dropped(.stale(block.view))) }
+        if forks.contains(block.id) || pending[block.id] != nil { return }
+        do throws(ValidationError) { try validator.validate(proposal) } catch {
+            return emit(.dropped(.invalid(error)))
+        }
+        // Its certificates are valid whatever becomes of the block: they may move us ahead.
+        if let tc = block.lastViewTC { process(tc) }
+        process(block.qc)
+        guard block.view <= currentView + config.viewsAheadMax else {
+            return emit(.dropped(.tooFarAhead(block.view, current: currentView)))
+        }
+        if let earlier = proposals[block.view], earlier.block.id != block.id {
+            emit(.evidence(.doubleProposal(earlier, proposal)))
+        } else {
+            proposals[block.view] = proposal
+        }
+        connect(PendingBlock(block: block, proposal: proposal))
+    }
+
+    /// Adds a block to Forks, or caches it and fetches its parent.
+    mutating func connect(_ candidate: PendingBlock) {
+        let block = candidate.block
+        let progress: [Forks.Progress]
+        do throws(Forks.AddError) {
+            progress = try forks.add(block)
+        } catch .missingParent(let parentID, _) {
+            guard pending.count < config.pendingProposalsMax else { return emit(.dropped(.cacheFull)) }
+            pending[block.id] = candidate
+            requestBlock(parentID, from: block.proposer)
+            return
+        } catch {
+            return emit(.dropped(.unconnectable(error)))
+        }
+        lastBlockSeenMs = nowMs
+        emit(.persistBlock(block))
+        apply(progress)
+        if let proposal = candidate.proposal { afterConnecting(proposal) }
+        // Cached descendants waiting for this block can connect now.
+        for (id, child) in pending where child.block.parentID == block.id {
+            pending.removeValue(forKey: id)
+            connect(child)
+        }
+    }
+
+    /// A connected proposal: the proposer's vote counts at the next leader, and
+    /// a block of the current view goes to the app for validation before a vote.
+    mutating func afterConnecting(_ proposal: Proposal) {
+        let block = proposal.block
+        if leader(of: block.view + 1) == me { onVote(proposal.proposerVote, trusted: true) }
+        guard !isFollower, block.view == currentView, block.proposer != me,
+              awaitingValidation.insert(block.id).inserted else { return }
+        emit(.validateBlock(block, pendingAncestors: forks.pendingChain(to: block.parentID)))
+    }
+
+    mutating func onPayloadValidated(_ id: BlockID, valid: Bool) {
+        guard awaitingValidation.remove(id) != nil, let block = forks.block(id) else {
+            return emit(.dropped(.unexpectedBlock(id)))
+        }
+        guard valid else { return }
+        let vote: Vote
+        do throws(SafetyRules.Refusal) { vote = try safety.vote(for: block, currentView: currentView) } catch {
+            return emit(.dropped(.refusedBySafetyRules(error)))
+        }
+        emit(.persistSafetyData(safety.data))
+        deliver(vote)
+    }
+
+    /// Votes go to the leader of the next view; to ourselves without the network.
+    mutating func deliver(_ vote: Vote) {
+        let next = leader(of: vote.view + 1)
+        if next == me { onVote(vote, trusted: true) } else { emit(.send(.vote(vote), to: next)) }
+    }
+}

@@ -1,0 +1,63 @@
+/// Timeouts, TCs and the view timer.
+extension EventHandler {
+    mutating func onTimeout(_ timeout: TimeoutObject, trusted: Bool) {
+        guard timeout.view + 1 >= currentView, timeout.view > forks.finalized.view else {
+            return emit(.dropped(.stale(timeout.view)))
+        }
+        if !trusted {
+            // Verify once, before anything is stored: a duplicate costs one lookup.
+            if timeouts[timeout.view]?.contains(timeout.signer) == true { return }
+            do throws(ValidationError) { try validator.validate(timeout) } catch {
+                return emit(.dropped(.invalid(error)))
+            }
+            // Its certificates prove the sender's view: they may move us ahead.
+            if let tc = timeout.lastViewTC { process(tc) }
+            process(timeout.highQC)
+        }
+        guard timeout.view + 1 >= currentView else { return }
+        guard timeout.view <= currentView + config.viewsAheadMax else {
+            return emit(.dropped(.tooFarAhead(timeout.view, current: currentView)))
+        }
+        var collector = timeouts[timeout.view] ?? TimeoutCollector(view: timeout.view)
+        let outcome = collector.add(timeout, committee: committee, verify: nil)
+        timeouts[timeout.view] = collector
+        switch outcome {
+        case .added, .duplicate, .invalid: break
+        case .partial:
+            // More than 1/3 gave up on this view: at least one honest node did; join it.
+            if timeout.view == currentView { timeOut() }
+        case .certified(let tc): process(tc)
+        }
+    }
+
+    mutating func onTimer(_ timer: Timer) {
+        switch timer {
+        case .viewTimeout(let view):
+            guard view == currentView, !isFollower else { return }
+            timeOut()
+            // Liveness under loss: while stuck, re-broadcast at the view's timeout interval.
+            emit(.scheduleTimer(.viewTimeout(view), atMs: nowMs + pacemaker.timeoutMs))
+        case .idleProposal(let view):
+            guard view == currentView else { return }
+            requestPayload()
+        }
+    }
+
+    /// Signs (or re-sends) this node's timeout for the current view.
+    mutating func timeOut() {
+        let isNew = safety.data.lastTimeout?.view != currentView
+        let timeout: TimeoutObject
+        do throws(SafetyRules.Refusal) {
+            timeout = try safety.timeout(view: currentView, highQC: pacemaker.highestQC, lastViewTC: pacemaker.lastViewTC)
+        } catch {
+            return emit(.dropped(.refusedBySafetyRules(error)))
+        }
+        if isNew { emit(.persistSafetyData(safety.data)) }
+        emit(.broadcast(.timeout(timeout)))
+        if isNew { onTimeout(timeout, trusted: true) }
+    }
+}
+
+extension TimeoutCollector {
+    func contains(_ signer: ValidatorIndex) -> Bool { timeoutsContain(signer) }
+}

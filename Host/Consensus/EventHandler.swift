@@ -1,0 +1,122 @@
+import BatonCrypto
+
+/// The single-threaded orchestrator of one consensus core:
+/// `handle(event) -> [Effect]`, with no I/O, clock or thread of its own.
+///
+/// The shell (or the simulator) is its only caller, one event at a time, and
+/// executes the returned effects in order — persisting safety data before
+/// anything that follows it (see `Effect`). Everything in here is a value, so
+/// a core can be copied, replayed and run by the thousand in one process.
+public struct EventHandler: Sendable {
+    /// Where a restarted core resumes.
+    public struct Recovery: Sendable {
+        public var safety: SafetyData
+        public var liveness: LivenessData?
+        /// The last finalized block (genesis on a fresh chain).
+        public var finalized: Block
+        /// Unfinalized blocks above it, any order.
+        public var unfinalized: [Block]
+
+        public init(safety: SafetyData = SafetyData(), liveness: LivenessData? = nil, finalized: Block,
+                    unfinalized: [Block] = []) {
+            self.safety = safety
+            self.liveness = liveness
+            self.finalized = finalized
+            self.unfinalized = unfinalized
+        }
+    }
+
+    /// A block that cannot join the tree yet: its parent is missing.
+    struct PendingBlock: Sendable {
+        let block: Block
+        let proposal: Proposal?
+    }
+
+    public let committee: Committee
+    public let config: ConsensusConfig
+    /// This node's index; nil for a follower, which tracks finality without voting.
+    public let me: ValidatorIndex?
+    let validator: Validator
+    public internal(set) var safety: SafetyRules
+    public internal(set) var forks: Forks
+    public internal(set) var pacemaker: Pacemaker
+
+    var votes: [View: VoteCollector] = [:]
+    var timeouts: [View: TimeoutCollector] = [:]
+    var pending: [BlockID: PendingBlock] = [:]
+    var outstandingFetches: Set<BlockID> = []
+    var awaitingValidation: Set<BlockID> = []
+    var proposals: [View: Proposal] = [:]
+    var proposalRequested: View?
+    var mempoolNonEmpty = false
+    var lastBlockSeenMs: UInt64 = 0
+    var executed: (height: Height, hash: Bytes32) = (0, .zero)
+    var nowMs: UInt64 = 0
+    var effects: [Effect] = []
+
+    public init(committee: Committee, genesis: Block, signer: any MessageSigner, verifier: any SignatureVerifier,
+                config: ConsensusConfig = ConsensusConfig(), recovery: Recovery? = nil) {
+        precondition(config.pacemaker.problem() == nil, config.pacemaker.problem() ?? "")
+        let recovery = recovery ?? Recovery(finalized: genesis)
+        self.committee = committee
+        self.config = config
+        let index = committee.index(of: signer.publicKey).flatMap { committee.isVoter($0) ? $0 : nil }
+        me = index
+        validator = Validator(committee: committee, genesisID: genesis.id, verifier: verifier)
+        safety = SafetyRules(data: recovery.safety, signer: signer, index: index, chainID: committee.chainID)
+        var forks = Forks(root: recovery.finalized)
+        // Replay the stored tree parents-first; what does not connect is dropped.
+        for block in recovery.unfinalized.sorted(by: { $0.view < $1.view }) { _ = try? forks.add(block) }
+        self.forks = forks
+        let liveness = recovery.liveness ?? LivenessData(currentView: 1, highestQC: .genesis(genesis.id), lastViewTC: nil)
+        pacemaker = Pacemaker(config: config.pacemaker, currentView: liveness.currentView,
+                              highestQC: liveness.highestQC, lastViewTC: liveness.lastViewTC)
+    }
+
+    public var currentView: View { pacemaker.currentView }
+    public var isFollower: Bool { me == nil }
+    public func leader(of view: View) -> ValidatorIndex { committee.leader(of: view) }
+
+    /// Handles one event; returns the effects to execute, in order.
+    public mutating func handle(_ event: Event) -> [Effect] {
+        effects.removeAll(keepingCapacity: true)
+        switch event {
+        case .start(let now):
+            nowMs = now
+            enterView(pacemaker.currentView, cause: .qc)
+        case .proposal(let proposal, let now):
+            nowMs = now
+            onProposal(proposal)
+        case .vote(let vote, let now):
+            nowMs = now
+            onVote(vote, trusted: false)
+        case .timeout(let timeout, let now):
+            nowMs = now
+            onTimeout(timeout, trusted: false)
+        case .timerFired(let timer, let now):
+            nowMs = now
+            onTimer(timer)
+        case .payloadProduced(let view, let payload, let now):
+            nowMs = now
+            onPayloadProduced(view: view, payload: payload)
+        case .payloadValidated(let id, let valid, let now):
+            nowMs = now
+            onPayloadValidated(id, valid: valid)
+        case .blocksFetched(let blocks, let now):
+            nowMs = now
+            onBlocksFetched(blocks)
+        case .mempoolChanged(let nonEmpty, let now):
+            nowMs = now
+            mempoolNonEmpty = nonEmpty
+            if nonEmpty { startProposalIfLeader() }
+        case .stateExecuted(let height, let hash):
+            if height >= executed.height { executed = (height, hash) }
+        }
+        return effects
+    }
+
+    mutating func emit(_ effect: Effect) { effects.append(effect) }
+
+    /// Test-only: see `SafetyRules.breakVotingRuleForTesting`.
+    public mutating func breakVotingRuleForTesting() { safety.breakVotingRuleForTesting = true }
+}

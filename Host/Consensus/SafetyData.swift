@@ -1,0 +1,32 @@
+/// What a node must remember across crashes to never sign two conflicting
+/// messages. The shell writes it durably (a synchronous write) *before* the
+/// vote or timeout it guards leaves the node.
+public struct SafetyData: Hashable, Sendable {
+    /// The highest view this node voted in (0: none).
+    public var highestVotedView: View = 0
+    /// The highest view this node timed out in (0: none).
+    public var highestTimeoutView: View = 0
+    /// The last timeout it signed, re-broadcast while stuck in that view.
+    public var lastTimeout: TimeoutObject?
+
+    public init(highestVotedView: View = 0, highestTimeoutView: View = 0, lastTimeout: TimeoutObject? = nil) {
+        self.highestVotedView = highestVotedView
+        self.highestTimeoutView = highestTimeoutView
+        self.lastTimeout = lastTimeout
+    }
+}
+
+extension SafetyData: WireCodable {
+    public func encode(to w: inout WireWriter) {
+        w.u64(highestVotedView)
+        w.u64(highestTimeoutView)
+        w.bool(lastTimeout != nil)
+        lastTimeout?.encode(to: &w)
+    }
+
+    public init(from r: inout WireReader) throws(WireDecodingError) {
+        highestVotedView = try r.u64("safety.highestVotedView")
+        highestTimeoutView = try r.u64("safety.highestTimeoutView")
+        lastTimeout = try r.bool("safety.hasTimeout") ? try TimeoutObject(from: &r) : nil
+    }
+}

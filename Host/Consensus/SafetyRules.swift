@@ -1,0 +1,77 @@
+import BatonCrypto
+
+/// The only code that signs votes and timeouts. Keeps `SafetyData` and never
+/// signs anything that could let two conflicting blocks be finalized.
+///
+/// Error contract: `SafetyRules.Refusal` is expected and benign ("no vote:
+/// already voted in this view"); the caller simply does not send anything.
+/// After every successful call the caller must persist `data` before it
+/// sends what was signed.
+public struct SafetyRules: Sendable {
+    public enum Refusal: Error, Hashable, Sendable {
+        case notCurrentView(blockView: View, currentView: View)
+        case alreadyVoted(View, highestVoted: View)
+        case timedOutInView(View)
+        case votingRuleViolated(View, qcView: View)
+        case staleTimeout(View, highestVoted: View)
+        case notAVoter
+    }
+
+    public private(set) var data: SafetyData
+    let signer: any MessageSigner
+    /// nil for a follower: it never signs.
+    let index: ValidatorIndex?
+    let chainID: Bytes32
+    /// Test-only: drops the TC condition of the voting rule, so the simulator
+    /// can prove it catches a broken rule. Never set outside tests.
+    var breakVotingRuleForTesting = false
+
+    public init(data: SafetyData, signer: any MessageSigner, index: ValidatorIndex?, chainID: Bytes32) {
+        self.data = data
+        self.signer = signer
+        self.index = index
+        self.chainID = chainID
+    }
+
+    /// Signs a vote for `block`, or refuses.
+    public mutating func vote(for block: Block, currentView: View) throws(Refusal) -> Vote {
+        guard let index else { throw .notAVoter }
+        guard block.view == currentView else { throw .notCurrentView(blockView: block.view, currentView: currentView) }
+        // Vote at most once per view, and only in views above every vote so far.
+        guard block.view > data.highestVotedView else { throw .alreadyVoted(block.view, highestVoted: data.highestVotedView) }
+        // After timing out in a view, never vote in it.
+        guard block.view > data.highestTimeoutView else { throw .timedOutInView(block.view) }
+        // Jolteon voting rule: QC from v-1, or TC for v-1 with QC ≥ max(TC.highQCViews).
+        try checkVotingRule(block)
+        data.highestVotedView = block.view
+        let digest = SigningDomain.voteDigest(chainID: chainID, view: block.view, blockID: block.id)
+        return Vote(view: block.view, blockID: block.id, signer: index, signature: signer.sign(digest))
+    }
+
+    /// Signs (or re-uses) this node's timeout for `view`.
+    public mutating func timeout(view: View, highQC: QuorumCertificate, lastViewTC: TimeoutCertificate?)
+        throws(Refusal) -> TimeoutObject
+    {
+        guard let index else { throw .notAVoter }
+        if let last = data.lastTimeout, last.view == view { return last }
+        // Never time out in a view below one already voted in: the view is over.
+        guard view >= data.highestVotedView, view > data.highestTimeoutView else {
+            throw .staleTimeout(view, highestVoted: data.highestVotedView)
+        }
+        // Carry the TC for view-1 iff the highest QC is not from view-1.
+        let tc = highQC.view + 1 == view ? nil : lastViewTC
+        let digest = SigningDomain.timeoutDigest(chainID: chainID, view: view, highQCView: highQC.view)
+        let timeout = TimeoutObject(view: view, highQC: highQC, lastViewTC: tc, signer: index, signature: signer.sign(digest))
+        data.highestTimeoutView = view
+        data.lastTimeout = timeout
+        return timeout
+    }
+
+    private func checkVotingRule(_ block: Block) throws(Refusal) {
+        if block.qc.view + 1 == block.view { return }
+        if breakVotingRuleForTesting { return }
+        guard let tc = block.lastViewTC, tc.view + 1 == block.view, block.qc.view >= tc.highQC.view else {
+            throw .votingRuleViolated(block.view, qcView: block.qc.view)
+        }
+    }
+}
