@@ -13,7 +13,7 @@ public struct Pacemaker: Sendable {
         public var backoffPermille: UInt64 = 1_500
         public var toleratedFailures = 6
         /// An idle leader proposes an empty block at most this often.
-        public var idleBlockIntervalMs: UInt64 = 500
+        public var idleBlockIntervalMs: UInt64 = 300
 
         public init() {}
 
@@ -21,8 +21,10 @@ public struct Pacemaker: Sendable {
         public func problem() -> String? {
             guard timeoutMsBase > 0, timeoutMsMax >= timeoutMsBase else { return "need 0 < timeout base <= timeout max" }
             guard backoffPermille >= 1_000 else { return "backoff factor must be at least 1.0" }
-            guard idleBlockIntervalMs < timeoutMsBase else {
-                return "idle block interval (\(idleBlockIntervalMs) ms) must be shorter than the view timeout (\(timeoutMsBase) ms), or idle views time out"
+            // On an idle chain the leader of view v waits one interval before it
+            // proposes and another for the proposal of v+1: both must fit.
+            guard idleBlockIntervalMs * 2 < timeoutMsBase else {
+                return "twice the idle block interval (\(idleBlockIntervalMs) ms) must be shorter than the view timeout (\(timeoutMsBase) ms), or idle views time out"
             }
             return nil
         }

@@ -109,6 +109,8 @@ struct Cluster {
     var faults: [String] = []
     var allEffects: [[Effect]] = []
     var followers: [EventHandler] = []
+    /// Every block each node ever stored (what its shell would answer block sync from).
+    var stores: [[BlockID: Block]]
     var followerFinalized: [[Block]] = []
 
     init(_ setup: TestCommittee, config: ConsensusConfig = ConsensusConfig(), followers: Int = 0) {
@@ -126,6 +128,7 @@ struct Cluster {
         finalized = Array(repeating: [], count: nodes.count)
         followerFinalized = Array(repeating: [], count: followers)
         persisted = Array(repeating: [], count: nodes.count)
+        stores = Array(repeating: [setup.genesis.id: setup.genesis], count: nodes.count)
     }
 
     mutating func start() {
@@ -178,13 +181,19 @@ struct Cluster {
                 queue.append((i, .payloadValidated(blockID: block.id, valid: true, nowMs: now)))
             case .finalized(let finalization): finalized[i] += finalization.blocks
             case .fetchBlock(let id, let peer):
-                // The peer answers from its own tree (if it is reachable).
+                // The peer answers from its store, with up to 16 ancestors, if reachable.
                 let p = Int(peer)
-                guard !isolated.contains(p), let block = nodes[p].forks.block(id) else { continue }
-                queue.append((i, .blocksFetched([block], nowMs: now)))
+                guard !isolated.contains(p), var block = stores[p][id] else { continue }
+                var answer = [block]
+                while answer.count < 17, let parent = stores[p][block.parentID], parent.view > 0 {
+                    answer.append(parent)
+                    block = parent
+                }
+                queue.append((i, .blocksFetched(answer.reversed(), nowMs: now)))
+            case .persistBlock(let block): stores[i][block.id] = block
             case .evidence(let proof): evidence.append(proof)
             case .safetyFault(let fault): faults.append(fault)
-            case .persistLiveness, .persistBlock, .enteredView, .dropped: break
+            case .persistLiveness, .enteredView, .dropped: break
             }
         }
     }
