@@ -76,11 +76,19 @@ let package = Package(
             dependencies: ["BatonCrypto"],
             path: "Host/Consensus"
         ),
+        // Many cores in one process over a simulated network and clock.
+        .target(
+            name: "Simulation",
+            dependencies: ["Consensus", "BatonCrypto"],
+            path: "Host/Simulation"
+        ),
         .executableTarget(
             name: "BatonCLI",
             dependencies: [
                 "PluginHost",
                 "BatonCrypto",
+                "Consensus",
+                "Simulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -104,7 +112,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsensusTests",
-            dependencies: ["Consensus", "BatonCrypto"],
+            dependencies: ["Consensus", "BatonCrypto", "Simulation"],
             path: "Tests/ConsensusTests"
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import BatonCrypto
 @testable import Consensus
+import Simulation
 import Testing
 
 @Suite struct ForksTests {

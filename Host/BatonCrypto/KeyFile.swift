@@ -1,0 +1,56 @@
+import Foundation
+
+/// A node's key on disk: JSON `{"publicKey": hex, "privateKey": hex}` (the
+/// Metronome format), created with mode 0600 and never overwritten.
+public enum KeyFile {
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    struct Contents: Codable {
+        var publicKey: String
+        var privateKey: String
+    }
+
+    /// The JSON for `key`, as `baton keygen` prints it.
+    public static func json(_ key: PrivateKey) -> String {
+        """
+        {
+          "publicKey" : "\(key.publicKey.hex)",
+          "privateKey" : "\(Hex.encode(key.bytes))"
+        }
+        """
+    }
+
+    /// Writes `key` to a new file readable only by its owner.
+    public static func write(_ key: PrivateKey, to path: String) throws(Failure) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else {
+            let reason = errno == EEXIST ? "it already exists; keys are never overwritten" : String(cString: strerror(errno))
+            throw Failure(description: "cannot create key file \(path): \(reason)")
+        }
+        defer { close(fd) }
+        let bytes = Array((json(key) + "\n").utf8)
+        guard Foundation.write(fd, bytes, bytes.count) == bytes.count, fsync(fd) == 0 else {
+            throw Failure(description: "cannot write key file \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Reads and checks a key file: both keys present, valid, and matching.
+    public static func load(_ path: String) throws(Failure) -> PrivateKey {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Failure(description: "cannot read key file \(path): missing or unreadable. Create one with `baton keygen --out \(path)`.")
+        }
+        let contents: Contents
+        do { contents = try JSONDecoder().decode(Contents.self, from: data) } catch {
+            throw Failure(description: "key file \(path) is not {\"publicKey\": hex, \"privateKey\": hex}: \(error)")
+        }
+        guard let secret = Hex.decode(contents.privateKey), let key = PrivateKey(bytes: secret) else {
+            throw Failure(description: "key file \(path): privateKey is not a valid secp256k1 secret (64 hex digits)")
+        }
+        guard key.publicKey.hex == contents.publicKey.lowercased() else {
+            throw Failure(description: "key file \(path): publicKey does not belong to privateKey; the file is damaged")
+        }
+        return key
+    }
+}

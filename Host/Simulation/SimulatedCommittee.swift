@@ -1,0 +1,30 @@
+import BatonCrypto
+import Consensus
+
+/// A committee of `n` members with fresh keys, its genesis block, and each
+/// member's signer (real secp256k1 or `FakeSigner`).
+public struct SimulatedCommittee: Sendable {
+    public let keys: [PrivateKey]
+    public let committee: Committee
+    public let genesis: Block
+    public let realCrypto: Bool
+
+    public init(n: Int = 4, weights: [UInt64]? = nil, realCrypto: Bool = false) {
+        keys = (0..<n).map { _ in PrivateKey.generate() }
+        let weights = weights ?? [UInt64](repeating: 1, count: n)
+        let chainID = SHA256Digest.hash(Array("test-chain".utf8))
+        committee = try! Committee(chainID: chainID,
+                                   members: zip(keys, weights).map { Committee.Member(publicKey: $0.publicKey, weight: $1) },
+                                   leaderSeed: SHA256Digest.hash(Array("seed".utf8)))
+        genesis = Block.genesis(chainID: chainID, timestampMs: 0)
+        self.realCrypto = realCrypto
+    }
+
+    public func signer(_ i: Int) -> any MessageSigner {
+        realCrypto ? Secp256k1Signer(keys[i]) : FakeSigner(publicKey: keys[i].publicKey)
+    }
+
+    public func verifier() -> CountingVerifier { CountingVerifier(real: realCrypto) }
+
+    public var genesisQC: QuorumCertificate { .genesis(genesis.id) }
+}
