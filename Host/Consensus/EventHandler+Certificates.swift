@@ -39,6 +39,8 @@ extension EventHandler {
         let keepFrom = view > 0 ? view - 1 : 0
         votes = votes.filter { $0.key >= keepFrom }
         timeouts = timeouts.filter { $0.key >= keepFrom }
+        // Requests unanswered for a few views may be made again (to another peer).
+        outstandingFetches = outstandingFetches.filter { $0.value + 3 > view }
         proposalRequested = nil
         startProposalIfLeader()
     }
@@ -47,6 +49,7 @@ extension EventHandler {
         let floor = forks.finalized.view
         pending = pending.filter { $0.value.block.view > floor }
         proposals = proposals.filter { $0.key > floor }
+        awaitingValidation = awaitingValidation.filter { forks.contains($0) }
         forks.forgetOrphanCertificates(atOrBelow: floor)
     }
 }

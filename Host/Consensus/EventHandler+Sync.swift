@@ -1,8 +1,9 @@
 /// Fetching missing ancestors (the core's side of block sync).
 extension EventHandler {
     mutating func requestBlock(_ id: BlockID, from peer: ValidatorIndex) {
-        guard !forks.contains(id), outstandingFetches.count < config.outstandingFetchesMax,
-              outstandingFetches.insert(id).inserted else { return }
+        guard !forks.contains(id), outstandingFetches[id] == nil,
+              outstandingFetches.count < config.outstandingFetchesMax else { return }
+        outstandingFetches[id] = currentView
         emit(.fetchBlock(id, from: peer))
     }
 
@@ -10,11 +11,11 @@ extension EventHandler {
     /// one that was: a block's id is the hash of its content, so linkage is
     /// proof of identity. Each accepted block's own certificates are checked.
     mutating func onBlocksFetched(_ blocks: [Block]) {
-        var wanted = outstandingFetches
+        var wanted = Set(outstandingFetches.keys)
         var accepted: [Block] = []
         for block in blocks.sorted(by: { $0.view > $1.view }) where wanted.contains(block.id) {
             wanted.insert(block.parentID)
-            outstandingFetches.remove(block.id)
+            outstandingFetches.removeValue(forKey: block.id)
             do throws(ValidationError) {
                 try validator.validate(block.qc)
                 if let tc = block.lastViewTC { try validator.validate(tc) }

@@ -44,7 +44,9 @@ public struct EventHandler: Sendable {
     var votes: [View: VoteCollector] = [:]
     var timeouts: [View: TimeoutCollector] = [:]
     var pending: [BlockID: PendingBlock] = [:]
-    var outstandingFetches: Set<BlockID> = []
+    /// Blocks asked of peers, with the view they were asked in; forgotten
+    /// after a few views so an unanswered request can be made again.
+    var outstandingFetches: [BlockID: View] = [:]
     var awaitingValidation: Set<BlockID> = []
     var proposals: [View: Proposal] = [:]
     var proposalRequested: View?

@@ -21,6 +21,8 @@ public struct ScriptedCluster {
     public var allEffects: [[Effect]] = []
     /// Events handled by all cores (for throughput figures).
     public var eventsHandled = 0
+    /// The verifier all cores share: its count is the number of signature checks.
+    public let verifier: CountingVerifier
     /// Keep every effect list in `allEffects` (tests); off for benchmarks.
     public var recordEffects = true
     public var followers: [EventHandler] = []
@@ -31,6 +33,7 @@ public struct ScriptedCluster {
     public init(_ setup: SimulatedCommittee, config: ConsensusConfig = ConsensusConfig(), followers: Int = 0) {
         self.setup = setup
         let verifier = setup.verifier()
+        self.verifier = verifier
         nodes = (0..<setup.keys.count).map {
             EventHandler(committee: setup.committee, genesis: setup.genesis, signer: setup.signer($0),
                          verifier: verifier, config: config)

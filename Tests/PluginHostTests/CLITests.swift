@@ -56,4 +56,14 @@ import Testing
         #expect(run.status != 0)
         #expect(run.stderr.contains("robot config"))
     }
+
+    @Test func keygenPrintsAKeyPairAsJSON() throws {
+        let run = try baton(["keygen"])
+        #expect(run.status == 0)
+        struct Pair: Decodable { let publicKey: String; let privateKey: String }
+        let pair = try JSONDecoder().decode(Pair.self, from: Data(run.stdout.utf8))
+        #expect(pair.publicKey.count == 66 && pair.privateKey.count == 64)
+        let other = try JSONDecoder().decode(Pair.self, from: Data(try baton(["keygen"]).stdout.utf8))
+        #expect(other.privateKey != pair.privateKey)
+    }
 }
