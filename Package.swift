@@ -116,6 +116,11 @@ let package = Package(
             path: "Tests/ConsensusTests"
         ),
         .testTarget(
+            name: "SimulationTests",
+            dependencies: ["Simulation", "Consensus"],
+            path: "Tests/SimulationTests"
+        ),
+        .testTarget(
             name: "PluginHostTests",
             // Not RobotPlugin: tests reach plugins only through dlopen of the
             // built .so, as the node does; linking a plugin module in as well

@@ -40,9 +40,12 @@ extension EventHandler {
         emit(.persistBlock(block))
         apply(progress)
         if let proposal = candidate.proposal { afterConnecting(proposal) }
-        // Cached descendants waiting for this block can connect now.
-        for (id, child) in pending where child.block.parentID == block.id {
-            pending.removeValue(forKey: id)
+        // Cached descendants waiting for this block can connect now, in a
+        // fixed order (dictionary order differs between runs and processes).
+        let children = pending.values.filter { $0.block.parentID == block.id }
+            .sorted { ($0.block.view, $0.block.id) < ($1.block.view, $1.block.id) }
+        for child in children {
+            pending.removeValue(forKey: child.block.id)
             connect(child)
         }
     }

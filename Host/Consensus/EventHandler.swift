@@ -68,7 +68,7 @@ public struct EventHandler: Sendable {
         safety = SafetyRules(data: recovery.safety, signer: signer, index: index, chainID: committee.chainID)
         var forks = Forks(root: recovery.finalized)
         // Replay the stored tree parents-first; what does not connect is dropped.
-        for block in recovery.unfinalized.sorted(by: { $0.view < $1.view }) { _ = try? forks.add(block) }
+        for block in recovery.unfinalized.sorted(by: { ($0.view, $0.id) < ($1.view, $1.id) }) { _ = try? forks.add(block) }
         self.forks = forks
         let liveness = recovery.liveness ?? LivenessData(currentView: 1, highestQC: .genesis(genesis.id), lastViewTC: nil)
         pacemaker = Pacemaker(config: config.pacemaker, currentView: liveness.currentView,
@@ -121,4 +121,27 @@ public struct EventHandler: Sendable {
 
     /// Test-only: see `SafetyRules.breakVotingRuleForTesting`.
     public mutating func breakVotingRuleForTesting() { safety.breakVotingRuleForTesting = true }
+
+    /// Test-only: see `SafetyRules.allowDoubleVotesForTesting`.
+    public mutating func allowDoubleVotesForTesting() { safety.allowDoubleVotesForTesting = true }
+
+    /// Sizes of every cache and collector, for the simulator's memory invariant.
+    public struct Diagnostics: Hashable, Sendable {
+        public let voteCollectors: Int
+        public let timeoutCollectors: Int
+        public let pendingBlocks: Int
+        public let outstandingFetches: Int
+        public let awaitingValidation: Int
+        public let forkBlocks: Int
+        public let proposalsTracked: Int
+        public let currentView: View
+        public let finalizedView: View
+    }
+
+    public var diagnostics: Diagnostics {
+        Diagnostics(voteCollectors: votes.count, timeoutCollectors: timeouts.count, pendingBlocks: pending.count,
+                    outstandingFetches: outstandingFetches.count, awaitingValidation: awaitingValidation.count,
+                    forkBlocks: forks.count, proposalsTracked: proposals.count, currentView: currentView,
+                    finalizedView: forks.finalized.view)
+    }
 }

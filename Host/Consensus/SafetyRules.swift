@@ -25,6 +25,9 @@ public struct SafetyRules: Sendable {
     /// Test-only: drops the TC condition of the voting rule, so the simulator
     /// can prove it catches a broken rule. Never set outside tests.
     var breakVotingRuleForTesting = false
+    /// Test-only: lets this node vote again in a view it already voted in (for
+    /// another block). Exists so the simulator can prove it catches it.
+    var allowDoubleVotesForTesting = false
 
     public init(data: SafetyData, signer: any MessageSigner, index: ValidatorIndex?, chainID: Bytes32) {
         self.data = data
@@ -38,7 +41,9 @@ public struct SafetyRules: Sendable {
         guard let index else { throw .notAVoter }
         guard block.view == currentView else { throw .notCurrentView(blockView: block.view, currentView: currentView) }
         // Vote at most once per view, and only in views above every vote so far.
-        guard block.view > data.highestVotedView else { throw .alreadyVoted(block.view, highestVoted: data.highestVotedView) }
+        guard block.view > data.highestVotedView || (allowDoubleVotesForTesting && block.view == data.highestVotedView) else {
+            throw .alreadyVoted(block.view, highestVoted: data.highestVotedView)
+        }
         // After timing out in a view, never vote in it.
         guard block.view > data.highestTimeoutView else { throw .timedOutInView(block.view) }
         // Jolteon voting rule: QC from v-1, or TC for v-1 with QC ≥ max(TC.highQCViews).

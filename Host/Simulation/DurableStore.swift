@@ -1,0 +1,69 @@
+import Consensus
+
+/// A node's storage as a crash sees it: safety data is written synchronously
+/// and always survives; other writes are lazy and survive a crash only if a
+/// later synchronous write flushed them — else a random prefix of them does
+/// (a write-ahead log is ordered, so what survives is a prefix).
+struct DurableStore {
+    enum LazyWrite {
+        case liveness(LivenessData)
+        case block(Block)
+        case finalized(Block)
+    }
+
+    private(set) var safety = SafetyData()
+    private(set) var liveness: LivenessData?
+    private(set) var blocks: [BlockID: Block] = [:]
+    private(set) var finalized: Block
+    private var unsynced: [LazyWrite] = []
+
+    init(genesis: Block) {
+        finalized = genesis
+        blocks[genesis.id] = genesis
+    }
+
+    /// The live process sees its unsynced writes too.
+    func block(_ id: BlockID) -> Block? {
+        if let block = blocks[id] { return block }
+        for case .block(let block) in unsynced where block.id == id { return block }
+        return nil
+    }
+
+    mutating func writeSynchronously(_ data: SafetyData) {
+        for write in unsynced { apply(write) }
+        unsynced.removeAll()
+        safety = data
+    }
+
+    mutating func writeLazily(_ write: LazyWrite) {
+        unsynced.append(write)
+        // Bound: the engine flushes its memtable/WAL regularly.
+        if unsynced.count > 64 {
+            for write in unsynced { apply(write) }
+            unsynced.removeAll()
+        }
+    }
+
+    /// Loses an unsynced suffix, as a crash would.
+    mutating func crash(_ rng: inout SeededRandom) {
+        let kept = unsynced.isEmpty ? 0 : Int(rng.next() % UInt64(unsynced.count + 1))
+        for write in unsynced.prefix(kept) { apply(write) }
+        unsynced.removeAll()
+    }
+
+    /// What a restarted core resumes from.
+    var recovery: EventHandler.Recovery {
+        EventHandler.Recovery(safety: safety, liveness: liveness, finalized: finalized,
+                              unfinalized: blocks.values.filter { $0.view > finalized.view })
+    }
+
+    private mutating func apply(_ write: LazyWrite) {
+        switch write {
+        case .liveness(let data): liveness = data
+        case .block(let block): blocks[block.id] = block
+        case .finalized(let block):
+            if block.height > finalized.height { finalized = block }
+            blocks[block.id] = block
+        }
+    }
+}

@@ -1,0 +1,27 @@
+/// The outcome of one seeded run.
+public struct SimulationReport: Sendable {
+    public let seed: UInt64
+    public let scenario: String
+    public let nodes: Int
+    public let byzantine: Int
+    /// The highest view any honest node reached.
+    public let views: UInt64
+    /// Blocks every honest node agreed on (distinct finalized heights).
+    public let blocksFinalized: Int
+    public let events: Int
+    public let simulatedMs: UInt64
+    /// SHA-256 chained over every delivered event: equal seeds give equal hashes.
+    public let traceHash: String
+    /// Invariant violations (empty for a correct run).
+    public let violations: [String]
+    /// The last events before the first violation.
+    public let trace: [String]
+    /// Crashes of honest nodes (each followed by a restart from durable state).
+    public let crashes: Int
+    /// Misbehavior proofs the honest nodes produced (double votes, double proposals).
+    public let evidence: Int
+    /// Messages honest nodes refused as invalid.
+    public let invalidDropped: Int
+
+    public var safe: Bool { violations.isEmpty }
+}

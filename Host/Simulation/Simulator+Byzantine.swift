@@ -1,0 +1,96 @@
+import BatonCrypto
+import Consensus
+
+/// What a Byzantine node does to the messages its own (honest) core sends.
+extension Simulator {
+    /// The messages actually sent, with their targets (nil: everyone).
+    mutating func distort(_ message: Message, from i: Int, to member: ValidatorIndex?) -> [(ValidatorIndex?, Message)] {
+        nodes[i].seen.append(message)
+        if nodes[i].seen.count > 64 { nodes[i].seen.removeFirst() }
+        guard let behavior = nodes[i].behavior else { return [(member, message)] }
+        let signer = nodes[i].signer
+        let chain = setup.committee.chainID
+        switch behavior {
+        case .twins:
+            return [(member, message)]
+        case .silent:
+            return []
+        case .withholding:
+            if case .vote = message { return [] }
+            if case .timeout = message { return [] }
+            return [(member, message)]
+        case .invalidSignatures:
+            return [(member, corrupted(message))]
+        case .doubleVotes:
+            guard case .vote(let vote) = message else { return [(member, message)] }
+            let other = SHA256Digest.hash(vote.blockID.bytes)
+            let digest = SigningDomain.voteDigest(chainID: chain, view: vote.view, blockID: other)
+            let second = Vote(view: vote.view, blockID: other, signer: vote.signer, signature: signer.sign(digest))
+            return [(member, message), (member, .vote(second))]
+        case .equivocatingLeader:
+            guard case .proposal(let proposal) = message else { return [(member, message)] }
+            let b = proposal.block
+            let twin = Block(view: b.view, height: b.height, parentID: b.parentID, qc: b.qc, lastViewTC: b.lastViewTC,
+                             proposer: b.proposer, timestampMs: b.timestampMs, executedHeight: b.executedHeight,
+                             executedStateHash: b.executedStateHash, payload: b.payload + Array("twin".utf8))
+            let signed = Proposal(block: twin, signature: signer.sign(
+                SigningDomain.voteDigest(chainID: chain, view: twin.view, blockID: twin.id)))
+            // Half the members get one proposal first, half the other; then
+            // each gets the other one too (the honest rule: vote for the first only).
+            var out: [(ValidatorIndex?, Message)] = []
+            for m in 0..<setup.committee.count where ValidatorIndex(m) != nodes[i].member {
+                let (first, second) = m % 2 == 0 ? (message, Message.proposal(signed)) : (.proposal(signed), message)
+                out.append((ValidatorIndex(m), first))
+                out.append((ValidatorIndex(m), second))
+            }
+            return out
+        case .spam:
+            let far = (views[i] ?? 0) + 10_000 + rng.next() % 1_000
+            let qc = QuorumCertificate.genesis(setup.genesis.id)
+            let timeout = TimeoutObject(view: far, highQC: qc, lastViewTC: nil, signer: nodes[i].member,
+                                        signature: signer.sign(SigningDomain.timeoutDigest(chainID: chain, view: far, highQCView: 0)))
+            let vote = Vote(view: far, blockID: SHA256Digest.hash([UInt8(far % 256)]), signer: nodes[i].member,
+                            signature: signer.sign(SigningDomain.voteDigest(chainID: chain, view: far, blockID: .zero)))
+            return [(member, message), (nil, .timeout(timeout)), (nil, .vote(vote))]
+        case .replay:
+            var out: [(ValidatorIndex?, Message)] = [(member, message)]
+            if let old = nodes[i].seen.randomElement(using: &rng), rng.chance(500) { out.append((nil, old)) }
+            return out
+        case .badTC:
+            guard case .proposal(let proposal) = message else { return [(member, message)] }
+            let b = proposal.block
+            // Missing TC where one is needed, or a TC where none is.
+            let tc: TimeoutCertificate? = b.lastViewTC == nil ? fakeTC(view: b.view - 1, highQC: b.qc) : nil
+            let bad = Block(view: b.view, height: b.height, parentID: b.parentID, qc: b.qc, lastViewTC: tc,
+                            proposer: b.proposer, timestampMs: b.timestampMs, executedHeight: b.executedHeight,
+                            executedStateHash: b.executedStateHash, payload: b.payload)
+            let signed = Proposal(block: bad, signature: signer.sign(
+                SigningDomain.voteDigest(chainID: chain, view: bad.view, blockID: bad.id)))
+            return [(member, .proposal(signed))]
+        }
+    }
+
+    func corrupted(_ message: Message) -> Message {
+        func flip(_ s: Signature) -> Signature {
+            var bytes = s.bytes
+            bytes[5] ^= 0x40
+            return Signature(bytes)!
+        }
+        switch message {
+        case .vote(let v): return .vote(Vote(view: v.view, blockID: v.blockID, signer: v.signer, signature: flip(v.signature)))
+        case .timeout(let t):
+            return .timeout(TimeoutObject(view: t.view, highQC: t.highQC, lastViewTC: t.lastViewTC, signer: t.signer,
+                                          signature: flip(t.signature)))
+        case .proposal(let p): return .proposal(Proposal(block: p.block, signature: flip(p.signature)))
+        default: return message
+        }
+    }
+
+    /// A TC signed by nobody in particular: only a Byzantine node would send it.
+    func fakeTC(view: View, highQC: QuorumCertificate) -> TimeoutCertificate {
+        let signers = SignerSet(capacity: setup.committee.count, members: [0])
+        let sig = setup.signer(0).sign(SigningDomain.timeoutDigest(chainID: setup.committee.chainID, view: view,
+                                                                   highQCView: highQC.view))
+        return TimeoutCertificate(view: view, highQC: highQC, signers: signers, highQCViews: [highQC.view], signatures: [sig])
+    }
+}

@@ -1,0 +1,430 @@
+import BatonCrypto
+import Consensus
+
+/// Runs N consensus cores in one process over a simulated network and clock,
+/// fully determined by (scenario, nodes, byzantine, views, seed).
+///
+/// Physical nodes are processes; each holds one committee member's key (two
+/// hold the same key in the Twins scenario). Honest nodes run an unmodified
+/// `EventHandler`; Byzantine ones run one too and then distort what it sends.
+public struct Simulator {
+    public struct Parameters: Sendable {
+        public var nodes = 4
+        public var byzantine = 1
+        public var views: UInt64 = 60
+        public var scenario = Scenario.named("happy")!
+        /// Honest nodes vote twice in a view: a broken rule the checker must catch.
+        public var breakHonestSafetyForTesting = false
+        public init() {}
+    }
+
+    enum Item {
+        case deliver(Event, to: Int)
+        case timer(Timer, node: Int)
+        case fetch(BlockID, requester: Int, peer: ValidatorIndex)
+        case restart(node: Int)
+        case partition(active: Bool)
+    }
+
+    struct Node {
+        let member: ValidatorIndex
+        let behavior: Scenario.Behavior?
+        let signer: any MessageSigner
+        var core: EventHandler?
+        var store: DurableStore
+        var seen: [Message] = []
+        var honest: Bool { behavior == nil }
+    }
+
+    let parameters: Parameters
+    let seed: UInt64
+    let setup: SimulatedCommittee
+    let config: ConsensusConfig
+    var rng: SeededRandom
+    var nodes: [Node] = []
+    /// Each node's current view (nil while crashed), kept beside the cores so
+    /// reading it never copies a core.
+    var views: [View?] = []
+    var queue = EventQueue<Item>()
+    var now: UInt64 = 0
+    var checker = StateChecker()
+    var traceHash = Bytes32.zero
+    var recent: [String] = []
+    var events = 0
+    var crashCount = 0
+    var evidenceCount = 0
+    var invalidDropped = 0
+    var partition: Set<Int>? = nil
+    let gstMs: UInt64
+    /// Per honest node: the view it was in when it last finalized (or at GST),
+    /// and when its view last changed.
+    var livenessFrom: [Int: View] = [:]
+    /// The view by which each honest node must have finalized (cached bound).
+    var livenessDeadline: [Int: View] = [:]
+    var honestLeaderCache: [View: Bool] = [:]
+    var nextLivenessCheckMs: UInt64 = 0
+    var viewChangedAt: [Int: (view: View, atMs: UInt64)] = [:]
+    let verifier = CountingVerifier()
+    var firstViolationTrace: [String] = []
+    /// Print every trace line (diagnosis of one seed).
+    public var printTrace = false
+
+    public init(_ parameters: Parameters, seed: UInt64) {
+        precondition(parameters.byzantine * 3 < parameters.nodes, "at most f < n/3 Byzantine members")
+        self.parameters = parameters
+        self.seed = seed
+        rng = SeededRandom(seed: seed)
+        var keyRng = rng.fork()
+        setup = SimulatedCommittee(n: parameters.nodes, seed: keyRng.next())
+        var config = ConsensusConfig()
+        config.pacemaker.timeoutMsBase = 500
+        config.pacemaker.timeoutMsMax = 4_000
+        config.pacemaker.idleBlockIntervalMs = 100
+        self.config = config
+        let expectedViewMs: UInt64 = 150
+        gstMs = parameters.views * expectedViewMs * parameters.scenario.gstPercent / 100
+        buildNodes()
+    }
+
+    /// Byzantine members: `byzantine` distinct indices chosen by the seed;
+    /// behaviors assigned round-robin from the scenario's list.
+    mutating func buildNodes() {
+        var members = Array(0..<parameters.nodes)
+        members.shuffle(using: &rng)
+        let faulty = parameters.scenario.behaviors.isEmpty ? [] : Array(members.prefix(parameters.byzantine))
+        for member in 0..<parameters.nodes {
+            let position = faulty.firstIndex(of: member)
+            let behavior = position.map { parameters.scenario.behaviors[$0 % parameters.scenario.behaviors.count] }
+            let copies = behavior == .twins ? 2 : 1
+            for _ in 0..<copies {
+                var core = EventHandler(committee: setup.committee, genesis: setup.genesis, signer: setup.signer(member),
+                                        verifier: verifier, config: config)
+                if parameters.breakHonestSafetyForTesting, behavior == nil { core.allowDoubleVotesForTesting() }
+                nodes.append(Node(member: ValidatorIndex(member), behavior: behavior, signer: setup.signer(member),
+                                  core: core, store: DurableStore(genesis: setup.genesis)))
+                views.append(core.currentView)
+            }
+        }
+    }
+
+    /// Runs until the honest nodes reach the target view (and the post-GST
+    /// liveness window has been watched), or a bound is hit.
+    public mutating func run() -> SimulationReport {
+        for i in nodes.indices { handle(.start(nowMs: 0), at: i) }
+        if parameters.scenario.network.partitions {
+            queue.push(.partition(active: true), at: 200)
+            queue.push(.partition(active: false), at: gstMs)  // GST heals every partition
+        }
+        if parameters.scenario.crashes { scheduleCrash() }
+        let endMs = gstMs + parameters.views * config.pacemaker.timeoutMsMax
+        let eventsMax = 2_000_000
+        while let (time, item) = queue.pop() {
+            now = time
+            events += 1
+            process(item)
+            if !checker.violations.isEmpty {
+                firstViolationTrace = recent
+                break
+            }
+            if honestView >= parameters.views, now >= gstMs + 2_000 { break }
+            if now > endMs || events > eventsMax { break }
+        }
+        checkLivenessAtEnd()
+        if firstViolationTrace.isEmpty, !checker.violations.isEmpty { firstViolationTrace = recent }
+        return report()
+    }
+
+    var honestNodes: [Int] { nodes.indices.filter { nodes[$0].honest } }
+    var honestView: View { honestNodes.compactMap { views[$0] }.max() ?? 0 }
+
+    mutating func process(_ item: Item) {
+        switch item {
+        case .deliver(let event, let to):
+            guard nodes[to].core != nil else { return }
+            handle(event, at: to)
+        case .timer(let timer, let node):
+            guard nodes[node].core != nil else { return }
+            handle(.timerFired(timer, nowMs: now), at: node)
+        case .fetch(let id, let requester, let peer):
+            answerFetch(id, requester: requester, peer: peer)
+        case .restart(let node):
+            restart(node)
+        case .partition(let active):
+            togglePartition(active)
+        }
+        // Liveness is about time: checking every 50 simulated ms is exact enough
+        // and keeps the check off the per-event path (it walks every node).
+        if now > gstMs, now >= nextLivenessCheckMs {
+            nextLivenessCheckMs = now + 50
+            checkLiveness()
+        }
+    }
+
+    mutating func handle(_ event: Event, at i: Int) {
+        guard nodes[i].core != nil else { return }
+        record(i, event)
+        // Mutated in place: copying a core out and back would copy all its state per event.
+        let effects = nodes[i].core!.handle(event)
+        let diagnostics = nodes[i].core!.diagnostics
+        views[i] = diagnostics.currentView
+        execute(effects, from: i)
+        if nodes[i].honest {
+            checker.memory(diagnostics, config: config, node: i, view: diagnostics.currentView,
+                           finalizedView: diagnostics.finalizedView)
+        }
+    }
+
+    mutating func execute(_ effects: [Effect], from i: Int) {
+        for effect in effects {
+            switch effect {
+            case .persistSafetyData(let data): nodes[i].store.writeSynchronously(data)
+            case .persistLiveness(let data): nodes[i].store.writeLazily(.liveness(data))
+            case .persistBlock(let block): nodes[i].store.writeLazily(.block(block))
+            case .broadcast(let message):
+                observeSigned(message, from: i)
+                for (target, out) in distort(message, from: i, to: nil) { sendOut(out, from: i, to: target) }
+            case .send(let message, let member):
+                observeSigned(message, from: i)
+                for (target, out) in distort(message, from: i, to: member) { sendOut(out, from: i, to: target) }
+            case .scheduleTimer(let timer, let at): queue.push(.timer(timer, node: i), at: max(at, now))
+            case .produceBlock(let context):
+                queue.push(.deliver(.payloadProduced(view: context.view, payload: Array("v\(context.view)".utf8), nowMs: now + 1), to: i), at: now + 1)
+            case .validateBlock(let block, _):
+                queue.push(.deliver(.payloadValidated(blockID: block.id, valid: true, nowMs: now + 1), to: i), at: now + 1)
+            case .finalized(let finalization):
+                for block in finalization.blocks { nodes[i].store.writeLazily(.finalized(block)) }
+                if nodes[i].honest {
+                    checker.finalized(finalization.blocks, node: i, nowMs: now)
+                    noteFinalized(node: i)
+                }
+            case .fetchBlock(let id, let peer):
+                queue.push(.fetch(id, requester: i, peer: peer), at: now + latency())
+            case .safetyFault(let fault):
+                if nodes[i].honest { checker.fail("safety fault", "node \(i): \(fault)") }
+            case .evidence: if nodes[i].honest { evidenceCount += 1 }
+            case .dropped(.invalid): if nodes[i].honest { invalidDropped += 1 }
+            case .enteredView, .dropped: break
+            }
+        }
+    }
+
+    /// Honest nodes' signatures feed the double-vote invariant.
+    mutating func observeSigned(_ message: Message, from i: Int) {
+        guard nodes[i].honest else { return }
+        switch message {
+        case .vote(let vote): checker.signed(vote, node: i)
+        case .proposal(let proposal): checker.signed(proposal.proposerVote, node: i)
+        default: break
+        }
+    }
+
+    /// `to == nil`: every other node. Messages to a member reach every node
+    /// holding its key (both twins).
+    mutating func sendOut(_ message: Message, from i: Int, to member: ValidatorIndex?) {
+        for j in nodes.indices where j != i && (member == nil || nodes[j].member == member) {
+            guard reachable(i, j) else { continue }
+            let network = parameters.scenario.network
+            if now < gstMs, rng.chance(network.dropPermille) { continue }
+            let copies = now < gstMs && rng.chance(network.duplicatePermille) ? 2 : 1
+            for _ in 0..<copies {
+                let at = now + latency()
+                queue.push(.deliver(event(message, at: at), to: j), at: at)
+            }
+        }
+    }
+
+    func event(_ message: Message, at: UInt64) -> Event {
+        switch message {
+        case .proposal(let p): .proposal(p, nowMs: at)
+        case .vote(let v): .vote(v, nowMs: at)
+        case .timeout(let t): .timeout(t, nowMs: at)
+        case .blockResponse(let r): .blocksFetched(r.blocks, nowMs: at)
+        case .blockRequest, .transactions: .mempoolChanged(nonEmpty: false, nowMs: at)
+        }
+    }
+
+    mutating func latency() -> UInt64 {
+        now < gstMs ? rng.uniform(parameters.scenario.network.latencyMs)
+                    : rng.uniform(1...parameters.scenario.network.deltaMs)
+    }
+
+    func reachable(_ a: Int, _ b: Int) -> Bool {
+        guard let side = partition else { return true }
+        return side.contains(a) == side.contains(b)
+    }
+
+    /// The peer's shell answers from its store: the block and up to 16 ancestors.
+    mutating func answerFetch(_ id: BlockID, requester: Int, peer: ValidatorIndex) {
+        guard let j = nodes.indices.first(where: { nodes[$0].member == peer && nodes[$0].core != nil }),
+              reachable(requester, j), nodes[j].behavior != .silent, var block = nodes[j].store.block(id) else { return }
+        var blocks = [block]
+        while blocks.count < 17, let parent = nodes[j].store.block(block.parentID), parent.view > 0 {
+            blocks.append(parent)
+            block = parent
+        }
+        let at = now + latency()
+        queue.push(.deliver(.blocksFetched(blocks.reversed(), nowMs: at), to: requester), at: at)
+    }
+
+    // MARK: - Faults over time
+
+    mutating func togglePartition(_ active: Bool) {
+        guard now < gstMs else {
+            partition = nil
+            return
+        }
+        if !active, partition == nil { return }
+        if active {
+            var side = Set<Int>()
+            for i in nodes.indices where rng.chance(500) { side.insert(i) }
+            partition = side
+        } else {
+            partition = nil
+        }
+        queue.push(.partition(active: !active), at: now + parameters.scenario.network.partitionMs)
+    }
+
+    /// One honest node at a time crashes before GST and restarts later.
+    mutating func scheduleCrash() {
+        let honest = honestNodes
+        guard !honest.isEmpty else { return }
+        let victim = honest[Int(rng.next() % UInt64(honest.count))]
+        let crashAt = now + rng.uniform(300...3_000)
+        guard crashAt < gstMs else { return }
+        queue.push(.restart(node: victim), at: crashAt)  // first .restart of a live node crashes it
+    }
+
+    mutating func restart(_ i: Int) {
+        if nodes[i].core != nil {
+            nodes[i].core = nil
+            views[i] = nil
+            crashCount += 1
+            nodes[i].store.crash(&rng)
+            queue.removeAll { if case .timer(_, let node) = $0 { node == i } else { false } }
+            record(i, nil, note: "crash")
+            queue.push(.restart(node: i), at: min(now + rng.uniform(500...4_000), max(gstMs, now + 1)))
+            return
+        }
+        var core = EventHandler(committee: setup.committee, genesis: setup.genesis, signer: nodes[i].signer,
+                                verifier: verifier, config: config, recovery: nodes[i].store.recovery)
+        if parameters.breakHonestSafetyForTesting, nodes[i].honest { core.allowDoubleVotesForTesting() }
+        nodes[i].core = core
+        views[i] = core.currentView
+        record(i, nil, note: "restart")
+        handle(.start(nowMs: now), at: i)
+        scheduleCrash()
+    }
+
+    // MARK: - Liveness
+
+    mutating func honestLeader(_ view: View) -> Bool {
+        if let known = honestLeaderCache[view] { return known }
+        let leader = setup.committee.leader(of: view)
+        let honest = nodes.contains { $0.member == leader && $0.honest } && !nodes.contains { $0.member == leader && !$0.honest }
+        honestLeaderCache[view] = honest
+        return honest
+    }
+
+    /// Jolteon's liveness guarantee, made exact for this leader schedule: after
+    /// GST, a node in view v finalizes a block by the end of the first window
+    /// of three consecutive honest leaders after v (the first two blocks get
+    /// certified, the third leader's proposal carries the second QC), plus
+    /// two views for the view synchronization.
+    mutating func livenessBound(after view: View) -> View {
+        var w = view + 1
+        while !(honestLeader(w) && honestLeader(w + 1) && honestLeader(w + 2)) { w += 1 }
+        return w + 2 + 2
+    }
+
+    /// After GST every honest node finalizes within the bound in views, and
+    /// its view keeps moving (at most two maximal timeouts per view).
+    mutating func checkLiveness() {
+        let settleMs: UInt64 = 1_000
+        guard now > gstMs + settleMs else { return }
+        for i in honestNodes {
+            guard let currentView = views[i] else { continue }
+            // Measured from the furthest honest view: a node that was behind
+            // may jump there at once on the first certificate it sees.
+            let from = livenessFrom[i] ?? honestView
+            if livenessFrom[i] == nil { livenessFrom[i] = from }
+            if livenessDeadline[i] == nil { livenessDeadline[i] = livenessBound(after: from) }
+            if let deadline = livenessDeadline[i], currentView > deadline {
+                checker.fail("liveness", "honest node \(i) reached view \(currentView) without finalizing since view \(from) (bound \(deadline))")
+            }
+            let changed = viewChangedAt[i]
+            if changed?.view != currentView {
+                viewChangedAt[i] = (currentView, now)
+            } else if let changed, now - changed.atMs > 2 * config.pacemaker.timeoutMsMax + 1_000 {
+                checker.fail("liveness", "honest node \(i) stuck in view \(currentView) for \(now - changed.atMs) ms after GST")
+            }
+        }
+    }
+
+    /// A finalization resets the node's liveness window.
+    mutating func noteFinalized(node i: Int) {
+        if now > gstMs {
+            livenessFrom[i] = honestView
+            livenessDeadline[i] = nil
+        }
+    }
+
+    mutating func checkLivenessAtEnd() {
+        guard checker.violations.isEmpty, now >= gstMs + 2_000 else { return }
+        for i in honestNodes where (checker.lastFinalizedAtMs[i] ?? 0) <= gstMs && views[i] != nil {
+            let view = views[i] ?? 0
+            if view > livenessBound(after: livenessFrom[i] ?? view) {
+                checker.fail("liveness", "honest node \(i) finalized nothing after GST (\(gstMs) ms, run ended at \(now) ms)")
+            }
+        }
+    }
+
+    // MARK: - Trace
+
+    mutating func record(_ i: Int, _ event: Event?, note: String? = nil) {
+        let line = "\(now) n\(i) " + (note ?? event.map(Self.summary) ?? "")
+        var bytes = traceHash.bytes
+        bytes.append(contentsOf: line.utf8)
+        traceHash = SHA256Digest.hash(bytes)
+        recent.append(line)
+        if printTrace { print(line) }
+        if recent.count > 40 { recent.removeFirst(recent.count - 40) }
+    }
+
+    static func summary(_ event: Event) -> String {
+        switch event {
+        case .start: "start"
+        case .proposal(let p, _): "recv \(p)"
+        case .vote(let v, _): "recv \(v)"
+        case .timeout(let t, _): "recv \(t)"
+        case .timerFired(let t, _): "timer \(t)"
+        case .payloadProduced(let view, _, _): "produced v\(view)"
+        case .payloadValidated(let id, let valid, _): "validated \(id.short) \(valid)"
+        case .blocksFetched(let blocks, _): "fetched \(blocks.count) blocks"
+        case .mempoolChanged: "mempool"
+        case .stateExecuted(let h, _): "executed h\(h)"
+        }
+    }
+
+    func report() -> SimulationReport {
+        SimulationReport(seed: seed, scenario: parameters.scenario.name, nodes: parameters.nodes,
+                         byzantine: parameters.scenario.behaviors.isEmpty ? 0 : parameters.byzantine,
+                         views: honestView, blocksFinalized: checker.heightsAgreed, events: events, simulatedMs: now,
+                         traceHash: traceHash.hex, violations: checker.violations.map(\.description),
+                         trace: firstViolationTrace.isEmpty ? recent : firstViolationTrace, crashes: crashCount,
+                         evidence: evidenceCount, invalidDropped: invalidDropped)
+    }
+}
+
+extension Simulator {
+    /// One line per node: where its core stands (for diagnosing a failed run).
+    public func nodeStates() -> [String] {
+        nodes.indices.map { i in
+            guard let core = nodes[i].core else { return "n\(i) member \(nodes[i].member): down" }
+            let d = core.diagnostics
+            return "n\(i) member \(nodes[i].member) \(nodes[i].behavior?.rawValue ?? "honest"): view \(core.currentView), "
+                + "highQC v\(core.pacemaker.highestQC.view), finalized v\(core.forks.finalized.view) h\(core.forks.finalized.height), "
+                + "voted v\(core.safety.data.highestVotedView), timedOut v\(core.safety.data.highestTimeoutView), "
+                + "forks \(d.forkBlocks), pending \(d.pendingBlocks), fetches \(d.outstandingFetches)"
+        }
+    }
+}
