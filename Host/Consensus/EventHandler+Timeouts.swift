@@ -1,7 +1,8 @@
 /// Timeouts, TCs and the view timer.
 extension EventHandler {
     mutating func onTimeout(_ timeout: TimeoutObject, trusted: Bool) {
-        guard timeout.view + 1 >= currentView, timeout.view > forks.finalized.view else {
+        // Views come from the wire: compare without arithmetic on them (no overflow at UInt64.max).
+        guard timeout.view >= currentView - min(currentView, 1), timeout.view > forks.finalized.view else {
             return emit(.dropped(.stale(timeout.view)))
         }
         if !trusted {
@@ -14,7 +15,7 @@ extension EventHandler {
             if let tc = timeout.lastViewTC { process(tc) }
             process(timeout.highQC)
         }
-        guard timeout.view + 1 >= currentView else { return }
+        guard timeout.view >= currentView - min(currentView, 1) else { return }
         guard timeout.view <= currentView + config.viewsAheadMax else {
             return emit(.dropped(.tooFarAhead(timeout.view, current: currentView)))
         }

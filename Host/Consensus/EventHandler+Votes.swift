@@ -3,13 +3,14 @@ extension EventHandler {
     /// `trusted`: the node's own vote, or a proposer's vote already verified
     /// with its proposal; its signature is not verified again.
     mutating func onVote(_ vote: Vote, trusted: Bool) {
-        guard leader(of: vote.view + 1) == me, !isFollower else { return emit(.dropped(.notForMe(vote.view))) }
-        guard vote.view + 1 >= currentView, vote.view > forks.finalized.view else {
-            return emit(.dropped(.stale(vote.view)))
-        }
+        // Range first: views come from the wire and may be anything, up to UInt64.max.
         guard vote.view <= currentView + config.viewsAheadMax else {
             return emit(.dropped(.tooFarAhead(vote.view, current: currentView)))
         }
+        guard vote.view + 1 >= currentView, vote.view > forks.finalized.view else {
+            return emit(.dropped(.stale(vote.view)))
+        }
+        guard leader(of: vote.view + 1) == me, !isFollower else { return emit(.dropped(.notForMe(vote.view))) }
         var collector = votes[vote.view] ?? VoteCollector(view: vote.view)
         let validator = self.validator
         let outcome = collector.add(vote, committee: committee,

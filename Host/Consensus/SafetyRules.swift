@@ -75,7 +75,7 @@ public struct SafetyRules: Sendable {
     private func checkVotingRule(_ block: Block) throws(Refusal) {
         if block.qc.view + 1 == block.view { return }
         if breakVotingRuleForTesting { return }
-        guard let tc = block.lastViewTC, tc.view + 1 == block.view, block.qc.view >= tc.highQC.view else {
+        guard let tc = block.lastViewTC, tc.view == block.view - 1, block.qc.view >= tc.highQC.view else {
             throw .votingRuleViolated(block.view, qcView: block.qc.view)
         }
     }

@@ -130,7 +130,7 @@ public struct Validator: Sendable {
             return
         }
         guard let tc else { throw forTimeout ? .timeoutMissingTC(view, qcView: qcView) : .missingTC(view, qcView: qcView) }
-        guard tc.view + 1 == view else { throw .tcWrongView(view, tcView: tc.view) }
+        guard tc.view == view - 1 else { throw .tcWrongView(view, tcView: tc.view) }  // view > qcView >= 0: no underflow
         guard qcView >= tc.highQC.view else {
             throw .qcOlderThanTCHighQC(view, qcView: qcView, tcHighQCView: tc.highQC.view)
         }
