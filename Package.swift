@@ -76,6 +76,27 @@ let package = Package(
             dependencies: ["BatonCrypto"],
             path: "Host/Consensus"
         ),
+        // RocksDB from Debian's librocksdb-dev, through its C API.
+        .systemLibrary(
+            name: "CRocksDB",
+            path: "Host/CRocksDB",
+            pkgConfig: "rocksdb",
+            providers: [.apt(["librocksdb-dev"])]
+        ),
+        // The node's only storage engine: blocks, certificates, the finalized
+        // index, safety data, app state namespaces.
+        .target(
+            name: "Storage",
+            dependencies: ["CRocksDB", "Consensus", "BatonCrypto"],
+            path: "Host/Storage"
+        ),
+        // The node: the shell around the consensus core (so far: the bridge
+        // from plugin state to RocksDB).
+        .target(
+            name: "Node",
+            dependencies: ["Storage", "PluginHost", "Consensus", "BatonCrypto"],
+            path: "Host/Node"
+        ),
         // Many cores in one process over a simulated network and clock.
         .target(
             name: "Simulation",
@@ -89,6 +110,8 @@ let package = Package(
                 "BatonCrypto",
                 "Consensus",
                 "Simulation",
+                "Storage",
+                "Node",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -114,6 +137,11 @@ let package = Package(
             name: "ConsensusTests",
             dependencies: ["Consensus", "BatonCrypto", "Simulation"],
             path: "Tests/ConsensusTests"
+        ),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["Storage", "Node", "PluginHost", "Consensus", "Simulation"],
+            path: "Tests/StorageTests"
         ),
         .testTarget(
             name: "SimulationTests",

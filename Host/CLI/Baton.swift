@@ -11,5 +11,5 @@ struct Baton: ParsableCommand {
             consensus. Plugins are found in --plugin-dir, else ./plugins, else next to this binary.
             """,
         version: "0.1.0 (plugin ABI \(PluginABIVersion.text))",
-        subcommands: [KeygenCommand.self, SimulateCommand.self, PluginsCommand.self, BenchCommand.self])
+        subcommands: [KeygenCommand.self, SimulateCommand.self, PluginsCommand.self, BenchCommand.self, DebugCommand.self])
 }

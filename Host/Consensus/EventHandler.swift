@@ -68,8 +68,19 @@ public struct EventHandler: Sendable {
         safety = SafetyRules(data: recovery.safety, signer: signer, index: index, chainID: committee.chainID)
         var forks = Forks(root: recovery.finalized)
         // Replay the stored tree parents-first; what does not connect is dropped.
-        for block in recovery.unfinalized.sorted(by: { ($0.view, $0.id) < ($1.view, $1.id) }) { _ = try? forks.add(block) }
+        // Replaying can finalize blocks the app has not committed yet: those
+        // finalizations are kept and emitted by `.start`, never lost.
+        var replayed: [Effect] = []
+        for block in recovery.unfinalized.sorted(by: { ($0.view, $0.id) < ($1.view, $1.id) }) {
+            for step in (try? forks.add(block)) ?? [] {
+                switch step {
+                case .finalized(let finalization): replayed.append(.finalized(finalization))
+                case .safetyFault(let fault): replayed.append(.safetyFault(fault.description))
+                }
+            }
+        }
         self.forks = forks
+        effects = replayed
         let liveness = recovery.liveness ?? LivenessData(currentView: 1, highestQC: .genesis(genesis.id), lastViewTC: nil)
         pacemaker = Pacemaker(config: config.pacemaker, currentView: liveness.currentView,
                               highestQC: liveness.highestQC, lastViewTC: liveness.lastViewTC)
@@ -81,7 +92,8 @@ public struct EventHandler: Sendable {
 
     /// Handles one event; returns the effects to execute, in order.
     public mutating func handle(_ event: Event) -> [Effect] {
-        effects.removeAll(keepingCapacity: true)
+        // `.start` begins with what recovery replay finalized.
+        if case .start = event {} else { effects.removeAll(keepingCapacity: true) }
         switch event {
         case .start(let now):
             nowMs = now

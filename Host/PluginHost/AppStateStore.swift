@@ -2,8 +2,10 @@
 ///
 /// The host's key-value callbacks (`baton_host.kv_*`) are served from here.
 /// Reads see committed state; writes arrive only as a whole `AppStateWrites`
-/// set staged during one `commit_block`, so a block's effects land atomically
-/// (the RocksDB store writes them in the same batch as the finalized index).
+/// set staged during one `commit_block`, so a block's effects land atomically.
+/// `apply` hands them over: the in-memory store applies them at once; the
+/// node's RocksDB store holds them for the batch that records the block in the
+/// finalized index, so app state and finalized height always agree.
 public protocol AppStateStore: AnyObject {
     func value(forKey key: [UInt8]) throws(AppStateStoreError) -> [UInt8]?
     /// Visits keys starting with `prefix` in ascending bytewise order until

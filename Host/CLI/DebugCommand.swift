@@ -1,0 +1,35 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+import Consensus
+import Simulation
+import Storage
+
+/// Tools for tests and operators; hidden from `baton --help`.
+struct DebugCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "debug", abstract: "Internal tools for tests.", shouldDisplay: false,
+        subcommands: [SafetyWriter.self])
+
+    /// Writes ever-higher safety data synchronously and prints each view once
+    /// its write returned, until killed: the crash test kills it with SIGKILL
+    /// and checks that every printed view survived.
+    struct SafetyWriter: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "safety-writer")
+
+        @Option var dir: String
+        @Option var count = 1_000_000
+
+        func run() throws {
+            let genesis = SimulatedCommittee(n: 4, seed: 1).genesis
+            let store = try NodeStore(directory: dir, genesis: genesis, create: true)
+            for view in 1...UInt64(count) {
+                try store.saveSafetyData(SafetyData(highestVotedView: view, highestTimeoutView: view / 2))
+                // Unbuffered: a line on the pipe means the write had returned.
+                let line = "durable \(view)\n"
+                line.withCString { _ = write(STDOUT_FILENO, $0, strlen($0)) }
+            }
+        }
+    }
+}

@@ -1,0 +1,223 @@
+import BatonCrypto
+import Consensus
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A node's durable state in RocksDB: what consensus must never forget
+/// (safety data, synchronously), what it may re-fetch (blocks, liveness,
+/// lazily), and the finalized chain with the app's state, committed together.
+///
+/// Thread safety: RocksDB is; the staged app writes are not — the node's
+/// single event loop is the only caller of `stage` and `commit`.
+public final class NodeStore: @unchecked Sendable {
+    public let path: String
+    let db: RocksDatabase
+    public let genesis: Block
+    /// App writes staged by `AppNamespace.stage`, landing with the next commit.
+    private var staged: [[UInt8]: [UInt8]?] = [:]
+
+    /// Opens the store in `directory` for the chain of `genesis`.
+    ///
+    /// - Parameter create: initialise an empty directory (a new node). An
+    ///   existing store is always opened as it is, never re-initialised.
+    /// - Throws: `missingDirectory`, `otherChain`, `newerSchema`, `locked`,
+    ///   `corrupted`, `notInitialized`, `io`.
+    public init(directory: String, genesis: Block, create: Bool = false) throws(StorageError) {
+        var info = stat()
+        guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw StorageError(.missingDirectory, path: directory, "")
+        }
+        path = directory
+        self.genesis = genesis
+        db = try RocksDatabase(path: directory + "/db", createIfMissing: create)
+        try checkIdentity(create: create)
+    }
+
+    /// Schema and chain identity: written once at creation, checked at every open.
+    private func checkIdentity(create: Bool) throws(StorageError) {
+        guard let schemaBytes = try db.get(StoreLayout.schema) else {
+            guard create else { throw StorageError(.notInitialized, path: path, "no schema record") }
+            let batch = WriteBatch()
+            var schema = WireWriter()
+            schema.u32(StoreLayout.schemaVersion)
+            batch.put(StoreLayout.schema, schema.bytes)
+            batch.put(StoreLayout.chain, genesis.parentID.bytes)  // genesis.parentID is the chain id
+            batch.put(StoreLayout.genesis, genesis.id.bytes)
+            batch.put(StoreLayout.finalized(genesis.id), genesis.encoded)
+            batch.put(StoreLayout.height(0), genesis.id.bytes)
+            batch.put(StoreLayout.head, FinalizedHead(height: 0, blockID: genesis.id, stateHash: .zero).encoded)
+            try db.write(batch, sync: true)
+            return
+        }
+        var reader = WireReader(schemaBytes)
+        guard let version = try? reader.u32("schema") else {
+            throw StorageError(.corrupted, path: path, "unreadable schema record")
+        }
+        guard version <= StoreLayout.schemaVersion else {
+            throw StorageError(.newerSchema, path: path, "schema \(version), this binary reads up to \(StoreLayout.schemaVersion)")
+        }
+        let chain = try db.get(StoreLayout.chain)
+        let genesisID = try db.get(StoreLayout.genesis)
+        guard chain == genesis.parentID.bytes, genesisID == genesis.id.bytes else {
+            let found = genesisID.map { Hex.encode($0.prefix(4)) } ?? "none"
+            throw StorageError(.otherChain, path: path, "its genesis is \(found)…, the configured one \(genesis.id.short)…")
+        }
+    }
+
+    // MARK: - Consensus state
+
+    /// Synchronous: returns only once the write is on disk (WAL fsync). The
+    /// vote or timeout this guards may be sent after it returns, not before.
+    public func saveSafetyData(_ data: SafetyData) throws(StorageError) {
+        let batch = WriteBatch()
+        batch.put(StoreLayout.safety, data.encoded)
+        try db.write(batch, sync: true)
+    }
+
+    public func saveLiveness(_ data: LivenessData) throws(StorageError) {
+        let batch = WriteBatch()
+        batch.put(StoreLayout.liveness, data.encoded)
+        try db.write(batch, sync: false)
+    }
+
+    /// Lazily: an unfinalized block (re-fetchable from peers if lost).
+    public func saveBlock(_ block: Block) throws(StorageError) {
+        let batch = WriteBatch()
+        batch.put(StoreLayout.unfinalized(block.id), block.encoded)
+        try db.write(batch, sync: false)
+    }
+
+    /// One finalized block, its certificate, the app's staged writes and the
+    /// app state hash after it: one atomic batch. After a crash at any point
+    /// the app state and the finalized height agree.
+    public func commit(_ block: Block, certifiedBy qc: QuorumCertificate, stateHash: Bytes32) throws(StorageError) {
+        let batch = WriteBatch()
+        batch.put(StoreLayout.finalized(block.id), block.encoded)
+        batch.delete(StoreLayout.unfinalized(block.id))
+        batch.put(StoreLayout.certificate(block.id), qc.encoded)
+        batch.put(StoreLayout.height(block.height), block.id.bytes)
+        batch.put(StoreLayout.head, FinalizedHead(height: block.height, blockID: block.id, stateHash: stateHash).encoded)
+        for (key, value) in staged {
+            if let value { batch.put(key, value) } else { batch.delete(key) }
+        }
+        try db.write(batch, sync: false)
+        staged.removeAll()
+    }
+
+    /// Drops app writes staged for a commit that will not happen.
+    public func discardStaged() { staged.removeAll() }
+
+    // MARK: - Recovery and reads
+
+    public struct Recovered: Sendable {
+        public let head: FinalizedHead
+        public let finalized: Block
+        public let unfinalized: [Block]
+        public let safety: SafetyData
+        public let liveness: LivenessData?
+
+        /// Where the consensus core resumes.
+        public var recovery: EventHandler.Recovery {
+            EventHandler.Recovery(safety: safety, liveness: liveness, finalized: finalized, unfinalized: unfinalized)
+        }
+    }
+
+    /// Everything a restarted node resumes from. Unfinalized blocks at or
+    /// below the finalized view (lost forks) are deleted on the way.
+    public func recover() throws(StorageError) -> Recovered {
+        let head = try finalizedHead()
+        guard let finalized = try finalizedBlock(id: head.blockID) else {
+            throw StorageError(.corrupted, path: path, "the finalized head \(head.blockID.short) has no block")
+        }
+        var unfinalized: [Block] = []
+        let stale = WriteBatch()
+        var decodeFailure: WireDecodingError?
+        try db.scan(prefix: StoreLayout.unfinalizedPrefix) { key, value in
+            do throws(WireDecodingError) {
+                let block = try Block.decode(value)
+                if block.view > finalized.view { unfinalized.append(block) } else { stale.delete(key) }
+            } catch {
+                decodeFailure = error
+                return false
+            }
+            return true
+        }
+        if let decodeFailure { throw StorageError(.corrupted, path: path, "an unfinalized block: \(decodeFailure)") }
+        if stale.count > 0 { try db.write(stale, sync: false) }
+        let safety = try decoded(StoreLayout.safety, as: SafetyData.self) ?? SafetyData()
+        let liveness = try decoded(StoreLayout.liveness, as: LivenessData.self)
+        return Recovered(head: head, finalized: finalized, unfinalized: unfinalized, safety: safety, liveness: liveness)
+    }
+
+    public func finalizedHead() throws(StorageError) -> FinalizedHead {
+        guard let bytes = try db.get(StoreLayout.head) else { throw StorageError(.corrupted, path: path, "no finalized head record") }
+        do { return try FinalizedHead(decoding: bytes) } catch { throw StorageError(.corrupted, path: path, "head: \(error)") }
+    }
+
+    /// Finalized blocks from `height` on, each with the QC that certifies it,
+    /// at most `limit` (block sync serves these in bounded batches).
+    public func finalizedBlocks(from height: Height, limit: Int) throws(StorageError) -> [(block: Block, qc: QuorumCertificate)] {
+        var ids: [BlockID] = []
+        try db.scan(prefix: StoreLayout.heightPrefix, from: StoreLayout.height(height)) { _, value in
+            if let id = Bytes32(value) { ids.append(id) }
+            return ids.count < limit
+        }
+        var out: [(Block, QuorumCertificate)] = []
+        for id in ids {
+            guard let block = try finalizedBlock(id: id), let qc = try decoded(StoreLayout.certificate(id), as: QuorumCertificate.self)
+            else { break }
+            out.append((block, qc))
+        }
+        return out
+    }
+
+    /// A block by id, finalized or not.
+    public func block(id: BlockID) throws(StorageError) -> Block? {
+        if let block = try finalizedBlock(id: id) { return block }
+        return try decoded(StoreLayout.unfinalized(id), as: Block.self)
+    }
+
+    func finalizedBlock(id: BlockID) throws(StorageError) -> Block? { try decoded(StoreLayout.finalized(id), as: Block.self) }
+
+    private func decoded<T: WireCodable>(_ key: [UInt8], as type: T.Type) throws(StorageError) -> T? {
+        guard let bytes = try db.get(key) else { return nil }
+        do { return try T.decode(bytes) } catch { throw StorageError(.corrupted, path: path, "\(T.self): \(error)") }
+    }
+
+    // MARK: - App state
+
+    /// The key-value namespace of one plugin.
+    public func app(_ namespace: String) -> AppNamespace { AppNamespace(store: self, prefix: StoreLayout.app(namespace)) }
+
+    func stage(_ key: [UInt8], _ value: [UInt8]?) { staged[key] = .some(value) }
+
+    /// Flushes memtables (tests and size measurements).
+    public func flush() throws(StorageError) { try db.flush() }
+}
+
+/// One plugin's key-value state. Reads see committed state; writes are staged
+/// and land only with the commit batch of the block that made them.
+public final class AppNamespace: @unchecked Sendable {
+    let store: NodeStore
+    let prefix: [UInt8]
+
+    init(store: NodeStore, prefix: [UInt8]) {
+        self.store = store
+        self.prefix = prefix
+    }
+
+    public func value(forKey key: [UInt8]) throws(StorageError) -> [UInt8]? { try store.db.get(prefix + key) }
+
+    /// Keys (without the namespace) starting with `keyPrefix`, in ascending order.
+    public func forEach(withPrefix keyPrefix: [UInt8], _ visit: ([UInt8], [UInt8]) -> Bool) throws(StorageError) {
+        let cut = prefix.count
+        try store.db.scan(prefix: prefix + keyPrefix) { key, value in visit(Array(key[cut...]), value) }
+    }
+
+    /// Stages one commit's writes (nil deletes).
+    public func stage(_ changes: [[UInt8]: [UInt8]?]) {
+        for (key, value) in changes { store.stage(prefix + key, value) }
+    }
+}

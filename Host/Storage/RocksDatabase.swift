@@ -1,0 +1,168 @@
+import CRocksDB
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A thin, typed wrapper of RocksDB's C API: open, get, atomic batches,
+/// ordered prefix scans. RocksDB is safe to use from several threads.
+///
+/// Options, chosen for a consensus node's workload (small hot keys written
+/// synchronously, blocks written once and read by height):
+/// - block cache: 64 MiB LRU, shared by all reads;
+/// - compression: LZ4 (fast; block payloads compress well);
+/// - WAL: always on; a write with `sync: true` fsyncs it, and with it every
+///   earlier write (the WAL is ordered), which is what "persist before
+///   speech" needs;
+/// - 2 background jobs (the machine class has 2 cores).
+final class RocksDatabase: @unchecked Sendable {
+    let path: String
+    private let db: OpaquePointer
+    private let options: OpaquePointer
+    private let tableOptions: OpaquePointer
+    private let cache: OpaquePointer
+    private let readOptions: OpaquePointer
+    private let syncWrite: OpaquePointer
+    private let lazyWrite: OpaquePointer
+
+    static let blockCacheBytes = 64 * 1024 * 1024
+
+    init(path: String, createIfMissing: Bool) throws(StorageError) {
+        self.path = path
+        options = rocksdb_options_create()
+        rocksdb_options_set_create_if_missing(options, createIfMissing ? 1 : 0)
+        rocksdb_options_set_compression(options, Int32(rocksdb_lz4_compression))
+        rocksdb_options_set_max_background_jobs(options, 2)
+        rocksdb_options_set_paranoid_checks(options, 1)
+        tableOptions = rocksdb_block_based_options_create()
+        cache = rocksdb_cache_create_lru(Self.blockCacheBytes)
+        rocksdb_block_based_options_set_block_cache(tableOptions, cache)
+        rocksdb_options_set_block_based_table_factory(options, tableOptions)
+        readOptions = rocksdb_readoptions_create()
+        syncWrite = rocksdb_writeoptions_create()
+        rocksdb_writeoptions_set_sync(syncWrite, 1)
+        lazyWrite = rocksdb_writeoptions_create()
+        var error: UnsafeMutablePointer<CChar>?
+        let handle = rocksdb_open(options, path, &error)
+        guard let handle, error == nil else {
+            let message = Self.take(error) ?? "rocksdb_open failed"
+            rocksdb_writeoptions_destroy(lazyWrite)
+            rocksdb_writeoptions_destroy(syncWrite)
+            rocksdb_readoptions_destroy(readOptions)
+            rocksdb_block_based_options_destroy(tableOptions)
+            rocksdb_cache_destroy(cache)
+            rocksdb_options_destroy(options)
+            throw Self.classify(message, path: path)
+        }
+        db = handle
+    }
+
+    deinit {
+        rocksdb_close(db)
+        rocksdb_writeoptions_destroy(lazyWrite)
+        rocksdb_writeoptions_destroy(syncWrite)
+        rocksdb_readoptions_destroy(readOptions)
+        rocksdb_block_based_options_destroy(tableOptions)
+        rocksdb_cache_destroy(cache)
+        rocksdb_options_destroy(options)
+    }
+
+    func get(_ key: [UInt8]) throws(StorageError) -> [UInt8]? {
+        var length = 0
+        var error: UnsafeMutablePointer<CChar>?
+        let value = key.withUnsafeBufferPointer { k in
+            k.withMemoryRebound(to: CChar.self) { rocksdb_get(db, readOptions, $0.baseAddress, $0.count, &length, &error) }
+        }
+        if let message = Self.take(error) { throw Self.classify(message, path: path) }
+        guard let value else { return nil }
+        defer { rocksdb_free(value) }
+        return Array(UnsafeRawBufferPointer(start: value, count: length))
+    }
+
+    /// Applies `batch` atomically; `sync` waits for the WAL to reach the disk.
+    func write(_ batch: WriteBatch, sync: Bool) throws(StorageError) {
+        var error: UnsafeMutablePointer<CChar>?
+        rocksdb_write(db, sync ? syncWrite : lazyWrite, batch.handle, &error)
+        if let message = Self.take(error) { throw Self.classify(message, path: path) }
+    }
+
+    /// Key-value pairs whose key starts with `prefix`, from `start` (inclusive,
+    /// default the prefix itself), in order, until `visit` returns false.
+    func scan(prefix: [UInt8], from start: [UInt8]? = nil, _ visit: ([UInt8], [UInt8]) -> Bool) throws(StorageError) {
+        let iterator = rocksdb_create_iterator(db, readOptions)!
+        defer { rocksdb_iter_destroy(iterator) }
+        let seek = start ?? prefix
+        seek.withUnsafeBufferPointer { s in
+            s.withMemoryRebound(to: CChar.self) { rocksdb_iter_seek(iterator, $0.baseAddress, $0.count) }
+        }
+        while rocksdb_iter_valid(iterator) != 0 {
+            var keyLength = 0, valueLength = 0
+            let keyPointer = rocksdb_iter_key(iterator, &keyLength)!
+            let key = Array(UnsafeRawBufferPointer(start: keyPointer, count: keyLength))
+            guard key.starts(with: prefix) else { break }
+            let valuePointer = rocksdb_iter_value(iterator, &valueLength)
+            let value = valueLength == 0 ? [] : Array(UnsafeRawBufferPointer(start: valuePointer!, count: valueLength))
+            if !visit(key, value) { break }
+            rocksdb_iter_next(iterator)
+        }
+        var error: UnsafeMutablePointer<CChar>?
+        rocksdb_iter_get_error(iterator, &error)
+        if let message = Self.take(error) { throw Self.classify(message, path: path) }
+    }
+
+    /// Flushes memtables to SST files (for size measurements and tests).
+    func flush() throws(StorageError) {
+        let flushOptions = rocksdb_flushoptions_create()!
+        defer { rocksdb_flushoptions_destroy(flushOptions) }
+        rocksdb_flushoptions_set_wait(flushOptions, 1)
+        var error: UnsafeMutablePointer<CChar>?
+        rocksdb_flush(db, flushOptions, &error)
+        if let message = Self.take(error) { throw Self.classify(message, path: path) }
+    }
+
+    private static func take(_ error: UnsafeMutablePointer<CChar>?) -> String? {
+        guard let error else { return nil }
+        defer { rocksdb_free(error) }
+        return String(cString: error)
+    }
+
+    /// RocksDB reports errors as text; its status prefixes are stable.
+    static func classify(_ message: String, path: String) -> StorageError {
+        if message.contains("lock") && (message.contains("Resource temporarily unavailable") || message.contains("No locks available") || message.contains("lock hold by current process")) {
+            return StorageError(.locked, path: path, message)
+        }
+        if message.hasPrefix("Corruption") || message.contains("Corruption:") { return StorageError(.corrupted, path: path, message) }
+        if message.contains("does not exist (create_if_missing is false)") {
+            return StorageError(.notInitialized, path: path, message)
+        }
+        return StorageError(.io, path: path, message)
+    }
+}
+
+/// An atomic group of writes.
+final class WriteBatch {
+    let handle: OpaquePointer
+
+    init() { handle = rocksdb_writebatch_create() }
+    deinit { rocksdb_writebatch_destroy(handle) }
+
+    func put(_ key: [UInt8], _ value: [UInt8]) {
+        key.withUnsafeBufferPointer { k in
+            value.withUnsafeBufferPointer { v in
+                k.withMemoryRebound(to: CChar.self) { kc in
+                    v.withMemoryRebound(to: CChar.self) { vc in
+                        rocksdb_writebatch_put(handle, kc.baseAddress, kc.count, vc.baseAddress, vc.count)
+                    }
+                }
+            }
+        }
+    }
+
+    func delete(_ key: [UInt8]) {
+        key.withUnsafeBufferPointer { k in
+            k.withMemoryRebound(to: CChar.self) { rocksdb_writebatch_delete(handle, $0.baseAddress, $0.count) }
+        }
+    }
+
+    var count: Int { Int(rocksdb_writebatch_count(handle)) }
+}

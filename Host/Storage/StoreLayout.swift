@@ -1,0 +1,85 @@
+import BatonCrypto
+import Consensus
+
+/// The key layout of a node's RocksDB, as documented key prefixes in one
+/// column family (one WAL, so one atomic batch spans every kind of key):
+///
+/// | prefix | key | value |
+/// | --- | --- | --- |
+/// | `m/` | `schema`, `chain`, `genesis`, `head` | u32 version; chain id; genesis block id; finalized head (height, id, state hash) |
+/// | `s/` | `safety` | `SafetyData` (synchronous writes only) |
+/// | `l/` | `liveness` | `LivenessData` |
+/// | `u/` | block id | an unfinalized block |
+/// | `b/` | block id | a finalized block |
+/// | `c/` | block id | the QC certifying that finalized block |
+/// | `h/` | height, big-endian u64 | the id of the finalized block at that height |
+/// | `a/` | u16 name length, plugin name, `/`, key | one plugin's app state |
+enum StoreLayout {
+    static let schemaVersion: UInt32 = 1
+
+    static let schema = key("m/schema")
+    static let chain = key("m/chain")
+    static let genesis = key("m/genesis")
+    static let head = key("m/head")
+    static let safety = key("s/safety")
+    static let liveness = key("l/liveness")
+    static let unfinalizedPrefix = key("u/")
+    static let finalizedPrefix = key("b/")
+    static let certificatePrefix = key("c/")
+    static let heightPrefix = key("h/")
+    static let appPrefix = key("a/")
+
+    static func key(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+    static func unfinalized(_ id: BlockID) -> [UInt8] { unfinalizedPrefix + id.bytes }
+    static func finalized(_ id: BlockID) -> [UInt8] { finalizedPrefix + id.bytes }
+    static func certificate(_ id: BlockID) -> [UInt8] { certificatePrefix + id.bytes }
+
+    static func height(_ h: Height) -> [UInt8] {
+        var w = WireWriter(capacity: 10)
+        w.raw(heightPrefix)
+        w.u64(h)
+        return w.bytes
+    }
+
+    /// A namespace prefix no other plugin's can be a prefix of: the name's
+    /// length comes first.
+    static func app(_ namespace: String) -> [UInt8] {
+        let name = Array(namespace.utf8)
+        var w = WireWriter(capacity: name.count + 5)
+        w.raw(appPrefix)
+        w.u16(UInt16(name.count))
+        w.raw(name)
+        w.u8(0x2F)
+        return w.bytes
+    }
+}
+
+/// The finalized head: the last block the app committed, and its state hash.
+public struct FinalizedHead: Hashable, Sendable {
+    public let height: Height
+    public let blockID: BlockID
+    public let stateHash: Bytes32
+
+    var encoded: [UInt8] {
+        var w = WireWriter(capacity: 72)
+        w.u64(height)
+        w.bytes32(blockID)
+        w.bytes32(stateHash)
+        return w.bytes
+    }
+
+    init(height: Height, blockID: BlockID, stateHash: Bytes32) {
+        self.height = height
+        self.blockID = blockID
+        self.stateHash = stateHash
+    }
+
+    init(decoding bytes: [UInt8]) throws(WireDecodingError) {
+        var r = WireReader(bytes)
+        height = try r.u64("head.height")
+        blockID = try r.bytes32("head.blockID")
+        stateHash = try r.bytes32("head.stateHash")
+        try r.expectEnd("head")
+    }
+}

@@ -1,0 +1,261 @@
+import BatonCrypto
+import Consensus
+import Foundation
+import Node
+import PluginHost
+import Simulation
+@testable import Storage
+import Testing
+
+func makeDirectory() throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("baton-store-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// A chain of real blocks from a scripted 4-node run, with the QC of each.
+struct Chain {
+    let setup = SimulatedCommittee(n: 4, seed: 7)
+    let blocks: [Block]
+    let qcs: [QuorumCertificate]
+
+    init(length: Int) {
+        var cluster = ScriptedCluster(setup)
+        cluster.start()
+        cluster.run { $0.finalizedHeight(0) >= Height(length + 1) }
+        let finalized = Array(cluster.finalized[0].prefix(length + 1))
+        blocks = Array(finalized.prefix(length))
+        qcs = finalized.dropFirst().map(\.qc)  // each block's child carries its QC
+    }
+
+    var genesis: Block { setup.genesis }
+}
+
+@Suite struct StorageTests {
+    let chain = Chain(length: 12)
+
+    @Test func reopenRestoresEverything() throws {
+        let dir = try makeDirectory()
+        let qc = chain.setup.genesisQC
+        let safety = SafetyData(highestVotedView: 9, highestTimeoutView: 7, lastTimeout: nil)
+        do {
+            let store = try NodeStore(directory: dir, genesis: chain.genesis, create: true)
+            for (block, qc) in zip(chain.blocks.prefix(8), chain.qcs) {
+                store.app("robot").stage([Array("pos".utf8): Array("h\(block.height)".utf8)])
+                try store.commit(block, certifiedBy: qc, stateHash: SHA256Digest.hash(block.id.bytes))
+            }
+            for block in chain.blocks[8...] { try store.saveBlock(block) }
+            try store.saveSafetyData(safety)
+            try store.saveLiveness(LivenessData(currentView: 12, highestQC: qc, lastViewTC: nil))
+        }
+        let store = try NodeStore(directory: dir, genesis: chain.genesis)
+        let recovered = try store.recover()
+        #expect(recovered.head.height == 8)
+        #expect(recovered.finalized == chain.blocks[7])
+        #expect(recovered.head.stateHash == SHA256Digest.hash(chain.blocks[7].id.bytes))
+        #expect(Set(recovered.unfinalized.map(\.id)) == Set(chain.blocks[8...].map(\.id)))
+        #expect(recovered.safety == safety)
+        #expect(recovered.liveness?.currentView == 12)
+        #expect(try store.app("robot").value(forKey: Array("pos".utf8)) == Array("h8".utf8))
+        // A core resumes from it. Replaying blocks 9-12 finalizes 9 and 10 (each
+        // has a certified child one view later): `.start` hands those to the app.
+        var core = EventHandler(committee: chain.setup.committee, genesis: chain.genesis, signer: chain.setup.signer(0),
+                                verifier: chain.setup.verifier(), recovery: recovered.recovery)
+        #expect(core.safety.data.highestVotedView == 9)
+        let replayed = core.handle(.start(nowMs: 0)).flatMap { effect -> [Block] in
+            if case .finalized(let f) = effect { f.blocks } else { [] }
+        }
+        #expect(replayed.first == chain.blocks[8])
+        #expect(replayed.allSatisfy { $0.height > 8 })
+        #expect(core.forks.finalized == replayed.last)
+    }
+
+    @Test func aCommitInterruptedBeforeItsWriteLeavesThePreviousState() throws {
+        let dir = try makeDirectory()
+        do {
+            let store = try NodeStore(directory: dir, genesis: chain.genesis, create: true)
+            store.app("kv").stage([Array("a".utf8): Array("1".utf8)])
+            try store.commit(chain.blocks[0], certifiedBy: chain.qcs[0], stateHash: SHA256Digest.hash([1]))
+            // The app commits block 2 (writes staged)… and the process dies before the batch.
+            store.app("kv").stage([Array("a".utf8): Array("2".utf8), Array("b".utf8): Array("2".utf8)])
+        }
+        let store = try NodeStore(directory: dir, genesis: chain.genesis)
+        #expect(try store.finalizedHead().height == 1)
+        #expect(try store.app("kv").value(forKey: Array("a".utf8)) == Array("1".utf8))
+        #expect(try store.app("kv").value(forKey: Array("b".utf8)) == nil)
+    }
+
+    @Test func namespacesAreIsolated() throws {
+        let store = try NodeStore(directory: try makeDirectory(), genesis: chain.genesis, create: true)
+        store.app("rob").stage([Array("x".utf8): [1]])
+        store.app("robot").stage([Array("x".utf8): [2], Array("y".utf8): [3]])
+        try store.commit(chain.blocks[0], certifiedBy: chain.qcs[0], stateHash: .zero)
+        var seen: [[UInt8]] = []
+        try store.app("rob").forEach(withPrefix: []) { key, _ in seen.append(key); return true }
+        #expect(seen == [Array("x".utf8)])
+        #expect(try store.app("rob").value(forKey: Array("x".utf8)) == [1])
+        #expect(try store.app("robot").value(forKey: Array("x".utf8)) == [2])
+        // Consensus keys are not reachable from any namespace.
+        #expect(try store.app("").value(forKey: Array("s/safety".utf8)) == nil)
+        var count = 0
+        try store.app("other").forEach(withPrefix: []) { _, _ in count += 1; return true }
+        #expect(count == 0)
+    }
+
+    @Test func finalizedBlocksComeWithTheirCertificatesInBoundedBatches() throws {
+        let store = try NodeStore(directory: try makeDirectory(), genesis: chain.genesis, create: true)
+        for (block, qc) in zip(chain.blocks, chain.qcs) { try store.commit(block, certifiedBy: qc, stateHash: .zero) }
+        let batch = try store.finalizedBlocks(from: 3, limit: 4)
+        #expect(batch.map(\.block.height) == [3, 4, 5, 6])
+        #expect(batch.allSatisfy { $0.qc.blockID == $0.block.id })
+        let validator = Validator(committee: chain.setup.committee, genesisID: chain.genesis.id, verifier: chain.setup.verifier())
+        for (_, qc) in batch { try validator.validate(qc) }
+        #expect(try store.finalizedBlocks(from: 11, limit: 100).count == 2)
+        // Genesis has no certificate record: a range starting at 0 stops before it.
+        #expect(try store.finalizedBlocks(from: 0, limit: 1).isEmpty)
+    }
+
+    @Test func pluginStateLandsOnlyWithTheCommitBatch() throws {
+        let dir = try makeDirectory()
+        let library = try PluginLibrary.load(path: PluginPaths.shipped("kvstore"))
+        let store = try NodeStore(directory: dir, genesis: chain.genesis, create: true)
+        let app = try PluginApplication(library: library, store: RocksAppStateStore(store, plugin: library.info.name))
+        let context = BlockContext(height: 1, view: 1, timestampMs: 0, parentID: chain.genesis.id.bytes,
+                                   proposer: [UInt8](repeating: 2, count: 33))
+        guard case .ready(let payload, _) = try app.produceBlock(context, candidates: [Array("k=v".utf8)]) else { return }
+        let hash = try app.commitBlock(context, payload: payload)
+        #expect(try store.app("kvstore").value(forKey: Array("d/k".utf8)) == nil)  // staged, not yet written
+        #expect(throws: ApplicationError.self) { try app.query(Array("k".utf8)) }
+        try store.commit(chain.blocks[0], certifiedBy: chain.qcs[0], stateHash: Bytes32(hash.bytes)!)
+        #expect(try store.app("kvstore").value(forKey: Array("d/k".utf8)) == Array("v".utf8))
+        #expect(try app.query(Array("k".utf8)) == Array("v".utf8))
+    }
+}
+
+@Suite struct StorageBadInputTests {
+    let genesis = SimulatedCommittee(n: 4, seed: 7).genesis
+
+    func failure(_ body: () throws -> Void) -> StorageError.Kind? {
+        do { try body(); return nil } catch { return (error as? StorageError)?.kind }
+    }
+
+    @Test func missingDirectory() {
+        #expect(failure { _ = try NodeStore(directory: "/nonexistent/baton-\(UUID())", genesis: genesis, create: true) } == .missingDirectory)
+    }
+
+    @Test func emptyDirectoryIsNotSilentlyInitialised() throws {
+        #expect(failure { _ = try NodeStore(directory: try makeDirectory(), genesis: genesis) } == .notInitialized)
+    }
+
+    @Test func anotherChainsDirectory() throws {
+        let dir = try makeDirectory()
+        _ = try NodeStore(directory: dir, genesis: genesis, create: true)
+        let other = SimulatedCommittee(n: 4, seed: 8)
+        let otherGenesis = Block.genesis(chainID: SHA256Digest.hash(Array("another".utf8)), timestampMs: 0)
+        _ = other
+        let error = #expect(throws: StorageError.self) { try NodeStore(directory: dir, genesis: otherGenesis, create: true) }
+        #expect(error?.kind == .otherChain)
+        #expect(error?.description.contains("another chain") == true)
+    }
+
+    @Test func newerSchema() throws {
+        let dir = try makeDirectory()
+        do {
+            let store = try NodeStore(directory: dir, genesis: genesis, create: true)
+            let batch = WriteBatch()
+            batch.put(StoreLayout.schema, [0, 0, 0, 99])
+            try store.db.write(batch, sync: true)
+        }
+        let error = #expect(throws: StorageError.self) { try NodeStore(directory: dir, genesis: genesis) }
+        #expect(error?.kind == .newerSchema)
+        #expect(error?.description.contains("schema 99") == true)
+    }
+
+    @Test func corruptedRecords() throws {
+        let dir = try makeDirectory()
+        do {
+            let store = try NodeStore(directory: dir, genesis: genesis, create: true)
+            let batch = WriteBatch()
+            batch.put(StoreLayout.safety, [1, 2, 3])
+            batch.put(StoreLayout.head, [9])
+            try store.db.write(batch, sync: true)
+        }
+        let store = try NodeStore(directory: dir, genesis: genesis)
+        let error = #expect(throws: StorageError.self) { try store.recover() }
+        #expect(error?.kind == .corrupted)
+    }
+
+    @Test func corruptedFilesOnDisk() throws {
+        let dir = try makeDirectory()
+        do {
+            let store = try NodeStore(directory: dir, genesis: genesis, create: true)
+            try store.saveSafetyData(SafetyData(highestVotedView: 3))
+            try store.flush()
+        }
+        // Overwrite the middle of every table file with garbage.
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/db").filter { $0.hasSuffix(".sst") }
+        #expect(!files.isEmpty)
+        for file in files {
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/db/" + file))
+            try handle.seek(toOffset: 20)
+            handle.write(Data(repeating: 0xAB, count: 400))
+            try handle.close()
+        }
+        let kind = failure {
+            let store = try NodeStore(directory: dir, genesis: genesis)
+            _ = try store.recover()
+        }
+        #expect(kind == .corrupted)
+    }
+
+    @Test func lockedByAnotherOpen() throws {
+        let dir = try makeDirectory()
+        let first = try NodeStore(directory: dir, genesis: genesis, create: true)
+        let error = #expect(throws: StorageError.self) { try NodeStore(directory: dir, genesis: genesis) }
+        #expect(error?.kind == .locked)
+        withExtendedLifetime(first) {}
+    }
+}
+
+@Suite struct CrashTests {
+    /// A child process writes safety data synchronously and prints each view
+    /// after its write returned; it is killed with SIGKILL mid-stream. Every
+    /// printed view must be on disk.
+    @Test func safetyDataWrittenSynchronouslySurvivesSIGKILL() throws {
+        let dir = try makeDirectory()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: PluginPaths.binDirectory + "/baton")
+        process.arguments = ["debug", "safety-writer", "--dir", dir]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        var lastDurable: UInt64 = 0
+        var buffer = ""
+        let reader = output.fileHandleForReading
+        while lastDurable < 200 {
+            let data = reader.availableData
+            guard !data.isEmpty else { break }
+            buffer += String(decoding: data, as: UTF8.self)
+            let lines = buffer.split(separator: "\n", omittingEmptySubsequences: false)
+            buffer = String(lines.last ?? "")
+            for line in lines.dropLast() where line.hasPrefix("durable ") {
+                lastDurable = UInt64(line.dropFirst(8)) ?? lastDurable
+            }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(lastDurable >= 200)
+        let store = try NodeStore(directory: dir, genesis: SimulatedCommittee(n: 4, seed: 1).genesis)
+        let safety = try store.recover().safety
+        #expect(safety.highestVotedView >= lastDurable)
+    }
+}
+
+enum PluginPaths {
+    static let binDirectory: String = {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: executable).deletingLastPathComponent().path
+    }()
+    static func shipped(_ name: String) -> String { binDirectory + "/lib\(name).so" }
+}
