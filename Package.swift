@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        // TCP transport between nodes.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // The ABI: one C99 header (PluginAPI/include/baton_plugin.h) and a file
@@ -75,6 +77,18 @@ let package = Package(
             name: "Consensus",
             dependencies: ["BatonCrypto"],
             path: "Host/Consensus"
+        ),
+        // Authenticated, encrypted TCP between nodes (SwiftNIO + swift-crypto).
+        .target(
+            name: "Network",
+            dependencies: [
+                "Consensus", "BatonCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Host/Network"
         ),
         // RocksDB from Debian's librocksdb-dev, through its C API.
         .systemLibrary(
@@ -142,6 +156,11 @@ let package = Package(
             name: "StorageTests",
             dependencies: ["Storage", "Node", "PluginHost", "Consensus", "Simulation"],
             path: "Tests/StorageTests"
+        ),
+        .testTarget(
+            name: "NetworkTests",
+            dependencies: ["Network", "Consensus", "BatonCrypto", "Simulation"],
+            path: "Tests/NetworkTests"
         ),
         .testTarget(
             name: "SimulationTests",

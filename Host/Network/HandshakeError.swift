@@ -1,0 +1,25 @@
+import BatonCrypto
+
+/// Why a connection was refused during its handshake. Expected and benign for
+/// the node: the connection is closed and counted.
+public enum HandshakeError: Error, Hashable, Sendable, CustomStringConvertible {
+    case malformed(String)
+    case versionMismatch(ours: UInt8, theirs: UInt8)
+    case wrongChain
+    case badSignature
+    case unauthorizedPeer(String)
+    case keyAgreementFailed
+    case timedOut
+
+    public var description: String {
+        switch self {
+        case .malformed(let what): "handshake: malformed \(what)"
+        case .versionMismatch(let ours, let theirs): "handshake: peer speaks protocol \(theirs), this node \(ours)"
+        case .wrongChain: "handshake: peer belongs to another chain"
+        case .badSignature: "handshake: peer could not prove it holds the key it claims"
+        case .unauthorizedPeer(let key): "handshake: key \(key) is not in the committee or the configured listeners"
+        case .keyAgreementFailed: "handshake: key agreement failed"
+        case .timedOut: "handshake: peer did not finish in time"
+        }
+    }
+}

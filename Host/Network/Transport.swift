@@ -1,0 +1,265 @@
+import BatonCrypto
+import Consensus
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Authenticated, encrypted TCP between nodes.
+///
+/// Each pair of nodes keeps one connection: the node whose public key sorts
+/// lower dials, the other accepts (followers always dial). A connection first
+/// runs the `Handshake`; a key outside the committee and the configured
+/// listeners is refused and counted. Then every frame is a ChaChaPoly-sealed
+/// `Message`. Dialling retries with exponential backoff (100 ms to 5 s).
+///
+/// Send queues: one per peer, bounded at `queueFramesMax`. When a queue is
+/// full the new message is dropped, counted in `stats.droppedMessages` and
+/// logged with its kind (consensus recovers lost votes and timeouts by
+/// re-broadcast and block sync; nothing is dropped silently).
+public actor Transport {
+    public struct Peer: Sendable, Hashable {
+        public let key: PublicKey
+        public let host: String
+        public let port: Int
+        public init(key: PublicKey, host: String, port: Int) {
+            self.key = key
+            self.host = host
+            self.port = port
+        }
+    }
+
+    public struct Stats: Sendable, Hashable {
+        public var connectedPeers = 0
+        public var refusedConnections = 0
+        public var droppedMessages = 0
+        public var badFrames = 0
+    }
+
+    /// What happens to connections, for logs, metrics and tests.
+    public enum ConnectionEvent: Sendable, Hashable {
+        case connected(PublicKey)
+        case disconnected(PublicKey)
+        case refused(HandshakeError)
+        case badFrame(String)
+    }
+
+    public nonisolated let inbound: AsyncStream<(from: PublicKey, message: Message)>
+    private let inboundContinuation: AsyncStream<(from: PublicKey, message: Message)>.Continuation
+    public nonisolated let events: AsyncStream<ConnectionEvent>
+    private let eventsContinuation: AsyncStream<ConnectionEvent>.Continuation
+    let chainID: Bytes32
+    let signer: any MessageSigner
+    let verifier: any SignatureVerifier
+    private var peers: [Peer] = []
+    let allowed: Set<PublicKey>
+    let dialsEveryone: Bool
+    let frameBytesMax: Int
+    let queueFramesMax: Int
+    let handshakeTimeout: Duration
+    let group: MultiThreadedEventLoopGroup
+    let logger: Logger
+    private var queues: [PublicKey: (connection: Int, queue: AsyncStream<[UInt8]>.Continuation)] = [:]
+    private var connectionCount = 0
+    private(set) public var stats = Stats()
+    private var tasks: [Task<Void, Never>] = []
+    private var server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>?
+
+    /// - Parameters:
+    ///   - members: the committee's keys (allowed to connect).
+    ///   - listeners: keys of non-voting followers allowed to connect.
+    ///   - dialsEveryone: a follower dials all peers.
+    public init(chainID: Bytes32, signer: any MessageSigner, verifier: any SignatureVerifier, members: [PublicKey],
+                listeners: [PublicKey] = [], dialsEveryone: Bool = false, frameBytesMax: Int = WireLimits.standard.messageBytesMax + 64,
+                queueFramesMax: Int = 4_096, handshakeTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "baton.network")) {
+        self.chainID = chainID
+        self.signer = signer
+        self.verifier = verifier
+        allowed = Set(members + listeners).subtracting([signer.publicKey])
+        self.dialsEveryone = dialsEveryone
+        self.frameBytesMax = frameBytesMax
+        self.queueFramesMax = queueFramesMax
+        self.handshakeTimeout = handshakeTimeout
+        self.logger = logger
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        (inbound, inboundContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(16_384))
+        (events, eventsContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1_024))
+    }
+
+    /// Listens on `host:port` (0: any free port). Returns the bound port.
+    @discardableResult
+    public func listen(host: String, port: Int) async throws -> Int {
+        let frameMax = frameBytesMax
+        let server = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { try Self.framed(channel, frameMax: frameMax) }
+            }
+        self.server = server
+        let bound = server.channel.localAddress?.port ?? port
+        tasks.append(Task { await self.accept(server) })
+        return bound
+    }
+
+    /// Starts keeping connections to `peers` (those this node dials; the
+    /// others dial it).
+    public func connect(to peers: [Peer]) {
+        self.peers = peers.filter { $0.key != signer.publicKey }
+        for peer in self.peers where dialsEveryone || Self.dials(from: signer.publicKey, to: peer.key) {
+            tasks.append(Task { await self.dial(peer) })
+        }
+    }
+
+    public func shutdown() async {
+        for task in tasks { task.cancel() }
+        try? await server?.channel.close()
+        for entry in queues.values { entry.queue.finish() }
+        inboundContinuation.finish()
+        eventsContinuation.finish()
+        try? await group.shutdownGracefully()
+    }
+
+    public func send(_ message: Message, to key: PublicKey) { enqueue(message.encoded, kind: message, to: key) }
+
+    public func broadcast(_ message: Message) {
+        let bytes = message.encoded
+        for key in queues.keys { enqueue(bytes, kind: message, to: key) }
+    }
+
+    public var connectedPeers: [PublicKey] { Array(queues.keys) }
+
+    private func enqueue(_ bytes: [UInt8], kind message: Message, to key: PublicKey) {
+        guard let queue = queues[key]?.queue else { return }
+        if case .dropped = queue.yield(bytes) {
+            stats.droppedMessages += 1
+            logger.warning("send queue full; message dropped", metadata: ["peer": "\(key)", "kind": "\(Self.kind(message))"])
+        }
+    }
+
+    // MARK: - Connections
+
+    static func dials(from me: PublicKey, to peer: PublicKey) -> Bool { me.compressed.lexicographicallyPrecedes(peer.compressed) }
+
+    static func framed(_ channel: Channel, frameMax: Int) throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(frameBytesMax: frameMax)))
+        try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(FrameEncoder()))
+        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+    }
+
+    private func accept(_ server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>) async {
+        do {
+            try await server.executeThenClose { connections in
+                for try await connection in connections {
+                    Task { await self.serve(connection, role: .responder, expected: nil) }
+                }
+            }
+        } catch {
+            logger.debug("listener closed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func dial(_ peer: Peer) async {
+        var backoff = Duration.milliseconds(100)
+        while !Task.isCancelled {
+            do {
+                let frameMax = frameBytesMax
+                let channel = try await ClientBootstrap(group: group)
+                    .connect(host: peer.host, port: peer.port) { channel in
+                        channel.eventLoop.makeCompletedFuture { try Self.framed(channel, frameMax: frameMax) }
+                    }
+                backoff = .milliseconds(100)
+                await serve(channel, role: .initiator, expected: peer.key)
+            } catch {
+                logger.debug("dial failed", metadata: ["peer": "\(peer.host):\(peer.port)", "error": "\(error)"])
+            }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .seconds(5))
+        }
+    }
+
+    /// Runs one connection: handshake, then a writer task draining the peer's
+    /// queue while this task reads, until either side closes.
+    private func serve(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, role: Handshake.Role, expected: PublicKey?) async {
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                var frames = inbound.makeAsyncIterator()
+                var handshake = Handshake(role: role, chainID: chainID, signer: signer)
+                try await outbound.write(ByteBuffer(bytes: handshake.hello))
+                guard let hello = try await frames.next() else { throw HandshakeError.malformed("closed before hello") }
+                let auth = try handshake.receiveHello(Array(buffer: hello))
+                try await outbound.write(ByteBuffer(bytes: auth))
+                guard let peerAuth = try await frames.next() else { throw HandshakeError.malformed("closed before authentication") }
+                let allowed = self.allowed
+                let (peer, cipher) = try handshake.receiveAuth(Array(buffer: peerAuth), verifier: verifier) {
+                    allowed.contains($0) && (expected == nil || expected == $0)
+                }
+                let (outgoing, continuation) = AsyncStream.makeStream(of: [UInt8].self,
+                                                                       bufferingPolicy: .bufferingOldest(queueFramesMax))
+                let connection = register(peer, continuation)
+                defer { unregister(peer, connection) }
+                let (sealing, opening) = cipher.split()
+                var opener = opening
+                let writer = Task {
+                    var sealer = sealing
+                    for await plaintext in outgoing {
+                        try await outbound.write(ByteBuffer(bytes: sealer.seal(plaintext)))
+                    }
+                }
+                defer { writer.cancel() }
+                while let frame = try await frames.next() {
+                    let plaintext = try opener.open(Array(buffer: frame))
+                    do {
+                        inboundContinuation.yield((peer, try Message.decode(plaintext)))
+                    } catch {
+                        countBadFrame("\(error)")
+                        throw error
+                    }
+                }
+            }
+        } catch let error as HandshakeError {
+            stats.refusedConnections += 1
+            logger.info("connection refused", metadata: ["reason": "\(error)"])
+            eventsContinuation.yield(.refused(error))
+        } catch let error as FrameDecoder.FrameTooLarge {
+            countBadFrame("\(error)")
+        } catch {
+            logger.debug("connection closed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func countBadFrame(_ reason: String) {
+        stats.badFrames += 1
+        logger.warning("peer sent a bad frame; disconnected", metadata: ["reason": "\(reason)"])
+        eventsContinuation.yield(.badFrame(reason))
+    }
+
+    /// A newer connection to the same peer replaces the older one.
+    private func register(_ peer: PublicKey, _ queue: AsyncStream<[UInt8]>.Continuation) -> Int {
+        connectionCount += 1
+        queues[peer]?.queue.finish()
+        queues[peer] = (connectionCount, queue)
+        defer { eventsContinuation.yield(.connected(peer)) }
+        stats.connectedPeers = queues.count
+        logger.info("peer connected", metadata: ["peer": "\(peer)"])
+        return connectionCount
+    }
+
+    private func unregister(_ peer: PublicKey, _ connection: Int) {
+        guard let entry = queues[peer], entry.connection == connection else { return }
+        entry.queue.finish()
+        queues.removeValue(forKey: peer)
+        stats.connectedPeers = queues.count
+        eventsContinuation.yield(.disconnected(peer))
+    }
+
+    static func kind(_ message: Message) -> String {
+        switch message {
+        case .proposal: "proposal"
+        case .vote: "vote"
+        case .timeout: "timeout"
+        case .blockRequest: "block request"
+        case .blockResponse: "block response"
+        case .transactions: "transactions"
+        }
+    }
+}
