@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         // TCP transport between nodes.
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // Node configuration files (TOML, as operators expect).
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // The ABI: one C99 header (PluginAPI/include/baton_plugin.h) and a file
@@ -108,7 +110,11 @@ let package = Package(
         // from plugin state to RocksDB).
         .target(
             name: "Node",
-            dependencies: ["Storage", "PluginHost", "Consensus", "BatonCrypto"],
+            dependencies: [
+                "Storage", "PluginHost", "Consensus", "BatonCrypto", "Network",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Host/Node"
         ),
         // Many cores in one process over a simulated network and clock.
@@ -161,6 +167,11 @@ let package = Package(
             name: "NetworkTests",
             dependencies: ["Network", "Consensus", "BatonCrypto", "Simulation"],
             path: "Tests/NetworkTests"
+        ),
+        .testTarget(
+            name: "NodeTests",
+            dependencies: ["Node"],
+            path: "Tests/NodeTests"
         ),
         .testTarget(
             name: "SimulationTests",

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Baton: ParsableCommand {
+struct Baton: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "baton",
         abstract: "A Byzantine-fault-tolerant replication host that runs your state machine as a plugin.",
@@ -11,5 +11,5 @@ struct Baton: ParsableCommand {
             consensus. Plugins are found in --plugin-dir, else ./plugins, else next to this binary.
             """,
         version: "0.1.0 (plugin ABI \(PluginABIVersion.text))",
-        subcommands: [KeygenCommand.self, SimulateCommand.self, PluginsCommand.self, BenchCommand.self, DebugCommand.self])
+        subcommands: [TestnetCommand.self, NodeCommand.self, KeygenCommand.self, SimulateCommand.self, PluginsCommand.self, BenchCommand.self, DebugCommand.self])
 }

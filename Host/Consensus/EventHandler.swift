@@ -55,6 +55,8 @@ public struct EventHandler: Sendable {
     var executed: (height: Height, hash: Bytes32) = (0, .zero)
     var nowMs: UInt64 = 0
     var effects: [Effect] = []
+    /// Finalizations found while replaying the recovered tree, emitted by `.start`.
+    var replayEffects: [Effect] = []
 
     public init(committee: Committee, genesis: Block, signer: any MessageSigner, verifier: any SignatureVerifier,
                 config: ConsensusConfig = ConsensusConfig(), recovery: Recovery? = nil) {
@@ -80,7 +82,7 @@ public struct EventHandler: Sendable {
             }
         }
         self.forks = forks
-        effects = replayed
+        replayEffects = replayed
         let liveness = recovery.liveness ?? LivenessData(currentView: 1, highestQC: .genesis(genesis.id), lastViewTC: nil)
         pacemaker = Pacemaker(config: config.pacemaker, currentView: liveness.currentView,
                               highestQC: liveness.highestQC, lastViewTC: liveness.lastViewTC)
@@ -92,11 +94,13 @@ public struct EventHandler: Sendable {
 
     /// Handles one event; returns the effects to execute, in order.
     public mutating func handle(_ event: Event) -> [Effect] {
-        // `.start` begins with what recovery replay finalized.
-        if case .start = event {} else { effects.removeAll(keepingCapacity: true) }
+        effects.removeAll(keepingCapacity: true)
         switch event {
         case .start(let now):
             nowMs = now
+            // Begin with what the recovery replay finalized, so the app commits it.
+            effects = replayEffects
+            replayEffects = []
             enterView(pacemaker.currentView, cause: .qc)
         case .proposal(let proposal, let now):
             nowMs = now

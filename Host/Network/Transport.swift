@@ -63,6 +63,7 @@ public actor Transport {
     private var connectionCount = 0
     private(set) public var stats = Stats()
     private var tasks: [Task<Void, Never>] = []
+    private var stopped = false
     private var server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>?
 
     /// - Parameters:
@@ -111,6 +112,7 @@ public actor Transport {
     }
 
     public func shutdown() async {
+        stopped = true
         for task in tasks { task.cancel() }
         try? await server?.channel.close()
         for entry in queues.values { entry.queue.finish() }
@@ -160,7 +162,7 @@ public actor Transport {
 
     private func dial(_ peer: Peer) async {
         var backoff = Duration.milliseconds(100)
-        while !Task.isCancelled {
+        while !Task.isCancelled, !stopped {
             do {
                 let frameMax = frameBytesMax
                 let channel = try await ClientBootstrap(group: group)

@@ -1,0 +1,67 @@
+import ArgumentParser
+import BatonCrypto
+import Foundation
+import Node
+
+struct TestnetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "testnet",
+        abstract: "Write a local test network: a genesis and one folder per node (key, config, data).",
+        discussion: """
+            DIR/genesis.json holds the chain id, the committee's public keys, weights and \
+            addresses on 127.0.0.1, and the plugin. DIR/node-I/ holds key.json (mode 0600) and \
+            node.toml. Run a node with: baton node --config DIR/node-0/node.toml
+            """)
+
+    @Option(help: "Committee size.") var nodes = 4
+    @Option(help: "Folder to create (must not exist yet).") var dir: String
+    @Option(help: "Application plugin, by name.") var plugin = "robot"
+    @Option(help: "Plugin config file (its own format).") var pluginConfig: String?
+    @Option(help: "First consensus port; node I listens on P+I and serves its API on P+100+I.") var basePort = 7100
+    @Option(help: "Folder of plugin .so files for the nodes (default: next to baton).") var pluginDir: String?
+
+    func run() throws {
+        guard (1...64).contains(nodes) else { throw ValidationError("--nodes must be 1...64") }
+        guard !FileManager.default.fileExists(atPath: dir) else {
+            throw ValidationError("\(dir) exists; choose a new folder (a testnet never overwrites one)")
+        }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let keys = (0..<nodes).map { _ in PrivateKey.generate() }
+        let genesis = Genesis(
+            chainID: SHA256Digest.hash(Array("baton-testnet-\(UInt64.random(in: 0 ... .max))".utf8)).hex,
+            timestampMs: UInt64(Date().timeIntervalSince1970 * 1_000),
+            leaderSeed: SHA256Digest.hash(keys.flatMap(\.publicKey.compressed)).hex,
+            members: keys.enumerated().map { i, key in
+                Genesis.Member(publicKey: key.publicKey.hex, weight: 1, address: "127.0.0.1:\(basePort + i)",
+                               api: "127.0.0.1:\(basePort + 100 + i)")
+            },
+            plugin: plugin,
+            pluginConfig: try pluginConfig.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? "")
+        try genesis.write(to: dir + "/genesis.json")
+        for (i, key) in keys.enumerated() {
+            let folder = dir + "/node-\(i)"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try KeyFile.write(key, to: folder + "/key.json")
+            var toml = """
+                key_file = "key.json"
+                genesis_file = "../genesis.json"
+                data_dir = "data"
+                listen = "127.0.0.1:\(basePort + i)"
+                api = "127.0.0.1:\(basePort + 100 + i)"
+
+                """
+            if let pluginDir { toml += "plugin_dir = \"\(URL(fileURLWithPath: pluginDir).path)\"\n" }
+            toml += """
+
+                [consensus]
+                timeout_ms_base = 1000
+                timeout_ms_max = 10000
+                idle_block_interval_ms = 300
+
+                """
+            try toml.write(toFile: folder + "/node.toml", atomically: true, encoding: .utf8)
+        }
+        print("testnet of \(nodes) nodes in \(dir) (plugin \(plugin)); start each with:")
+        for i in 0..<nodes { print("  baton node --config \(dir)/node-\(i)/node.toml") }
+    }
+}

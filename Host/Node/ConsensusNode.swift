@@ -1,0 +1,320 @@
+import BatonCrypto
+import Consensus
+import Foundation
+import Logging
+import Network
+import PluginHost
+import Storage
+
+/// One Baton node: the shell around a consensus core.
+///
+/// A single serial loop (this actor's `run`) drives the core; every input —
+/// a peer's message, a timer, a plugin's late answer — is queued as an
+/// `Input` and handled one at a time. Effects run in the order the core gives
+/// them: safety data is written synchronously before the vote or timeout that
+/// follows it leaves (`NodeStore.saveSafetyData` returns only after fsync).
+public actor ConsensusNode {
+    enum Input: Sendable {
+        case message(from: PublicKey, Message)
+        case timer(Consensus.Timer)
+        case completion(PendingCompletion)
+    }
+
+    public struct Status: Sendable, Hashable {
+        public var view: View = 0
+        public var finalizedHeight: Height = 0
+        public var finalizedID: BlockID = .zero
+        public var stateHash: Bytes32 = .zero
+        public var peers = 0
+    }
+
+    let identity: PrivateKey
+    let committee: Committee
+    let genesis: Block
+    let store: NodeStore
+    let app: PluginApplication
+    let transport: Transport
+    let addresses: [Transport.Peer]
+    let listen: (host: String, port: Int)
+    let logger: Logger
+    var core: EventHandler
+    private let inputs: AsyncStream<Input>
+    private let feed: AsyncStream<Input>.Continuation
+    /// Sends leave in the order the core emitted them: one queue, one sender task.
+    private let outgoing: AsyncStream<(Message, PublicKey?)>
+    private let outgoingFeed: AsyncStream<(Message, PublicKey?)>.Continuation
+    private var pendingValidations: [UInt64: BlockID] = [:]
+    private var pendingProductions: [UInt64: View] = [:]
+    private var requestCount: UInt64 = 0
+    public private(set) var status = Status()
+    /// Called after every block the app committed (height, state hash).
+    let onCommit: @Sendable (Height, Bytes32) -> Void
+
+    public struct StartupError: Error, CustomStringConvertible, Sendable { public let description: String }
+
+    /// Loads everything a node needs from its config; every failure says what to fix.
+    public init(config: NodeConfig, logger: Logger = Logger(label: "baton.node"),
+                onCommit: @escaping @Sendable (Height, Bytes32) -> Void = { _, _ in }) throws {
+        let genesisFile = try Genesis.load(config.resolve(config.genesis_file))
+        let (committee, genesis, addresses) = try genesisFile.resolve()
+        let key = try KeyFile.load(config.resolve(config.key_file))
+        guard let (host, port) = Genesis.split(config.listen) else {
+            throw StartupError(description: "config: listen = \"\(config.listen)\" is not host:port")
+        }
+        let dataDir = config.resolve(config.data_dir)
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        let hasStore = FileManager.default.fileExists(atPath: dataDir + "/db/CURRENT")
+        store = try NodeStore(directory: dataDir, genesis: genesis, create: !hasStore)
+        let locator = PluginLocator.standard(pluginDirectory: config.plugin_dir.map(config.resolve))
+        let library = try locator.load(genesisFile.plugin)
+        let (inputs, feed) = AsyncStream.makeStream(of: Input.self, bufferingPolicy: .unbounded)
+        self.inputs = inputs
+        self.feed = feed
+        (outgoing, outgoingFeed) = AsyncStream.makeStream(of: (Message, PublicKey?).self, bufferingPolicy: .unbounded)
+        app = try PluginApplication(library: library, config: Array(genesisFile.pluginConfig.utf8),
+                                    store: RocksAppStateStore(store, plugin: library.info.name), logger: logger,
+                                    onCompletion: { feed.yield(.completion($0)) })
+        var consensus = ConsensusConfig()
+        if let c = config.consensus {
+            if let v = c.timeout_ms_base { consensus.pacemaker.timeoutMsBase = v }
+            if let v = c.timeout_ms_max { consensus.pacemaker.timeoutMsMax = v }
+            if let v = c.idle_block_interval_ms { consensus.pacemaker.idleBlockIntervalMs = v }
+            if let v = c.backoff_permille { consensus.pacemaker.backoffPermille = v }
+            if let v = c.tolerated_failures { consensus.pacemaker.toleratedFailures = v }
+        }
+        if let problem = consensus.pacemaker.problem() { throw StartupError(description: "config [consensus]: \(problem)") }
+        let recovered = try store.recover()
+        core = EventHandler(committee: committee, genesis: genesis, signer: Secp256k1Signer(key),
+                            verifier: Secp256k1Verifier(), config: consensus, recovery: recovered.recovery)
+        status.finalizedHeight = recovered.head.height
+        status.stateHash = recovered.head.stateHash
+        core.handleStateExecuted(height: recovered.head.height, hash: recovered.head.stateHash)
+        identity = key
+        self.committee = committee
+        self.genesis = genesis
+        self.addresses = addresses.map { Transport.Peer(key: $0.0, host: $0.1, port: $0.2) }
+        listen = (host, port)
+        self.logger = logger
+        self.onCommit = onCommit
+        transport = Transport(chainID: committee.chainID, signer: Secp256k1Signer(key), verifier: Secp256k1Verifier(),
+                              members: committee.members.map(\.publicKey), listeners: genesisFile.listenerKeys,
+                              dialsEveryone: committee.index(of: key.publicKey) == nil, logger: logger)
+    }
+
+    /// Runs until the task is cancelled.
+    public func run() async throws {
+        try await transport.listen(host: listen.host, port: listen.port)
+        await transport.connect(to: addresses)
+        let feed = self.feed
+        let transport = self.transport
+        let forward = Task {
+            for await (from, message) in transport.inbound { feed.yield(.message(from: from, message)) }
+        }
+        let outgoing = self.outgoing
+        let sender = Task {
+            for await (message, target) in outgoing {
+                if let target { await transport.send(message, to: target) } else { await transport.broadcast(message) }
+            }
+        }
+        defer {
+            forward.cancel()
+            sender.cancel()
+        }
+        execute(core.handle(.start(nowMs: Self.nowMs())))
+        for await input in inputs {
+            if Task.isCancelled { break }
+            handle(input)
+        }
+    }
+
+    public func shutdown() async {
+        feed.finish()
+        outgoingFeed.finish()
+        await transport.shutdown()
+    }
+
+    public func refreshPeers() async { status.peers = await transport.connectedPeers.count }
+
+    static func nowMs() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1_000) }
+
+    private func handle(_ input: Input) {
+        let now = Self.nowMs()
+        switch input {
+        case .message(let from, let message):
+            switch message {
+            case .proposal(let p): execute(core.handle(.proposal(p, nowMs: now)))
+            case .vote(let v): execute(core.handle(.vote(v, nowMs: now)))
+            case .timeout(let t): execute(core.handle(.timeout(t, nowMs: now)))
+            case .blockRequest(let request): answer(request, to: from)
+            case .blockResponse(let response): execute(core.handle(.blocksFetched(response.blocks, nowMs: now)))
+            case .transactions: break  // the mempool arrives with the HTTP API
+            }
+        case .timer(let timer):
+            execute(core.handle(.timerFired(timer, nowMs: now)))
+        case .completion(let completion):
+            complete(completion, now: now)
+        }
+    }
+
+    // MARK: - Effects
+
+    private func execute(_ effects: [Effect]) {
+        for effect in effects {
+            do { try execute(effect) } catch {
+                // Storage or app failures leave the node unable to follow the chain safely.
+                logger.critical("stopping: \(error)")
+                feed.finish()
+                return
+            }
+        }
+    }
+
+    private func execute(_ effect: Effect) throws {
+        switch effect {
+        case .persistSafetyData(let data):
+            try store.saveSafetyData(data)  // synchronous: before anything that follows
+        case .persistLiveness(let data):
+            try store.saveLiveness(data)
+        case .persistBlock(let block):
+            try store.saveBlock(block)
+        case .broadcast(let message):
+            outgoingFeed.yield((message, nil))
+        case .send(let message, let index):
+            guard let key = committee.publicKey(of: index) else { return }
+            outgoingFeed.yield((message, key))
+        case .scheduleTimer(let timer, let atMs):
+            let delay = atMs > Self.nowMs() ? atMs - Self.nowMs() : 0
+            let feed = self.feed
+            Task {
+                try? await Task.sleep(for: .milliseconds(delay))
+                feed.yield(.timer(timer))
+            }
+        case .produceBlock(let context):
+            produce(context)
+        case .validateBlock(let block, let ancestors):
+            validate(block, ancestors: ancestors)
+        case .finalized(let finalization):
+            try commit(finalization)
+        case .fetchBlock(let id, let index):
+            requestCount += 1
+            let request = Message.blockRequest(BlockRequest(requestID: requestCount, target: .byID(id, ancestors: 16)))
+            let transport = self.transport
+            let target = committee.publicKey(of: index)
+            Task {
+                if let target { await transport.send(request, to: target) }
+                // And one other peer, in case the proposer is gone.
+                if let other = await transport.connectedPeers.first(where: { $0 != target }) {
+                    await transport.send(request, to: other)
+                }
+            }
+        case .evidence(let proof):
+            logger.warning("misbehavior evidence", metadata: ["offender": "\(proof.offender)", "evidence": "\(proof)"])
+        case .safetyFault(let fault):
+            logger.critical("SAFETY FAULT: \(fault)")
+        case .enteredView(let view, _):
+            status.view = view
+        case .dropped(let reason):
+            logger.debug("dropped input", metadata: ["reason": "\(reason)"])
+        }
+    }
+
+    private func context(for block: Block, ancestors: [Block]) -> BlockContext {
+        BlockContext(height: block.height, view: block.view, timestampMs: block.timestampMs, blockID: block.id.bytes,
+                     parentID: block.parentID.bytes,
+                     proposer: committee.publicKey(of: block.proposer)?.compressed ?? [],
+                     pendingPayloads: ancestors.map(\.payload))
+    }
+
+    private func produce(_ proposal: ProposalContext) {
+        let context = BlockContext(height: proposal.height, view: proposal.view, timestampMs: Self.nowMs(),
+                                   parentID: proposal.parentID.bytes, proposer: identity.publicKey.compressed,
+                                   pendingPayloads: proposal.pendingAncestors.map(\.payload))
+        do {
+            switch try app.produceBlock(context, candidates: []) {
+            case .ready(let payload, _):
+                execute(core.handle(.payloadProduced(view: proposal.view, payload: payload, nowMs: Self.nowMs())))
+            case .pending(let token):
+                pendingProductions[token.value] = proposal.view
+            }
+        } catch {
+            logger.error("produce_block failed; not proposing in this view", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func validate(_ block: Block, ancestors: [Block]) {
+        let answer: ValidateAnswer
+        do { answer = try app.validateBlock(context(for: block, ancestors: ancestors), payload: block.payload) } catch {
+            logger.error("validate_block failed; not voting", metadata: ["block": "\(block)", "error": "\(error)"])
+            return
+        }
+        switch answer {
+        case .valid: execute(core.handle(.payloadValidated(blockID: block.id, valid: true, nowMs: Self.nowMs())))
+        case .invalid(let reason):
+            logger.info("app rejected a proposal", metadata: ["block": "\(block)", "reason": "\(reason)"])
+            execute(core.handle(.payloadValidated(blockID: block.id, valid: false, nowMs: Self.nowMs())))
+        case .pending(let token): pendingValidations[token.value] = block.id
+        }
+    }
+
+    private func complete(_ completion: PendingCompletion, now: UInt64) {
+        switch completion.call {
+        case .validateBlock:
+            guard let id = pendingValidations.removeValue(forKey: completion.token.value) else { return }
+            let valid = completion.outcome == .valid
+            execute(core.handle(.payloadValidated(blockID: id, valid: valid, nowMs: now)))
+        case .produceBlock:
+            guard let view = pendingProductions.removeValue(forKey: completion.token.value),
+                  case .produced(let payload) = completion.outcome else { return }
+            execute(core.handle(.payloadProduced(view: view, payload: payload, nowMs: now)))
+        }
+    }
+
+    /// Commits finalized blocks to the app and the store, one atomic batch per block.
+    private func commit(_ finalization: Forks.Finalization) throws {
+        let blocks = finalization.blocks
+        for (index, block) in blocks.enumerated() where block.height > status.finalizedHeight {
+            let qc = index + 1 < blocks.count ? blocks[index + 1].qc : finalization.child.qc
+            let hash: StateHash
+            do { hash = try app.commitBlock(context(for: block, ancestors: []), payload: block.payload) } catch {
+                store.discardStaged()
+                throw StartupError(description: "the app cannot commit finalized \(block): \(error)")
+            }
+            let stateHash = Bytes32(hash.bytes)!
+            try store.commit(block, certifiedBy: qc, stateHash: stateHash)
+            status.finalizedHeight = block.height
+            status.finalizedID = block.id
+            status.stateHash = stateHash
+            core.handleStateExecuted(height: block.height, hash: stateHash)
+            onCommit(block.height, stateHash)
+        }
+    }
+
+    /// Block sync, serving side: blocks by id (with ancestors) or by finalized height.
+    private func answer(_ request: BlockRequest, to peer: PublicKey) {
+        var blocks: [Block] = []
+        var lastQC: QuorumCertificate?
+        switch request.target {
+        case .byID(let id, let ancestors):
+            var cursor = try? store.block(id: id)
+            while let block = cursor, blocks.count <= Int(min(ancestors, 64)), block.height > 0 {
+                blocks.append(block)
+                cursor = try? store.block(id: block.parentID)
+            }
+            blocks.reverse()
+        case .finalized(let from, let count):
+            let batch = (try? store.finalizedBlocks(from: from, limit: Int(min(count, 128)))) ?? []
+            blocks = batch.map(\.block)
+            lastQC = batch.last?.qc
+        }
+        guard !blocks.isEmpty else { return }
+        let response = Message.blockResponse(BlockResponse(requestID: request.requestID, blocks: blocks, lastBlockQC: lastQC))
+        outgoingFeed.yield((response, peer))
+    }
+}
+
+extension EventHandler {
+    /// The app reached `hash` at `height`: proposals carry it.
+    mutating func handleStateExecuted(height: Height, hash: Bytes32) {
+        _ = handle(.stateExecuted(height: height, stateHash: hash))
+    }
+}

@@ -1,0 +1,94 @@
+import BatonCrypto
+import Consensus
+import Foundation
+
+/// The chain's founding document, shared by every node: the committee with
+/// weights and addresses, the leader seed, and the application.
+public struct Genesis: Codable, Sendable {
+    public struct Member: Codable, Sendable {
+        public var publicKey: String
+        public var weight: UInt64
+        /// host:port of its consensus listener.
+        public var address: String
+        /// host:port of its HTTP API.
+        public var api: String?
+
+        public init(publicKey: String, weight: UInt64, address: String, api: String? = nil) {
+            self.publicKey = publicKey
+            self.weight = weight
+            self.address = address
+            self.api = api
+        }
+    }
+
+    public var chainID: String
+    public var timestampMs: UInt64
+    public var leaderSeed: String
+    public var members: [Member]
+    /// Non-voting followers allowed to connect.
+    public var listeners: [String] = []
+    public var plugin: String
+    /// The plugin's config, as text (its own format; often JSON).
+    public var pluginConfig: String = ""
+
+    public init(chainID: String, timestampMs: UInt64, leaderSeed: String, members: [Member], listeners: [String] = [],
+                plugin: String, pluginConfig: String = "") {
+        self.chainID = chainID
+        self.timestampMs = timestampMs
+        self.leaderSeed = leaderSeed
+        self.members = members
+        self.listeners = listeners
+        self.plugin = plugin
+        self.pluginConfig = pluginConfig
+    }
+
+    public struct Invalid: Error, CustomStringConvertible, Sendable { public let description: String }
+
+    public static func load(_ path: String) throws(Invalid) -> Genesis {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Invalid(description: "cannot read genesis file \(path)")
+        }
+        do { return try JSONDecoder().decode(Genesis.self, from: data) } catch {
+            throw Invalid(description: "genesis file \(path) is not valid: \(error)")
+        }
+    }
+
+    public func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(self).write(to: URL(fileURLWithPath: path))
+    }
+
+    /// The committee, its genesis block, and each member's address.
+    public func resolve() throws(Invalid) -> (committee: Committee, genesis: Block, addresses: [(PublicKey, String, Int)]) {
+        guard let chain = Hex.decode(chainID).flatMap({ Bytes32($0) }),
+              let seed = Hex.decode(leaderSeed).flatMap({ Bytes32($0) }) else {
+            throw Invalid(description: "genesis: chainID and leaderSeed must be 64 hex digits")
+        }
+        var members: [Committee.Member] = []
+        var addresses: [(PublicKey, String, Int)] = []
+        for member in self.members {
+            guard let bytes = Hex.decode(member.publicKey), let key = PublicKey(compressed: bytes) else {
+                throw Invalid(description: "genesis: \(member.publicKey) is not a compressed secp256k1 public key")
+            }
+            guard let (host, port) = Self.split(member.address) else {
+                throw Invalid(description: "genesis: address \(member.address) is not host:port")
+            }
+            members.append(Committee.Member(publicKey: key, weight: member.weight))
+            addresses.append((key, host, port))
+        }
+        let committee: Committee
+        do { committee = try Committee(chainID: chain, members: members, leaderSeed: seed) } catch {
+            throw Invalid(description: "genesis: \(error)")
+        }
+        return (committee, Block.genesis(chainID: chain, timestampMs: timestampMs), addresses)
+    }
+
+    public var listenerKeys: [PublicKey] { listeners.compactMap { Hex.decode($0).flatMap(PublicKey.init(compressed:)) } }
+
+    public static func split(_ address: String) -> (String, Int)? {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
+              (1...65_535).contains(port) else { return nil }
+        return (String(address[..<colon]), port)
+    }
+}

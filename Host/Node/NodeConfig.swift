@@ -1,0 +1,75 @@
+import Foundation
+import TOMLKit
+
+/// One node's configuration file (TOML). Paths are relative to the file's folder.
+///
+/// ```toml
+/// key_file = "key.json"
+/// genesis_file = "../genesis.json"
+/// data_dir = "data"
+/// listen = "127.0.0.1:7100"
+/// api = "127.0.0.1:8100"
+/// # plugin_dir = "/opt/baton/plugins"
+///
+/// [consensus]
+/// timeout_ms_base = 1000
+/// timeout_ms_max = 30000
+/// idle_block_interval_ms = 300
+/// ```
+public struct NodeConfig: Codable, Sendable {
+    public struct Consensus: Codable, Sendable {
+        public var timeout_ms_base: UInt64? = nil
+        public var timeout_ms_max: UInt64? = nil
+        public var idle_block_interval_ms: UInt64? = nil
+        public var backoff_permille: UInt64? = nil
+        public var tolerated_failures: Int? = nil
+        public init() {}
+    }
+
+    public struct Mempool: Codable, Sendable {
+        public var transactions_max: Int? = nil
+        public var bytes_max: Int? = nil
+        public var batch_transactions_max: Int? = nil
+        public var batch_bytes_max: Int? = nil
+        public init() {}
+    }
+
+    public var key_file: String
+    public var genesis_file: String
+    public var data_dir: String
+    public var listen: String
+    public var api: String? = nil
+    public var plugin_dir: String? = nil
+    public var consensus: Consensus? = nil
+    public var mempool: Mempool? = nil
+
+    /// The folder the config file is in; relative paths resolve against it.
+    public var baseDirectory = ""
+
+    enum CodingKeys: String, CodingKey {
+        case key_file, genesis_file, data_dir, listen, api, plugin_dir, consensus, mempool
+    }
+
+    public struct Invalid: Error, CustomStringConvertible, Sendable { public let description: String }
+
+    public static func load(_ path: String) throws(Invalid) -> NodeConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Invalid(description: "cannot read config file \(path)")
+        }
+        do {
+            var config = try TOMLDecoder().decode(NodeConfig.self, from: String(decoding: data, as: UTF8.self))
+            config.baseDirectory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            return config
+        } catch {
+            throw Invalid(description: "config file \(path) is not valid: \(error)")
+        }
+    }
+
+    public func resolve(_ relative: String) -> String {
+        relative.hasPrefix("/") ? relative : baseDirectory + "/" + relative
+    }
+
+    public func toml() throws -> String {
+        try TOMLEncoder().encode(self).convert(to: .toml)
+    }
+}
