@@ -22,7 +22,7 @@ struct NodeCommand: AsyncParsableCommand {
         let printCommits = self.printCommits
         do {
             node = try ConsensusNode(config: settings, logger: logger) { height, hash in
-                if printCommits { print("committed height=\(height) hash=\(hash.hex)") }
+                if printCommits { printLine("committed height=\(height) hash=\(hash.hex)") }
             }
         } catch {
             printError("error: \(error)")
@@ -44,7 +44,7 @@ struct NodeCommand: AsyncParsableCommand {
                 try? await Task.sleep(for: .seconds(2))
                 await node.refreshPeers()
                 let s = await node.status
-                print("status view=\(s.view) finalized=\(s.finalizedHeight) hash=\(s.stateHash.short) peers=\(s.peers)")
+                printLine("status view=\(s.view) finalized=\(s.finalizedHeight) hash=\(s.stateHash.short) peers=\(s.peers)")
             }
         }
         _ = await runner.result

@@ -102,6 +102,12 @@ enum Table {
     }
 }
 
+/// One line to stdout, unbuffered: supervisors and tests read lines as they happen.
+func printLine(_ message: String) {
+    var line = message + "\n"
+    line.withUTF8 { _ = write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+}
+
 func printError(_ message: String) {
     var line = message + "\n"
     line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
