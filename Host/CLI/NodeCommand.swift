@@ -9,6 +9,8 @@ struct NodeCommand: AsyncParsableCommand {
 
     @Option(help: "The node's TOML config.") var config: String
     @Flag(help: "Print a line for every committed block (height and app state hash).") var printCommits = false
+    @Flag(help: "Print a JSON status line every second, with the app's answer to an empty query.") var printStatus = false
+    @Flag(help: ArgumentHelp("Demo only: equivocate as leader (a Byzantine node).", visibility: .hidden)) var byzantineEquivocate = false
 
     func run() async throws {
         let settings: NodeConfig
@@ -28,7 +30,8 @@ struct NodeCommand: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitCode.failure
         }
-        print("node starting: \(config)")
+        printLine("node starting: \(config)")
+        if byzantineEquivocate { await node.setEquivocate(true) }
         let runner = Task { try await node.run() }
         // Stop cleanly on SIGINT/SIGTERM.
         let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
@@ -39,17 +42,27 @@ struct NodeCommand: AsyncParsableCommand {
             return source
         }
         defer { signals.forEach { $0.cancel() } }
+        let printStatus = self.printStatus
         let status = Task {
             while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(2))
+                try? await Task.sleep(for: .seconds(printStatus ? 1 : 2))
                 await node.refreshPeers()
                 let s = await node.status
-                printLine("status view=\(s.view) finalized=\(s.finalizedHeight) hash=\(s.stateHash.short) peers=\(s.peers)")
+                if printStatus {
+                    let app = (try? await node.query([])).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+                    printLine("{\"view\":\(s.view),\"finalized\":\(s.finalizedHeight),\"hash\":\"\(s.stateHash.hex)\",\"peers\":\(s.peers),\"app\":\(app.isEmpty ? "null" : app)}")
+                } else {
+                    printLine("status view=\(s.view) finalized=\(s.finalizedHeight) hash=\(s.stateHash.short) peers=\(s.peers)")
+                }
             }
         }
-        _ = await runner.result
+        let outcome = await runner.result
         status.cancel()
         await node.shutdown()
-        print("node stopped")
+        if case .failure(let error) = outcome, !(error is CancellationError) {
+            printError("error: \(error)")
+            throw ExitCode.failure
+        }
+        printLine("node stopped")
     }
 }

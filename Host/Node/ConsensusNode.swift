@@ -49,6 +49,14 @@ public actor ConsensusNode {
     public private(set) var status = Status()
     /// Called after every block the app committed (height, state hash).
     let onCommit: @Sendable (Height, Bytes32) -> Void
+    /// Demo only: as leader, send two different proposals to the two halves
+    /// of the committee (a Byzantine leader the federation must survive).
+    public var equivocate = false
+
+    public func setEquivocate(_ on: Bool) { equivocate = on }
+
+    /// The app's answer to `request` (read-only).
+    public func query(_ request: [UInt8]) throws -> [UInt8] { try app.query(request) }
 
     public struct StartupError: Error, CustomStringConvertible, Sendable { public let description: String }
 
@@ -177,6 +185,8 @@ public actor ConsensusNode {
             try store.saveLiveness(data)
         case .persistBlock(let block):
             try store.saveBlock(block)
+        case .broadcast(.proposal(let proposal)) where equivocate:
+            sendEquivocating(proposal)
         case .broadcast(let message):
             outgoingFeed.yield((message, nil))
         case .send(let message, let index):
@@ -215,6 +225,19 @@ public actor ConsensusNode {
             status.view = view
         case .dropped(let reason):
             logger.debug("dropped input", metadata: ["reason": "\(reason)"])
+        }
+    }
+
+    /// The honest proposal to one half, a twin with another payload to the other.
+    private func sendEquivocating(_ proposal: Proposal) {
+        let b = proposal.block
+        let twin = Block(view: b.view, height: b.height, parentID: b.parentID, qc: b.qc, lastViewTC: b.lastViewTC,
+                         proposer: b.proposer, timestampMs: b.timestampMs, executedHeight: b.executedHeight,
+                         executedStateHash: b.executedStateHash, payload: b.payload + [0xEE])
+        let digest = SigningDomain.voteDigest(chainID: committee.chainID, view: twin.view, blockID: twin.id)
+        let signedTwin = Proposal(block: twin, signature: Secp256k1Signer(identity).sign(digest))
+        for (index, member) in committee.members.enumerated() where member.publicKey != identity.publicKey {
+            outgoingFeed.yield((.proposal(index % 2 == 0 ? proposal : signedTwin), member.publicKey))
         }
     }
 

@@ -127,4 +127,23 @@ import Testing
         #expect(nodes.allSatisfy { !$0.stderr.contains("misbehavior evidence") })
         #expect(nodes.allSatisfy { !$0.stderr.contains("SAFETY FAULT") })
     }
+
+    @Test(arguments: [0, 1])
+    func demoRunsAndFinalizes(byzantine: Int) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binDirectory + "/baton")
+        process.arguments = ["demo", "--duration", "20", "--byzantine", "\(byzantine)",
+                             "--base-port", "\(20_000 + Int.random(in: 0..<20_000))"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output.suffix(600))")
+        let last = output.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.contains("agree"))
+        let height = last.split(separator: " ").firstIndex(of: "height").map { Int(last.split(separator: " ")[$0 + 1]) ?? 0 } ?? 0
+        #expect(height > 0)
+        #expect(output.contains("robot ("))
+    }
 }
