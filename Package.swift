@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         // TCP transport between nodes.
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // The node's HTTP API (transactions, status, blocks, events, pages).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         // Node configuration files (TOML, as operators expect).
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
@@ -81,8 +83,10 @@ let package = Package(
             path: "Host/Consensus"
         ),
         // Authenticated, encrypted TCP between nodes (SwiftNIO + swift-crypto).
+        // Not named "Network": packages probe `canImport(Network)` for Apple's
+        // framework, and on Linux they would find this module instead.
         .target(
-            name: "Network",
+            name: "BatonNetwork",
             dependencies: [
                 "Consensus", "BatonCrypto",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -111,9 +115,10 @@ let package = Package(
         .target(
             name: "Node",
             dependencies: [
-                "Storage", "PluginHost", "Consensus", "BatonCrypto", "Network",
+                "Storage", "PluginHost", "Consensus", "BatonCrypto", "BatonNetwork",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Host/Node"
         ),
@@ -165,7 +170,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NetworkTests",
-            dependencies: ["Network", "Consensus", "BatonCrypto", "Simulation"],
+            dependencies: ["BatonNetwork", "Consensus", "BatonCrypto", "Simulation"],
             path: "Tests/NetworkTests"
         ),
         .testTarget(

@@ -33,6 +33,16 @@ struct NodeCommand: AsyncParsableCommand {
         printLine("node starting: \(config)")
         if byzantineEquivocate { await node.setEquivocate(true) }
         let runner = Task { try await node.run() }
+        var http: Task<Void, Error>?
+        if let api = settings.api {
+            guard let (host, port) = Genesis.split(api) else {
+                printError("error: config: api = \"\(api)\" is not host:port")
+                throw ExitCode.failure
+            }
+            let application = HTTPAPI.application(node: node, host: host, port: port)
+            http = Task { try await application.run() }
+            printLine("HTTP API and status page on http://\(host):\(port)/")
+        }
         // Stop cleanly on SIGINT/SIGTERM.
         let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
             signal(number, SIG_IGN)
@@ -58,6 +68,7 @@ struct NodeCommand: AsyncParsableCommand {
         }
         let outcome = await runner.result
         status.cancel()
+        http?.cancel()
         await node.shutdown()
         if case .failure(let error) = outcome, !(error is CancellationError) {
             printError("error: \(error)")

@@ -20,12 +20,15 @@ public struct Block: Hashable, Sendable, CustomStringConvertible {
     public let executedHeight: Height
     public let executedStateHash: Bytes32
     public let payload: [UInt8]
+    /// SHA-256 of each mempool transaction the payload carries, so every
+    /// node's mempool drops them at commit (the payload itself is opaque).
+    public let includedTransactions: [Bytes32]
     public let payloadHash: Bytes32
     public let id: BlockID
 
     public init(view: View, height: Height, parentID: BlockID, qc: QuorumCertificate, lastViewTC: TimeoutCertificate?,
                 proposer: ValidatorIndex, timestampMs: UInt64, executedHeight: Height, executedStateHash: Bytes32,
-                payload: [UInt8]) {
+                payload: [UInt8], includedTransactions: [Bytes32] = []) {
         self.view = view
         self.height = height
         self.parentID = parentID
@@ -36,11 +39,13 @@ public struct Block: Hashable, Sendable, CustomStringConvertible {
         self.executedHeight = executedHeight
         self.executedStateHash = executedStateHash
         self.payload = payload
+        self.includedTransactions = includedTransactions
         payloadHash = SHA256Digest.hash(payload)
         var header = WireWriter(capacity: 512)
         Block.encodeHeader(view: view, height: height, parentID: parentID, qc: qc, lastViewTC: lastViewTC,
                            proposer: proposer, timestampMs: timestampMs, executedHeight: executedHeight,
                            executedStateHash: executedStateHash, to: &header)
+        Block.encodeIncluded(includedTransactions, to: &header)
         header.bytes32(payloadHash)
         id = SHA256Digest.hash(header.bytes)
     }
@@ -56,6 +61,11 @@ public struct Block: Hashable, Sendable, CustomStringConvertible {
 
     public static func == (a: Block, b: Block) -> Bool { a.id == b.id }
     public func hash(into hasher: inout Hasher) { hasher.combine(id) }
+
+    static func encodeIncluded(_ hashes: [Bytes32], to w: inout WireWriter) {
+        w.u16(UInt16(hashes.count))
+        for hash in hashes { w.bytes32(hash) }
+    }
 
     private static func encodeHeader(view: View, height: Height, parentID: BlockID, qc: QuorumCertificate,
                                      lastViewTC: TimeoutCertificate?, proposer: ValidatorIndex, timestampMs: UInt64,
@@ -78,6 +88,7 @@ extension Block: WireCodable {
         Block.encodeHeader(view: view, height: height, parentID: parentID, qc: qc, lastViewTC: lastViewTC,
                            proposer: proposer, timestampMs: timestampMs, executedHeight: executedHeight,
                            executedStateHash: executedStateHash, to: &writer)
+        Block.encodeIncluded(includedTransactions, to: &writer)
         writer.blob(payload)
     }
 
@@ -91,9 +102,14 @@ extension Block: WireCodable {
         let timestamp = try reader.u64("block.timestampMs")
         let executedHeight = try reader.u64("block.executedHeight")
         let executedHash = try reader.bytes32("block.executedStateHash")
+        let includedCount = try reader.count("block.includedTransactions", max: reader.limits.transactionsMax, minElementBytes: 32)
+        var included: [Bytes32] = []
+        included.reserveCapacity(includedCount)
+        for _ in 0..<includedCount { included.append(try reader.bytes32("block.includedTransaction")) }
         let payload = try reader.blob("block.payload", max: reader.limits.payloadBytesMax)
         self.init(view: view, height: height, parentID: parentID, qc: qc, lastViewTC: tc, proposer: proposer,
-                  timestampMs: timestamp, executedHeight: executedHeight, executedStateHash: executedHash, payload: payload)
+                  timestampMs: timestamp, executedHeight: executedHeight, executedStateHash: executedHash, payload: payload,
+                  includedTransactions: included)
     }
 }
 

@@ -9,8 +9,9 @@ public enum Event: Sendable {
     case vote(Vote, nowMs: UInt64)
     case timeout(TimeoutObject, nowMs: UInt64)
     case timerFired(Timer, nowMs: UInt64)
-    /// The app answered `Effect.produceBlock` for `view`.
-    case payloadProduced(view: View, payload: [UInt8], nowMs: UInt64)
+    /// The app answered `Effect.produceBlock` for `view`; `included` are the
+    /// hashes of the mempool transactions the payload carries.
+    case payloadProduced(view: View, payload: [UInt8], nowMs: UInt64, included: [Bytes32] = [])
     /// The app answered `Effect.validateBlock`.
     case payloadValidated(blockID: BlockID, valid: Bool, nowMs: UInt64)
     /// Block sync delivered blocks asked for by `Effect.fetchBlock`.

@@ -31,7 +31,7 @@ extension EventHandler {
 
     /// The app's payload: build the block on the highest QC, sign it (the
     /// signature is the leader's vote), persist, then broadcast.
-    mutating func onPayloadProduced(view: View, payload: [UInt8]) {
+    mutating func onPayloadProduced(view: View, payload: [UInt8], included: [Bytes32]) {
         guard view == currentView, proposalRequested == view, let me else { return emit(.dropped(.stale(view))) }
         let qc = pacemaker.highestQC
         guard let parent = forks.block(qc.blockID) else { return emit(.dropped(.stale(view))) }
@@ -39,7 +39,7 @@ extension EventHandler {
         let tc = qc.view + 1 == view ? nil : pacemaker.lastViewTC
         let block = Block(view: view, height: parent.height + 1, parentID: parent.id, qc: qc, lastViewTC: tc,
                           proposer: me, timestampMs: max(nowMs, parent.timestampMs), executedHeight: executed.height,
-                          executedStateHash: executed.hash, payload: payload)
+                          executedStateHash: executed.hash, payload: payload, includedTransactions: included)
         let vote: Vote
         do throws(SafetyRules.Refusal) { vote = try safety.vote(for: block, currentView: view) } catch {
             return emit(.dropped(.refusedBySafetyRules(error)))

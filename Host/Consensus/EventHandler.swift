@@ -114,9 +114,9 @@ public struct EventHandler: Sendable {
         case .timerFired(let timer, let now):
             nowMs = now
             onTimer(timer)
-        case .payloadProduced(let view, let payload, let now):
+        case .payloadProduced(let view, let payload, let now, let included):
             nowMs = now
-            onPayloadProduced(view: view, payload: payload)
+            onPayloadProduced(view: view, payload: payload, included: included)
         case .payloadValidated(let id, let valid, let now):
             nowMs = now
             onPayloadValidated(id, valid: valid)

@@ -2,7 +2,7 @@ import BatonCrypto
 import Consensus
 import Foundation
 import Logging
-import Network
+import BatonNetwork
 import PluginHost
 import Storage
 
@@ -44,6 +44,9 @@ public actor ConsensusNode {
     private let outgoing: AsyncStream<(Message, PublicKey?)>
     private let outgoingFeed: AsyncStream<(Message, PublicKey?)>.Continuation
     private var pendingValidations: [UInt64: BlockID] = [:]
+    public private(set) var mempool = Mempool()
+    /// Finalized blocks and view changes, for `/v1/events`.
+    public nonisolated let events = EventHub()
     private var pendingProductions: [UInt64: View] = [:]
     private var requestCount: UInt64 = 0
     public private(set) var status = Status()
@@ -57,6 +60,16 @@ public actor ConsensusNode {
 
     /// The app's answer to `request` (read-only).
     public func query(_ request: [UInt8]) throws -> [UInt8] { try app.query(request) }
+
+    public var plugin: PluginInfo { app.info }
+    public var publicKey: PublicKey { identity.publicKey }
+    public var memberIndex: ValidatorIndex? { committee.index(of: identity.publicKey) }
+
+    /// The finalized block at `height` (genesis at 0), or nil.
+    public func finalizedBlock(at height: Height) throws -> Block? {
+        if height == 0 { return genesis }
+        return try store.finalizedBlocks(from: height, limit: 1).first.flatMap { $0.block.height == height ? $0.block : nil }
+    }
 
     public struct StartupError: Error, CustomStringConvertible, Sendable { public let description: String }
 
@@ -155,7 +168,9 @@ public actor ConsensusNode {
             case .timeout(let t): execute(core.handle(.timeout(t, nowMs: now)))
             case .blockRequest(let request): answer(request, to: from)
             case .blockResponse(let response): execute(core.handle(.blocksFetched(response.blocks, nowMs: now)))
-            case .transactions: break  // the mempool arrives with the HTTP API
+            case .transactions(let batch):
+                // Gossip from a peer: admit through the app; do not forward again.
+                for tx in batch.transactions.prefix(mempool.limits.batchTransactionsMax) { _ = admit(tx, now: now) }
             }
         case .timer(let timer):
             execute(core.handle(.timerFired(timer, nowMs: now)))
@@ -221,8 +236,9 @@ public actor ConsensusNode {
             logger.warning("misbehavior evidence", metadata: ["offender": "\(proof.offender)", "evidence": "\(proof)"])
         case .safetyFault(let fault):
             logger.critical("SAFETY FAULT: \(fault)")
-        case .enteredView(let view, _):
+        case .enteredView(let view, let cause):
             status.view = view
+            events.yield(.viewChanged(view: view, byTimeout: cause == .tc))
         case .dropped(let reason):
             logger.debug("dropped input", metadata: ["reason": "\(reason)"])
         }
@@ -241,6 +257,42 @@ public actor ConsensusNode {
         }
     }
 
+    public enum Submission: Sendable, Hashable {
+        case accepted(Bytes32)
+        case duplicate(Bytes32)
+        case rejected(String)
+        case full
+    }
+
+    /// A transaction from a client: admitted through the app's `check_tx`,
+    /// then forwarded to every peer so the next leaders have it.
+    public func submit(_ transaction: [UInt8]) -> Submission {
+        let result = admit(transaction, now: Self.nowMs())
+        if case .accepted = result { outgoingFeed.yield((.transactions(TransactionBatch([transaction])), nil)) }
+        return result
+    }
+
+    private func admit(_ transaction: [UInt8], now: UInt64) -> Submission {
+        guard transaction.count <= WireLimits.standard.transactionBytesMax else {
+            return .rejected("transaction of \(transaction.count) bytes exceeds \(WireLimits.standard.transactionBytesMax)")
+        }
+        let hash = SHA256Digest.hash(transaction)
+        if mempool.contains(hash) { return .duplicate(hash) }
+        do {
+            if case .reject(let reason) = try app.checkTransaction(transaction) { return .rejected(reason) }
+        } catch {
+            return .rejected("check_tx failed: \(error)")
+        }
+        let wasEmpty = mempool.count == 0
+        switch mempool.add(transaction, nowMs: now) {
+        case .added(let hash):
+            if wasEmpty { execute(core.handle(.mempoolChanged(nonEmpty: true, nowMs: now))) }
+            return .accepted(hash)
+        case .duplicate(let hash): return .duplicate(hash)
+        case .full: return .full
+        }
+    }
+
     private func context(for block: Block, ancestors: [Block]) -> BlockContext {
         BlockContext(height: block.height, view: block.view, timestampMs: block.timestampMs, blockID: block.id.bytes,
                      parentID: block.parentID.bytes,
@@ -252,10 +304,13 @@ public actor ConsensusNode {
         let context = BlockContext(height: proposal.height, view: proposal.view, timestampMs: Self.nowMs(),
                                    parentID: proposal.parentID.bytes, proposer: identity.publicKey.compressed,
                                    pendingPayloads: proposal.pendingAncestors.map(\.payload))
+        let candidates = mempool.batch(nowMs: Self.nowMs())
         do {
-            switch try app.produceBlock(context, candidates: []) {
-            case .ready(let payload, _):
-                execute(core.handle(.payloadProduced(view: proposal.view, payload: payload, nowMs: Self.nowMs())))
+            switch try app.produceBlock(context, candidates: candidates.map(\.transaction)) {
+            case .ready(let payload, let included):
+                let hashes = included.filter { $0 < candidates.count }.map { candidates[$0].hash }
+                execute(core.handle(.payloadProduced(view: proposal.view, payload: payload, nowMs: Self.nowMs(),
+                                                     included: hashes)))
             case .pending(let token):
                 pendingProductions[token.value] = proposal.view
             }
@@ -304,12 +359,16 @@ public actor ConsensusNode {
             }
             let stateHash = Bytes32(hash.bytes)!
             try store.commit(block, certifiedBy: qc, stateHash: stateHash)
+            mempool.remove(block.includedTransactions)
             status.finalizedHeight = block.height
             status.finalizedID = block.id
             status.stateHash = stateHash
             core.handleStateExecuted(height: block.height, hash: stateHash)
             onCommit(block.height, stateHash)
+            events.yield(.finalized(height: block.height, id: block.id, view: block.view, stateHash: stateHash,
+                                    proposer: block.proposer, transactions: block.includedTransactions.count))
         }
+        if mempool.count == 0 { execute(core.handle(.mempoolChanged(nonEmpty: false, nowMs: Self.nowMs()))) }
     }
 
     /// Block sync, serving side: blocks by id (with ancestors) or by finalized height.

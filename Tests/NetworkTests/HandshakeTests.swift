@@ -1,6 +1,6 @@
 import BatonCrypto
 import Consensus
-@testable import Network
+@testable import BatonNetwork
 import Testing
 
 @Suite struct HandshakeTests {

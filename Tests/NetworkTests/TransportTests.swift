@@ -1,7 +1,7 @@
 import BatonCrypto
 import Consensus
 import Foundation
-@testable import Network
+@testable import BatonNetwork
 import NIOCore
 import NIOPosix
 import Testing

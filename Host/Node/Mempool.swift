@@ -1,0 +1,76 @@
+import BatonCrypto
+
+/// Transactions waiting for a block: deduplicated by SHA-256, in arrival
+/// order, bounded in count and bytes. Admission (the app's `check_tx`) is the
+/// caller's; this only keeps what was admitted.
+public struct Mempool: Sendable {
+    public struct Limits: Sendable, Hashable {
+        public var transactionsMax = 10_000
+        public var bytesMax = 64 * 1024 * 1024
+        /// What one proposal may take.
+        public var batchTransactionsMax = 400
+        public var batchBytesMax = 2 * 1024 * 1024
+        /// A transaction no block took within this time is dropped (e.g. a robot
+        /// command the grid forbids from where the robot stands).
+        public var lifetimeMs: UInt64 = 60_000
+        public init() {}
+    }
+
+    public enum Admission: Sendable, Hashable {
+        case added(Bytes32)
+        case duplicate(Bytes32)
+        case full
+    }
+
+    struct Entry: Sendable {
+        let transaction: [UInt8]
+        let hash: Bytes32
+        let addedMs: UInt64
+    }
+
+    public let limits: Limits
+    private var order: [Bytes32] = []
+    private var entries: [Bytes32: Entry] = [:]
+    private(set) public var bytes = 0
+
+    public init(limits: Limits = Limits()) { self.limits = limits }
+
+    public var count: Int { entries.count }
+    public func contains(_ hash: Bytes32) -> Bool { entries[hash] != nil }
+
+    public mutating func add(_ transaction: [UInt8], nowMs: UInt64) -> Admission {
+        let hash = SHA256Digest.hash(transaction)
+        guard entries[hash] == nil else { return .duplicate(hash) }
+        guard entries.count < limits.transactionsMax, bytes + transaction.count <= limits.bytesMax else { return .full }
+        entries[hash] = Entry(transaction: transaction, hash: hash, addedMs: nowMs)
+        order.append(hash)
+        bytes += transaction.count
+        return .added(hash)
+    }
+
+    /// The oldest transactions that fit one proposal (expired ones are dropped first).
+    public mutating func batch(nowMs: UInt64) -> [(hash: Bytes32, transaction: [UInt8])] {
+        expire(nowMs: nowMs)
+        var out: [(Bytes32, [UInt8])] = []
+        var size = 0
+        for hash in order {
+            guard let entry = entries[hash] else { continue }
+            guard out.count < limits.batchTransactionsMax, size + entry.transaction.count <= limits.batchBytesMax else { break }
+            out.append((hash, entry.transaction))
+            size += entry.transaction.count
+        }
+        return out
+    }
+
+    public mutating func remove(_ hashes: [Bytes32]) {
+        for hash in hashes {
+            if let entry = entries.removeValue(forKey: hash) { bytes -= entry.transaction.count }
+        }
+        if order.count > 2 * entries.count + 64 { order = order.filter { entries[$0] != nil } }
+    }
+
+    mutating func expire(nowMs: UInt64) {
+        let stale = entries.values.filter { nowMs > $0.addedMs + limits.lifetimeMs }.map(\.hash)
+        if !stale.isEmpty { remove(stale) }
+    }
+}

@@ -1,0 +1,44 @@
+import BatonCrypto
+import Consensus
+import Synchronization
+
+/// What a node tells its observers (the `/v1/events` stream).
+public enum NodeEvent: Sendable, Hashable {
+    case finalized(height: Height, id: BlockID, view: View, stateHash: Bytes32, proposer: ValidatorIndex, transactions: Int)
+    case viewChanged(view: View, byTimeout: Bool)
+
+    /// One server-sent-events frame.
+    public var serverSentEvent: String {
+        switch self {
+        case .finalized(let height, let id, let view, let hash, let proposer, let transactions):
+            "event: finalized\ndata: {\"height\":\(height),\"id\":\"\(id.hex)\",\"view\":\(view),\"stateHash\":\"\(hash.hex)\",\"proposer\":\(proposer),\"transactions\":\(transactions)}\n\n"
+        case .viewChanged(let view, let byTimeout):
+            "event: view\ndata: {\"view\":\(view),\"cause\":\"\(byTimeout ? "timeout" : "qc")\"}\n\n"
+        }
+    }
+}
+
+/// Fans node events out to any number of subscribers, each with a bounded
+/// buffer (a slow subscriber loses its oldest events, never slows the node).
+public final class EventHub: Sendable {
+    private let subscribers = Mutex<[Int: AsyncStream<NodeEvent>.Continuation]>([:])
+    private let nextID = Atomic<Int>(0)
+    static let bufferedEventsMax = 256
+
+    public init() {}
+
+    public func subscribe() -> AsyncStream<NodeEvent> {
+        let id = nextID.add(1, ordering: .relaxed).newValue
+        let (stream, continuation) = AsyncStream.makeStream(of: NodeEvent.self,
+                                                            bufferingPolicy: .bufferingNewest(Self.bufferedEventsMax))
+        continuation.onTermination = { [weak self] _ in _ = self?.subscribers.withLock { $0.removeValue(forKey: id) } }
+        subscribers.withLock { $0[id] = continuation }
+        return stream
+    }
+
+    public func yield(_ event: NodeEvent) {
+        for continuation in subscribers.withLock({ Array($0.values) }) { continuation.yield(event) }
+    }
+
+    public var subscriberCount: Int { subscribers.withLock { $0.count } }
+}

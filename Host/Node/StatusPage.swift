@@ -1,0 +1,58 @@
+/// The page a node serves at `/`: its status, and — when the app is the robot
+/// — the robot on its grid with the recent commands and who proposed them,
+/// refreshed live from `/v1/events`.
+enum StatusPage {
+    static let html = #"""
+    <!doctype html>
+    <html lang="en"><head><meta charset="utf-8"><title>Baton node</title>
+    <style>
+      body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
+      #grid { display: inline-grid; gap: 2px; margin: 12px 0; }
+      .cell { width: 34px; height: 34px; background: #eef2f5; display: flex; align-items: center;
+              justify-content: center; font-size: 22px; }
+      .wall { background: #55606b; }
+      .robot { background: #ffd166; }
+      table { border-collapse: collapse; } td, th { padding: 2px 10px; text-align: left; }
+      code { font-size: 12px; }
+    </style></head>
+    <body>
+      <h1>Baton node</h1>
+      <div id="status">connecting…</div>
+      <div id="grid"></div>
+      <h3>Recent commands</h3>
+      <table id="recent"><tr><th>height</th><th>command</th><th>source</th><th>proposer</th></tr></table>
+    <script>
+    const arrows = { north: "▲", east: "▶", south: "▼", west: "◀" };
+    async function refresh() {
+      const status = await (await fetch("/v1/status")).json();
+      document.getElementById("status").innerHTML =
+        `view <b>${status.view}</b> · finalized height <b id="height">${status.finalizedHeight}</b> · peers ${status.peers}` +
+        ` · plugin ${status.plugin.name} ${status.plugin.version} · state <code>${status.stateHash.slice(0, 16)}</code>`;
+      const answer = await fetch("/v1/apps/query");
+      if (!answer.ok) return;
+      const app = await answer.json();
+      if (!app.robot) return;
+      const grid = document.getElementById("grid");
+      grid.style.gridTemplateColumns = `repeat(${app.grid.width}, 34px)`;
+      grid.innerHTML = "";
+      const walls = new Set(app.grid.obstacles.map(o => `${o.x},${o.y}`));
+      for (let y = 0; y < app.grid.height; y++) for (let x = 0; x < app.grid.width; x++) {
+        const cell = document.createElement("div");
+        cell.className = "cell" + (walls.has(`${x},${y}`) ? " wall" : "");
+        if (app.robot.x === x && app.robot.y === y) { cell.className += " robot"; cell.id = "robot";
+          cell.dataset.x = x; cell.dataset.y = y; cell.textContent = arrows[app.robot.heading]; }
+        grid.appendChild(cell);
+      }
+      const table = document.getElementById("recent");
+      table.innerHTML = "<tr><th>height</th><th>command</th><th>source</th><th>proposer</th></tr>" +
+        app.recent.slice().reverse().map(r =>
+          `<tr><td>${r.height}</td><td>${r.command}</td><td>${r.source}</td><td><code>${r.proposer.slice(0, 12)}</code></td></tr>`).join("");
+    }
+    refresh();
+    const events = new EventSource("/v1/events");
+    events.addEventListener("finalized", refresh);
+    setInterval(refresh, 2000);
+    </script>
+    </body></html>
+    """#
+}
