@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         // The node's HTTP API (transactions, status, blocks, events, pages).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // Prometheus metrics for /metrics (on swift-metrics' types).
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         // Node configuration files (TOML, as operators expect).
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
@@ -119,6 +121,7 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Host/Node"
         ),

@@ -47,6 +47,7 @@ public actor ConsensusNode {
     public private(set) var mempool = Mempool()
     /// Finalized blocks and view changes, for `/v1/events`.
     public nonisolated let events = EventHub()
+    public nonisolated let metrics = NodeMetrics()
     private var pendingProductions: [UInt64: View] = [:]
     private var requestCount: UInt64 = 0
     public private(set) var status = Status()
@@ -154,7 +155,14 @@ public actor ConsensusNode {
         await transport.shutdown()
     }
 
-    public func refreshPeers() async { status.peers = await transport.connectedPeers.count }
+    public func refreshPeers() async {
+        status.peers = await transport.connectedPeers.count
+        let stats = await transport.stats
+        metrics.peers.set(Double(status.peers))
+        metrics.droppedMessages.set(Double(stats.droppedMessages))
+        metrics.refusedConnections.set(Double(stats.refusedConnections))
+        metrics.mempoolSize.set(Double(mempool.count))
+    }
 
     static func nowMs() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1_000) }
 
@@ -203,6 +211,7 @@ public actor ConsensusNode {
         case .broadcast(.proposal(let proposal)) where equivocate:
             sendEquivocating(proposal)
         case .broadcast(let message):
+            if case .timeout = message { metrics.timeoutsSent.increment() }
             outgoingFeed.yield((message, nil))
         case .send(let message, let index):
             guard let key = committee.publicKey(of: index) else { return }
@@ -238,6 +247,8 @@ public actor ConsensusNode {
             logger.critical("SAFETY FAULT: \(fault)")
         case .enteredView(let view, let cause):
             status.view = view
+            metrics.view.set(Double(view))
+            if cause == .tc { metrics.viewsByTC.increment() } else { metrics.viewsByQC.increment() }
             events.yield(.viewChanged(view: view, byTimeout: cause == .tc))
         case .dropped(let reason):
             logger.debug("dropped input", metadata: ["reason": "\(reason)"])
@@ -360,6 +371,10 @@ public actor ConsensusNode {
             let stateHash = Bytes32(hash.bytes)!
             try store.commit(block, certifiedBy: qc, stateHash: stateHash)
             mempool.remove(block.includedTransactions)
+            metrics.finalizedHeight.set(Double(block.height))
+            metrics.committedTransactions.increment(by: Int64(block.includedTransactions.count))
+            let now = Self.nowMs()
+            metrics.commitLatency.record(Double(now > block.timestampMs ? now - block.timestampMs : 0))
             status.finalizedHeight = block.height
             status.finalizedID = block.id
             status.stateHash = stateHash

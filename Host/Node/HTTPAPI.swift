@@ -14,6 +14,7 @@ import NIOCore
 /// | `GET /v1/blocks/{height}` | a finalized block |
 /// | `GET /v1/apps/query?request=…` | the plugin's answer to `request` |
 /// | `GET /v1/events` | server-sent events: finalized blocks, view changes |
+/// | `GET /metrics` | Prometheus text: view, finalized height, commit latency, QC/TC views, timeouts, peers, mempool, drops |
 /// | `GET /` | a live status page (for the robot: the robot on its grid) |
 public enum HTTPAPI {
     public static func application(node: ConsensusNode, host: String, port: Int) -> some ApplicationProtocol {
@@ -72,6 +73,11 @@ public enum HTTPAPI {
             let frames = events.map { ByteBuffer(string: $0.serverSentEvent) }
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                             body: ResponseBody(asyncSequence: frames))
+        }
+        router.get("/metrics") { _, _ -> Response in
+            await node.refreshPeers()
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: node.metrics.text)))
         }
         router.get("/") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],

@@ -62,6 +62,10 @@ import Testing
         #expect(block.status == 200 && block.json["height"] as? Int == 2)
         #expect(try await request(base + "/v1/status").status == 200)
 
+        let metrics = String(decoding: try await request(base + "/metrics").body, as: UTF8.self)
+        #expect(metrics.contains("baton_finalized_height") && metrics.contains("baton_commit_latency_ms_bucket"))
+        #expect(metrics.contains("baton_peers_connected 3"))
+
         // Server-sent events: a finalized block arrives on the stream.
         let page = try await request(base + "/")
         #expect(String(decoding: page.body, as: UTF8.self).contains("EventSource(\"/v1/events\")"))

@@ -1,0 +1,37 @@
+import Prometheus
+
+/// The node's metrics, served as Prometheus text at `/metrics`. One registry
+/// per node (no global metrics system), so several nodes can share a process.
+public final class NodeMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    let view: Gauge
+    let finalizedHeight: Gauge
+    let peers: Gauge
+    let mempoolSize: Gauge
+    let droppedMessages: Gauge
+    let refusedConnections: Gauge
+    let viewsByQC: Counter
+    let viewsByTC: Counter
+    let timeoutsSent: Counter
+    let committedTransactions: Counter
+    /// Proposer's timestamp to local commit, in milliseconds.
+    let commitLatency: ValueHistogram
+
+    public init() {
+        view = registry.makeGauge(name: "baton_view", help: "Current consensus view")
+        finalizedHeight = registry.makeGauge(name: "baton_finalized_height", help: "Height of the last committed block")
+        peers = registry.makeGauge(name: "baton_peers_connected", help: "Peers with an open, authenticated connection")
+        mempoolSize = registry.makeGauge(name: "baton_mempool_transactions", help: "Transactions waiting for a block")
+        droppedMessages = registry.makeGauge(name: "baton_network_dropped_messages", help: "Messages dropped on full send queues since start")
+        refusedConnections = registry.makeGauge(name: "baton_network_refused_connections", help: "Connections refused in the handshake since start")
+        viewsByQC = registry.makeCounter(name: "baton_views_entered_by_qc_total", help: "Views entered on a quorum certificate")
+        viewsByTC = registry.makeCounter(name: "baton_views_entered_by_tc_total", help: "Views entered on a timeout certificate")
+        timeoutsSent = registry.makeCounter(name: "baton_timeouts_sent_total", help: "Timeout messages this node broadcast")
+        committedTransactions = registry.makeCounter(name: "baton_committed_transactions_total", help: "Mempool transactions in committed blocks")
+        commitLatency = registry.makeValueHistogram(
+            name: "baton_commit_latency_ms", buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000],
+            help: "From the proposer's timestamp to the local commit, in milliseconds")
+    }
+
+    public var text: String { registry.emitToString() }
+}
