@@ -65,7 +65,7 @@ struct DemoCommand: AsyncParsableCommand {
         try run(binary, ["testnet", "--dir", folder, "--nodes", "\(nodes)", "--plugin", "robot",
                          "--base-port", "\(basePort)", "--plugin-dir", binDir])
         printLine("robot federation: \(nodes) nodes\(byzantine == 1 ? ", node \(nodes - 1) Byzantine (equivocates as leader)" : ""); testnet in \(folder)")
-        printLine("(the live robot page arrives with the node's HTTP API; Ctrl-C stops every node)")
+        printLine("live robot page: http://127.0.0.1:\(basePort + 100)/  (every node serves one, ports \(basePort + 100)…\(basePort + 99 + nodes)); Ctrl-C stops every node")
 
         var processes: [Process] = []
         var outputs: [NodeOutput] = []
