@@ -18,8 +18,17 @@ struct NodeCommand: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitCode.failure
         }
-        var logger = Logger(label: "baton.node")
-        logger.logLevel = .notice
+        // Structured logs go to <data_dir>/node.log; the console gets a concise
+        // status line, and warnings and errors.
+        let dataDir = settings.resolve(settings.data_dir)
+        try? FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        let toFile = FileLogHandler.factory(path: dataDir + "/node.log", level: .info)
+        var logger = Logger(label: "baton.node") { label in
+            var console = StreamLogHandler.standardError(label: label)
+            console.logLevel = .warning
+            return MultiplexLogHandler([toFile(label), console])
+        }
+        logger[metadataKey: "config"] = "\(config)"
         let node: ConsensusNode
         let printCommits = self.printCommits
         do {
