@@ -19,6 +19,7 @@ struct TestnetCommand: ParsableCommand {
     @Option(help: "Plugin config file (its own format).") var pluginConfig: String?
     @Option(help: "First consensus port; node I listens on P+I and serves its API on P+100+I.") var basePort = 7100
     @Option(help: "Folder of plugin .so files for the nodes (default: next to baton).") var pluginDir: String?
+    @Option(help: "Non-voting follower nodes (follower-I folders) that track the chain and serve the API.") var followers = 0
 
     func run() throws {
         guard (1...64).contains(nodes) else { throw ValidationError("--nodes must be 1...64") }
@@ -27,6 +28,7 @@ struct TestnetCommand: ParsableCommand {
         }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let keys = (0..<nodes).map { _ in PrivateKey.generate() }
+        let followerKeys = (0..<followers).map { _ in PrivateKey.generate() }
         let genesis = Genesis(
             chainID: SHA256Digest.hash(Array("baton-testnet-\(UInt64.random(in: 0 ... .max))".utf8)).hex,
             timestampMs: UInt64(Date().timeIntervalSince1970 * 1_000),
@@ -35,11 +37,14 @@ struct TestnetCommand: ParsableCommand {
                 Genesis.Member(publicKey: key.publicKey.hex, weight: 1, address: "127.0.0.1:\(basePort + i)",
                                api: "127.0.0.1:\(basePort + 100 + i)")
             },
+            listeners: followerKeys.map(\.publicKey.hex),
             plugin: plugin,
             pluginConfig: try pluginConfig.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? "")
         try genesis.write(to: dir + "/genesis.json")
-        for (i, key) in keys.enumerated() {
-            let folder = dir + "/node-\(i)"
+        let all = keys.enumerated().map { ("node-\($0)", $0, $1) }
+            + followerKeys.enumerated().map { ("follower-\($0)", nodes + $0, $1) }
+        for (name, i, key) in all {
+            let folder = dir + "/" + name
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try KeyFile.write(key, to: folder + "/key.json")
             var toml = """
@@ -61,7 +66,7 @@ struct TestnetCommand: ParsableCommand {
                 """
             try toml.write(toFile: folder + "/node.toml", atomically: true, encoding: .utf8)
         }
-        print("testnet of \(nodes) nodes in \(dir) (plugin \(plugin)); start each with:")
-        for i in 0..<nodes { print("  baton node --config \(dir)/node-\(i)/node.toml") }
+        print("testnet of \(nodes) nodes\(followers > 0 ? " and \(followers) followers" : "") in \(dir) (plugin \(plugin)); start each with:")
+        for (name, _, _) in all { print("  baton node --config \(dir)/\(name)/node.toml") }
     }
 }

@@ -71,18 +71,18 @@ import Testing
     }
 
     /// `baton testnet` into a fresh folder; returns the node config paths.
-    func testnet() throws -> [String] {
+    func testnet(followers: Int = 0) throws -> [String] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("baton-testnet-\(UUID().uuidString)").path
         let port = 20_000 + Int.random(in: 0..<20_000)
         let setup = Process()
         setup.executableURL = URL(fileURLWithPath: Self.binDirectory + "/baton")
         setup.arguments = ["testnet", "--dir", dir, "--nodes", "4", "--plugin", "robot", "--base-port", "\(port)",
-                           "--plugin-dir", Self.binDirectory]
+                           "--plugin-dir", Self.binDirectory, "--followers", "\(followers)"]
         setup.standardOutput = FileHandle.nullDevice
         try setup.run()
         setup.waitUntilExit()
         #expect(setup.terminationStatus == 0)
-        return (0..<4).map { "\(dir)/node-\($0)/node.toml" }
+        return (0..<4).map { "\(dir)/node-\($0)/node.toml" } + (0..<followers).map { "\(dir)/follower-\($0)/node.toml" }
     }
 
     @Test func fourNodeProcessesFinalizeFiftyBlocksWithTheSameAppState() async throws {
@@ -145,5 +145,14 @@ import Testing
         let height = last.split(separator: " ").firstIndex(of: "height").map { Int(last.split(separator: " ")[$0 + 1]) ?? 0 } ?? 0
         #expect(height > 0)
         #expect(output.contains("robot ("))
+    }
+
+    @Test func aFollowerTracksTheChainWithoutVoting() async throws {
+        let configs = try testnet(followers: 1)
+        let nodes = try configs.map { try NodeProcess(config: $0) }
+        defer { nodes.forEach { $0.stop() } }
+        let follower = nodes[4]
+        #expect(await waitUntil(seconds: 60) { follower.height >= 15 }, "follower at \(follower.height)")
+        #expect(follower.hash(at: 15) != nil && follower.hash(at: 15) == nodes[0].hash(at: 15))
     }
 }
