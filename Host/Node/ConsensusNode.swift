@@ -44,7 +44,7 @@ public actor ConsensusNode {
     private let outgoing: AsyncStream<(Message, PublicKey?)>
     private let outgoingFeed: AsyncStream<(Message, PublicKey?)>.Continuation
     private var pendingValidations: [UInt64: BlockID] = [:]
-    public private(set) var mempool = Mempool()
+    public private(set) var mempool: Mempool
     /// Finalized blocks and view changes, for `/v1/events`.
     public nonisolated let events = EventHub()
     public nonisolated let metrics = NodeMetrics()
@@ -105,6 +105,17 @@ public actor ConsensusNode {
             if let v = c.tolerated_failures { consensus.pacemaker.toleratedFailures = v }
         }
         if let problem = consensus.pacemaker.problem() { throw StartupError(description: "config [consensus]: \(problem)") }
+        var limits = Mempool.Limits()
+        if let m = config.mempool {
+            if let v = m.transactions_max { limits.transactionsMax = v }
+            if let v = m.bytes_max { limits.bytesMax = v }
+            if let v = m.batch_transactions_max { limits.batchTransactionsMax = v }
+            if let v = m.batch_bytes_max { limits.batchBytesMax = v }
+        }
+        guard limits.batchTransactionsMax >= 1, limits.transactionsMax >= limits.batchTransactionsMax else {
+            throw StartupError(description: "config [mempool]: need 1 <= batch_transactions_max <= transactions_max")
+        }
+        mempool = Mempool(limits: limits)
         let recovered = try store.recover()
         core = EventHandler(committee: committee, genesis: genesis, signer: Secp256k1Signer(key),
                             verifier: Secp256k1Verifier(), config: consensus, recovery: recovered.recovery)
