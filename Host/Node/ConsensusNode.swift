@@ -326,7 +326,8 @@ public actor ConsensusNode {
         let context = BlockContext(height: proposal.height, view: proposal.view, timestampMs: Self.nowMs(),
                                    parentID: proposal.parentID.bytes, proposer: identity.publicKey.compressed,
                                    pendingPayloads: proposal.pendingAncestors.map(\.payload))
-        let candidates = mempool.batch(nowMs: Self.nowMs())
+        let inFlight = Set(proposal.pendingAncestors.flatMap(\.includedTransactions))
+        let candidates = mempool.batch(nowMs: Self.nowMs(), excluding: inFlight)
         do {
             switch try app.produceBlock(context, candidates: candidates.map(\.transaction)) {
             case .ready(let payload, let included):

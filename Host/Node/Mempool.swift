@@ -48,12 +48,14 @@ public struct Mempool: Sendable {
         return .added(hash)
     }
 
-    /// The oldest transactions that fit one proposal (expired ones are dropped first).
-    public mutating func batch(nowMs: UInt64) -> [(hash: Bytes32, transaction: [UInt8])] {
+    /// The oldest transactions that fit one proposal (expired ones are dropped
+    /// first), skipping `excluded`: those already carried by blocks that are
+    /// proposed but not yet committed (pipelining would include them twice).
+    public mutating func batch(nowMs: UInt64, excluding excluded: Set<Bytes32> = []) -> [(hash: Bytes32, transaction: [UInt8])] {
         expire(nowMs: nowMs)
         var out: [(Bytes32, [UInt8])] = []
         var size = 0
-        for hash in order {
+        for hash in order where !excluded.contains(hash) {
             guard let entry = entries[hash] else { continue }
             guard out.count < limits.batchTransactionsMax, size + entry.transaction.count <= limits.batchBytesMax else { break }
             out.append((hash, entry.transaction))

@@ -65,6 +65,9 @@ import Testing
         let metrics = String(decoding: try await request(base + "/metrics").body, as: UTF8.self)
         #expect(metrics.contains("baton_finalized_height") && metrics.contains("baton_commit_latency_ms_bucket"))
         #expect(metrics.contains("baton_peers_connected 3"))
+        // The one accepted transaction was committed exactly once, though the
+        // next leaders had it too while its block was in flight.
+        #expect(metrics.contains("baton_committed_transactions_total 1\n"))
 
         // Server-sent events: a finalized block arrives on the stream.
         let page = try await request(base + "/")
