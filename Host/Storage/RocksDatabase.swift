@@ -46,12 +46,7 @@ final class RocksDatabase: @unchecked Sendable {
         let handle = rocksdb_open(options, path, &error)
         guard let handle, error == nil else {
             let message = Self.take(error) ?? "rocksdb_open failed"
-            rocksdb_writeoptions_destroy(lazyWrite)
-            rocksdb_writeoptions_destroy(syncWrite)
-            rocksdb_readoptions_destroy(readOptions)
-            rocksdb_block_based_options_destroy(tableOptions)
-            rocksdb_cache_destroy(cache)
-            rocksdb_options_destroy(options)
+            Self.destroy(options, tableOptions, cache, readOptions, syncWrite, lazyWrite)
             throw Self.classify(message, path: path)
         }
         db = handle
@@ -59,6 +54,11 @@ final class RocksDatabase: @unchecked Sendable {
 
     deinit {
         rocksdb_close(db)
+        Self.destroy(options, tableOptions, cache, readOptions, syncWrite, lazyWrite)
+    }
+
+    private static func destroy(_ options: OpaquePointer, _ tableOptions: OpaquePointer, _ cache: OpaquePointer,
+                                _ readOptions: OpaquePointer, _ syncWrite: OpaquePointer, _ lazyWrite: OpaquePointer) {
         rocksdb_writeoptions_destroy(lazyWrite)
         rocksdb_writeoptions_destroy(syncWrite)
         rocksdb_readoptions_destroy(readOptions)

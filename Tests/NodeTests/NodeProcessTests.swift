@@ -103,8 +103,9 @@ import Testing
         #expect(await waitUntil(seconds: 60) { nodes.allSatisfy { $0.height >= 10 } })
         nodes[3].kill9()
         let before = nodes[0].height
-        // The other three keep finalizing without it.
-        #expect(await waitUntil(seconds: 60) { nodes[0...2].allSatisfy { $0.height >= before + 20 } })
+        // The other three keep finalizing without it (slower: the views it
+        // leads, or in which it would collect the votes, time out).
+        #expect(await waitUntil(seconds: 90) { nodes[0...2].allSatisfy { $0.height >= before + 10 } })
         nodes[3] = try NodeProcess(config: configs[3])
         let target = nodes[0].height
         #expect(await waitUntil(seconds: 90) { nodes[3].height >= target }, "restarted node at \(nodes[3].height), others at \(target)")
