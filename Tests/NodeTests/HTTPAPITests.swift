@@ -46,10 +46,11 @@ extension NodeProcessTests {
         // A user command: accepted, gossiped, included, finalized, visible in the robot's state.
         let accepted = try await request(base + "/v1/tx", method: "POST", body: Data("left".utf8))
         #expect(accepted.status == 202)
+        // Committed: counted once in the node's metrics (a monotonic record; the
+        // robot's own list of recent commands keeps only the last 16).
         let included = await eventually(seconds: 60) {
-            guard let reply = try? await request(base + "/v1/apps/query"),
-                  let recent = reply.json["recent"] as? [[String: Any]] else { return false }
-            return recent.contains { $0["source"] as? String == "user" && $0["command"] as? String == "left" }
+            guard let reply = try? await request(base + "/metrics") else { return false }
+            return String(decoding: reply.body, as: UTF8.self).contains("baton_committed_transactions_total 1\n")
         }
         #expect(included)
 
