@@ -63,6 +63,9 @@ public actor Transport {
     private var connectionCount = 0
     private(set) public var stats = Stats()
     private var tasks: [Task<Void, Never>] = []
+    /// Accepted connections' tasks, removed as they end.
+    private var connections: [Int: Task<Void, Never>] = [:]
+    private var acceptedCount = 0
     private var stopped = false
     private var server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>?
 
@@ -111,11 +114,22 @@ public actor Transport {
         }
     }
 
+    /// Stops dialling and accepting, closes every connection, and waits (at
+    /// most 2 s) for the connection tasks to end before the event loop group
+    /// goes away, so nothing schedules work on a loop that has shut down.
     public func shutdown() async {
+        guard !stopped else { return }
         stopped = true
-        for task in tasks { task.cancel() }
         try? await server?.channel.close()
         for entry in queues.values { entry.queue.finish() }
+        let running = tasks + Array(connections.values)
+        for task in running { task.cancel() }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { for task in running { await task.value } }
+            group.addTask { try? await Task.sleep(for: .seconds(2)) }
+            await group.next()
+            group.cancelAll()
+        }
         inboundContinuation.finish()
         eventsContinuation.finish()
         try? await group.shutdownGracefully()
@@ -152,13 +166,28 @@ public actor Transport {
         do {
             try await server.executeThenClose { connections in
                 for try await connection in connections {
-                    Task { await self.serve(connection, role: .responder, expected: nil) }
+                    await self.track(connection)
                 }
             }
         } catch {
             logger.debug("listener closed", metadata: ["error": "\(error)"])
         }
     }
+
+    private func track(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) {
+        guard !stopped else {
+            connection.channel.close(promise: nil)
+            return
+        }
+        acceptedCount += 1
+        let id = acceptedCount
+        connections[id] = Task {
+            await self.serve(connection, role: .responder, expected: nil)
+            await self.forget(id)
+        }
+    }
+
+    private func forget(_ id: Int) { connections.removeValue(forKey: id) }
 
     private func dial(_ peer: Peer) async {
         var backoff = Duration.milliseconds(100)
