@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PluginHost
 import Synchronization
 
 /// The README's main command: a local robot federation of real processes.
@@ -59,7 +60,7 @@ struct DemoCommand: AsyncParsableCommand {
         guard byzantine == 0 || (byzantine == 1 && nodes >= 4) else {
             throw ValidationError("--byzantine is 0, or 1 with at least 4 nodes")
         }
-        let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let binary = PluginLocator.executablePath() ?? CommandLine.arguments[0]
         let binDir = URL(fileURLWithPath: binary).deletingLastPathComponent().path
         let folder = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("baton-demo-\(UUID().uuidString)").path
         try run(binary, ["testnet", "--dir", folder, "--nodes", "\(nodes)", "--plugin", "robot",
@@ -85,13 +86,7 @@ struct DemoCommand: AsyncParsableCommand {
             outputs.append(output)
         }
         let stopRequested = StopFlag()
-        let sources = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler { stopRequested.set() }
-            source.resume()
-            return source
-        }
+        let sources = onTerminationSignals { stopRequested.set() }
         defer { sources.forEach { $0.cancel() } }
         let start = Date()
         var interrupted = false

@@ -53,13 +53,7 @@ struct NodeCommand: AsyncParsableCommand {
             printLine("HTTP API and status page on http://\(host):\(port)/")
         }
         // Stop cleanly on SIGINT/SIGTERM.
-        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler { runner.cancel() }
-            source.resume()
-            return source
-        }
+        let signals = onTerminationSignals { runner.cancel() }
         defer { signals.forEach { $0.cancel() } }
         let printStatus = self.printStatus
         let status = Task {
