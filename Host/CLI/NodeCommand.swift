@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Node
+import ServiceLifecycle
 
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,39 +42,27 @@ struct NodeCommand: AsyncParsableCommand {
         }
         printLine("node starting: \(config)")
         if byzantineEquivocate { await node.setEquivocate(true) }
-        let runner = Task { try await node.run() }
-        var http: Task<Void, Error>?
+        // One ServiceGroup runs the node, its HTTP API and the console status
+        // line; SIGINT/SIGTERM start a graceful shutdown of all three, and any
+        // one ending (a storage failure stops the node) ends the others.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: NodeService(node: node))]
         if let api = settings.api {
             guard let (host, port) = Genesis.split(api) else {
                 printError("error: config: api = \"\(api)\" is not host:port")
                 throw ExitCode.failure
             }
-            let application = HTTPAPI.application(node: node, host: host, port: port)
-            http = Task { try await application.run() }
+            services.append(.init(service: HTTPAPI.application(node: node, host: host, port: port)))
             printLine("HTTP API and status page on http://\(host):\(port)/")
         }
-        // Stop cleanly on SIGINT/SIGTERM.
-        let signals = onTerminationSignals { runner.cancel() }
-        defer { signals.forEach { $0.cancel() } }
-        let printStatus = self.printStatus
-        let status = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(printStatus ? 1 : 2))
-                await node.refreshPeers()
-                let s = await node.status
-                if printStatus {
-                    let app = (try? await node.query([])).map { String(decoding: $0, as: UTF8.self) } ?? "null"
-                    printLine("{\"view\":\(s.view),\"finalized\":\(s.finalizedHeight),\"hash\":\"\(s.stateHash.hex)\",\"peers\":\(s.peers),\"app\":\(app.isEmpty ? "null" : app)}")
-                } else {
-                    printLine("status view=\(s.view) finalized=\(s.finalizedHeight) hash=\(s.stateHash.short) peers=\(s.peers)")
-                }
-            }
-        }
-        let outcome = await runner.result
-        status.cancel()
-        http?.cancel()
-        await node.shutdown()
-        if case .failure(let error) = outcome, !(error is CancellationError) {
+        services.append(.init(service: StatusLineService(node: node, json: printStatus)))
+        var quiet = logger
+        quiet.logLevel = .warning
+        let group = ServiceGroup(configuration: .init(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: quiet))
+        do {
+            try await group.run()
+        } catch {
+            await node.shutdown()
             printError("error: \(error)")
             throw ExitCode.failure
         }

@@ -160,7 +160,14 @@ public actor ConsensusNode {
         }
     }
 
+    /// Why the node stopped by itself (a storage or app failure), or nil.
+    public private(set) var stopReason: String?
+    private var isShutDown = false
+
+    /// Stops the node: idempotent.
     public func shutdown() async {
+        guard !isShutDown else { return }
+        isShutDown = true
         feed.finish()
         outgoingFeed.finish()
         await transport.shutdown()
@@ -172,6 +179,7 @@ public actor ConsensusNode {
         metrics.peers.set(Double(status.peers))
         metrics.droppedMessages.set(Double(stats.droppedMessages))
         metrics.refusedConnections.set(Double(stats.refusedConnections))
+        metrics.badFrames.set(Double(stats.badFrames))
         metrics.mempoolSize.set(Double(mempool.count))
     }
 
@@ -205,6 +213,7 @@ public actor ConsensusNode {
             do { try execute(effect) } catch {
                 // Storage or app failures leave the node unable to follow the chain safely.
                 logger.critical("stopping: \(error)")
+                if stopReason == nil { stopReason = "\(error)" }
                 feed.finish()
                 return
             }

@@ -10,6 +10,7 @@ public final class NodeMetrics: Sendable {
     let mempoolSize: Gauge
     let droppedMessages: Gauge
     let refusedConnections: Gauge
+    let badFrames: Gauge
     let viewsByQC: Counter
     let viewsByTC: Counter
     let timeoutsSent: Counter
@@ -24,6 +25,7 @@ public final class NodeMetrics: Sendable {
         mempoolSize = registry.makeGauge(name: "baton_mempool_transactions", help: "Transactions waiting for a block")
         droppedMessages = registry.makeGauge(name: "baton_network_dropped_messages", help: "Messages dropped on full send queues since start")
         refusedConnections = registry.makeGauge(name: "baton_network_refused_connections", help: "Connections refused in the handshake since start")
+        badFrames = registry.makeGauge(name: "baton_network_bad_frames", help: "Connections closed for an oversized or undecodable frame since start")
         viewsByQC = registry.makeCounter(name: "baton_views_entered_by_qc_total", help: "Views entered on a quorum certificate")
         viewsByTC = registry.makeCounter(name: "baton_views_entered_by_tc_total", help: "Views entered on a timeout certificate")
         timeoutsSent = registry.makeCounter(name: "baton_timeouts_sent_total", help: "Timeout messages this node broadcast")

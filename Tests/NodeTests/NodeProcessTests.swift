@@ -94,6 +94,13 @@ import Testing
             let hashes = Set(nodes.compactMap { $0.hash(at: height) })
             #expect(hashes.count == 1, "state hashes at height \(height): \(hashes)")
         }
+        // SIGTERM and SIGINT both shut a node down gracefully: exit status 0.
+        for (index, node) in nodes.enumerated() {
+            kill(node.process.processIdentifier, index % 2 == 0 ? SIGTERM : SIGINT)
+            node.process.waitUntilExit()
+            #expect(node.process.terminationReason == .exit && node.process.terminationStatus == 0,
+                    "node \(index): \(node.process.terminationReason) \(node.process.terminationStatus) \(node.stderr.suffix(300))")
+        }
     }
 
     @Test func aKilledNodeCatchesUpAfterRestartAndAgrees() async throws {
