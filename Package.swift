@@ -134,6 +134,14 @@ let package = Package(
             dependencies: ["Consensus", "BatonCrypto"],
             path: "Host/Simulation"
         ),
+        // Checkpoint certificates (Metronome): the payload and certificate
+        // formats and their offline verification, shared by `baton checkpoint`
+        // and the proof-of-work chain node.
+        .target(
+            name: "Checkpointing",
+            dependencies: ["Consensus", "BatonCrypto"],
+            path: "Plugins/Checkpointing/Certificate"
+        ),
         .executableTarget(
             name: "BatonCLI",
             dependencies: [
@@ -143,6 +151,7 @@ let package = Package(
                 "Simulation",
                 "Storage",
                 "Node",
+                "Checkpointing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -184,6 +193,11 @@ let package = Package(
             name: "NodeTests",
             dependencies: ["Node", "BatonNetwork", "BatonCrypto", "Consensus"],
             path: "Tests/NodeTests"
+        ),
+        .testTarget(
+            name: "CheckpointingTests",
+            dependencies: ["Checkpointing", "Consensus", "BatonCrypto"],
+            path: "Tests/CheckpointingTests"
         ),
         .testTarget(
             name: "SimulationTests",

@@ -41,13 +41,10 @@ public struct Block: Hashable, Sendable, CustomStringConvertible {
         self.payload = payload
         self.includedTransactions = includedTransactions
         payloadHash = SHA256Digest.hash(payload)
-        var header = WireWriter(capacity: 512)
-        Block.encodeHeader(view: view, height: height, parentID: parentID, qc: qc, lastViewTC: lastViewTC,
-                           proposer: proposer, timestampMs: timestampMs, executedHeight: executedHeight,
-                           executedStateHash: executedStateHash, to: &header)
-        Block.encodeIncluded(includedTransactions, to: &header)
-        header.bytes32(payloadHash)
-        id = SHA256Digest.hash(header.bytes)
+        id = BlockHeader(view: view, height: height, parentID: parentID, qc: qc, lastViewTC: lastViewTC,
+                         proposer: proposer, timestampMs: timestampMs, executedHeight: executedHeight,
+                         executedStateHash: executedStateHash, includedTransactions: includedTransactions,
+                         payloadHash: payloadHash).id
     }
 
     /// The first block of every chain: view 0, height 0, no parent; certified
@@ -61,55 +58,23 @@ public struct Block: Hashable, Sendable, CustomStringConvertible {
 
     public static func == (a: Block, b: Block) -> Bool { a.id == b.id }
     public func hash(into hasher: inout Hasher) { hasher.combine(id) }
-
-    static func encodeIncluded(_ hashes: [Bytes32], to w: inout WireWriter) {
-        w.u16(UInt16(hashes.count))
-        for hash in hashes { w.bytes32(hash) }
-    }
-
-    private static func encodeHeader(view: View, height: Height, parentID: BlockID, qc: QuorumCertificate,
-                                     lastViewTC: TimeoutCertificate?, proposer: ValidatorIndex, timestampMs: UInt64,
-                                     executedHeight: Height, executedStateHash: Bytes32, to w: inout WireWriter) {
-        w.u64(view)
-        w.u64(height)
-        w.bytes32(parentID)
-        qc.encode(to: &w)
-        w.bool(lastViewTC != nil)
-        lastViewTC?.encode(to: &w)
-        w.u16(proposer)
-        w.u64(timestampMs)
-        w.u64(executedHeight)
-        w.bytes32(executedStateHash)
-    }
 }
 
 extension Block: WireCodable {
     public func encode(to writer: inout WireWriter) {
-        Block.encodeHeader(view: view, height: height, parentID: parentID, qc: qc, lastViewTC: lastViewTC,
-                           proposer: proposer, timestampMs: timestampMs, executedHeight: executedHeight,
-                           executedStateHash: executedStateHash, to: &writer)
-        Block.encodeIncluded(includedTransactions, to: &writer)
+        BlockHeader.encodeFields(view: view, height: height, parentID: parentID, qc: qc, lastViewTC: lastViewTC,
+                                 proposer: proposer, timestampMs: timestampMs, executedHeight: executedHeight,
+                                 executedStateHash: executedStateHash, includedTransactions: includedTransactions,
+                                 to: &writer)
         writer.blob(payload)
     }
 
     public init(from reader: inout WireReader) throws(WireDecodingError) {
-        let view = try reader.u64("block.view")
-        let height = try reader.u64("block.height")
-        let parentID = try reader.bytes32("block.parentID")
-        let qc = try QuorumCertificate(from: &reader)
-        let tc = try reader.bool("block.hasTC") ? try TimeoutCertificate(from: &reader) : nil
-        let proposer = try reader.u16("block.proposer")
-        let timestamp = try reader.u64("block.timestampMs")
-        let executedHeight = try reader.u64("block.executedHeight")
-        let executedHash = try reader.bytes32("block.executedStateHash")
-        let includedCount = try reader.count("block.includedTransactions", max: reader.limits.transactionsMax, minElementBytes: 32)
-        var included: [Bytes32] = []
-        included.reserveCapacity(includedCount)
-        for _ in 0..<includedCount { included.append(try reader.bytes32("block.includedTransaction")) }
+        let f = try BlockHeader.decodeFields(from: &reader)
         let payload = try reader.blob("block.payload", max: reader.limits.payloadBytesMax)
-        self.init(view: view, height: height, parentID: parentID, qc: qc, lastViewTC: tc, proposer: proposer,
-                  timestampMs: timestamp, executedHeight: executedHeight, executedStateHash: executedHash, payload: payload,
-                  includedTransactions: included)
+        self.init(view: f.view, height: f.height, parentID: f.parentID, qc: f.qc, lastViewTC: f.lastViewTC,
+                  proposer: f.proposer, timestampMs: f.timestampMs, executedHeight: f.executedHeight,
+                  executedStateHash: f.executedStateHash, payload: payload, includedTransactions: f.includedTransactions)
     }
 }
 

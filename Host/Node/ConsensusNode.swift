@@ -324,11 +324,11 @@ public actor ConsensusNode {
         }
     }
 
-    private func context(for block: Block, ancestors: [Block]) -> BlockContext {
+    private func context(for block: Block, ancestors: [Block], finalityProof: [UInt8] = []) -> BlockContext {
         BlockContext(height: block.height, view: block.view, timestampMs: block.timestampMs, blockID: block.id.bytes,
                      parentID: block.parentID.bytes,
                      proposer: committee.publicKey(of: block.proposer)?.compressed ?? [],
-                     pendingPayloads: ancestors.map(\.payload))
+                     pendingPayloads: ancestors.map(\.payload), finalityProof: finalityProof)
     }
 
     private func produce(_ proposal: ProposalContext) {
@@ -382,10 +382,16 @@ public actor ConsensusNode {
     /// Commits finalized blocks to the app and the store, one atomic batch per block.
     private func commit(_ finalization: Forks.Finalization) throws {
         let blocks = finalization.blocks
+        // The app gets each block's proof of finality (ABI 1.1): the headers up
+        // to the certified child and the child's QC.
+        let headers = blocks.map(\.header) + [finalization.child.header]
         for (index, block) in blocks.enumerated() where block.height > status.finalizedHeight {
             let qc = index + 1 < blocks.count ? blocks[index + 1].qc : finalization.child.qc
+            let proof = FinalityProof(chainID: committee.chainID, headers: Array(headers[index...]), qc: finalization.childQC)
             let hash: StateHash
-            do { hash = try app.commitBlock(context(for: block, ancestors: []), payload: block.payload) } catch {
+            do {
+                hash = try app.commitBlock(context(for: block, ancestors: [], finalityProof: proof.encoded), payload: block.payload)
+            } catch {
                 store.discardStaged()
                 throw StartupError(description: "the app cannot commit finalized \(block): \(error)")
             }

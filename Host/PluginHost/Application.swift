@@ -42,11 +42,13 @@ public struct BlockContext: Sendable, Hashable {
     public var proposer: [UInt8]
     /// Payloads of non-finalized ancestors, oldest first, ending with the parent's.
     public var pendingPayloads: [[UInt8]]
+    /// `commitBlock` only: the encoded `FinalityProof` of this block (ABI 1.1).
+    public var finalityProof: [UInt8]
 
     public init(
         height: UInt64, view: UInt64, timestampMs: UInt64,
         blockID: [UInt8] = [UInt8](repeating: 0, count: 32), parentID: [UInt8],
-        proposer: [UInt8], pendingPayloads: [[UInt8]] = []
+        proposer: [UInt8], pendingPayloads: [[UInt8]] = [], finalityProof: [UInt8] = []
     ) {
         self.height = height
         self.view = view
@@ -55,6 +57,7 @@ public struct BlockContext: Sendable, Hashable {
         self.parentID = parentID
         self.proposer = proposer
         self.pendingPayloads = pendingPayloads
+        self.finalityProof = finalityProof
     }
 }
 

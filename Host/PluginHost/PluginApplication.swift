@@ -216,7 +216,10 @@ public final class PluginApplication: Application {
             return BorrowedByteList.withBorrowed(context.pendingPayloads) { pending, count in
                 raw.pending_payloads = pending
                 raw.pending_count = count
-                return withUnsafePointer(to: &raw) { body($0) }
+                return context.finalityProof.withUnsafeBufferPointer { proof in
+                    raw.finality_proof = baton_bytes(ptr: proof.baseAddress, len: proof.count)
+                    return withUnsafePointer(to: &raw) { body($0) }
+                }
             }
         }
     }

@@ -4,7 +4,8 @@ import CRocksDB
 import Glibc
 #endif
 
-/// A thin, typed wrapper of RocksDB's C API: open, get, atomic batches,
+/// A thin, typed wrapper of RocksDB's C API (public: the proof-of-work chain
+/// node in Plugins/Checkpointing stores its chain with it too): open, get, atomic batches,
 /// ordered prefix scans. RocksDB is safe to use from several threads.
 ///
 /// Options, chosen for a consensus node's workload (small hot keys written
@@ -15,8 +16,8 @@ import Glibc
 ///   earlier write (the WAL is ordered), which is what "persist before
 ///   speech" needs;
 /// - 2 background jobs (the machine class has 2 cores).
-final class RocksDatabase: @unchecked Sendable {
-    let path: String
+public final class RocksDatabase: @unchecked Sendable {
+    public let path: String
     private let db: OpaquePointer
     private let options: OpaquePointer
     private let tableOptions: OpaquePointer
@@ -27,7 +28,7 @@ final class RocksDatabase: @unchecked Sendable {
 
     static let blockCacheBytes = 64 * 1024 * 1024
 
-    init(path: String, createIfMissing: Bool) throws(StorageError) {
+    public init(path: String, createIfMissing: Bool) throws(StorageError) {
         self.path = path
         options = rocksdb_options_create()
         rocksdb_options_set_create_if_missing(options, createIfMissing ? 1 : 0)
@@ -67,7 +68,7 @@ final class RocksDatabase: @unchecked Sendable {
         rocksdb_options_destroy(options)
     }
 
-    func get(_ key: [UInt8]) throws(StorageError) -> [UInt8]? {
+    public func get(_ key: [UInt8]) throws(StorageError) -> [UInt8]? {
         var length = 0
         var error: UnsafeMutablePointer<CChar>?
         let value = key.withUnsafeBufferPointer { k in
@@ -80,7 +81,7 @@ final class RocksDatabase: @unchecked Sendable {
     }
 
     /// Applies `batch` atomically; `sync` waits for the WAL to reach the disk.
-    func write(_ batch: WriteBatch, sync: Bool) throws(StorageError) {
+    public func write(_ batch: WriteBatch, sync: Bool) throws(StorageError) {
         var error: UnsafeMutablePointer<CChar>?
         rocksdb_write(db, sync ? syncWrite : lazyWrite, batch.handle, &error)
         if let message = Self.take(error) { throw Self.classify(message, path: path) }
@@ -88,7 +89,7 @@ final class RocksDatabase: @unchecked Sendable {
 
     /// Key-value pairs whose key starts with `prefix`, from `start` (inclusive,
     /// default the prefix itself), in order, until `visit` returns false.
-    func scan(prefix: [UInt8], from start: [UInt8]? = nil, _ visit: ([UInt8], [UInt8]) -> Bool) throws(StorageError) {
+    public func scan(prefix: [UInt8], from start: [UInt8]? = nil, _ visit: ([UInt8], [UInt8]) -> Bool) throws(StorageError) {
         let iterator = rocksdb_create_iterator(db, readOptions)!
         defer { rocksdb_iter_destroy(iterator) }
         let seek = start ?? prefix
@@ -140,13 +141,13 @@ final class RocksDatabase: @unchecked Sendable {
 }
 
 /// An atomic group of writes.
-final class WriteBatch {
+public final class WriteBatch {
     let handle: OpaquePointer
 
-    init() { handle = rocksdb_writebatch_create() }
+    public init() { handle = rocksdb_writebatch_create() }
     deinit { rocksdb_writebatch_destroy(handle) }
 
-    func put(_ key: [UInt8], _ value: [UInt8]) {
+    public func put(_ key: [UInt8], _ value: [UInt8]) {
         key.withUnsafeBufferPointer { k in
             value.withUnsafeBufferPointer { v in
                 k.withMemoryRebound(to: CChar.self) { kc in
@@ -158,7 +159,7 @@ final class WriteBatch {
         }
     }
 
-    func delete(_ key: [UInt8]) {
+    public func delete(_ key: [UInt8]) {
         key.withUnsafeBufferPointer { k in
             k.withMemoryRebound(to: CChar.self) { rocksdb_writebatch_delete(handle, $0.baseAddress, $0.count) }
         }

@@ -58,9 +58,12 @@ public struct BatonBlock: Sendable, Hashable {
     /// Payloads of non-finalized ancestors, oldest first, ending with the parent's:
     /// apply them on top of committed state to judge this block.
     public var pendingPayloads: [[UInt8]]
+    /// `commitBlock` only (ABI 1.1): the host's encoded proof that this block
+    /// is final — pass it on inside certificates; empty from a 1.0 host.
+    public var finalityProof: [UInt8]
 
     public init(height: UInt64, view: UInt64, timestampMs: UInt64, id: [UInt8], parentID: [UInt8],
-                proposer: [UInt8], pendingPayloads: [[UInt8]]) {
+                proposer: [UInt8], pendingPayloads: [[UInt8]], finalityProof: [UInt8] = []) {
         self.height = height
         self.view = view
         self.timestampMs = timestampMs
@@ -68,6 +71,7 @@ public struct BatonBlock: Sendable, Hashable {
         self.parentID = parentID
         self.proposer = proposer
         self.pendingPayloads = pendingPayloads
+        self.finalityProof = finalityProof
     }
 }
 

@@ -198,7 +198,11 @@ extension BatonBlock {
         let id = withUnsafeBytes(of: &context.block_id) { Array($0) }
         let parent = withUnsafeBytes(of: &context.parent_id) { Array($0) }
         let pending = (0..<c.pending_count).map { Array(c.pending_payloads![$0]) }
+        // A 1.0 host's context ends before finality_proof: never read past struct_size.
+        let hasProof = Int(c.struct_size) >= MemoryLayout<baton_block_context>.offset(of: \.finality_proof)!
+            + MemoryLayout<baton_bytes>.size
         self.init(height: c.height, view: c.view, timestampMs: c.timestamp_ms, id: id, parentID: parent,
-                  proposer: Array(c.proposer), pendingPayloads: pending)
+                  proposer: Array(c.proposer), pendingPayloads: pending,
+                  finalityProof: hasProof ? Array(c.finality_proof) : [])
     }
 }

@@ -67,7 +67,7 @@ extern "C" {
 /* ---- Versions and names ------------------------------------------------ */
 
 #define BATON_PLUGIN_ABI_MAJOR 1
-#define BATON_PLUGIN_ABI_MINOR 0
+#define BATON_PLUGIN_ABI_MINOR 1
 
 /* The one symbol a plugin exports. Its name is the same in every ABI major,
  * so a host can always read the versions and explain a mismatch. */
@@ -195,6 +195,16 @@ typedef struct baton_block_context {
      * the committed state to judge the block against the state it will meet. */
     const baton_bytes *BATON_NULLABLE pending_payloads;
     size_t pending_count;
+    /* ABI 1.1. In commit_block: the host's proof that this block is final,
+     * so an app can hand out certificates that anyone holding the committee's
+     * public keys checks offline (the checkpointing interpreter does). Empty
+     * in the other calls. Format: a FinalityProof, version 1 (README,
+     * "Finality proofs"): the chain id, the headers from this block up to the
+     * certified child that finalizes it under the 2-chain rule, and that
+     * child's quorum certificate. Read it only when
+     * struct_size >= offsetof(baton_block_context, finality_proof) + sizeof(baton_bytes):
+     * a 1.0 host does not write it. */
+    baton_bytes finality_proof;
 } baton_block_context;
 
 /* ---- The plugin's descriptor -------------------------------------------- */

@@ -12,10 +12,11 @@ _Static_assert(offsetof(baton_writer, write) == 16, "baton_writer.write offset")
 _Static_assert(sizeof(baton_host) == 80, "baton_host v1.0 layout");
 _Static_assert(offsetof(baton_host, host_data) == 16, "baton_host.host_data offset");
 _Static_assert(offsetof(baton_host, sha256) == 72, "baton_host.sha256 offset");
-_Static_assert(sizeof(baton_block_context) == 128, "baton_block_context v1.0 layout");
+_Static_assert(sizeof(baton_block_context) == 144, "baton_block_context v1.1 layout");
 _Static_assert(offsetof(baton_block_context, block_id) == 32, "block_id offset");
 _Static_assert(offsetof(baton_block_context, proposer) == 96, "proposer offset");
 _Static_assert(offsetof(baton_block_context, pending_count) == 120, "pending_count offset");
+_Static_assert(offsetof(baton_block_context, finality_proof) == 128, "finality_proof offset (1.1)");
 _Static_assert(sizeof(baton_plugin) == 104, "baton_plugin v1.0 layout");
 _Static_assert(offsetof(baton_plugin, name) == 16, "baton_plugin.name offset");
 _Static_assert(offsetof(baton_plugin, create) == 48, "baton_plugin.create offset");

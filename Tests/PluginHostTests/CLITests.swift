@@ -27,7 +27,7 @@ import Testing
             let run = try baton(["plugins", "inspect", name])
             #expect(run.status == 0)
             #expect(run.stdout.contains("name         \(name)"))
-            #expect(run.stdout.contains("abi          1.0"))
+            #expect(run.stdout.contains("abi          1.1 (host speaks 1.1)"))
             #expect(run.stdout.contains("description"))
         }
     }

@@ -1,0 +1,61 @@
+import ArgumentParser
+import BatonCrypto
+import Checkpointing
+import Consensus
+import Foundation
+import Node
+
+struct CheckpointCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoint", abstract: "Checkpoint certificates of the checkpointing interpreter.",
+        subcommands: [Verify.self, Show.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify a checkpoint certificate offline, with only the committee from a genesis file.",
+            discussion: "Exit status 0 and the checkpoint when valid; 1 and the exact reason when not.")
+
+        @Argument(help: "The certificate file (binary, as the interpreter writes it).") var certificate: String
+        @Option(help: "The federation's genesis.json (its chain id and committee keys).") var genesis: String
+        @Flag(help: "Print the certificate as JSON after the verdict.") var json = false
+
+        func run() async throws {
+            let committee: Committee
+            do { committee = try Genesis.load(genesis).resolve().committee } catch {
+                printError("error: \(genesis): \(error)")
+                throw ExitCode.failure
+            }
+            guard let data = FileManager.default.contents(atPath: certificate) else {
+                printError("error: \(certificate): no such file or not readable")
+                throw ExitCode.failure
+            }
+            let started = ContinuousClock.now
+            do {
+                let decoded = try CheckpointCertificate.decode(Array(data))
+                let verified = try decoded.verify(committee: committee, verifier: Secp256k1Verifier())
+                let elapsed = ContinuousClock.now - started
+                printLine("valid: proof-of-work block #\(verified.checkpoint.height) \(verified.checkpoint.hash.hex) is final in Baton block \(verified.batonHeight) (view \(verified.batonView), \(verified.batonBlockID.short)); \(data.count) bytes, verified in \(elapsed.formatted(.units(allowed: [.milliseconds, .microseconds], width: .narrow)))")
+                if json { printLine(decoded.json) }
+            } catch {
+                printError("invalid: \(error)")
+                throw ExitCode.failure
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a checkpoint certificate as JSON (does not verify it).")
+        @Argument(help: "The certificate file.") var certificate: String
+
+        func run() async throws {
+            guard let data = FileManager.default.contents(atPath: certificate) else {
+                printError("error: \(certificate): no such file or not readable")
+                throw ExitCode.failure
+            }
+            do { printLine(try CheckpointCertificate.decode(Array(data)).json) } catch {
+                printError("error: \(error)")
+                throw ExitCode.failure
+            }
+        }
+    }
+}
