@@ -15,10 +15,15 @@ let package = Package(
     name: "Baton",
     products: [
         .executable(name: "baton", targets: ["BatonCLI"]),
+        // The checkpoint-assisted proof-of-work chain node (Metronome).
+        .executable(name: "powchain", targets: ["PowChain"]),
         // Shipped applications: real shared objects the host dlopens. SwiftPM
         // writes them as lib<name>.so next to the `baton` binary.
         .library(name: "robot", type: .dynamic, targets: ["RobotPlugin"]),
         .library(name: "kvstore", type: .dynamic, targets: ["KVStorePlugin"]),
+        // The checkpointing interpreter, two policies: swapped by config alone.
+        .library(name: "checkpointing", type: .dynamic, targets: ["CheckpointingPlugin"]),
+        .library(name: "checkpointing-aged", type: .dynamic, targets: ["CheckpointingAgedPlugin"]),
         // For authors of Swift plugins.
         .library(name: "BatonPluginKit", targets: ["BatonPluginKit"]),
     ],
@@ -142,6 +147,24 @@ let package = Package(
             dependencies: ["Consensus", "BatonCrypto"],
             path: "Plugins/Checkpointing/Certificate"
         ),
+        // The proof-of-work chain's pure core: blocks, fork choice honouring
+        // checkpoints, its RocksDB store.
+        .target(
+            name: "ProofOfWorkChain",
+            dependencies: ["Checkpointing", "Consensus", "BatonCrypto", "Storage"],
+            path: "Plugins/Checkpointing/Chain"
+        ),
+        .executableTarget(
+            name: "PowChain",
+            dependencies: [
+                "ProofOfWorkChain", "Checkpointing", "Consensus", "BatonCrypto", "Node",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Plugins/Checkpointing/PowChain"
+        ),
         .executableTarget(
             name: "BatonCLI",
             dependencies: [
@@ -162,6 +185,23 @@ let package = Package(
             name: "RobotPlugin",
             dependencies: ["BatonPluginKit"],
             path: "Plugins/Robot"
+        ),
+        // The interpreter links no host module (the host would then hold two
+        // copies of its Swift types); only the kit and Foundation.
+        .target(
+            name: "CheckpointInterpreter",
+            dependencies: ["BatonPluginKit"],
+            path: "Plugins/Checkpointing/Interpreter"
+        ),
+        .target(
+            name: "CheckpointingPlugin",
+            dependencies: ["CheckpointInterpreter"],
+            path: "Plugins/Checkpointing/Plugin"
+        ),
+        .target(
+            name: "CheckpointingAgedPlugin",
+            dependencies: ["CheckpointInterpreter"],
+            path: "Plugins/Checkpointing/AgedPlugin"
         ),
         // Plain C, against the header alone; also built by one `cc` line (README).
         .target(
@@ -196,7 +236,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CheckpointingTests",
-            dependencies: ["Checkpointing", "Consensus", "BatonCrypto"],
+            dependencies: ["Checkpointing", "ProofOfWorkChain", "Consensus", "BatonCrypto"],
             path: "Tests/CheckpointingTests"
         ),
         .testTarget(

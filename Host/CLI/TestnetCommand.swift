@@ -19,6 +19,8 @@ struct TestnetCommand: ParsableCommand {
     @Option(help: "Plugin config file (its own format).") var pluginConfig: String?
     @Option(help: "First consensus port; node I listens on P+I and serves its API on P+100+I.") var basePort = 7100
     @Option(help: "Folder of plugin .so files for the nodes (default: next to baton).") var pluginDir: String?
+    @Option(help: ArgumentHelp("Node-local plugin config written to each node.toml as plugin_config; {index} becomes the node's index (e.g. \"chain = 127.0.0.1:860{index}\").", valueName: "template"))
+    var nodePluginConfig: String?
     @Option(help: "Non-voting follower nodes (follower-I folders) that track the chain and serve the API.") var followers = 0
 
     func run() throws {
@@ -56,6 +58,10 @@ struct TestnetCommand: ParsableCommand {
 
                 """
             if let pluginDir { toml += "plugin_dir = \"\(URL(fileURLWithPath: pluginDir).path)\"\n" }
+            if let nodePluginConfig {
+                let local = nodePluginConfig.replacingOccurrences(of: "{index}", with: "\(i)")
+                toml += "plugin_config = \"\(local.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n"))\"\n"
+            }
             toml += """
 
                 [consensus]

@@ -88,13 +88,15 @@ public actor ConsensusNode {
         let hasStore = FileManager.default.fileExists(atPath: dataDir + "/db/CURRENT")
         store = try NodeStore(directory: dataDir, genesis: genesis, create: !hasStore)
         let locator = PluginLocator.standard(pluginDirectory: config.plugin_dir.map(config.resolve))
-        let library = try locator.load(genesisFile.plugin)
+        let library = try locator.load(config.plugin.map { $0.contains("/") ? config.resolve($0) : $0 } ?? genesisFile.plugin)
         let (inputs, feed) = AsyncStream.makeStream(of: Input.self, bufferingPolicy: .unbounded)
         self.inputs = inputs
         self.feed = feed
         (outgoing, outgoingFeed) = AsyncStream.makeStream(of: (Message, PublicKey?).self, bufferingPolicy: .unbounded)
-        app = try PluginApplication(library: library, config: Array(genesisFile.pluginConfig.utf8),
-                                    store: RocksAppStateStore(store, plugin: library.info.name), logger: logger,
+        let pluginConfig = genesisFile.pluginConfig + (config.plugin_config.map { "\n" + $0 } ?? "")
+        app = try PluginApplication(library: library, config: Array(pluginConfig.utf8),
+                                    store: RocksAppStateStore(store, plugin: Genesis.applicationName(genesisFile.plugin)),
+                                    logger: logger,
                                     onCompletion: { feed.yield(.completion($0)) })
         var consensus = ConsensusConfig()
         if let c = config.consensus {

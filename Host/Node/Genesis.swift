@@ -42,6 +42,16 @@ public struct Genesis: Codable, Sendable {
         self.pluginConfig = pluginConfig
     }
 
+    /// The replicated application's name (its app state namespace): the
+    /// genesis's plugin, without directory, "lib" and ".so" if it is a path.
+    public static func applicationName(_ plugin: String) -> String {
+        guard plugin.contains("/") || plugin.hasSuffix(".so") else { return plugin }
+        var name = Substring(plugin.split(separator: "/").last ?? Substring(plugin))
+        if name.hasPrefix("lib") { name = name.dropFirst(3) }
+        if name.hasSuffix(".so") { name = name.dropLast(3) }
+        return String(name)
+    }
+
     public struct Invalid: Error, CustomStringConvertible, Sendable { public let description: String }
 
     public static func load(_ path: String) throws(Invalid) -> Genesis {

@@ -40,6 +40,14 @@ public struct NodeConfig: Codable, Sendable {
     public var listen: String
     public var api: String? = nil
     public var plugin_dir: String? = nil
+    /// Which `.so` implements the genesis's application on this node (name or
+    /// path); default: the genesis's plugin. Swapping implementations (e.g. an
+    /// interpreter's policy) needs no new genesis; app state stays under the
+    /// genesis's application name.
+    public var plugin: String? = nil
+    /// Node-local plugin config, appended after a newline to the genesis's
+    /// `pluginConfig` (e.g. this member's own chain node address).
+    public var plugin_config: String? = nil
     public var consensus: Consensus? = nil
     public var mempool: Mempool? = nil
 
@@ -47,7 +55,7 @@ public struct NodeConfig: Codable, Sendable {
     public var baseDirectory = ""
 
     enum CodingKeys: String, CodingKey {
-        case key_file, genesis_file, data_dir, listen, api, plugin_dir, consensus, mempool
+        case key_file, genesis_file, data_dir, listen, api, plugin_dir, plugin, plugin_config, consensus, mempool
     }
 
     public struct Invalid: Error, CustomStringConvertible, Sendable { public let description: String }
