@@ -373,6 +373,13 @@ public actor ConsensusNode {
         case .validateBlock:
             guard let id = pendingValidations.removeValue(forKey: completion.token.value) else { return }
             let valid = completion.outcome == .valid
+            switch completion.outcome {
+            case .invalid(let reason):
+                logger.info("app rejected a proposal", metadata: ["block": "\(id.short)", "reason": "\(reason)", "answer": "late"])
+            case .failed(let error):
+                logger.error("validate_block failed; not voting", metadata: ["block": "\(id.short)", "error": "\(error)"])
+            default: break
+            }
             execute(core.handle(.payloadValidated(blockID: id, valid: valid, nowMs: now)))
         case .produceBlock:
             guard let view = pendingProductions.removeValue(forKey: completion.token.value),

@@ -33,7 +33,12 @@ final class CheckpointInterpreter<Policy: CheckpointPolicy>: BatonApplication {
         waitMs = settings.value("validate_wait_ms", default: 4_000)
         self.host = host
         link = ChainLink(chain: settings.chain, pollMs: settings.value("poll_ms", default: 100), host: host)
-        if let last = try committedLast() { link.setFloor(last.height) }
+        if let last = try committedLast() {
+            link.setFloor(last.height)
+            // The delivery queue is not durable: hand the chain node the latest
+            // certificate again (it ignores one it already holds).
+            if let certificate = try host.get(Self.certificateKey(last.height)) { link.deliver(certificate) }
+        }
     }
 
     deinit { link.stop() }

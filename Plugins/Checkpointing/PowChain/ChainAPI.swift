@@ -53,7 +53,7 @@ enum ChainAPI {
                 return json(.ok, ["accepted": true, "height": verified.checkpoint.height, "hash": verified.checkpoint.hash.hex,
                                   "batonHeight": verified.batonHeight])
             case .failure(let reason):
-                return json(.badRequest, ["error": reason])
+                return json(.badRequest, ["error": reason.description])
             }
         }
         router.get("/chain/certificate/:height") { _, context -> Response in

@@ -1,0 +1,298 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// Metronome end to end with real processes: `powchain` chain nodes, a Baton
+/// federation running the checkpointing interpreter `.so`, `baton checkpoint
+/// verify`. An extension of `NodeProcessTests`, so these clusters run one at a
+/// time with the others.
+extension NodeProcessTests {
+    /// One `powchain` process.
+    final class ChainProcess: @unchecked Sendable {
+        let process = Process()
+        let address: String
+
+        init(index: Int, port: Int, peers: [Int], directory: String, genesis: String?, hashrate: Int,
+             name: String = "powchain", attack: (forkAt: Int, publishAt: Int)? = nil) throws {
+            address = "127.0.0.1:\(port)"
+            process.executableURL = URL(fileURLWithPath: NodeProcessTests.binDirectory + "/powchain")
+            var arguments = ["--data", "\(directory)/chain-\(index)", "--listen", address, "--miner-id", "\(index)",
+                             "--hashrate", "\(hashrate)", "--difficulty-bits", "\(NodeProcessTests.difficultyBits)",
+                             "--name", name]
+            for peer in peers where peer != port { arguments += ["--peer", "127.0.0.1:\(peer)"] }
+            if let genesis { arguments += ["--genesis", genesis] }
+            if let attack { arguments += ["--attacker", "--fork-at", "\(attack.forkAt)", "--publish-at", "\(attack.publishAt)"] }
+            process.arguments = arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+            try process.run()
+        }
+
+        func stop() {
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+        }
+    }
+
+    /// 10 leading zero bits: about 1,024 hashes a block.
+    static let difficultyBits = 10
+    /// Each honest chain node mines at this rate: four of them make about
+    /// two blocks a second.
+    static let honestHashrate = 512
+
+    struct CheckpointCluster {
+        let directory: String
+        let configs: [String]
+        let genesis: String
+        let chainPorts: [Int]
+    }
+
+    /// A federation of 4 running the interpreter, each member pointed at its
+    /// own chain node (ports in `chainPorts`).
+    func checkpointFederation(plugin: String = "checkpointing", config: String, memberChains: [Int]? = nil) throws -> CheckpointCluster {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("baton-checkpoint-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let base = 20_000 + Int.random(in: 0..<18_000)
+        let chainPorts = (0..<5).map { base + 300 + $0 }
+        try config.write(toFile: directory + "/interpreter.conf", atomically: true, encoding: .utf8)
+        let chains = memberChains ?? Array(chainPorts.prefix(4))
+        let setup = Process()
+        setup.executableURL = URL(fileURLWithPath: Self.binDirectory + "/baton")
+        // Member i's chain node is at chains[i]: the template can only use
+        // {index}, so the ports are written into node.toml afterwards.
+        setup.arguments = ["testnet", "--dir", directory + "/federation", "--nodes", "4", "--plugin", plugin,
+                           "--plugin-config", directory + "/interpreter.conf", "--base-port", "\(base)",
+                           "--plugin-dir", Self.binDirectory, "--node-plugin-config", "chain = 127.0.0.1:CHAIN{index}"]
+        setup.standardOutput = FileHandle.nullDevice
+        try setup.run()
+        setup.waitUntilExit()
+        #expect(setup.terminationStatus == 0)
+        let configs = (0..<4).map { "\(directory)/federation/node-\($0)/node.toml" }
+        for (index, path) in configs.enumerated() {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            try text.replacingOccurrences(of: "CHAIN\(index)", with: "\(chains[index])").write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        return CheckpointCluster(directory: directory, configs: configs, genesis: directory + "/federation/genesis.json",
+                                 chainPorts: chainPorts)
+    }
+
+    func chainStatus(_ address: String) async -> [String: Any] {
+        (try? await request("http://\(address)/status").json) ?? [:]
+    }
+
+    func latestCheckpoint(_ address: String) async -> (height: Int, hash: String)? {
+        guard let cp = await chainStatus(address)["latestCheckpoint"] as? [String: Any],
+              let height = cp["height"] as? Int, let hash = cp["hash"] as? String else { return nil }
+        return (height, hash)
+    }
+
+    func bestHash(_ address: String, at height: Int) async -> String? {
+        (try? await request("http://\(address)/chain/block/\(height)"))?.json["hash"] as? String
+    }
+
+    func runBaton(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binDirectory + "/baton")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    @Test func checkpointsAreCertifiedAtTheIntervalAcceptedEverywhereAndSurviveAnInterpreterSwap() async throws {
+        let cluster = try checkpointFederation(config: "interval = 5\ndepth = 3\nevery = 3\nmin_age_ms = 300\n")
+        let ports = Array(cluster.chainPorts.prefix(4))
+        let chains = try ports.enumerated().map {
+            try ChainProcess(index: $0.offset, port: $0.element, peers: ports, directory: cluster.directory,
+                             genesis: cluster.genesis, hashrate: Self.honestHashrate)
+        }
+        defer { chains.forEach { $0.stop() } }
+        var nodes = try cluster.configs.map { try NodeProcess(config: $0) }
+        defer { nodes.forEach { $0.stop() } }
+
+        // Checkpoints at 5, 10, …; every chain node holds the same ones.
+        let certified = await eventually(seconds: 90) {
+            for chain in chains { guard let cp = await latestCheckpoint(chain.address), cp.height >= 10 else { return false } }
+            return true
+        }
+        let heights = await chains.asyncMap { await latestCheckpoint($0.address)?.height ?? 0 }
+        #expect(certified, "checkpoints: \(heights)")
+        let reference = try #require(await latestCheckpoint(chains[0].address))
+        #expect(reference.height % 5 == 0)
+        #expect(await eventually(seconds: 30) {
+            await chains.asyncAllSatisfy { await latestCheckpoint($0.address)?.height ?? 0 >= reference.height }
+        })
+        for chain in chains {
+            // The checkpointed block is on every node's best chain.
+            #expect(await bestHash(chain.address, at: reference.height) == reference.hash)
+            #expect(await chainStatus(chain.address)["reorgs"] as? Int ?? 99 <= 3)
+        }
+
+        // The certificate verifies offline with only the genesis.
+        let certificate = try await request("http://\(chains[1].address)/chain/certificate/\(reference.height)")
+        #expect(certificate.status == 200)
+        let certificatePath = cluster.directory + "/checkpoint.cert"
+        try certificate.body.write(to: URL(fileURLWithPath: certificatePath))
+        let verified = try runBaton(["checkpoint", "verify", certificatePath, "--genesis", cluster.genesis])
+        #expect(verified.status == 0 && verified.output.contains("valid: proof-of-work block #\(reference.height)"), "\(verified.output)")
+        // Tampered copies are refused by the CLI and by the chain node, with the reason.
+        var tampered = [UInt8](certificate.body)
+        tampered[tampered.count - 1] ^= 0x01  // the last byte of the last QC signature
+        try Data(tampered).write(to: URL(fileURLWithPath: certificatePath + ".bad"))
+        let refused = try runBaton(["checkpoint", "verify", certificatePath + ".bad", "--genesis", cluster.genesis])
+        #expect(refused.status != 0 && refused.output.contains("bad signature"), "\(refused.output)")
+        let posted = try await request("http://\(chains[2].address)/chain/checkpoint", method: "POST", body: Data(tampered))
+        #expect(posted.status == 400 && (posted.json["error"] as? String)?.contains("bad signature") == true, "\(posted.json)")
+        let other = try checkpointFederation(config: "interval = 5\n")
+        let wrongChain = try runBaton(["checkpoint", "verify", certificatePath, "--genesis", other.genesis])
+        #expect(wrongChain.status != 0 && wrongChain.output.contains("wrong chain id"), "\(wrongChain.output)")
+
+        // Swap the interpreter for the aged policy by node config alone and
+        // restart the federation: it continues from the same state, and the
+        // next checkpoint is the aged policy's (a multiple of 3 above the last).
+        nodes.forEach { $0.stop() }
+        let last = try #require(await latestCheckpoint(chains[0].address)).height
+        for path in cluster.configs {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            try text.replacingOccurrences(of: "plugin_config = ", with: "plugin = \"checkpointing-aged\"\nplugin_config = ")
+                .write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        nodes = try cluster.configs.map { try NodeProcess(config: $0) }
+        // The aged policy's heights are multiples of 3; the interval policy's of 5.
+        let aged = await eventually(seconds: 90) {
+            guard let h = await latestCheckpoint(chains[0].address)?.height else { return false }
+            return h > last && h % 3 == 0 && h % 5 != 0
+        }
+        let now = await latestCheckpoint(chains[0].address)?.height ?? 0
+        #expect(aged, "no aged-policy checkpoint after the swap (last \(last), now \(now))")
+        let query = try await request("http://\(cluster.apiAddress(0))/v1/status")
+        #expect((query.json["plugin"] as? [String: Any])?["name"] as? String == "checkpointing-aged")
+    }
+
+    @Test(arguments: [true, false])
+    func aMajorityHashPowerAttackFailsOnlyAgainstACheckpointedChain(federation: Bool) async throws {
+        let cluster = try checkpointFederation(config: "interval = 4\ndepth = 2\n")
+        let honest = Array(cluster.chainPorts.prefix(4))
+        let all = cluster.chainPorts
+        // The attacker: 5× the honest hash power, a private branch from height
+        // 2, published once the public chain reaches 16 and the branch is longer.
+        let publishAt = 16
+        var chains = try honest.enumerated().map {
+            try ChainProcess(index: $0.offset, port: $0.element, peers: all, directory: cluster.directory,
+                             genesis: federation ? cluster.genesis : nil, hashrate: Self.honestHashrate)
+        }
+        chains.append(try ChainProcess(index: 4, port: all[4], peers: all, directory: cluster.directory,
+                                       genesis: federation ? cluster.genesis : nil, hashrate: Self.honestHashrate * 4 * 5,
+                                       attack: (forkAt: 2, publishAt: publishAt)))
+        defer { chains.forEach { $0.stop() } }
+        let nodes = federation ? try cluster.configs.map { try NodeProcess(config: $0) } : []
+        defer { nodes.forEach { $0.stop() } }
+        let attacker = chains[4].address
+
+        // Before the attack: the honest block at height 8 (a checkpoint when
+        // the federation runs).
+        #expect(await eventually(seconds: 90) { (await chainStatus(chains[0].address)["height"] as? Int ?? 0) >= 10 })
+        if federation {
+            #expect(await eventually(seconds: 60) {
+                await chains.prefix(4).asyncAllSatisfy { (await latestCheckpoint($0.address)?.height ?? 0) >= 8 }
+            })
+        }
+        let honestBlock = try #require(await bestHash(chains[0].address, at: 8))
+        // The attacker publishes its longer branch.
+        #expect(await eventually(seconds: 90) {
+            ((await chainStatus(attacker)["attack"] as? [String: Any])?["published"] as? Int ?? 0) > 0
+        })
+        if federation {
+            // The honest nodes refuse the branch: it contradicts the checkpoints.
+            #expect(await eventually(seconds: 30) {
+                await chains.prefix(4).asyncAllSatisfy { (await chainStatus($0.address)["refusedBlocks"] as? Int ?? 0) > 0 }
+            })
+            for chain in chains.prefix(4) {
+                #expect(await bestHash(chain.address, at: 8) == honestBlock, "an honest node followed the attacker")
+            }
+        } else {
+            // Without checkpoints the longer branch wins: every honest node
+            // abandons its block at height 8 for the attacker's.
+            #expect(await eventually(seconds: 30) {
+                await chains.prefix(4).asyncAllSatisfy { address in
+                    let hash = await bestHash(address.address, at: 8)
+                    return hash != nil && hash != honestBlock
+                }
+            }, "the attack did not reorganise the chain")
+            let adopted = Set(await chains.prefix(4).asyncMap { await bestHash($0.address, at: 8) ?? "" })
+            #expect(adopted.count == 1)
+            #expect((await chainStatus(chains[0].address)["deepestReorg"] as? Int ?? 0) >= 5)
+        }
+    }
+
+    @Test func aByzantineMembersForeignCandidatesAreRejectedAndNeverCertified() async throws {
+        // Member 3's interpreter talks to a chain node of another chain (its
+        // own, unconnected, mining 8× faster): its candidates are ready long
+        // before the honest ones and are foreign to the honest chain.
+        let base = 20_000 + Int.random(in: 0..<18_000)
+        let honestPorts = (0..<3).map { base + 400 + $0 }
+        let foreignPort = base + 410
+        let cluster = try checkpointFederation(config: "interval = 4\ndepth = 2\nvalidate_wait_ms = 1500\n",
+                                               memberChains: honestPorts + [foreignPort])
+        let directory = cluster.directory
+        let honest = try honestPorts.enumerated().map {
+            try ChainProcess(index: $0.offset, port: $0.element, peers: honestPorts, directory: directory,
+                             genesis: cluster.genesis, hashrate: Self.honestHashrate * 2 / 3)
+        }
+        let foreign = try ChainProcess(index: 9, port: foreignPort, peers: [], directory: directory, genesis: cluster.genesis,
+                                       hashrate: Self.honestHashrate * 16, name: "a-foreign-chain")
+        let chains = honest + [foreign]
+        defer { chains.forEach { $0.stop() } }
+        let nodes = try cluster.configs.map { try NodeProcess(config: $0) }
+        defer { nodes.forEach { $0.stop() } }
+
+        // The honest members keep certifying checkpoints of the honest chain.
+        let certified = await eventually(seconds: 120) {
+            await honest.asyncAllSatisfy { (await latestCheckpoint($0.address)?.height ?? 0) >= 8 }
+        }
+        let heights = await honest.asyncMap { await latestCheckpoint($0.address)?.height ?? 0 }
+        #expect(certified, "checkpoints: \(heights)")
+        // Every certified checkpoint is a block of the honest chain: none of
+        // member 3's foreign candidates was ever certified.
+        for height in stride(from: 4, through: 8, by: 4) {
+            let certified = try await request("http://\(honest[0].address)/chain/certificate/\(height)")
+            #expect(certified.status == 200)
+            let path = directory + "/cp-\(height).cert"
+            try certified.body.write(to: URL(fileURLWithPath: path))
+            let shown = try runBaton(["checkpoint", "show", path])
+            let honestHash = try #require(await bestHash(honest[0].address, at: height))
+            #expect(shown.output.contains(honestHash), "checkpoint \(height) is not the honest block")
+            #expect(await bestHash(foreign.address, at: height) != honestHash)
+        }
+        // Member 3 did propose, and its foreign candidates were refused in
+        // validation (the honest nodes log it in node.log).
+        let log = (try? String(contentsOfFile: cluster.directory + "/federation/node-0/data/node.log", encoding: .utf8)) ?? ""
+        #expect(log.contains("app rejected a proposal"))
+    }
+}
+
+extension NodeProcessTests.CheckpointCluster {
+    func apiAddress(_ index: Int) -> String {
+        let text = (try? String(contentsOfFile: configs[index], encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").first { $0.hasPrefix("api = ") }.map { String($0.split(separator: "\"")[1]) } ?? ""
+    }
+}
+
+extension Sequence where Element: Sendable {
+    func asyncMap<T>(_ transform: (Element) async -> T) async -> [T] {
+        var out: [T] = []
+        for element in self { out.append(await transform(element)) }
+        return out
+    }
+
+    func asyncAllSatisfy(_ predicate: (Element) async -> Bool) async -> Bool {
+        for element in self where !(await predicate(element)) { return false }
+        return true
+    }
+}
