@@ -19,7 +19,7 @@ struct TestnetCommand: ParsableCommand {
     @Option(help: "Plugin config file (its own format).") var pluginConfig: String?
     @Option(help: "First consensus port; node I listens on P+I and serves its API on P+100+I.") var basePort = 7100
     @Option(help: "Folder of plugin .so files for the nodes (default: next to baton).") var pluginDir: String?
-    @Option(help: ArgumentHelp("Node-local plugin config written to each node.toml as plugin_config; {index} becomes the node's index (e.g. \"chain = 127.0.0.1:860{index}\").", valueName: "template"))
+    @Option(help: ArgumentHelp("Node-local plugin config written to each node.toml as plugin_config; {index} becomes the node's index and {index+N} the index plus N (e.g. \"chain = 127.0.0.1:{index+8600}\").", valueName: "template"))
     var nodePluginConfig: String?
     @Option(help: "Non-voting follower nodes (follower-I folders) that track the chain and serve the API.") var followers = 0
 
@@ -59,7 +59,7 @@ struct TestnetCommand: ParsableCommand {
                 """
             if let pluginDir { toml += "plugin_dir = \"\(URL(fileURLWithPath: pluginDir).path)\"\n" }
             if let nodePluginConfig {
-                let local = nodePluginConfig.replacingOccurrences(of: "{index}", with: "\(i)")
+                let local = Self.expand(nodePluginConfig, index: i)
                 toml += "plugin_config = \"\(local.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n"))\"\n"
             }
             toml += """
@@ -74,5 +74,26 @@ struct TestnetCommand: ParsableCommand {
         }
         print("testnet of \(nodes) nodes\(followers > 0 ? " and \(followers) followers" : "") in \(dir) (plugin \(plugin)); start each with:")
         for (name, _, _) in all { print("  baton node --config \(dir)/\(name)/node.toml") }
+    }
+
+    /// Replaces `{index}` with `index` and `{index+N}` with `index + N`.
+    static func expand(_ template: String, index: Int) -> String {
+        var out = ""
+        var rest = Substring(template)
+        while let open = rest.range(of: "{index") {
+            out += rest[..<open.lowerBound]
+            let after = rest[open.upperBound...]
+            if after.hasPrefix("}") {
+                out += "\(index)"
+                rest = after.dropFirst()
+            } else if after.hasPrefix("+"), let close = after.firstIndex(of: "}"), let n = Int(after[after.index(after: after.startIndex)..<close]) {
+                out += "\(index + n)"
+                rest = after[after.index(after: close)...]
+            } else {
+                out += "{index"
+                rest = after
+            }
+        }
+        return out + rest
     }
 }

@@ -60,19 +60,21 @@ extension NodeProcessTests {
         let chains = memberChains ?? Array(chainPorts.prefix(4))
         let setup = Process()
         setup.executableURL = URL(fileURLWithPath: Self.binDirectory + "/baton")
-        // Member i's chain node is at chains[i]: the template can only use
-        // {index}, so the ports are written into node.toml afterwards.
+        // Member i's chain node: the template's {index+N} when the ports are
+        // consecutive, else each node.toml is edited.
+        let consecutive = chains == Array(chains[0]..<chains[0] + 4)
         setup.arguments = ["testnet", "--dir", directory + "/federation", "--nodes", "4", "--plugin", plugin,
                            "--plugin-config", directory + "/interpreter.conf", "--base-port", "\(base)",
-                           "--plugin-dir", Self.binDirectory, "--node-plugin-config", "chain = 127.0.0.1:CHAIN{index}"]
+                           "--plugin-dir", Self.binDirectory,
+                           "--node-plugin-config", consecutive ? "chain = 127.0.0.1:{index+\(chains[0])}" : "chain = CHAIN{index}"]
         setup.standardOutput = FileHandle.nullDevice
         try setup.run()
         setup.waitUntilExit()
         #expect(setup.terminationStatus == 0)
         let configs = (0..<4).map { "\(directory)/federation/node-\($0)/node.toml" }
-        for (index, path) in configs.enumerated() {
+        for (index, path) in configs.enumerated() where !consecutive {
             let text = try String(contentsOfFile: path, encoding: .utf8)
-            try text.replacingOccurrences(of: "CHAIN\(index)", with: "\(chains[index])").write(toFile: path, atomically: true, encoding: .utf8)
+            try text.replacingOccurrences(of: "CHAIN\(index)", with: "127.0.0.1:\(chains[index])").write(toFile: path, atomically: true, encoding: .utf8)
         }
         return CheckpointCluster(directory: directory, configs: configs, genesis: directory + "/federation/genesis.json",
                                  chainPorts: chainPorts)
@@ -274,6 +276,18 @@ extension NodeProcessTests {
         // validation (the honest nodes log it in node.log).
         let log = (try? String(contentsOfFile: cluster.directory + "/federation/node-0/data/node.log", encoding: .utf8)) ?? ""
         #expect(log.contains("app rejected a proposal"))
+    }
+}
+
+extension NodeProcessTests {
+    @Test func theCheckpointingDemoRunsAndAgrees() throws {
+        let base = 20_000 + Int.random(in: 0..<18_000)
+        let run = try runBaton(["demo", "checkpointing", "--duration", "20", "--attacker", "5",
+                                "--base-port", "\(base)", "--chain-port", "\(base + 300)"])
+        #expect(run.status == 0, "\(run.output.suffix(800))")
+        let last = run.output.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.contains("agree") && last.contains("certificate"), "\(last)")
+        #expect(run.output.contains("refused"), "the attacker's fork was not refused: \(run.output.suffix(400))")
     }
 }
 

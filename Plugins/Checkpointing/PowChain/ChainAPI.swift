@@ -14,6 +14,7 @@ import ProofOfWorkChain
 /// | `GET /chain/headers?from=H&count=N` | interpreter | a range of the best chain (N ≤ 512) |
 /// | `POST /chain/checkpoint` | interpreter | body = a checkpoint certificate; 200, or 400 with the reason |
 /// | `GET /chain/certificate/{height}` | anyone | the certificate of the checkpoint at a height (binary) |
+/// | `GET /chain/timings` | measurements | when each height was reached and each checkpoint became known |
 /// | `GET /status` | people | JSON status |
 /// | `GET /` | people | the chain with its checkpoints marked, live |
 /// | `POST /p2p/block`, `GET /p2p/block/{hash}` | peers | gossip |
@@ -63,6 +64,13 @@ enum ChainAPI {
             }
             return Response(status: .ok, headers: [.contentType: "application/octet-stream"],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: certificate)))
+        }
+        router.get("/chain/timings") { _, _ -> Response in
+            // For measurements: when the best chain first reached each height,
+            // and when each checkpoint became known here (ms since the epoch).
+            let reached = await node.reachedMs, certified = await node.certifiedMs
+            return json(.ok, ["reached": Dictionary(uniqueKeysWithValues: reached.map { ("\($0.key)", $0.value) }),
+                              "certified": Dictionary(uniqueKeysWithValues: certified.map { ("\($0.key)", $0.value) })])
         }
         router.get("/status") { _, _ -> Response in
             let s = await node.status

@@ -30,6 +30,28 @@ actor ChainNode {
     let logger: Logger
     /// Bumped whenever the tip moves, so miners know to rebuild their template.
     private(set) var tipVersion = 0
+    /// When the best chain first reached each height, and when each checkpoint
+    /// became known here (ms since the epoch): the certificate latency figure.
+    /// The newest 4,096 of each are kept.
+    private(set) var reachedMs: [UInt64: UInt64] = [:]
+    private(set) var certifiedMs: [UInt64: UInt64] = [:]
+
+    private func noteProgress(from oldHeight: UInt64) {
+        let now = Self.nowMs()
+        if state.height > oldHeight {
+            for height in (oldHeight + 1)...state.height where reachedMs[height] == nil { reachedMs[height] = now }
+        }
+        for height in state.checkpoints.keys where certifiedMs[height] == nil { certifiedMs[height] = now }
+        reachedMs = Self.newest(reachedMs)
+        certifiedMs = Self.newest(certifiedMs)
+    }
+
+    private static func newest(_ table: [UInt64: UInt64], keep: Int = 4_096) -> [UInt64: UInt64] {
+        guard table.count > keep, let floor = table.keys.sorted().dropLast(keep).last else { return table }
+        return table.filter { $0.key > floor }
+    }
+
+    static func nowMs() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1_000) }
 
     init(name: String, difficultyBits: UInt8, dataDir: String, committee: Committee?, gossip: Gossip, logger: Logger) throws {
         state = ChainState(genesis: ChainBlock.genesis(name: name), difficultyBits: difficultyBits)
@@ -68,8 +90,9 @@ actor ChainNode {
     /// gossiped on.
     @discardableResult
     func receive(_ block: ChainBlock, from peer: String?) -> ChainState.AddOutcome {
-        let oldTip = state.tip
+        let oldTip = state.tip, oldHeight = state.height
         let outcome = state.add(block, verify: Self.verifier(committee))
+        defer { noteProgress(from: oldHeight) }
         switch outcome {
         case .added(let added, _):
             // The block and any orphans it unblocked, parents first.
@@ -102,7 +125,8 @@ actor ChainNode {
         do { verified = try CheckpointCertificate.verify(certificate, committee: committee, verifier: Secp256k1Verifier()) } catch {
             return .failure(SubmitRefusal(reason: "\(error)"))
         }
-        let oldTip = state.tip
+        let oldTip = state.tip, oldHeight = state.height
+        defer { noteProgress(from: oldHeight) }
         switch state.addCheckpoint(verified.checkpoint, certificate: certificate) {
         case .failure(let refusal): return .failure(SubmitRefusal(reason: "\(refusal)"))
         case .success:

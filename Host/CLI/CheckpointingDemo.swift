@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import PluginHost
+
+/// `baton demo checkpointing`: Metronome's main job, locally. A federation of
+/// 4 Baton nodes runs the checkpointing interpreter; each member has its own
+/// `powchain` node; the chain nodes mine, gossip and take the federation's
+/// certificates. Optionally an attacker with several times the honest hash
+/// power publishes a private fork, and the honest chain refuses it.
+struct CheckpointingDemo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpointing",
+        abstract: "Run a checkpointed proof-of-work chain: 4 chain nodes, a 4-node federation certifying checkpoints.",
+        discussion: """
+            Builds nothing: it starts `powchain` and `baton node` processes from this binary's folder, shows \
+            each second the chain height, the latest checkpoint and the certificate count on every chain \
+            node, and stops every process it started on Ctrl-C (or after --duration).
+            """)
+
+    @Option(help: "Stop after this many seconds (default: run until Ctrl-C).") var duration: Int?
+    @Option(help: "Folder for the federation and the chains (default: a new temporary folder).") var dir: String?
+    @Option(help: "First consensus port of the federation (APIs at +100).") var basePort = 7300
+    @Option(help: "First chain node port (one per member).") var chainPort = 8600
+    @Option(help: "Interpreter: checkpointing (interval policy) or checkpointing-aged.") var plugin = "checkpointing"
+    @Option(help: "Checkpoint every this many blocks (interval policy).") var interval = 5
+    @Option(help: "A candidate must be buried under this many blocks.") var depth = 3
+    @Option(help: "Hashes per second of each honest chain node.") var hashrate = 512
+    @Option(help: "Leading zero bits of every block hash.") var difficultyBits = 10
+    @Option(help: "Start an attacker with this many times the honest hash power (0: none).") var attacker = 0
+
+    func run() async throws {
+        let binary = PluginLocator.executablePath() ?? CommandLine.arguments[0]
+        let binDir = URL(fileURLWithPath: binary).deletingLastPathComponent().path
+        let powchain = binDir + "/powchain"
+        guard FileManager.default.isExecutableFile(atPath: powchain) else {
+            throw ValidationError("no powchain next to baton (\(powchain)); build it with `swift build`")
+        }
+        let folder = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("baton-checkpointing-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "interval = \(interval)\ndepth = \(depth)\n".write(toFile: folder + "/interpreter.conf", atomically: true, encoding: .utf8)
+        try runQuietly(binary, ["testnet", "--dir", folder + "/federation", "--nodes", "4", "--plugin", plugin,
+                                "--plugin-config", folder + "/interpreter.conf", "--base-port", "\(basePort)",
+                                "--plugin-dir", binDir, "--node-plugin-config", "chain = 127.0.0.1:{index+\(chainPort)}"])
+        let chainCount = attacker > 0 ? 5 : 4
+        let chains = (0..<chainCount).map { "127.0.0.1:\(chainPort + $0)" }
+        var processes: [Process] = []
+        for (index, address) in chains.enumerated() {
+            var arguments = ["--data", "\(folder)/chain-\(index)", "--listen", address, "--miner-id", "\(index)",
+                             "--difficulty-bits", "\(difficultyBits)", "--genesis", folder + "/federation/genesis.json"]
+            for peer in chains where peer != address { arguments += ["--peer", peer] }
+            if index == 4 {
+                arguments += ["--attacker", "--hashrate", "\(hashrate * 4 * attacker)", "--fork-at", "2", "--publish-at", "\(3 * interval + depth)"]
+            } else {
+                arguments += ["--hashrate", "\(hashrate)"]
+            }
+            processes.append(try Self.start(powchain, arguments, log: "\(folder)/chain-\(index).log"))
+        }
+        for index in 0..<4 {
+            processes.append(try Self.start(binary, ["node", "--config", "\(folder)/federation/node-\(index)/node.toml"],
+                                            log: "\(folder)/node-\(index).log"))
+        }
+        printLine("checkpointing: 4 chain nodes\(attacker > 0 ? " + 1 attacker (\(attacker)× the honest hash power, publishes at height \(3 * interval + depth))" : ""), a 4-node federation running \(plugin) (interval \(interval), depth \(depth)); files in \(folder)")
+        printLine("chain page: http://\(chains[0])/  (every chain node serves one)  ·  federation status: http://127.0.0.1:\(basePort + 100)/  ·  Ctrl-C stops everything")
+
+        let stopRequested = StopFlag()
+        let sources = onTerminationSignals { stopRequested.set() }
+        defer { sources.forEach { $0.cancel() } }
+        let start = Date()
+        var interrupted = false
+        while true {
+            if let duration, Date().timeIntervalSince(start) >= Double(duration) { break }
+            if stopRequested.isSet { interrupted = true; break }
+            try? await Task.sleep(for: .seconds(1))
+            var line = "[\(Int(Date().timeIntervalSince(start)))s]"
+            for (index, chain) in chains.prefix(4).enumerated() {
+                let s = await Self.json("http://\(chain)/status")
+                let cp = (s["latestCheckpoint"] as? [String: Any])?["height"] as? Int
+                line += " c\(index) h\(s["height"] as? Int ?? 0) cp#\(cp.map(String.init) ?? "-") \(s["checkpoints"] as? Int ?? 0)cert"
+                if let refused = s["refusedBlocks"] as? Int, refused > 0 { line += " \(refused)refused" }
+                line += " |"
+            }
+            let federation = await Self.json("http://127.0.0.1:\(basePort + 100)/v1/status")
+            line += " federation h\(federation["finalizedHeight"] as? Int ?? 0)"
+            if attacker > 0, let attack = (await Self.json("http://\(chains[4])/status"))["attack"] as? [String: Any] {
+                line += " | attacker private h\(attack["privateHeight"] as? Int ?? 0) published \(attack["published"] as? Int ?? 0)"
+            }
+            printLine(line)
+        }
+
+        // Figures before stopping: agreement, certificate latency and size.
+        var latest: [String] = []
+        for chain in chains.prefix(4) {
+            let cp = (await Self.json("http://\(chain)/status"))["latestCheckpoint"] as? [String: Any]
+            latest.append("\(cp?["height"] as? Int ?? 0):\(cp?["hash"] as? String ?? "")")
+        }
+        let timings = await Self.json("http://\(chains[0])/chain/timings")
+        let reached = timings["reached"] as? [String: Int] ?? [:], certified = timings["certified"] as? [String: Int] ?? [:]
+        let latencies = certified.compactMap { key, at -> Int? in
+            guard let height = Int(key), let deep = reached["\(height + depth)"] else { return nil }
+            return at - deep
+        }.sorted()
+        let lastHeight = Int(latest.first?.split(separator: ":").first ?? "0") ?? 0
+        let certificateBytes = lastHeight > 0 ? (await Self.data("http://\(chains[0])/chain/certificate/\(lastHeight)"))?.count ?? 0 : 0
+
+        for process in processes where process.isRunning { process.interrupt() }
+        for process in processes { process.waitUntilExit() }
+        let agree = Set(latest).count == 1
+        printLine("stopped\(interrupted ? " (Ctrl-C)" : ""): latest checkpoint #\(lastHeight) on every chain node: \(agree ? "agree" : "DIFFER (\(latest))")"
+            + (latencies.isEmpty ? "" : "; depth reached → certificate at the chain node: median \(latencies[latencies.count / 2]) ms over \(latencies.count)")
+            + (certificateBytes > 0 ? "; certificate \(certificateBytes) bytes" : ""))
+        if lastHeight == 0 || !agree { throw ExitCode.failure }
+    }
+
+    static func start(_ executable: String, _ arguments: [String], log: String) throws -> Process {
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle(forWritingAtPath: log)
+        process.standardError = FileHandle(forWritingAtPath: log)
+        try process.run()
+        return process
+    }
+
+    static func data(_ url: String) async -> Data? {
+        guard let (data, response) = try? await URLSession.shared.data(from: URL(string: url)!),
+              (response as? HTTPURLResponse)?.statusCode == 200 else { return nil }
+        return data
+    }
+
+    static func json(_ url: String) async -> [String: Any] {
+        guard let data = await data(url) else { return [:] }
+        return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+    }
+}

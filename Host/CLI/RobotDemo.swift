@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import PluginHost
+import Synchronization
+
+/// The README's main command: a local robot federation of real processes.
+struct RobotDemo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "robot",
+        abstract: "Run a local robot federation: N node processes on loopback steering one robot.",
+        discussion: """
+            Builds nothing: it starts `baton node` processes from this binary's folder, shows \
+            each second the view, the finalized height, the robot's position and every node's \
+            status, and stops every process it started on Ctrl-C (or after --duration).
+            """)
+
+    @Option(help: "Committee size.") var nodes = 4
+    @Option(help: "Byzantine members: 0, or 1 (one node equivocates whenever it leads).") var byzantine = 0
+    @Option(help: "Stop after this many seconds (default: run until Ctrl-C).") var duration: Int?
+    @Option(help: "Folder for the testnet (default: a new temporary folder).") var dir: String?
+    @Option(help: "First consensus port.") var basePort = 7100
+
+    final class NodeOutput: @unchecked Sendable {
+        let lock = NSLock()
+        var status: [String: Any] = [:]
+        var hashes: [UInt64: String] = [:]
+        var buffer = ""
+
+        func consume(_ data: Data) {
+            lock.lock()
+            defer { lock.unlock() }
+            buffer += String(decoding: data, as: UTF8.self)
+            let lines = buffer.split(separator: "\n", omittingEmptySubsequences: false)
+            buffer = String(lines.last ?? "")
+            for line in lines.dropLast() {
+                if line.hasPrefix("{"), let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] {
+                    status = json
+                } else if line.hasPrefix("committed "), let fields = Optional(line.split(separator: " ")), fields.count == 3,
+                          let height = UInt64(fields[1].dropFirst(7)) {
+                    hashes[height] = String(fields[2].dropFirst(5))
+                }
+            }
+        }
+
+        var height: UInt64 { lock.withLock { hashes.keys.max() ?? 0 } }
+        func hash(_ h: UInt64) -> String? { lock.withLock { hashes[h] } }
+        func field<T>(_ key: String) -> T? { lock.withLock { status[key] as? T } }
+        var robot: String {
+            lock.withLock {
+                guard let app = status["app"] as? [String: Any], let robot = app["robot"] as? [String: Any],
+                      let x = robot["x"] as? Int, let y = robot["y"] as? Int, let heading = robot["heading"] as? String
+                else { return "?" }
+                return "(\(x),\(y)) \(heading)"
+            }
+        }
+    }
+
+    func run() async throws {
+        guard (1...16).contains(nodes) else { throw ValidationError("--nodes must be 1...16") }
+        guard byzantine == 0 || (byzantine == 1 && nodes >= 4) else {
+            throw ValidationError("--byzantine is 0, or 1 with at least 4 nodes")
+        }
+        let binary = PluginLocator.executablePath() ?? CommandLine.arguments[0]
+        let binDir = URL(fileURLWithPath: binary).deletingLastPathComponent().path
+        let folder = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("baton-demo-\(UUID().uuidString)").path
+        try runQuietly(binary, ["testnet", "--dir", folder, "--nodes", "\(nodes)", "--plugin", "robot",
+                         "--base-port", "\(basePort)", "--plugin-dir", binDir])
+        printLine("robot federation: \(nodes) nodes\(byzantine == 1 ? ", node \(nodes - 1) Byzantine (equivocates as leader)" : ""); testnet in \(folder)")
+        printLine("live robot page: http://127.0.0.1:\(basePort + 100)/  (every node serves one, ports \(basePort + 100)…\(basePort + 99 + nodes)); Ctrl-C stops every node")
+
+        var processes: [Process] = []
+        var outputs: [NodeOutput] = []
+        for i in 0..<nodes {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            var arguments = ["node", "--config", "\(folder)/node-\(i)/node.toml", "--print-commits", "--print-status"]
+            if byzantine == 1, i == nodes - 1 { arguments.append("--byzantine-equivocate") }
+            process.arguments = arguments
+            let pipe = Pipe()
+            let output = NodeOutput()
+            pipe.fileHandleForReading.readabilityHandler = { output.consume($0.availableData) }
+            process.standardOutput = pipe
+            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+            try process.run()
+            processes.append(process)
+            outputs.append(output)
+        }
+        let stopRequested = StopFlag()
+        let sources = onTerminationSignals { stopRequested.set() }
+        defer { sources.forEach { $0.cancel() } }
+        let start = Date()
+        var interrupted = false
+        while true {
+            if let duration, Date().timeIntervalSince(start) >= Double(duration) { break }
+            if stopRequested.isSet { interrupted = true; break }
+            try? await Task.sleep(for: .seconds(1))
+            let leader = outputs.max { $0.height < $1.height }!
+            var line = "[\(Int(Date().timeIntervalSince(start)))s] view \(leader.field("view") as Int? ?? 0)  finalized \(leader.height)  robot \(leader.robot)  |"
+            for (i, output) in outputs.enumerated() {
+                line += " n\(i) h\(output.height) \(output.field("peers") as Int? ?? 0)p\(processes[i].isRunning ? "" : " DOWN") |"
+            }
+            printLine(line)
+        }
+        for process in processes where process.isRunning { process.interrupt() }
+        for process in processes { process.waitUntilExit() }
+        let honest = byzantine == 1 ? Array(outputs.dropLast()) : outputs
+        let common = honest.map(\.height).min() ?? 0
+        let agree = Set(honest.compactMap { $0.hash(common) }).count == 1
+        printLine("stopped\(interrupted ? " (Ctrl-C)" : ""): finalized height \(common) on every honest node; app state hashes at \(common) \(agree ? "agree" : "DIFFER")")
+        if common == 0 || !agree { throw ExitCode.failure }
+    }
+
+}
