@@ -65,16 +65,8 @@ struct CheckpointingDemo: AsyncParsableCommand {
         printLine("checkpointing: 4 chain nodes\(attacker > 0 ? " + 1 attacker (\(attacker)× the honest hash power, publishes at height \(3 * interval + depth))" : ""), a 4-node federation running \(plugin) (interval \(interval), depth \(depth)); files in \(folder)")
         printLine("chain page: http://\(chains[0])/  (every chain node serves one)  ·  federation status: http://127.0.0.1:\(basePort + 100)/  ·  Ctrl-C stops everything")
 
-        let stopRequested = StopFlag()
-        let sources = onTerminationSignals { stopRequested.set() }
-        defer { sources.forEach { $0.cancel() } }
-        let start = Date()
-        var interrupted = false
-        while true {
-            if let duration, Date().timeIntervalSince(start) >= Double(duration) { break }
-            if stopRequested.isSet { interrupted = true; break }
-            try? await Task.sleep(for: .seconds(1))
-            var line = "[\(Int(Date().timeIntervalSince(start)))s]"
+        let interrupted = await showProgress(duration: duration) { seconds in
+            var line = "[\(seconds)s]"
             for (index, chain) in chains.prefix(4).enumerated() {
                 let s = await Self.json("http://\(chain)/status")
                 let cp = (s["latestCheckpoint"] as? [String: Any])?["height"] as? Int
@@ -87,7 +79,7 @@ struct CheckpointingDemo: AsyncParsableCommand {
             if attacker > 0, let attack = (await Self.json("http://\(chains[4])/status"))["attack"] as? [String: Any] {
                 line += " | attacker private h\(attack["privateHeight"] as? Int ?? 0) published \(attack["published"] as? Int ?? 0)"
             }
-            printLine(line)
+            return line
         }
 
         // Figures before stopping: agreement, certificate latency and size.

@@ -19,6 +19,22 @@ final class StopFlag: Sendable {
     var isSet: Bool { value.load(ordering: .relaxed) }
 }
 
+/// A demo's progress loop: calls `report(seconds)` once a second and prints
+/// its line, until `duration` passes or SIGINT/SIGTERM arrives. Returns
+/// whether it was interrupted.
+func showProgress(duration: Int?, _ report: (Int) async -> String) async -> Bool {
+    let stopRequested = StopFlag()
+    let sources = onTerminationSignals { stopRequested.set() }
+    defer { sources.forEach { $0.cancel() } }
+    let start = Date()
+    while true {
+        if let duration, Date().timeIntervalSince(start) >= Double(duration) { return false }
+        if stopRequested.isSet { return true }
+        try? await Task.sleep(for: .seconds(1))
+        printLine(await report(Int(Date().timeIntervalSince(start))))
+    }
+}
+
 /// Runs `binary arguments` to completion, quietly; fails if it fails.
 func runQuietly(_ binary: String, _ arguments: [String]) throws {
     let process = Process()

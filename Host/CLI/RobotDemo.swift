@@ -85,21 +85,13 @@ struct RobotDemo: AsyncParsableCommand {
             processes.append(process)
             outputs.append(output)
         }
-        let stopRequested = StopFlag()
-        let sources = onTerminationSignals { stopRequested.set() }
-        defer { sources.forEach { $0.cancel() } }
-        let start = Date()
-        var interrupted = false
-        while true {
-            if let duration, Date().timeIntervalSince(start) >= Double(duration) { break }
-            if stopRequested.isSet { interrupted = true; break }
-            try? await Task.sleep(for: .seconds(1))
+        let interrupted = await showProgress(duration: duration) { seconds in
             let leader = outputs.max { $0.height < $1.height }!
-            var line = "[\(Int(Date().timeIntervalSince(start)))s] view \(leader.field("view") as Int? ?? 0)  finalized \(leader.height)  robot \(leader.robot)  |"
+            var line = "[\(seconds)s] view \(leader.field("view") as Int? ?? 0)  finalized \(leader.height)  robot \(leader.robot)  |"
             for (i, output) in outputs.enumerated() {
                 line += " n\(i) h\(output.height) \(output.field("peers") as Int? ?? 0)p\(processes[i].isRunning ? "" : " DOWN") |"
             }
-            printLine(line)
+            return line
         }
         for process in processes where process.isRunning { process.interrupt() }
         for process in processes { process.waitUntilExit() }
