@@ -32,6 +32,13 @@ struct Gossip: Sendable {
         }
     }
 
+    /// Pushes `blocks` to every peer, parents first, on a task of its own.
+    func publish(_ blocks: [ChainBlock]) {
+        for peer in peers {
+            Task { for block in blocks { _ = await post(block, to: peer) } }
+        }
+    }
+
     /// Pushes one block; true if the peer stored it or already had it.
     func post(_ block: ChainBlock, to peer: String) async -> Bool {
         var request = URLRequest(url: URL(string: "http://\(peer)/p2p/block")!)

@@ -78,10 +78,10 @@ struct Attacker: Service {
                 let publicHeight = await node.state.height
                 if let top = branch.last, top.height > publicHeight, publicHeight >= publishAt || published > 0,
                    published < branch.count {
-                    let fresh = branch[published...]
-                    for block in fresh {
-                        for peer in node.gossip.peers { _ = await node.gossip.post(block, to: peer) }
-                    }
+                    let fresh = Array(branch[published...])
+                    // Network I/O stays off this service's task: a request
+                    // cancelled at shutdown must not hold the process up.
+                    node.gossip.publish(fresh)
                     if published == 0 {
                         await node.logger.warning("attacker: published the private branch", metadata: [
                             "blocks": "\(fresh.count)", "from": "\(forkAt + 1)", "to": "\(top.height)", "public": "\(publicHeight)"])
