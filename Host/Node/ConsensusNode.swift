@@ -87,6 +87,10 @@ public actor ConsensusNode {
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         let hasStore = FileManager.default.fileExists(atPath: dataDir + "/db/CURRENT")
         store = try NodeStore(directory: dataDir, genesis: genesis, create: !hasStore)
+        if config.storage?.sync_writes == false {
+            store.syncSafetyWrites = false
+            logger.warning("storage: sync_writes = false — safety data is not fsynced; for benchmarks only")
+        }
         let locator = PluginLocator.standard(pluginDirectory: config.plugin_dir.map(config.resolve))
         let library = try locator.load(config.plugin.map { $0.contains("/") ? config.resolve($0) : $0 } ?? genesisFile.plugin)
         let (inputs, feed) = AsyncStream.makeStream(of: Input.self, bufferingPolicy: .unbounded)
@@ -305,6 +309,34 @@ public actor ConsensusNode {
         return result
     }
 
+    /// Counts of a batch submission's outcomes.
+    public struct BatchSubmission: Sendable {
+        public var accepted = 0, duplicates = 0, rejected = 0, full = 0
+        public var firstRejection: String?
+    }
+
+    /// Admits many transactions in one actor call and gossips the accepted
+    /// ones as one batch (`POST /v1/txs`: load generators, bridges).
+    public func submit(batch transactions: [[UInt8]]) -> BatchSubmission {
+        var result = BatchSubmission()
+        var accepted: [[UInt8]] = []
+        let now = Self.nowMs()
+        for transaction in transactions {
+            switch admit(transaction, now: now) {
+            case .accepted:
+                result.accepted += 1
+                accepted.append(transaction)
+            case .duplicate: result.duplicates += 1
+            case .rejected(let reason):
+                result.rejected += 1
+                if result.firstRejection == nil { result.firstRejection = reason }
+            case .full: result.full += 1
+            }
+        }
+        if !accepted.isEmpty { outgoingFeed.yield((.transactions(TransactionBatch(accepted)), nil)) }
+        return result
+    }
+
     private func admit(_ transaction: [UInt8], now: UInt64) -> Submission {
         guard transaction.count <= WireLimits.standard.transactionBytesMax else {
             return .rejected("transaction of \(transaction.count) bytes exceeds \(WireLimits.standard.transactionBytesMax)")
@@ -417,7 +449,7 @@ public actor ConsensusNode {
             core.handleStateExecuted(height: block.height, hash: stateHash)
             onCommit(block.height, stateHash)
             events.yield(.finalized(height: block.height, id: block.id, view: block.view, stateHash: stateHash,
-                                    proposer: block.proposer, transactions: block.includedTransactions.count))
+                                    proposer: block.proposer, transactions: block.includedTransactions))
         }
         if mempool.count == 0 { execute(core.handle(.mempoolChanged(nonEmpty: false, nowMs: Self.nowMs()))) }
     }

@@ -10,10 +10,11 @@ import NIOCore
 /// | route | what |
 /// | --- | --- |
 /// | `POST /v1/tx` | body = one transaction; 202 accepted, 200 duplicate, 400 rejected by the app, 503 mempool full |
+/// | `POST /v1/txs` | body = transactions, each a u32 big-endian length then its bytes (≤ 4,096, ≤ 8 MiB); counts of accepted/duplicates/rejected/full |
 /// | `GET /v1/status` | node, view, finalized height/id, app state hash, peers, plugin, mempool size |
 /// | `GET /v1/blocks/{height}` | a finalized block |
 /// | `GET /v1/apps/query?request=…` | the plugin's answer to `request` |
-/// | `GET /v1/events` | server-sent events: finalized blocks, view changes |
+/// | `GET /v1/events` | server-sent events: finalized blocks (`?transactions=1`: with their transaction hashes), view changes |
 /// | `GET /metrics` | Prometheus text: view, finalized height, commit latency, QC/TC views, timeouts, peers, mempool, drops |
 /// | `GET /` | a live status page (for the robot: the robot on its grid) |
 public enum HTTPAPI {
@@ -29,6 +30,22 @@ public enum HTTPAPI {
             case .rejected(let reason): return json(.badRequest, ["error": reason])
             case .full: return json(.serviceUnavailable, ["error": "mempool full; retry later"])
             }
+        }
+        router.post("/v1/txs") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: Self.batchBytesMax + 1)
+            guard body.readableBytes <= Self.batchBytesMax else {
+                return json(.contentTooLarge, ["error": "batch over \(Self.batchBytesMax) bytes; split it"])
+            }
+            let transactions: [[UInt8]]
+            switch Self.decodeBatch(Array(buffer: body)) {
+            case .success(let decoded): transactions = decoded
+            case .failure(let error): return json(.badRequest, ["error": error.description])
+            }
+            let result = await node.submit(batch: transactions)
+            var answer: [String: Any] = ["accepted": result.accepted, "duplicates": result.duplicates,
+                                         "rejected": result.rejected, "full": result.full]
+            if let reason = result.firstRejection { answer["firstRejection"] = reason }
+            return json(result.full > 0 && result.accepted == 0 ? .serviceUnavailable : .ok, answer)
         }
         router.get("/v1/status") { _, _ -> Response in
             await node.refreshPeers()
@@ -68,9 +85,10 @@ public enum HTTPAPI {
                 return json(.badRequest, ["error": "\(error)"])
             }
         }
-        router.get("/v1/events") { _, _ -> Response in
+        router.get("/v1/events") { request, _ -> Response in
+            let hashes = request.uri.queryParameters.get("transactions") == "1"
             let events = node.events.subscribe()
-            let frames = events.map { ByteBuffer(string: $0.serverSentEvent) }
+            let frames = events.map { ByteBuffer(string: $0.serverSentEvent(hashes: hashes)) }
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                             body: ResponseBody(asyncSequence: frames))
         }
@@ -85,6 +103,47 @@ public enum HTTPAPI {
         }
         return Application(router: router, configuration: .init(address: .hostname(host, port: port),
                                                                serverName: "baton"))
+    }
+
+    /// `POST /v1/txs` bounds: at most this many bytes and transactions a request.
+    public static let batchBytesMax = 8 * 1024 * 1024
+    public static let batchTransactionsMax = 4_096
+
+    public struct BatchError: Error, CustomStringConvertible, Sendable { public let description: String }
+
+    /// The batch body: transactions one after another, each a u32 big-endian
+    /// length then its bytes.
+    public static func decodeBatch(_ bytes: [UInt8]) -> Result<[[UInt8]], BatchError> {
+        var transactions: [[UInt8]] = []
+        var at = 0
+        while at < bytes.count {
+            guard bytes.count - at >= 4 else { return .failure(BatchError(description: "truncated length at byte \(at)")) }
+            let length = Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
+            at += 4
+            guard length > 0, length <= WireLimits.standard.transactionBytesMax else {
+                return .failure(BatchError(description: "transaction \(transactions.count) has length \(length); 1…\(WireLimits.standard.transactionBytesMax)"))
+            }
+            guard bytes.count - at >= length else { return .failure(BatchError(description: "transaction \(transactions.count) is truncated")) }
+            transactions.append(Array(bytes[at..<at + length]))
+            at += length
+            guard transactions.count <= batchTransactionsMax else {
+                return .failure(BatchError(description: "more than \(batchTransactionsMax) transactions; split the batch"))
+            }
+        }
+        guard !transactions.isEmpty else { return .failure(BatchError(description: "empty batch")) }
+        return .success(transactions)
+    }
+
+    /// The inverse of `decodeBatch`, for clients.
+    public static func encodeBatch(_ transactions: [[UInt8]]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(transactions.reduce(0) { $0 + 4 + $1.count })
+        for tx in transactions {
+            let n = UInt32(tx.count)
+            out += [UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)]
+            out += tx
+        }
+        return out
     }
 
     static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {

@@ -50,12 +50,19 @@ public struct NodeConfig: Codable, Sendable {
     public var plugin_config: String? = nil
     public var consensus: Consensus? = nil
     public var mempool: Mempool? = nil
+    public var storage: Storage? = nil
+
+    public struct Storage: Codable, Sendable {
+        /// false: safety data is written without fsync. Benchmarks only: a
+        /// crash may then let the node sign twice in one view.
+        public var sync_writes: Bool? = nil
+    }
 
     /// The folder the config file is in; relative paths resolve against it.
     public var baseDirectory = ""
 
     enum CodingKeys: String, CodingKey {
-        case key_file, genesis_file, data_dir, listen, api, plugin_dir, plugin, plugin_config, consensus, mempool
+        case key_file, genesis_file, data_dir, listen, api, plugin_dir, plugin, plugin_config, consensus, mempool, storage
     }
 
     public struct Invalid: Error, CustomStringConvertible, Sendable { public let description: String }

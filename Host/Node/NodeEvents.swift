@@ -4,14 +4,17 @@ import Synchronization
 
 /// What a node tells its observers (the `/v1/events` stream).
 public enum NodeEvent: Sendable, Hashable {
-    case finalized(height: Height, id: BlockID, view: View, stateHash: Bytes32, proposer: ValidatorIndex, transactions: Int)
+    /// `transactions`: the hashes of the mempool transactions the block carried.
+    case finalized(height: Height, id: BlockID, view: View, stateHash: Bytes32, proposer: ValidatorIndex, transactions: [Bytes32])
     case viewChanged(view: View, byTimeout: Bool)
 
-    /// One server-sent-events frame.
-    public var serverSentEvent: String {
+    /// One server-sent-events frame; with `hashes`, finalized blocks list
+    /// their transactions' hashes (`txs`), so a client can time its own.
+    public func serverSentEvent(hashes: Bool = false) -> String {
         switch self {
         case .finalized(let height, let id, let view, let hash, let proposer, let transactions):
-            "event: finalized\ndata: {\"height\":\(height),\"id\":\"\(id.hex)\",\"view\":\(view),\"stateHash\":\"\(hash.hex)\",\"proposer\":\(proposer),\"transactions\":\(transactions)}\n\n"
+            "event: finalized\ndata: {\"height\":\(height),\"id\":\"\(id.hex)\",\"view\":\(view),\"stateHash\":\"\(hash.hex)\",\"proposer\":\(proposer),\"transactions\":\(transactions.count)"
+                + (hashes ? ",\"txs\":[\(transactions.map { "\"\($0.hex)\"" }.joined(separator: ","))]" : "") + "}\n\n"
         case .viewChanged(let view, let byTimeout):
             "event: view\ndata: {\"view\":\(view),\"cause\":\"\(byTimeout ? "timeout" : "qc")\"}\n\n"
         }

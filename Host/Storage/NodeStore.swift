@@ -24,6 +24,11 @@ public final class NodeStore: @unchecked Sendable {
     ///   existing store is always opened as it is, never re-initialised.
     /// - Throws: `missingDirectory`, `otherChain`, `newerSchema`, `locked`,
     ///   `corrupted`, `notInitialized`, `io`.
+    /// false only to measure what the fsync costs (`baton bench cluster
+    /// --no-sync`): a crash may then lose the safety data and let the node
+    /// sign twice in one view. Never in production.
+    public var syncSafetyWrites = true
+
     public init(directory: String, genesis: Block, create: Bool = false) throws(StorageError) {
         var info = stat()
         guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
@@ -73,7 +78,7 @@ public final class NodeStore: @unchecked Sendable {
     public func saveSafetyData(_ data: SafetyData) throws(StorageError) {
         let batch = WriteBatch()
         batch.put(StoreLayout.safety, data.encoded)
-        try db.write(batch, sync: true)
+        try db.write(batch, sync: syncSafetyWrites)
     }
 
     public func saveLiveness(_ data: LivenessData) throws(StorageError) {

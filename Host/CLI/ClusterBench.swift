@@ -1,0 +1,343 @@
+import ArgumentParser
+import BatonCrypto
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Node
+import PluginHost
+import Synchronization
+
+/// `baton bench cluster`: a real cluster (N `baton node` processes on
+/// loopback, RocksDB with sync writes, the kvstore plugin) under a load
+/// generator that submits batches over HTTP (`POST /v1/txs`) and times every
+/// transaction from submission to the finalized block that carries it (from
+/// node 0's event stream, `/v1/events?transactions=1`).
+struct ClusterBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster",
+        abstract: "Committed tx/s and commit latency of a real multi-process cluster under load.",
+        discussion: """
+            Closed loop by default: --clients keep at most --window transactions outstanding. With --rate, \
+            open loop at that many tx/s. Figures count the steady window after --warmup.
+            """)
+
+    @Option(help: "Committee size.") var nodes = 4
+    @Option(help: "Seconds measured, after the warmup.") var duration = 20
+    @Option(help: "Seconds of load before measuring.") var warmup = 5
+    @Option(help: "Most transactions per block.") var batch = 400
+    @Option(help: "Bytes per transaction (at least 12).") var txBytes = 32
+    @Option(help: "Concurrent submitting clients (spread over the nodes).") var clients = 4
+    @Option(help: "Closed loop: transactions outstanding at most.") var window = 4_000
+    @Option(help: "Open loop: submit this many tx/s instead of a closed loop.") var rate: Int?
+    @Option(help: "Transactions per HTTP request.") var requestSize = 256
+    @Flag(help: "Write safety data without fsync (to measure what the fsync costs).") var noSync = false
+    @Option(help: "Write the results as JSON to this file.") var json: String?
+    @Option(help: "First consensus port (APIs at +100).") var basePort = 7500
+
+    func validate() throws {
+        guard (1...16).contains(nodes) else { throw ValidationError("--nodes must be 1…16") }
+        guard txBytes >= 12, txBytes <= 1_000 else { throw ValidationError("--tx-bytes must be 12…1000") }
+        guard batch >= 1, clients >= 1, window >= 1, requestSize >= 1, duration >= 1, warmup >= 0 else {
+            throw ValidationError("--batch, --clients, --window, --request-size and --duration must be positive")
+        }
+    }
+
+    func run() async throws {
+        let binary = PluginLocator.executablePath() ?? CommandLine.arguments[0]
+        let binDir = URL(fileURLWithPath: binary).deletingLastPathComponent().path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-bench-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try runQuietly(binary, ["testnet", "--dir", folder, "--nodes", "\(nodes)", "--plugin", "kvstore",
+                                "--base-port", "\(basePort)", "--plugin-dir", binDir])
+        for i in 0..<nodes {
+            let path = "\(folder)/node-\(i)/node.toml"
+            var toml = try String(contentsOfFile: path, encoding: .utf8)
+            toml += "\n[mempool]\nbatch_transactions_max = \(batch)\ntransactions_max = \(max(50_000, 4 * window))\nbytes_max = 536870912\n"
+            if noSync { toml += "\n[storage]\nsync_writes = false\n" }
+            try toml.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        var processes: [Process] = []
+        for i in 0..<nodes {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["node", "--config", "\(folder)/node-\(i)/node.toml"]
+            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+            try process.run()
+            processes.append(process)
+        }
+        defer {
+            for process in processes where process.isRunning { process.interrupt() }
+            for process in processes { process.waitUntilExit() }
+        }
+        let apis = (0..<nodes).map { "127.0.0.1:\(basePort + 100 + $0)" }
+        // Ready: every node answers and sees all its peers.
+        let readyBy = Date().addingTimeInterval(30)
+        while Date() < readyBy {
+            var ready = true
+            for api in apis where (await Self.json("http://\(api)/v1/status"))["peers"] as? Int != nodes - 1 { ready = false }
+            if ready { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+
+        let ledger = Ledger()
+        let follower = try EventFollower(api: apis[0], ledger: ledger)
+        follower.start()
+        let start = ContinuousClock.now
+        let measureFrom = start + .seconds(warmup), measureTo = measureFrom + .seconds(duration)
+        ledger.setWindow(from: measureFrom, to: measureTo)
+        printLine("bench cluster: \(nodes) nodes, batch \(batch), \(txBytes)-byte transactions, \(rate.map { "open loop \($0) tx/s" } ?? "closed loop, window \(window)"), \(clients) clients, sync writes \(noSync ? "OFF" : "on"); warmup \(warmup) s, measuring \(duration) s")
+        let load = Task { [clients, requestSize, window, rate, txBytes] in
+            await withTaskGroup(of: Void.self) { group in
+                for client in 0..<clients {
+                    group.addTask {
+                        await Self.submit(client: client, api: apis[client % apis.count], ledger: ledger, until: measureTo,
+                                          requestSize: requestSize, window: window, rate: rate.map { $0 / clients },
+                                          txBytes: txBytes)
+                    }
+                }
+            }
+        }
+        var cpuAtStart: [Double] = []
+        var lastCommitted = 0
+        while ContinuousClock.now < measureTo {
+            try await Task.sleep(for: .seconds(1))
+            if cpuAtStart.isEmpty, ContinuousClock.now >= measureFrom { cpuAtStart = processes.map { Self.cpuSeconds($0.processIdentifier) } }
+            let committed = ledger.committedTotal
+            printLine("[\(Int((ContinuousClock.now - start).components.seconds))s] committed \(committed) tx (+\(committed - lastCommitted)/s), blocks \(ledger.blocks), outstanding \(ledger.outstanding)")
+            lastCommitted = committed
+        }
+        if cpuAtStart.isEmpty { cpuAtStart = processes.map { Self.cpuSeconds($0.processIdentifier) } }
+        let cpu = zip(processes, cpuAtStart).map { Self.cpuSeconds($0.0.processIdentifier) - $0.1 }
+        let rss = processes.map { Self.peakRSSMiB($0.processIdentifier) }
+        load.cancel()
+        await load.value
+        // Late commits of transactions submitted in the window still count for latency.
+        try await Task.sleep(for: .seconds(2))
+        follower.stop()
+
+        // Every node finalized the same blocks: compare ids at a sample of heights.
+        var heights: [Int] = []
+        for api in apis { heights.append((await Self.json("http://\(api)/v1/status"))["finalizedHeight"] as? Int ?? 0) }
+        let common = heights.min() ?? 0
+        var agree = common > 0
+        for height in Set([1, common / 4, common / 2, (3 * common) / 4, common]) where height > 0 {
+            var ids = Set<String>()
+            for api in apis { ids.insert((await Self.json("http://\(api)/v1/blocks/\(height)"))["id"] as? String ?? "?") }
+            if ids.count != 1 { agree = false }
+        }
+
+        let result = ledger.summary(seconds: Double(duration))
+        let rows = [
+            ["committed tx/s", String(format: "%.0f", result.txPerSecond)],
+            ["blocks/s", String(format: "%.1f", result.blocksPerSecond)],
+            ["commit latency p50 / p90 / p99 (ms)", String(format: "%.1f / %.1f / %.1f", result.p50, result.p90, result.p99)],
+            ["transactions timed", "\(result.timed)"],
+            ["CPU seconds per node (measured window)", cpu.map { String(format: "%.1f", $0) }.joined(separator: " ")],
+            ["peak RSS per node (MiB)", rss.map { String(format: "%.0f", $0) }.joined(separator: " ")],
+            ["every node finalized the same blocks", agree ? "yes (up to height \(common))" : "NO"],
+        ]
+        print(Table.render([["what", "figure"]] + rows))
+        if let json {
+            let object: [String: Any] = [
+                "nodes": nodes, "batch": batch, "txBytes": txBytes, "clients": clients, "window": window,
+                "rate": rate as Any, "sync": !noSync, "durationSeconds": duration, "warmupSeconds": warmup,
+                "txPerSecond": result.txPerSecond, "blocksPerSecond": result.blocksPerSecond,
+                "latencyMs": ["p50": result.p50, "p90": result.p90, "p99": result.p99], "timed": result.timed,
+                "cpuSeconds": cpu, "peakRSSMiB": rss, "agree": agree, "finalizedHeight": common,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            try data.write(to: URL(fileURLWithPath: json))
+        }
+        if !agree { throw ExitCode.failure }
+    }
+
+    /// One client: closed loop (window) or open loop (rate), batches of
+    /// `requestSize` unique `key=value` transactions.
+    static func submit(client: Int, api: String, ledger: Ledger, until end: ContinuousClock.Instant, requestSize: Int,
+                       window: Int, rate: Int?, txBytes: Int) async {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 10
+        let session = URLSession(configuration: configuration)
+        var sequence = 0
+        var credit = 0.0
+        var last = ContinuousClock.now
+        while !Task.isCancelled, ContinuousClock.now < end {
+            var count = requestSize
+            if let rate {
+                let now = ContinuousClock.now
+                credit += Double(rate) * Double((now - last).components.attoseconds) / 1e18 + Double((now - last).components.seconds) * Double(rate)
+                last = now
+                count = min(requestSize, Int(credit))
+                if count == 0 { try? await Task.sleep(for: .milliseconds(5)); continue }
+                credit -= Double(count)
+            } else {
+                count = min(requestSize, window - ledger.outstanding)
+                if count < min(requestSize, window) / 2 { try? await Task.sleep(for: .milliseconds(1)); continue }
+            }
+            var transactions: [[UInt8]] = []
+            transactions.reserveCapacity(count)
+            for _ in 0..<count {
+                var tx = Array("c\(client)n\(sequence)=".utf8)
+                sequence += 1
+                tx += [UInt8](repeating: UInt8(ascii: "x"), count: max(0, txBytes - tx.count))
+                transactions.append(tx)
+            }
+            let hashes = transactions.map { SHA256Digest.hash($0) }
+            ledger.submitted(hashes)
+            var request = URLRequest(url: URL(string: "http://\(api)/v1/txs")!)
+            request.httpMethod = "POST"
+            request.httpBody = Data(HTTPAPI.encodeBatch(transactions))
+            let accepted = (try? await session.data(for: request)).flatMap {
+                (try? JSONSerialization.jsonObject(with: $0.0) as? [String: Any])?["accepted"] as? Int
+            } ?? 0
+            if accepted != count { ledger.abandon(hashes) }
+        }
+    }
+
+    static func cpuSeconds(_ pid: Int32) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return 0 }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // After the command: state is field 3, utime 14, stime 15 (1-based in the whole line).
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    static func peakRSSMiB(_ pid: Int32) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kb / 1_024
+    }
+
+    static func json(_ url: String) async -> [String: Any] {
+        guard let (data, _) = try? await URLSession.shared.data(from: URL(string: url)!) else { return [:] }
+        return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+    }
+}
+
+/// What the load generator submitted and saw committed: submission times by
+/// transaction hash, latencies of those submitted in the measured window,
+/// commits in the window. Shared by the clients and the event follower.
+final class Ledger: Sendable {
+    private struct State {
+        var pending: [Bytes32: ContinuousClock.Instant] = [:]
+        var latenciesMs: [Double] = []
+        var committedInWindow = 0
+        var committedTotal = 0
+        var blocks = 0
+        var blocksInWindow = 0
+        var from = ContinuousClock.now, to = ContinuousClock.now
+    }
+    private let state = Mutex(State())
+
+    func setWindow(from: ContinuousClock.Instant, to: ContinuousClock.Instant) { state.withLock { $0.from = from; $0.to = to } }
+
+    func submitted(_ hashes: [Bytes32]) {
+        let now = ContinuousClock.now
+        state.withLock { for hash in hashes { $0.pending[hash] = now } }
+    }
+
+    func abandon(_ hashes: [Bytes32]) { state.withLock { for hash in hashes { $0.pending[hash] = nil } } }
+
+    func committed(_ hashes: [Bytes32]) {
+        let now = ContinuousClock.now
+        state.withLock { s in
+            s.blocks += 1
+            s.committedTotal += hashes.count
+            let inWindow = now >= s.from && now < s.to
+            if inWindow {
+                s.blocksInWindow += 1
+                s.committedInWindow += hashes.count
+            }
+            for hash in hashes {
+                guard let submitted = s.pending.removeValue(forKey: hash) else { continue }
+                if submitted >= s.from && submitted < s.to {
+                    let d = now - submitted
+                    s.latenciesMs.append(Double(d.components.seconds) * 1_000 + Double(d.components.attoseconds) / 1e15)
+                }
+            }
+        }
+    }
+
+    var outstanding: Int { state.withLock { $0.pending.count } }
+    var committedTotal: Int { state.withLock { $0.committedTotal } }
+    var blocks: Int { state.withLock { $0.blocks } }
+
+    struct Summary {
+        let txPerSecond, blocksPerSecond, p50, p90, p99: Double
+        let timed: Int
+    }
+
+    func summary(seconds: Double) -> Summary {
+        state.withLock { s in
+            let sorted = s.latenciesMs.sorted()
+            func pick(_ q: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))] }
+            return Summary(txPerSecond: Double(s.committedInWindow) / seconds, blocksPerSecond: Double(s.blocksInWindow) / seconds,
+                           p50: pick(0.5), p90: pick(0.9), p99: pick(0.99), timed: sorted.count)
+        }
+    }
+}
+
+/// Follows a node's server-sent events (with transaction hashes) on a plain
+/// blocking socket in a thread of its own, feeding finalized blocks to the ledger.
+final class EventFollower: @unchecked Sendable {
+    // @unchecked: `fd` is written once in init; `stopped` is atomic.
+    private let fd: Int32
+    private let ledger: Ledger
+    private let stopped = Atomic<Bool>(false)
+
+    init(api: String, ledger: Ledger) throws {
+        self.ledger = ledger
+        let parts = api.split(separator: ":")
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(parts[1])!.bigEndian)
+        address.sin_addr.s_addr = inet_addr(String(parts[0]))
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { close(fd); throw ValidationError("cannot connect to \(api) for events") }
+        let request = Array("GET /v1/events?transactions=1 HTTP/1.1\r\nHost: \(api)\r\nAccept: text/event-stream\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+    }
+
+    func start() {
+        let thread = Thread { [self] in self.loop() }
+        thread.start()
+    }
+
+    func stop() {
+        stopped.store(true, ordering: .relaxed)
+        shutdown(fd, Int32(SHUT_RDWR))
+    }
+
+    private func loop() {
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        let marker = Array("\n\n".utf8)
+        while !stopped.load(ordering: .relaxed) {
+            let n = recv(fd, &chunk, chunk.count, 0)
+            guard n > 0 else { break }
+            buffer += chunk[0..<n]
+            while let end = Self.find(marker, in: buffer) {
+                let frame = String(decoding: buffer[..<end], as: UTF8.self)
+                buffer.removeFirst(end + marker.count)
+                guard frame.contains("event: finalized"), let data = frame.split(separator: "\n").first(where: { $0.hasPrefix("data: ") }),
+                      let object = try? JSONSerialization.jsonObject(with: Data(data.dropFirst(6).utf8)) as? [String: Any],
+                      let txs = object["txs"] as? [String] else { continue }
+                ledger.committed(txs.compactMap { Hex.decode($0).flatMap { Bytes32($0) } })
+            }
+        }
+        close(fd)
+    }
+
+    private static func find(_ marker: [UInt8], in buffer: [UInt8]) -> Int? {
+        guard buffer.count >= marker.count else { return nil }
+        for i in 0...(buffer.count - marker.count) where buffer[i] == marker[0] && buffer[i + 1] == marker[1] { return i }
+        return nil
+    }
+}
