@@ -82,7 +82,12 @@ struct ClusterBench: AsyncParsableCommand {
         }
 
         let ledger = Ledger()
-        let follower = try EventFollower(api: apis[0], ledger: ledger)
+        var follower: EventFollower?
+        for _ in 0..<50 where follower == nil {
+            follower = try? EventFollower(api: apis[0], ledger: ledger)
+            if follower == nil { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        guard let follower else { throw ValidationError("node 0's API at \(apis[0]) never answered; see the node logs") }
         follower.start()
         let start = ContinuousClock.now
         let measureFrom = start + .seconds(warmup), measureTo = measureFrom + .seconds(duration)
@@ -111,7 +116,8 @@ struct ClusterBench: AsyncParsableCommand {
         if cpuAtStart.isEmpty { cpuAtStart = processes.map { Self.cpuSeconds($0.processIdentifier) } }
         let cpu = zip(processes, cpuAtStart).map { Self.cpuSeconds($0.0.processIdentifier) - $0.1 }
         let rss = processes.map { Self.peakRSSMiB($0.processIdentifier) }
-        load.cancel()
+        // The clients stop by themselves at the end of the window (cancelling a
+        // URLSession request on Linux can leave it never completing).
         await load.value
         // Late commits of transactions submitted in the window still count for latency.
         try await Task.sleep(for: .seconds(2))

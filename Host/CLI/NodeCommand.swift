@@ -45,7 +45,9 @@ struct NodeCommand: AsyncParsableCommand {
         // One ServiceGroup runs the node, its HTTP API and the console status
         // line; SIGINT/SIGTERM start a graceful shutdown of all three, and any
         // one ending (a storage failure stops the node) ends the others.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: NodeService(node: node))]
+        // Shut down in reverse order: the node first (it ends the event
+        // streams the API serves), then the API, then the console line.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: StatusLineService(node: node, json: printStatus))]
         if let api = settings.api {
             guard let (host, port) = Genesis.split(api) else {
                 printError("error: config: api = \"\(api)\" is not host:port")
@@ -54,7 +56,7 @@ struct NodeCommand: AsyncParsableCommand {
             services.append(.init(service: HTTPAPI.application(node: node, host: host, port: port)))
             printLine("HTTP API and status page on http://\(host):\(port)/")
         }
-        services.append(.init(service: StatusLineService(node: node, json: printStatus)))
+        services.append(.init(service: NodeService(node: node)))
         var quiet = logger
         quiet.logLevel = .warning
         let group = ServiceGroup(configuration: .init(

@@ -174,6 +174,7 @@ public actor ConsensusNode {
     public func shutdown() async {
         guard !isShutDown else { return }
         isShutDown = true
+        events.finishAll()
         feed.finish()
         outgoingFeed.finish()
         await transport.shutdown()

@@ -43,5 +43,11 @@ public final class EventHub: Sendable {
         for continuation in subscribers.withLock({ Array($0.values) }) { continuation.yield(event) }
     }
 
+    /// Ends every subscription (the node stops): event streams, and the HTTP
+    /// responses serving them, finish instead of holding shutdown up.
+    public func finishAll() {
+        for continuation in subscribers.withLock({ Array($0.values) }) { continuation.finish() }
+    }
+
     public var subscriberCount: Int { subscribers.withLock { $0.count } }
 }

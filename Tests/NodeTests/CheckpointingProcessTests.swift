@@ -313,6 +313,25 @@ extension NodeProcessTests {
     }
 }
 
+extension NodeProcessTests {
+    /// `baton bench cluster` end to end, briefly: batched submission over
+    /// POST /v1/txs, timing from the event stream, agreement, JSON output.
+    @Test func theClusterBenchmarkCommitsTimesAndAgrees() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let run = try runBaton(["bench", "cluster", "--duration", "4", "--warmup", "1", "--window", "800",
+                                "--base-port", "\(20_000 + Int.random(in: 0..<18_000))", "--json", path])
+        #expect(run.status == 0, "\(run.output.suffix(600))")
+        let data = try #require(FileManager.default.contents(atPath: path))
+        let result = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(result["agree"] as? Bool == true)
+        #expect((result["txPerSecond"] as? Double ?? 0) > 0)
+        #expect((result["timed"] as? Int ?? 0) > 0)
+        let latency = result["latencyMs"] as? [String: Double] ?? [:]
+        #expect((latency["p50"] ?? 0) > 0 && (latency["p50"] ?? 0) <= (latency["p99"] ?? 0))
+    }
+}
+
 extension NodeProcessTests.CheckpointCluster {
     func apiAddress(_ index: Int) -> String {
         let text = (try? String(contentsOfFile: configs[index], encoding: .utf8)) ?? ""
