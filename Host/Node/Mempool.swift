@@ -29,7 +29,11 @@ public struct Mempool: Sendable {
     }
 
     public let limits: Limits
+    /// Arrival order; `order[head...]` is live (entries removed since may
+    /// still be listed and are skipped). Arrival order is also age order, so
+    /// expiry only ever looks at the front.
     private var order: [Bytes32] = []
+    private var head = 0
     private var entries: [Bytes32: Entry] = [:]
     private(set) public var bytes = 0
 
@@ -55,7 +59,7 @@ public struct Mempool: Sendable {
         expire(nowMs: nowMs)
         var out: [(Bytes32, [UInt8])] = []
         var size = 0
-        for hash in order where !excluded.contains(hash) {
+        for hash in order[head...] where !excluded.contains(hash) {
             guard let entry = entries[hash] else { continue }
             guard out.count < limits.batchTransactionsMax, size + entry.transaction.count <= limits.batchBytesMax else { break }
             out.append((hash, entry.transaction))
@@ -68,11 +72,29 @@ public struct Mempool: Sendable {
         for hash in hashes {
             if let entry = entries.removeValue(forKey: hash) { bytes -= entry.transaction.count }
         }
-        if order.count > 2 * entries.count + 64 { order = order.filter { entries[$0] != nil } }
+        compact()
     }
 
+    /// Drops the transactions older than `lifetimeMs`: the oldest are at the
+    /// front of `order`, so this stops at the first young one.
     mutating func expire(nowMs: UInt64) {
-        let stale = entries.values.filter { nowMs > $0.addedMs + limits.lifetimeMs }.map(\.hash)
-        if !stale.isEmpty { remove(stale) }
+        while head < order.count {
+            let hash = order[head]
+            if let entry = entries[hash] {
+                guard nowMs > entry.addedMs + limits.lifetimeMs else { break }
+                entries[hash] = nil
+                bytes -= entry.transaction.count
+            }
+            head += 1
+        }
+        compact()
+    }
+
+    /// Keeps `order` from growing without bound: forgets the consumed front
+    /// and the removed entries once they outnumber the live ones.
+    private mutating func compact() {
+        guard order.count - head > 2 * entries.count + 64 || head > order.count / 2 + 64 else { return }
+        order = order[head...].filter { entries[$0] != nil }
+        head = 0
     }
 }
