@@ -334,7 +334,13 @@ public actor ConsensusNode {
             case .full: result.full += 1
             }
         }
-        if !accepted.isEmpty { outgoingFeed.yield((.transactions(TransactionBatch(accepted)), nil)) }
+        // Peers admit at most one proposal's worth from a gossip message: send
+        // chunks of that size so none is dropped.
+        let chunk = max(1, mempool.limits.batchTransactionsMax)
+        for start in stride(from: 0, to: accepted.count, by: chunk) {
+            let part = Array(accepted[start..<min(start + chunk, accepted.count)])
+            outgoingFeed.yield((.transactions(TransactionBatch(part)), nil))
+        }
         return result
     }
 
