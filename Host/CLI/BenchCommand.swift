@@ -5,7 +5,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks. Figures vary between machines; compare on one machine.",
-        subcommands: [ClusterBench.self, PluginCall.self, CryptoBench.self, CodecBench.self, ConsensusBench.self, StorageBench.self])
+        subcommands: [ClusterBench.self, SyncBench.self, PluginCall.self, CryptoBench.self, CodecBench.self, ConsensusBench.self, StorageBench.self])
 
     struct PluginCall: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -162,7 +162,7 @@ struct ClusterBench: AsyncParsableCommand {
     /// One client: closed loop (window) or open loop (rate), batches of
     /// `requestSize` unique `key=value` transactions.
     static func submit(client: Int, api: String, ledger: Ledger, until end: ContinuousClock.Instant, requestSize: Int,
-                       window: Int, rate: Int?, txBytes: Int) async {
+                       window: Int, rate: Int?, txBytes: Int, tag: String = "") async {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = 10
         let session = URLSession(configuration: configuration)
@@ -185,7 +185,7 @@ struct ClusterBench: AsyncParsableCommand {
             var transactions: [[UInt8]] = []
             transactions.reserveCapacity(count)
             for _ in 0..<count {
-                var tx = Array("c\(client)n\(sequence)=".utf8)
+                var tx = Array("c\(client)\(tag)n\(sequence)=".utf8)
                 sequence += 1
                 tx += [UInt8](repeating: UInt8(ascii: "x"), count: max(0, txBytes - tx.count))
                 transactions.append(tx)

@@ -169,6 +169,8 @@ public actor ConsensusNode {
     /// Why the node stopped by itself (a storage or app failure), or nil.
     public private(set) var stopReason: String?
     private var isShutDown = false
+    /// Block ids asked for by block sync, and when (ms).
+    private var fetchesInFlight: [BlockID: UInt64] = [:]
 
     /// Stops the node: idempotent.
     public func shutdown() async {
@@ -257,6 +259,13 @@ public actor ConsensusNode {
         case .finalized(let finalization):
             try commit(finalization)
         case .fetchBlock(let id, let index):
+            // One request per missing block per second: every proposal that
+            // builds on it asks again, and a far-behind node otherwise floods
+            // its peers with requests for the same ancestors.
+            let now = Self.nowMs()
+            if let asked = fetchesInFlight[id], now < asked + 1_000 { return }
+            fetchesInFlight[id] = now
+            if fetchesInFlight.count > 1_024 { fetchesInFlight = fetchesInFlight.filter { now < $0.value + 1_000 } }
             requestCount += 1
             let request = Message.blockRequest(BlockRequest(requestID: requestCount, target: .byID(id, ancestors: 16)))
             let transport = self.transport

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import PluginHost
+
+/// `baton bench sync`: how fast a node that lost its data catches up. A
+/// 4-node cluster finalizes `--blocks` blocks under load (kvstore, `--batch`
+/// transactions a block); then node 3 is stopped, its data directory wiped,
+/// and it is restarted: the figure is the blocks per second it fetches,
+/// verifies and replays into the app until it reaches the others' height.
+struct SyncBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Block-sync replay rate: a wiped node catching up with a 4-node cluster, in blocks/s.")
+
+    @Option(help: "Finalized blocks to build up before the wiped node restarts.") var blocks = 1_000
+    @Option(help: "Transactions per block while building up.") var batch = 100
+    @Option(help: "First consensus port (APIs at +100).") var basePort = 7600
+    @Option(help: "Give up when the wiped node has not caught up after this many seconds.") var timeout = 120
+
+    func run() async throws {
+        let binary = PluginLocator.executablePath() ?? CommandLine.arguments[0]
+        let binDir = URL(fileURLWithPath: binary).deletingLastPathComponent().path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-sync-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try runQuietly(binary, ["testnet", "--dir", folder, "--nodes", "4", "--plugin", "kvstore",
+                                "--base-port", "\(basePort)", "--plugin-dir", binDir])
+        for i in 0..<4 {
+            let path = "\(folder)/node-\(i)/node.toml"
+            let toml = try String(contentsOfFile: path, encoding: .utf8)
+            try (toml + "\n[mempool]\nbatch_transactions_max = \(batch)\ntransactions_max = 50000\n")
+                .write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        func start(_ i: Int) throws -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["node", "--config", "\(folder)/node-\(i)/node.toml"]
+            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+            try process.run()
+            return process
+        }
+        var processes = try (0..<4).map(start)
+        defer {
+            for process in processes where process.isRunning { process.interrupt() }
+            for process in processes { process.waitUntilExit() }
+        }
+        let apis = (0..<4).map { "127.0.0.1:\(basePort + 100 + $0)" }
+        func height(_ api: String) async -> Int { (await ClusterBench.json("http://\(api)/v1/status"))["finalizedHeight"] as? Int ?? 0 }
+
+        // Build up the chain under a closed-loop load on nodes 0-2.
+        printLine("bench sync: building \(blocks) blocks of up to \(batch) transactions…")
+        // Open loop in 2-second rounds until node 0 has the blocks.
+        let ledger = Ledger()
+        var round = 0
+        while await height(apis[0]) < blocks {
+            round += 1
+            let tag = "r\(round)"
+            let until = ContinuousClock.now + .seconds(2)
+            await withTaskGroup(of: Void.self) { group in
+                for client in 0..<3 {
+                    group.addTask {
+                        await ClusterBench.submit(client: client, api: apis[client], ledger: ledger, until: until,
+                                                  requestSize: batch, window: 0, rate: batch * 40 / 3, txBytes: 32, tag: tag)
+                    }
+                }
+            }
+        }
+
+        // Wipe node 3 and time its catch-up.
+        processes[3].interrupt()
+        processes[3].waitUntilExit()
+        try FileManager.default.removeItem(atPath: "\(folder)/node-3/data")
+        let target = await height(apis[0])
+        let started = ContinuousClock.now
+        processes[3] = try start(3)
+        var reached = 0
+        while reached < target {
+            try await Task.sleep(for: .milliseconds(100))
+            reached = await height(apis[3])
+            if ContinuousClock.now - started > .seconds(timeout) {
+                printError("node 3 reached only height \(reached) of \(target) in \(timeout) s: block sync did not catch up")
+                throw ExitCode.failure
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print(Table.render([
+            ["what", "figure"],
+            ["blocks replayed (up to \(batch) tx each)", "\(target)"],
+            ["time from restart to the others' height (s)", String(format: "%.1f", seconds)],
+            ["replay rate (blocks/s)", String(format: "%.0f", Double(target) / seconds)],
+        ]))
+    }
+}
