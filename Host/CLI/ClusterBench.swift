@@ -5,7 +5,6 @@ import Foundation
 import FoundationNetworking
 #endif
 import Node
-import PluginHost
 import Synchronization
 
 /// `baton bench cluster`: a real cluster (N `baton node` processes on
@@ -44,34 +43,12 @@ struct ClusterBench: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let binary = PluginLocator.executablePath() ?? CommandLine.arguments[0]
-        let binDir = URL(fileURLWithPath: binary).deletingLastPathComponent().path
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-bench-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try runQuietly(binary, ["testnet", "--dir", folder, "--nodes", "\(nodes)", "--plugin", "kvstore",
-                                "--base-port", "\(basePort)", "--plugin-dir", binDir])
-        for i in 0..<nodes {
-            let path = "\(folder)/node-\(i)/node.toml"
-            var toml = try String(contentsOfFile: path, encoding: .utf8)
-            toml += "\n[mempool]\nbatch_transactions_max = \(batch)\ntransactions_max = \(max(50_000, 4 * window))\nbytes_max = 536870912\n"
-            if noSync { toml += "\n[storage]\nsync_writes = false\n" }
-            try toml.write(toFile: path, atomically: true, encoding: .utf8)
-        }
-        var processes: [Process] = []
-        for i in 0..<nodes {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["node", "--config", "\(folder)/node-\(i)/node.toml"]
-            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-            try process.run()
-            processes.append(process)
-        }
-        defer {
-            for process in processes where process.isRunning { process.interrupt() }
-            for process in processes { process.waitUntilExit() }
-        }
-        let apis = (0..<nodes).map { "127.0.0.1:\(basePort + 100 + $0)" }
+        let cluster = try BenchCluster(nodes: nodes, basePort: basePort, nodeToml:
+            "\n[mempool]\nbatch_transactions_max = \(batch)\ntransactions_max = \(max(50_000, 4 * window))\nbytes_max = 536870912\n"
+            + (noSync ? "\n[storage]\nsync_writes = false\n" : ""))
+        defer { cluster.stop() }
+        let processes = cluster.processes
+        let apis = cluster.apis
         // Ready: every node answers and sees all its peers.
         let readyBy = Date().addingTimeInterval(30)
         while Date() < readyBy {

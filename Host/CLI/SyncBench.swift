@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import PluginHost
 
 /// `baton bench sync`: how fast a node that lost its data catches up. A
 /// 4-node cluster finalizes `--blocks` blocks under load (kvstore, `--batch`
@@ -18,33 +17,10 @@ struct SyncBench: AsyncParsableCommand {
     @Option(help: "Give up when the wiped node has not caught up after this many seconds.") var timeout = 120
 
     func run() async throws {
-        let binary = PluginLocator.executablePath() ?? CommandLine.arguments[0]
-        let binDir = URL(fileURLWithPath: binary).deletingLastPathComponent().path
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-sync-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try runQuietly(binary, ["testnet", "--dir", folder, "--nodes", "4", "--plugin", "kvstore",
-                                "--base-port", "\(basePort)", "--plugin-dir", binDir])
-        for i in 0..<4 {
-            let path = "\(folder)/node-\(i)/node.toml"
-            let toml = try String(contentsOfFile: path, encoding: .utf8)
-            try (toml + "\n[mempool]\nbatch_transactions_max = \(batch)\ntransactions_max = 50000\n")
-                .write(toFile: path, atomically: true, encoding: .utf8)
-        }
-        func start(_ i: Int) throws -> Process {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["node", "--config", "\(folder)/node-\(i)/node.toml"]
-            process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-            try process.run()
-            return process
-        }
-        var processes = try (0..<4).map(start)
-        defer {
-            for process in processes where process.isRunning { process.interrupt() }
-            for process in processes { process.waitUntilExit() }
-        }
-        let apis = (0..<4).map { "127.0.0.1:\(basePort + 100 + $0)" }
+        let cluster = try BenchCluster(nodes: 4, basePort: basePort, nodeToml:
+            "\n[mempool]\nbatch_transactions_max = \(batch)\ntransactions_max = 50000\n")
+        defer { cluster.stop() }
+        let apis = cluster.apis
         func height(_ api: String) async -> Int { (await ClusterBench.json("http://\(api)/v1/status"))["finalizedHeight"] as? Int ?? 0 }
 
         // Build up the chain under a closed-loop load on nodes 0-2.
@@ -67,12 +43,11 @@ struct SyncBench: AsyncParsableCommand {
         }
 
         // Wipe node 3 and time its catch-up.
-        processes[3].interrupt()
-        processes[3].waitUntilExit()
-        try FileManager.default.removeItem(atPath: "\(folder)/node-3/data")
+        cluster.stop(3)
+        try FileManager.default.removeItem(atPath: "\(cluster.folder)/node-3/data")
         let target = await height(apis[0])
         let started = ContinuousClock.now
-        processes[3] = try start(3)
+        try cluster.restart(3)
         var reached = 0
         while reached < target {
             try await Task.sleep(for: .milliseconds(100))

@@ -1,0 +1,54 @@
+import Foundation
+import PluginHost
+
+/// A kvstore testnet of real `baton node` processes in a temporary folder, for
+/// the benchmarks: written, tuned (extra node.toml tables), started, and
+/// stopped and removed by `stop()`.
+final class BenchCluster {
+    let binary: String
+    let folder: String
+    let nodes: Int
+    let basePort: Int
+    private(set) var processes: [Process] = []
+
+    init(nodes: Int, basePort: Int, nodeToml extra: String) throws {
+        binary = PluginLocator.executablePath() ?? CommandLine.arguments[0]
+        let binDir = URL(fileURLWithPath: binary).deletingLastPathComponent().path
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-bench-\(UUID().uuidString)").path
+        self.nodes = nodes
+        self.basePort = basePort
+        try runQuietly(binary, ["testnet", "--dir", folder, "--nodes", "\(nodes)", "--plugin", "kvstore",
+                                "--base-port", "\(basePort)", "--plugin-dir", binDir])
+        for i in 0..<nodes {
+            let path = "\(folder)/node-\(i)/node.toml"
+            try (try String(contentsOfFile: path, encoding: .utf8) + extra).write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        processes = try (0..<nodes).map(launch)
+    }
+
+    /// Each node's HTTP API, host:port.
+    var apis: [String] { (0..<nodes).map { "127.0.0.1:\(basePort + 100 + $0)" } }
+
+    /// Stops node `i` gracefully and waits for it.
+    func stop(_ i: Int) {
+        if processes[i].isRunning { processes[i].interrupt() }
+        processes[i].waitUntilExit()
+    }
+
+    func restart(_ i: Int) throws { processes[i] = try launch(i) }
+
+    func stop() {
+        for i in processes.indices { stop(i) }
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    private func launch(_ i: Int) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["node", "--config", "\(folder)/node-\(i)/node.toml"]
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        return process
+    }
+}
