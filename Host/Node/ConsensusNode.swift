@@ -161,7 +161,7 @@ public actor ConsensusNode {
         }
         execute(core.handle(.start(nowMs: Self.nowMs())))
         for await input in inputs {
-            if Task.isCancelled { break }
+            if Task.isCancelled || isShutDown { break }
             handle(input)
         }
     }
@@ -180,6 +180,9 @@ public actor ConsensusNode {
         feed.finish()
         outgoingFeed.finish()
         await transport.shutdown()
+        // After the transport: nothing reaches the store any more. Requests
+        // the API still serves get the store's "closed" error.
+        store.close()
     }
 
     public func refreshPeers() async {

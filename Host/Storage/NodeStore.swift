@@ -114,6 +114,9 @@ public final class NodeStore: @unchecked Sendable {
         staged.removeAll()
     }
 
+    /// Closes the database (see `RocksDatabase.close`); later calls throw.
+    public func close() { db.close() }
+
     /// Drops app writes staged for a commit that will not happen.
     public func discardStaged() { staged.removeAll() }
 

@@ -18,7 +18,8 @@ import Glibc
 /// - 2 background jobs (the machine class has 2 cores).
 public final class RocksDatabase: @unchecked Sendable {
     public let path: String
-    private let db: OpaquePointer
+    /// nil once `close()` ran.
+    private var handle: OpaquePointer?
     private let options: OpaquePointer
     private let tableOptions: OpaquePointer
     private let cache: OpaquePointer
@@ -50,11 +51,28 @@ public final class RocksDatabase: @unchecked Sendable {
             Self.destroy(options, tableOptions, cache, readOptions, syncWrite, lazyWrite)
             throw Self.classify(message, path: path)
         }
-        db = handle
+        self.handle = handle
+    }
+
+    /// Closes the database now (its background threads stop), instead of when
+    /// the last reference goes: a process that exits while RocksDB's threads
+    /// still run aborts in the C++ runtime ("terminate called without an
+    /// active exception"). Call it only when no other call can be in flight;
+    /// later calls throw.
+    public func close() {
+        if let handle { rocksdb_close(handle) }
+        handle = nil
+    }
+
+    private var db: OpaquePointer {
+        get throws(StorageError) {
+            guard let handle else { throw StorageError(.io, path: path, "the store is closed (the node is shutting down)") }
+            return handle
+        }
     }
 
     deinit {
-        rocksdb_close(db)
+        if let handle { rocksdb_close(handle) }
         Self.destroy(options, tableOptions, cache, readOptions, syncWrite, lazyWrite)
     }
 
@@ -71,6 +89,7 @@ public final class RocksDatabase: @unchecked Sendable {
     public func get(_ key: [UInt8]) throws(StorageError) -> [UInt8]? {
         var length = 0
         var error: UnsafeMutablePointer<CChar>?
+        let db = try self.db
         let value = key.withUnsafeBufferPointer { k in
             k.withMemoryRebound(to: CChar.self) { rocksdb_get(db, readOptions, $0.baseAddress, $0.count, &length, &error) }
         }
@@ -83,14 +102,14 @@ public final class RocksDatabase: @unchecked Sendable {
     /// Applies `batch` atomically; `sync` waits for the WAL to reach the disk.
     public func write(_ batch: WriteBatch, sync: Bool) throws(StorageError) {
         var error: UnsafeMutablePointer<CChar>?
-        rocksdb_write(db, sync ? syncWrite : lazyWrite, batch.handle, &error)
+        rocksdb_write(try db, sync ? syncWrite : lazyWrite, batch.handle, &error)
         if let message = Self.take(error) { throw Self.classify(message, path: path) }
     }
 
     /// Key-value pairs whose key starts with `prefix`, from `start` (inclusive,
     /// default the prefix itself), in order, until `visit` returns false.
     public func scan(prefix: [UInt8], from start: [UInt8]? = nil, _ visit: ([UInt8], [UInt8]) -> Bool) throws(StorageError) {
-        let iterator = rocksdb_create_iterator(db, readOptions)!
+        let iterator = rocksdb_create_iterator(try db, readOptions)!
         defer { rocksdb_iter_destroy(iterator) }
         let seek = start ?? prefix
         seek.withUnsafeBufferPointer { s in
@@ -117,7 +136,7 @@ public final class RocksDatabase: @unchecked Sendable {
         defer { rocksdb_flushoptions_destroy(flushOptions) }
         rocksdb_flushoptions_set_wait(flushOptions, 1)
         var error: UnsafeMutablePointer<CChar>?
-        rocksdb_flush(db, flushOptions, &error)
+        rocksdb_flush(try db, flushOptions, &error)
         if let message = Self.take(error) { throw Self.classify(message, path: path) }
     }
 

@@ -13,6 +13,9 @@ public final class ChainStore: Sendable {
         db = try RocksDatabase(path: directory, createIfMissing: true)
     }
 
+    /// Closes RocksDB before the process exits (see `RocksDatabase.close`).
+    public func close() { db.close() }
+
     public func save(_ block: ChainBlock) throws(StorageError) {
         let batch = WriteBatch()
         batch.put(Array("b/".utf8) + block.hash.bytes, block.encoded)

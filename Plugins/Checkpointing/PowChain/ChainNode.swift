@@ -159,6 +159,9 @@ actor ChainNode {
         return (header, carry?.1 ?? [], transactions, tipVersion)
     }
 
+    /// Closes the store; blocks arriving later are still judged but not saved.
+    func close() { store.close() }
+
     func block(_ hash: Bytes32) -> ChainBlock? { state.block(hash) }
     func bestBlock(at height: UInt64) -> ChainBlock? { state.bestBlock(at: height) }
     func tipBlock() -> ChainBlock { state.tipBlock }

@@ -72,6 +72,10 @@ struct PowChainCommand: AsyncParsableCommand {
         quiet.logLevel = .warning
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: quiet))
         logger.info("chain node running", metadata: ["listen": "\(listen)", "peers": "\(peers)", "federation": "\(committee != nil)"])
-        try await group.run()
+        do { try await group.run() } catch {
+            await node.close()
+            throw error
+        }
+        await node.close()
     }
 }
