@@ -48,7 +48,9 @@ public final class RocksDatabase: @unchecked Sendable {
         let handle = rocksdb_open(options, path, &error)
         guard let handle, error == nil else {
             let message = Self.take(error) ?? "rocksdb_open failed"
-            Self.destroy(options, tableOptions, cache, readOptions, syncWrite, lazyWrite)
+            // Every stored property is initialized by now, so throwing runs
+            // deinit, which frees the options: freeing them here too was a
+            // double free.
             throw Self.classify(message, path: path)
         }
         self.handle = handle
