@@ -68,15 +68,15 @@ struct CheckpointingDemo: AsyncParsableCommand {
         let interrupted = await showProgress(duration: duration) { seconds in
             var line = "[\(seconds)s]"
             for (index, chain) in chains.prefix(4).enumerated() {
-                let s = await Self.json("http://\(chain)/status")
+                let s = await fetchJSON("http://\(chain)/status")
                 let cp = (s["latestCheckpoint"] as? [String: Any])?["height"] as? Int
                 line += " c\(index) h\(s["height"] as? Int ?? 0) cp#\(cp.map(String.init) ?? "-") \(s["checkpoints"] as? Int ?? 0)cert"
                 if let refused = s["refusedBlocks"] as? Int, refused > 0 { line += " \(refused)refused" }
                 line += " |"
             }
-            let federation = await Self.json("http://127.0.0.1:\(basePort + 100)/v1/status")
+            let federation = await fetchJSON("http://127.0.0.1:\(basePort + 100)/v1/status")
             line += " federation h\(federation["finalizedHeight"] as? Int ?? 0)"
-            if attacker > 0, let attack = (await Self.json("http://\(chains[4])/status"))["attack"] as? [String: Any] {
+            if attacker > 0, let attack = (await fetchJSON("http://\(chains[4])/status"))["attack"] as? [String: Any] {
                 line += " | attacker private h\(attack["privateHeight"] as? Int ?? 0) published \(attack["published"] as? Int ?? 0)"
             }
             return line
@@ -85,17 +85,17 @@ struct CheckpointingDemo: AsyncParsableCommand {
         // Figures before stopping: agreement, certificate latency and size.
         var latest: [String] = []
         for chain in chains.prefix(4) {
-            let cp = (await Self.json("http://\(chain)/status"))["latestCheckpoint"] as? [String: Any]
+            let cp = (await fetchJSON("http://\(chain)/status"))["latestCheckpoint"] as? [String: Any]
             latest.append("\(cp?["height"] as? Int ?? 0):\(cp?["hash"] as? String ?? "")")
         }
-        let timings = await Self.json("http://\(chains[0])/chain/timings")
+        let timings = await fetchJSON("http://\(chains[0])/chain/timings")
         let reached = timings["reached"] as? [String: Int] ?? [:], certified = timings["certified"] as? [String: Int] ?? [:]
         let latencies = certified.compactMap { key, at -> Int? in
             guard let height = Int(key), let deep = reached["\(height + depth)"] else { return nil }
             return at - deep
         }.sorted()
         let lastHeight = Int(latest.first?.split(separator: ":").first ?? "0") ?? 0
-        let certificateBytes = lastHeight > 0 ? (await Self.data("http://\(chains[0])/chain/certificate/\(lastHeight)"))?.count ?? 0 : 0
+        let certificateBytes = lastHeight > 0 ? (await fetchData("http://\(chains[0])/chain/certificate/\(lastHeight)"))?.count ?? 0 : 0
 
         for process in processes where process.isRunning { process.interrupt() }
         for process in processes { process.waitUntilExit() }
@@ -115,16 +115,5 @@ struct CheckpointingDemo: AsyncParsableCommand {
         process.standardError = FileHandle(forWritingAtPath: log)
         try process.run()
         return process
-    }
-
-    static func data(_ url: String) async -> Data? {
-        guard let (data, response) = try? await URLSession.shared.data(from: URL(string: url)!),
-              (response as? HTTPURLResponse)?.statusCode == 200 else { return nil }
-        return data
-    }
-
-    static func json(_ url: String) async -> [String: Any] {
-        guard let data = await data(url) else { return [:] }
-        return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
     }
 }

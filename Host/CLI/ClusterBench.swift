@@ -53,7 +53,7 @@ struct ClusterBench: AsyncParsableCommand {
         let readyBy = Date().addingTimeInterval(30)
         while Date() < readyBy {
             var ready = true
-            for api in apis where (await Self.json("http://\(api)/v1/status"))["peers"] as? Int != nodes - 1 { ready = false }
+            for api in apis where (await fetchJSON("http://\(api)/v1/status"))["peers"] as? Int != nodes - 1 { ready = false }
             if ready { break }
             try await Task.sleep(for: .milliseconds(200))
         }
@@ -102,12 +102,12 @@ struct ClusterBench: AsyncParsableCommand {
 
         // Every node finalized the same blocks: compare ids at a sample of heights.
         var heights: [Int] = []
-        for api in apis { heights.append((await Self.json("http://\(api)/v1/status"))["finalizedHeight"] as? Int ?? 0) }
+        for api in apis { heights.append((await fetchJSON("http://\(api)/v1/status"))["finalizedHeight"] as? Int ?? 0) }
         let common = heights.min() ?? 0
         var agree = common > 0
         for height in Set([1, common / 4, common / 2, (3 * common) / 4, common]) where height > 0 {
             var ids = Set<String>()
-            for api in apis { ids.insert((await Self.json("http://\(api)/v1/blocks/\(height)"))["id"] as? String ?? "?") }
+            for api in apis { ids.insert((await fetchJSON("http://\(api)/v1/blocks/\(height)"))["id"] as? String ?? "?") }
             if ids.count != 1 { agree = false }
         }
 
@@ -193,11 +193,6 @@ struct ClusterBench: AsyncParsableCommand {
               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
               let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
         return kb / 1_024
-    }
-
-    static func json(_ url: String) async -> [String: Any] {
-        guard let (data, _) = try? await URLSession.shared.data(from: URL(string: url)!) else { return [:] }
-        return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
     }
 }
 

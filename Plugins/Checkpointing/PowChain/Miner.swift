@@ -17,7 +17,7 @@ struct Miner: Service {
         try? await cancelWhenGracefulShutdown {
             var nonce = UInt64.random(in: 0 ... .max / 2)
             while !Task.isCancelled {
-                let template = await node.template(miner: id, nowMs: Self.nowMs())
+                let template = await node.template(miner: id, nowMs: ChainNode.nowMs())
                 var header = template.header
                 for _ in 0..<perSlice {
                     header.nonce = nonce
@@ -32,8 +32,6 @@ struct Miner: Service {
             }
         }
     }
-
-    static func nowMs() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1_000) }
 }
 
 /// A majority-hash-power attacker: once the public chain reaches `forkAt`, it
@@ -61,9 +59,9 @@ struct Attacker: Service {
             let bits = await node.state.difficultyBits
             while !Task.isCancelled {
                 let parent = branch.last ?? base
-                let transactions = [Array("attacker \(id) at \(Miner.nowMs())".utf8)]
+                let transactions = [Array("attacker \(id) at \(ChainNode.nowMs())".utf8)]
                 var header = ChainBlock.Header(
-                    parent: parent.hash, height: parent.height + 1, timestampMs: max(Miner.nowMs(), parent.header.timestampMs),
+                    parent: parent.hash, height: parent.height + 1, timestampMs: max(ChainNode.nowMs(), parent.header.timestampMs),
                     difficultyBits: bits,
                     nonce: 0, checkpointHeight: parent.header.checkpointHeight, checkpointHash: parent.header.checkpointHash,
                     certificateHash: .zero, txRoot: ChainBlock.merkleRoot(transactions), miner: id)
