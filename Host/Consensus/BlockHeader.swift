@@ -23,6 +23,16 @@ public struct BlockHeader: Hashable, Sendable {
     public init(view: View, height: Height, parentID: BlockID, qc: QuorumCertificate, lastViewTC: TimeoutCertificate?,
                 proposer: ValidatorIndex, timestampMs: UInt64, executedHeight: Height, executedStateHash: Bytes32,
                 includedTransactions: [Bytes32], payloadHash: Bytes32) {
+        self.init(view: view, height: height, parentID: parentID, qc: qc, lastViewTC: lastViewTC, proposer: proposer,
+                  timestampMs: timestampMs, executedHeight: executedHeight, executedStateHash: executedStateHash,
+                  includedTransactions: includedTransactions, payloadHash: payloadHash, knownID: nil)
+    }
+
+    /// `knownID`: the id of a `Block` built from these very fields (its init
+    /// hashed them already), so taking a block's header costs no SHA-256.
+    init(view: View, height: Height, parentID: BlockID, qc: QuorumCertificate, lastViewTC: TimeoutCertificate?,
+         proposer: ValidatorIndex, timestampMs: UInt64, executedHeight: Height, executedStateHash: Bytes32,
+         includedTransactions: [Bytes32], payloadHash: Bytes32, knownID: BlockID?) {
         self.view = view
         self.height = height
         self.parentID = parentID
@@ -34,6 +44,10 @@ public struct BlockHeader: Hashable, Sendable {
         self.executedStateHash = executedStateHash
         self.includedTransactions = includedTransactions
         self.payloadHash = payloadHash
+        if let knownID {
+            id = knownID
+            return
+        }
         var writer = WireWriter(capacity: 512 + 32 * includedTransactions.count)
         Self.encodeFields(view: view, height: height, parentID: parentID, qc: qc, lastViewTC: lastViewTC,
                           proposer: proposer, timestampMs: timestampMs, executedHeight: executedHeight,
@@ -113,6 +127,6 @@ extension Block {
     public var header: BlockHeader {
         BlockHeader(view: view, height: height, parentID: parentID, qc: qc, lastViewTC: lastViewTC, proposer: proposer,
                     timestampMs: timestampMs, executedHeight: executedHeight, executedStateHash: executedStateHash,
-                    includedTransactions: includedTransactions, payloadHash: payloadHash)
+                    includedTransactions: includedTransactions, payloadHash: payloadHash, knownID: id)
     }
 }
