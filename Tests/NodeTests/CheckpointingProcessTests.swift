@@ -63,7 +63,7 @@ extension NodeProcessTests {
     func checkpointFederation(plugin: String = "checkpointing", config: String, memberChains: [Int]? = nil) throws -> CheckpointCluster {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("baton-checkpoint-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let base = 20_000 + Int.random(in: 0..<18_000)
+        let base = Self.freePortBase()
         let chainPorts = (0..<5).map { base + 300 + $0 }
         try config.write(toFile: directory + "/interpreter.conf", atomically: true, encoding: .utf8)
         let chains = memberChains ?? Array(chainPorts.prefix(4))
@@ -259,7 +259,7 @@ extension NodeProcessTests {
         // Member 3's interpreter talks to a chain node of another chain (its
         // own, unconnected, mining 8× faster): its candidates are ready long
         // before the honest ones and are foreign to the honest chain.
-        let base = 20_000 + Int.random(in: 0..<18_000)
+        let base = Self.freePortBase()
         let honestPorts = (0..<3).map { base + 400 + $0 }
         let foreignPort = base + 410
         let cluster = try checkpointFederation(config: "interval = 4\ndepth = 2\nvalidate_wait_ms = 1500\n",
@@ -303,7 +303,7 @@ extension NodeProcessTests {
 
 extension NodeProcessTests {
     @Test func theCheckpointingDemoRunsAndAgrees() throws {
-        let base = 20_000 + Int.random(in: 0..<18_000)
+        let base = Self.freePortBase()
         let run = try runBaton(["demo", "checkpointing", "--duration", "20", "--attacker", "5",
                                 "--base-port", "\(base)", "--chain-port", "\(base + 300)"])
         #expect(run.status == 0, "\(run.output.suffix(800))")
@@ -320,7 +320,7 @@ extension NodeProcessTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString).json").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let run = try runBaton(["bench", "cluster", "--duration", "4", "--warmup", "1", "--window", "800",
-                                "--base-port", "\(20_000 + Int.random(in: 0..<18_000))", "--json", path])
+                                "--base-port", "\(Self.freePortBase())", "--json", path])
         #expect(run.status == 0, "\(run.output.suffix(600))")
         let data = try #require(FileManager.default.contents(atPath: path))
         let result = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])

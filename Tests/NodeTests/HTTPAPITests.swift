@@ -36,7 +36,8 @@ extension NodeProcessTests {
         let text = try String(contentsOfFile: configs[0], encoding: .utf8)
         let api = text.split(separator: "\n").first { $0.hasPrefix("api = ") }!.split(separator: "\"")[1]
         let base = "http://\(api)"
-        #expect(await eventually(seconds: 60) { nodes.allSatisfy { $0.height >= 5 } })
+        #expect(await eventually(seconds: 60) { nodes.allSatisfy { $0.height >= 5 } },
+                "heights \(nodes.map(\.height)); logs: \(nodes.map { $0.stderrTail() })")
 
         let status = try await request(base + "/v1/status")
         #expect(status.status == 200)

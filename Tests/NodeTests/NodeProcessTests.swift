@@ -47,6 +47,11 @@ import Testing
 
         var height: UInt64 { lock.withLock { hashes.keys.max() ?? 0 } }
         var stderr: String { lock.withLock { errors } }
+        /// The last lines of the node's log, minus connection chatter: what a failed expectation prints.
+        func stderrTail(lines: Int = 12) -> String {
+            stderr.split(separator: "\n").filter { !$0.contains("peer connected") && !$0.contains("peer disconnected") }
+                .suffix(lines).joined(separator: "\n")
+        }
 
         func kill9() {
             kill(process.processIdentifier, SIGKILL)
@@ -70,10 +75,37 @@ import Testing
         return condition()
     }
 
+    /// A first port for a test cluster whose ports span `base ..< base + span`.
+    /// Drawn below Linux's ephemeral range (32768 and up): a listener there can
+    /// collide with the source port of any outgoing connection on the machine —
+    /// a node's API once failed to bind in CI that way. Each port of the span
+    /// is checked bindable before the base is handed out.
+    static func freePortBase(span: Int = 500) -> Int {
+        while true {
+            let base = 10_000 + 500 * Int.random(in: 0..<((32_000 - 10_000) / 500))
+            if (base..<base + span).allSatisfy(isBindable) { return base }
+        }
+    }
+
+    private static func isBindable(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+
     /// `baton testnet` into a fresh folder; returns the node config paths.
     func testnet(followers: Int = 0) throws -> [String] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("baton-testnet-\(UUID().uuidString)").path
-        let port = 20_000 + Int.random(in: 0..<20_000)
+        let port = Self.freePortBase()
         let setup = Process()
         setup.executableURL = URL(fileURLWithPath: Self.binDirectory + "/baton")
         setup.arguments = ["testnet", "--dir", dir, "--nodes", "4", "--plugin", "robot", "--base-port", "\(port)",
@@ -112,7 +144,8 @@ import Testing
         let before = nodes[0].height
         // The other three keep finalizing without it (slower: the views it
         // leads, or in which it would collect the votes, time out).
-        #expect(await waitUntil(seconds: 90) { nodes[0...2].allSatisfy { $0.height >= before + 10 } })
+        #expect(await waitUntil(seconds: 90) { nodes[0...2].allSatisfy { $0.height >= before + 10 } },
+                "heights \(nodes[0...2].map(\.height)) from \(before); logs: \(nodes[0...2].map { $0.stderrTail() })")
         nodes[3] = try NodeProcess(config: configs[3])
         let target = nodes[0].height
         #expect(await waitUntil(seconds: 90) { nodes[3].height >= target }, "restarted node at \(nodes[3].height), others at \(target)")
@@ -141,7 +174,7 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binDirectory + "/baton")
         process.arguments = ["demo", "--duration", "20", "--byzantine", "\(byzantine)",
-                             "--base-port", "\(20_000 + Int.random(in: 0..<20_000))"]
+                             "--base-port", "\(Self.freePortBase())"]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
