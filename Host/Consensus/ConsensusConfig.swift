@@ -10,6 +10,17 @@ public struct ConsensusConfig: Hashable, Sendable {
     public var outstandingFetchesMax = 64
     /// Ancestors asked for along with a missing block.
     public var fetchAncestors: UInt16 = 16
+    /// An unanswered request for a block may be made again after this long.
+    /// Every proposal building on a missing block asks for it: without this
+    /// bound a far-behind node floods its peers with the same requests.
+    public var fetchRetryMs: UInt64 = 1_000
+    /// A block whose parent is missing and which stands more than this many
+    /// heights above the finalized block starts catch-up by height (finalized
+    /// blocks in order, `catchUpBatch` at a time) instead of walking back
+    /// from the tip by id, which never connects once the gap outgrows the
+    /// cache of unconnected blocks.
+    public var catchUpDistance: Height = 32
+    public var catchUpBatch: UInt16 = 128
 
     public init() {}
 }

@@ -23,6 +23,10 @@ public enum Effect: Hashable, Sendable {
     case finalized(Forks.Finalization)
     /// Ask a peer for a missing block (and some of its ancestors).
     case fetchBlock(BlockID, from: ValidatorIndex)
+    /// Ask a peer for its finalized blocks from `fromHeight` on, at most
+    /// `count`, in height order (catch-up of a node far behind). The answer
+    /// arrives as `Event.blocksFetched`; nothing in it is trusted.
+    case fetchFinalized(fromHeight: Height, count: UInt16, from: ValidatorIndex)
     case evidence(Evidence)
     /// More than a third of the weight is Byzantine; stop and alert.
     case safetyFault(String)

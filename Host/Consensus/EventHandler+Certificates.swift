@@ -39,8 +39,8 @@ extension EventHandler {
         let keepFrom = view > 0 ? view - 1 : 0
         votes = votes.filter { $0.key >= keepFrom }
         timeouts = timeouts.filter { $0.key >= keepFrom }
-        // Requests unanswered for a few views may be made again (to another peer).
-        outstandingFetches = outstandingFetches.filter { $0.value + 3 > view }
+        // Requests unanswered for a while may be made again (to another peer).
+        outstandingFetches = outstandingFetches.filter { $0.value + config.fetchRetryMs > nowMs }
         proposalRequested = nil
         startProposalIfLeader()
     }

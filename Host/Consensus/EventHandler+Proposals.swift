@@ -29,9 +29,14 @@ extension EventHandler {
         do throws(Forks.AddError) {
             progress = try forks.add(block)
         } catch .missingParent(let parentID, _) {
+            // Far behind: catch up by height from below (before the cache
+            // check — a full cache of unconnectable blocks is exactly the case
+            // it resolves), while the walk back by id fills in from above what
+            // is not final yet anywhere.
+            if isFarAhead(block.height) { requestCatchUp(from: block.proposer) }
             guard pending.count < config.pendingProposalsMax else { return emit(.dropped(.cacheFull)) }
             pending[block.id] = candidate
-            requestBlock(parentID, from: block.proposer)
+            requestBlock(oldestMissingAncestor(above: parentID), from: block.proposer)
             return
         } catch {
             return emit(.dropped(.unconnectable(error)))

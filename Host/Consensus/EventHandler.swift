@@ -26,6 +26,13 @@ public struct EventHandler: Sendable {
         }
     }
 
+    /// Finalized blocks asked of a peer by height.
+    struct CatchUpRequest: Sendable {
+        let fromHeight: Height
+        let peer: ValidatorIndex
+        let askedMs: UInt64
+    }
+
     /// A block that cannot join the tree yet: its parent is missing.
     struct PendingBlock: Sendable {
         let block: Block
@@ -44,9 +51,11 @@ public struct EventHandler: Sendable {
     var votes: [View: VoteCollector] = [:]
     var timeouts: [View: TimeoutCollector] = [:]
     var pending: [BlockID: PendingBlock] = [:]
-    /// Blocks asked of peers, with the view they were asked in; forgotten
-    /// after a few views so an unanswered request can be made again.
-    var outstandingFetches: [BlockID: View] = [:]
+    /// Blocks asked of peers, with when they were asked (ms); an unanswered
+    /// request may be made again after `config.fetchRetryMs`.
+    var outstandingFetches: [BlockID: UInt64] = [:]
+    /// The catch-up request in flight (by height), if any.
+    var catchUp: CatchUpRequest?
     var awaitingValidation: Set<BlockID> = []
     var proposals: [View: Proposal] = [:]
     var proposalRequested: View?

@@ -169,8 +169,6 @@ public actor ConsensusNode {
     /// Why the node stopped by itself (a storage or app failure), or nil.
     public private(set) var stopReason: String?
     private var isShutDown = false
-    /// Block ids asked for by block sync, and when (ms).
-    private var fetchesInFlight: [BlockID: UInt64] = [:]
 
     /// Stops the node: idempotent.
     public func shutdown() async {
@@ -262,24 +260,10 @@ public actor ConsensusNode {
         case .finalized(let finalization):
             try commit(finalization)
         case .fetchBlock(let id, let index):
-            // One request per missing block per second: every proposal that
-            // builds on it asks again, and a far-behind node otherwise floods
-            // its peers with requests for the same ancestors.
-            let now = Self.nowMs()
-            if let asked = fetchesInFlight[id], now < asked + 1_000 { return }
-            fetchesInFlight[id] = now
-            if fetchesInFlight.count > 1_024 { fetchesInFlight = fetchesInFlight.filter { now < $0.value + 1_000 } }
-            requestCount += 1
-            let request = Message.blockRequest(BlockRequest(requestID: requestCount, target: .byID(id, ancestors: 16)))
-            let transport = self.transport
-            let target = committee.publicKey(of: index)
-            Task {
-                if let target { await transport.send(request, to: target) }
-                // And one other peer, in case the proposer is gone.
-                if let other = await transport.connectedPeers.first(where: { $0 != target }) {
-                    await transport.send(request, to: other)
-                }
-            }
+            // The core asks at most once per block per retry interval.
+            requestBlocks(.byID(id, ancestors: core.config.fetchAncestors), from: index, orAnotherPeer: true)
+        case .fetchFinalized(let from, let count, let index):
+            requestBlocks(.finalized(fromHeight: from, count: count), from: index, orAnotherPeer: false)
         case .evidence(let proof):
             logger.warning("misbehavior evidence", metadata: ["offender": "\(proof.offender)", "evidence": "\(proof)"])
         case .safetyFault(let fault):
@@ -291,6 +275,22 @@ public actor ConsensusNode {
             events.yield(.viewChanged(view: view, byTimeout: cause == .tc))
         case .dropped(let reason):
             logger.debug("dropped input", metadata: ["reason": "\(reason)"])
+        }
+    }
+
+    /// Block sync, asking side. A missing ancestor is asked of one other peer
+    /// as well, in case the proposer is gone; a catch-up batch (up to 128
+    /// blocks) of one peer only — the core asks again if it goes unanswered.
+    private func requestBlocks(_ target: BlockRequest.Target, from index: ValidatorIndex, orAnotherPeer: Bool) {
+        requestCount += 1
+        let request = Message.blockRequest(BlockRequest(requestID: requestCount, target: target))
+        let transport = self.transport
+        let peer = committee.publicKey(of: index)
+        Task {
+            if let peer { await transport.send(request, to: peer) }
+            if orAnotherPeer || peer == nil, let other = await transport.connectedPeers.first(where: { $0 != peer }) {
+                await transport.send(request, to: other)
+            }
         }
     }
 

@@ -29,6 +29,20 @@ struct DurableStore {
         return nil
     }
 
+    /// Finalized blocks from `height` up, in order, at most `limit`: what the
+    /// live process answers a catch-up request with.
+    func finalizedBlocks(from height: Height, limit: Int) -> [Block] {
+        var head = finalized
+        for case .finalized(let block) in unsynced where block.height > head.height { head = block }
+        var chain: [Block] = []
+        var cursor: Block? = head
+        while let block = cursor, block.height >= max(height, 1) {
+            chain.append(block)
+            cursor = self.block(block.parentID)
+        }
+        return Array(chain.reversed().prefix(limit))
+    }
+
     mutating func writeSynchronously(_ data: SafetyData) {
         for write in unsynced { apply(write) }
         unsynced.removeAll()

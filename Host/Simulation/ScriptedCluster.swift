@@ -109,6 +109,12 @@ public struct ScriptedCluster {
                     block = parent
                 }
                 queue.append((i, .blocksFetched(answer.reversed(), nowMs: now)))
+            case .fetchFinalized(let from, let count, let peer):
+                // The peer answers with its finalized chain from that height, if reachable.
+                let p = Int(peer)
+                guard !isolated.contains(p) else { continue }
+                let chain = finalized[p].filter { $0.height >= from }.prefix(Int(count))
+                if !chain.isEmpty { queue.append((i, .blocksFetched(Array(chain), nowMs: now))) }
             case .persistBlock(let block): stores[i][block.id] = block
             case .evidence(let proof): evidence.append(proof)
             case .safetyFault(let fault): faults.append(fault)

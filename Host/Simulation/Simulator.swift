@@ -22,6 +22,7 @@ public struct Simulator {
         case deliver(Event, to: Int)
         case timer(Timer, node: Int)
         case fetch(BlockID, requester: Int, peer: ValidatorIndex)
+        case fetchFinalized(from: Height, count: Int, requester: Int, peer: ValidatorIndex)
         case restart(node: Int)
         case partition(active: Bool)
     }
@@ -80,6 +81,10 @@ public struct Simulator {
         config.pacemaker.timeoutMsBase = 500
         config.pacemaker.timeoutMsMax = 4_000
         config.pacemaker.idleBlockIntervalMs = 100
+        // Short runs leave nodes only a few blocks behind: a small distance and
+        // batch make lagging nodes catch up by height too, under every fault.
+        config.catchUpDistance = 4
+        config.catchUpBatch = 8
         self.config = config
         let expectedViewMs: UInt64 = 150
         gstMs = parameters.views * expectedViewMs * parameters.scenario.gstPercent / 100
@@ -147,6 +152,8 @@ public struct Simulator {
             handle(.timerFired(timer, nowMs: now), at: node)
         case .fetch(let id, let requester, let peer):
             answerFetch(id, requester: requester, peer: peer)
+        case .fetchFinalized(let from, let count, let requester, let peer):
+            answerFetchFinalized(from: from, count: count, requester: requester, peer: peer)
         case .restart(let node):
             restart(node)
         case .partition(let active):
@@ -199,6 +206,8 @@ public struct Simulator {
                 }
             case .fetchBlock(let id, let peer):
                 queue.push(.fetch(id, requester: i, peer: peer), at: now + latency())
+            case .fetchFinalized(let from, let count, let peer):
+                queue.push(.fetchFinalized(from: from, count: Int(count), requester: i, peer: peer), at: now + latency())
             case .safetyFault(let fault):
                 if nodes[i].honest { checker.fail("safety fault", "node \(i): \(fault)") }
             case .evidence: if nodes[i].honest { evidenceCount += 1 }
@@ -264,6 +273,15 @@ public struct Simulator {
         }
         let at = now + latency()
         queue.push(.deliver(.blocksFetched(blocks.reversed(), nowMs: at), to: requester), at: at)
+    }
+
+    mutating func answerFetchFinalized(from height: Height, count: Int, requester: Int, peer: ValidatorIndex) {
+        guard let j = nodes.indices.first(where: { nodes[$0].member == peer && nodes[$0].core != nil }),
+              reachable(requester, j), nodes[j].behavior != .silent else { return }
+        let blocks = nodes[j].store.finalizedBlocks(from: height, limit: count)
+        guard !blocks.isEmpty else { return }
+        let at = now + latency()
+        queue.push(.deliver(.blocksFetched(blocks, nowMs: at), to: requester), at: at)
     }
 
     // MARK: - Faults over time

@@ -60,6 +60,34 @@ import Testing
         #expect(cluster.agree())
     }
 
+    /// Further behind than the cache of unconnected proposals reaches, a
+    /// node catches up by height: finalized batches in order, then by id.
+    @Test func aNodeFarBehindCatchesUpByHeightInBatches() {
+        var config = ConsensusConfig()
+        config.catchUpBatch = 64
+        var cluster = Cluster(TestCommittee(), config: config)
+        cluster.start()
+        cluster.isolated = [3]
+        cluster.run(stepsMax: 1_000_000) { c in c.finalizedHeight(0) >= 400 }
+        #expect(cluster.finalizedHeight(0) >= 400 && cluster.finalizedHeight(3) == 0)
+        cluster.isolated = []
+        cluster.allEffects = []
+        let target = cluster.finalizedHeight(0) + 5
+        cluster.run(stepsMax: 1_000_000) { c in c.finalizedHeight(3) >= target }
+        #expect(cluster.finalizedHeight(3) >= target)
+        #expect(cluster.agree())
+        // The gap was crossed in batches of 64 from consecutive heights, each asked once.
+        var asked: [Height] = []
+        for effects in cluster.allEffects {
+            for case .fetchFinalized(let from, let count, _) in effects {
+                #expect(count == 64)
+                asked.append(from)
+            }
+        }
+        #expect(asked.count >= 400 / 64 && asked.count <= 400 / 64 + 2, "asked from \(asked)")
+        #expect(asked == asked.sorted() && Set(asked).count == asked.count)
+    }
+
     @Test func persistHappensBeforeEverySignedMessageLeaves() {
         var cluster = Cluster(TestCommittee())
         cluster.start()
