@@ -153,6 +153,31 @@ import Testing
         #expect(nodes[3].hash(at: common) != nil && nodes[3].hash(at: common) == nodes[0].hash(at: common))
     }
 
+    /// A node that lost its data rejoins a chain over a thousand blocks long:
+    /// too far for the walk back by id (the cache of unconnected proposals
+    /// holds 128), so it catches up by height, 128 finalized blocks a request.
+    @Test func aWipedNodeAThousandBlocksBehindCatchesUp() async throws {
+        let configs = try testnet()
+        for config in configs {
+            // Idle blocks every 10 ms instead of 300: a long chain in seconds.
+            let text = try String(contentsOfFile: config, encoding: .utf8)
+            try text.replacingOccurrences(of: "idle_block_interval_ms = 300", with: "idle_block_interval_ms = 10")
+                .write(toFile: config, atomically: true, encoding: .utf8)
+        }
+        var nodes = try configs.map { try NodeProcess(config: $0) }
+        defer { nodes.forEach { $0.stop() } }
+        #expect(await waitUntil(seconds: 180) { nodes[0].height >= 1_000 }, "height \(nodes[0].height)")
+        nodes[3].stop()
+        let data = URL(fileURLWithPath: configs[3]).deletingLastPathComponent().appendingPathComponent("data").path
+        try FileManager.default.removeItem(atPath: data)
+        nodes[3] = try NodeProcess(config: configs[3])
+        let target = nodes[0].height
+        #expect(await waitUntil(seconds: 120) { nodes[3].height >= target },
+                "wiped node at \(nodes[3].height) of \(target); log: \(nodes[3].stderrTail())")
+        #expect(nodes[3].hash(at: target) != nil && nodes[3].hash(at: target) == nodes[0].hash(at: target))
+        #expect(nodes[3].hash(at: 1) == nodes[0].hash(at: 1))
+    }
+
     @Test func killingAllFourAndRestartingContinuesTheChainWithoutDoubleVotes() async throws {
         let configs = try testnet()
         var nodes = try configs.map { try NodeProcess(config: $0) }
