@@ -12,12 +12,17 @@ public struct Bytes32: Hashable, Sendable, Comparable, CustomStringConvertible {
         (w0, w1, w2, w3) = words
     }
 
-    /// Nil unless exactly 32 bytes.
+    /// Nil unless exactly 32 bytes. Inlinable, so that callers in other
+    /// modules get it specialized: unspecialized, its generic iteration cost
+    /// metadata lookups on every call (seen in profiles of the load generator).
+    @inlinable
     public init?(_ bytes: some Collection<UInt8>) {
         guard bytes.count == Self.count else { return nil }
-        var words: [UInt64] = [0, 0, 0, 0]
-        for (index, byte) in bytes.enumerated() { words[index / 8] = words[index / 8] << 8 | UInt64(byte) }
-        self.init(words: (words[0], words[1], words[2], words[3]))
+        if let value = bytes.withContiguousStorageIfAvailable({ Bytes32(unsafe: UnsafeRawBufferPointer($0)) }) {
+            self = value
+        } else {
+            self = Array(bytes).withUnsafeBytes { Bytes32(unsafe: $0) }
+        }
     }
 
     /// From a raw 32-byte buffer (e.g. a digest); the caller guarantees the count.
@@ -27,24 +32,17 @@ public struct Bytes32: Hashable, Sendable, Comparable, CustomStringConvertible {
         self.init(words: (word(0), word(1), word(2), word(3)))
     }
 
-    public var bytes: [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(32)
-        for word in [w0, w1, w2, w3] { Swift.withUnsafeBytes(of: word.bigEndian) { out.append(contentsOf: $0) } }
-        return out
-    }
+    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
 
     /// Appends the 32 bytes to `out` without an intermediate array.
-    public func append(to out: inout [UInt8]) {
-        for word in [w0, w1, w2, w3] { Swift.withUnsafeBytes(of: word.bigEndian) { out.append(contentsOf: $0) } }
-    }
+    public func append(to out: inout [UInt8]) { withUnsafeBytes { out.append(contentsOf: $0) } }
 
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let big = (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)
         return try Swift.withUnsafeBytes(of: big) { try body($0) }
     }
 
-    public var hex: String { bytes.map { Hex.byte($0) }.joined() }
+    public var hex: String { withUnsafeBytes { Hex.encode($0) } }
     /// The first 4 bytes in hex: enough to tell blocks apart in logs.
     public var short: String { String(hex.prefix(8)) }
     public var description: String { short }
@@ -55,32 +53,47 @@ public struct Bytes32: Hashable, Sendable, Comparable, CustomStringConvertible {
 public enum Hex {
     static let digits = Array("0123456789abcdef".utf8)
 
-    static func byte(_ b: UInt8) -> String {
-        String(decoding: [digits[Int(b >> 4)], digits[Int(b & 0xF)]], as: UTF8.self)
+    static func byte(_ b: UInt8) -> String { encode(CollectionOfOne(b)) }
+
+    /// Lower-case hex, built as bytes: one allocation for the whole string
+    /// (event streams render a hash per transaction).
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.underestimatedCount * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
-    public static func encode(_ bytes: some Sequence<UInt8>) -> String { bytes.map(byte).joined() }
-
     /// Nil for odd length or a non-hex character.
-    public static func decode(_ text: String) -> [UInt8]? {
-        let chars = Array(text.utf8)
+    public static func decode(_ text: String) -> [UInt8]? { decode(utf8: Array(text.utf8)) }
+
+    /// Hex digits as UTF-8 bytes (a slice of a received buffer, say) to bytes.
+    public static func decode(utf8 chars: some Collection<UInt8>) -> [UInt8]? {
         guard chars.count % 2 == 0 else { return nil }
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: c - 0x30
-            case 0x61...0x66: c - 0x61 + 10
-            case 0x41...0x46: c - 0x41 + 10
-            default: nil
-            }
-        }
         var out = [UInt8]()
         out.reserveCapacity(chars.count / 2)
-        var index = 0
-        while index < chars.count {
-            guard let high = nibble(chars[index]), let low = nibble(chars[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
+        var high: UInt8?
+        for char in chars {
+            guard let value = nibble(char) else { return nil }
+            if let h = high {
+                out.append(h << 4 | value)
+                high = nil
+            } else {
+                high = value
+            }
         }
         return out
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: c - 0x30
+        case 0x61...0x66: c - 0x61 + 10
+        case 0x41...0x46: c - 0x41 + 10
+        default: nil
+        }
     }
 }
