@@ -44,8 +44,9 @@ struct StorageBench: ParsableCommand {
             let clock = ContinuousClock()
             let start = clock.now
             for (index, block) in chain.enumerated() {
-                var writes: [[UInt8]: [UInt8]?] = [:]
-                for t in 0..<1_000 { writes[Array("d/\(index)/\(t)".utf8)] = .some([UInt8](repeating: UInt8(t % 256), count: 32)) }
+                let writes = (0..<1_000).map { t in
+                    (Array("d/\(index)/\(t)".utf8), Optional([UInt8](repeating: UInt8(t % 256), count: 32)))
+                }
                 store.app("bench").stage(writes)
                 try store.commit(block, certifiedBy: setup.genesisQC, stateHash: block.id)
             }

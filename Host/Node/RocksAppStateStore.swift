@@ -17,5 +17,5 @@ public final class RocksAppStateStore: AppStateStore {
         do { try namespace.forEach(withPrefix: prefix, visit) } catch { throw AppStateStoreError("\(error)") }
     }
 
-    public func apply(_ writes: AppStateWrites) { namespace.stage(writes.changes) }
+    public func apply(_ writes: AppStateWrites) { namespace.stage(writes.changes.map { ($0.key.bytes, $0.value) }) }
 }

@@ -88,7 +88,7 @@ final class HostSession: @unchecked Sendable {
             }
             var merged: [[UInt8]: [UInt8]] = [:]
             try store.forEach(withPrefix: prefix) { merged[$0] = $1; return true }
-            for (key, value) in staged.changes where key.starts(with: prefix) { merged[key] = value }
+            for (key, value) in staged.changes where key.bytes.starts(with: prefix) { merged[key.bytes] = value }
             for (key, value) in merged.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) where !visit(key, value) {
                 break
             }

@@ -15,8 +15,9 @@ public final class NodeStore: @unchecked Sendable {
     public let path: String
     let db: RocksDatabase
     public let genesis: Block
-    /// App writes staged by `AppNamespace.stage`, landing with the next commit.
-    private var staged: [[UInt8]: [UInt8]?] = [:]
+    /// App writes staged by `AppNamespace.stage`, in staging order, landing
+    /// with the next commit (nil value: delete).
+    private var staged: [(key: [UInt8], value: [UInt8]?)] = []
 
     /// Opens the store in `directory` for the chain of `genesis`.
     ///
@@ -106,8 +107,16 @@ public final class NodeStore: @unchecked Sendable {
         batch.put(StoreLayout.head, FinalizedHead(height: block.height, blockID: block.id, stateHash: stateHash).encoded)
         // In key order: RocksDB's memtable skip list reuses its insert
         // position for ascending keys (profiled: unordered app writes made the
-        // memtable insert the node's top cost under load).
-        for (key, value) in staged.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+        // memtable insert the node's top cost under load). Equal keys keep
+        // their staging order, so the last write to a key stays last.
+        let order = staged.indices.sorted { a, b in
+            switch Self.compare(staged[a].key, staged[b].key) {
+            case 0: a < b
+            case let c: c < 0
+            }
+        }
+        for index in order {
+            let (key, value) = staged[index]
             if let value { batch.put(key, value) } else { batch.delete(key) }
         }
         try db.write(batch, sync: false)
@@ -202,7 +211,17 @@ public final class NodeStore: @unchecked Sendable {
     /// The key-value namespace of one plugin.
     public func app(_ namespace: String) -> AppNamespace { AppNamespace(store: self, prefix: StoreLayout.app(namespace)) }
 
-    func stage(_ key: [UInt8], _ value: [UInt8]?) { staged[key] = .some(value) }
+    func stage(_ key: [UInt8], _ value: [UInt8]?) { staged.append((key, value)) }
+
+    /// Bytewise order (memcmp, then length), as RocksDB's default comparator.
+    static func compare(_ a: [UInt8], _ b: [UInt8]) -> Int32 {
+        let common = min(a.count, b.count)
+        if common > 0 {
+            let c = a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in memcmp(pa.baseAddress!, pb.baseAddress!, common) } }
+            if c != 0 { return c }
+        }
+        return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
+    }
 
     /// Flushes memtables (tests and size measurements).
     public func flush() throws(StorageError) { try db.flush() }
@@ -227,8 +246,8 @@ public final class AppNamespace: @unchecked Sendable {
         try store.db.scan(prefix: prefix + keyPrefix) { key, value in visit(Array(key[cut...]), value) }
     }
 
-    /// Stages one commit's writes (nil deletes).
-    public func stage(_ changes: [[UInt8]: [UInt8]?]) {
+    /// Stages one commit's writes (nil deletes); a later write to a key wins.
+    public func stage(_ changes: some Sequence<([UInt8], [UInt8]?)>) {
         for (key, value) in changes { store.stage(prefix + key, value) }
     }
 }

@@ -41,7 +41,7 @@ struct Chain {
         do {
             let store = try NodeStore(directory: dir, genesis: chain.genesis, create: true)
             for (block, qc) in zip(chain.blocks.prefix(8), chain.qcs) {
-                store.app("robot").stage([Array("pos".utf8): Array("h\(block.height)".utf8)])
+                store.app("robot").stage(writes([Array("pos".utf8): Array("h\(block.height)".utf8)]))
                 try store.commit(block, certifiedBy: qc, stateHash: SHA256Digest.hash(block.id.bytes))
             }
             for block in chain.blocks[8...] { try store.saveBlock(block) }
@@ -74,10 +74,10 @@ struct Chain {
         let dir = try makeDirectory()
         do {
             let store = try NodeStore(directory: dir, genesis: chain.genesis, create: true)
-            store.app("kv").stage([Array("a".utf8): Array("1".utf8)])
+            store.app("kv").stage(writes([Array("a".utf8): Array("1".utf8)]))
             try store.commit(chain.blocks[0], certifiedBy: chain.qcs[0], stateHash: SHA256Digest.hash([1]))
             // The app commits block 2 (writes staged)… and the process dies before the batch.
-            store.app("kv").stage([Array("a".utf8): Array("2".utf8), Array("b".utf8): Array("2".utf8)])
+            store.app("kv").stage(writes([Array("a".utf8): Array("2".utf8), Array("b".utf8): Array("2".utf8)]))
         }
         let store = try NodeStore(directory: dir, genesis: chain.genesis)
         #expect(try store.finalizedHead().height == 1)
@@ -85,10 +85,26 @@ struct Chain {
         #expect(try store.app("kv").value(forKey: Array("b".utf8)) == nil)
     }
 
+    /// The commit batch is written in key order; writes to one key keep their
+    /// staging order, so the last one wins, a delete included.
+    @Test func theLastStagedWriteToAKeyWinsAndKeysLandSorted() throws {
+        let store = try NodeStore(directory: try makeDirectory(), genesis: chain.genesis, create: true)
+        let (a, b, c) = (Array("a".utf8), Array("b".utf8), Array("c".utf8))
+        let first: [([UInt8], [UInt8]?)] = [(b, [1]), (c, [1]), (a, [1]), (b, [2])]
+        let second: [([UInt8], [UInt8]?)] = [(c, nil), (b, [3])]
+        store.app("kv").stage(first)
+        store.app("kv").stage(second)
+        try store.commit(chain.blocks[0], certifiedBy: chain.qcs[0], stateHash: .zero)
+        #expect(try store.app("kv").value(forKey: a) == [1])
+        #expect(try store.app("kv").value(forKey: b) == [3])
+        #expect(try store.app("kv").value(forKey: c) == nil)
+        #expect(NodeStore.compare([1, 2], [1, 2, 0]) < 0 && NodeStore.compare([2], [1, 9]) > 0 && NodeStore.compare([], []) == 0)
+    }
+
     @Test func namespacesAreIsolated() throws {
         let store = try NodeStore(directory: try makeDirectory(), genesis: chain.genesis, create: true)
-        store.app("rob").stage([Array("x".utf8): [1]])
-        store.app("robot").stage([Array("x".utf8): [2], Array("y".utf8): [3]])
+        store.app("rob").stage(writes([Array("x".utf8): [1]]))
+        store.app("robot").stage(writes([Array("x".utf8): [2], Array("y".utf8): [3]]))
         try store.commit(chain.blocks[0], certifiedBy: chain.qcs[0], stateHash: .zero)
         var seen: [[UInt8]] = []
         try store.app("rob").forEach(withPrefix: []) { key, _ in seen.append(key); return true }
@@ -258,4 +274,9 @@ enum PluginPaths {
         return URL(fileURLWithPath: executable).deletingLastPathComponent().path
     }()
     static func shipped(_ name: String) -> String { binDirectory + "/lib\(name).so" }
+}
+
+/// A commit's app writes from a literal (NodeStore stages (key, value) pairs).
+func writes(_ changes: [[UInt8]: [UInt8]]) -> [([UInt8], [UInt8]?)] {
+    changes.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { ($0.key, $0.value) }
 }
