@@ -42,8 +42,11 @@ struct LoadShape {
             if count == 0 { return .wait(5) }
             credit -= Double(count)
         } else {
+            // Wait for room: for at least half a request (and never send an
+            // empty one — with a window of 4 and requests of 1, that once
+            // tripled node 0's HTTP load with refused empty batches).
             count = min(requestSize, window - outstanding)
-            if count < min(requestSize, window) / 2 { return .wait(1) }
+            if count <= 0 || count < min(requestSize, window) / 2 { return .wait(1) }
         }
         var transactions: [[UInt8]] = []
         transactions.reserveCapacity(count)

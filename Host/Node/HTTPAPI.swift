@@ -25,9 +25,10 @@ public enum HTTPAPI {
             let bytes = Array(buffer: body)
             guard !bytes.isEmpty else { return json(.badRequest, ["error": "empty transaction: send it as the request body"]) }
             switch await node.submit(bytes) {
-            case .accepted(let hash): return json(.accepted, ["accepted": true, "hash": hash.hex])
-            case .duplicate(let hash): return json(.ok, ["accepted": true, "duplicate": true, "hash": hash.hex])
-            case .rejected(let reason): return json(.badRequest, ["error": reason])
+            case .accepted(let hash): return json(.accepted, FlatJSON(["accepted": .bool(true), "hash": .string(hash.hex)]))
+            case .duplicate(let hash):
+                return json(.ok, FlatJSON(["accepted": .bool(true), "duplicate": .bool(true), "hash": .string(hash.hex)]))
+            case .rejected(let reason): return json(.badRequest, FlatJSON(["error": .string(reason)]))
             case .full: return json(.serviceUnavailable, ["error": "mempool full; retry later"])
             }
         }
@@ -42,9 +43,9 @@ public enum HTTPAPI {
             case .failure(let error): return json(.badRequest, ["error": error.description])
             }
             let result = await node.submit(batch: transactions)
-            var answer: [String: Any] = ["accepted": result.accepted, "duplicates": result.duplicates,
-                                         "rejected": result.rejected, "full": result.full]
-            if let reason = result.firstRejection { answer["firstRejection"] = reason }
+            var answer = FlatJSON(["accepted": .int(result.accepted), "duplicates": .int(result.duplicates),
+                                   "rejected": .int(result.rejected), "full": .int(result.full)])
+            if let reason = result.firstRejection { answer.add("firstRejection", .string(reason)) }
             return json(result.full > 0 && result.accepted == 0 ? .serviceUnavailable : .ok, answer)
         }
         router.get("/v1/status") { _, _ -> Response in
@@ -144,6 +145,11 @@ public enum HTTPAPI {
             out += tx
         }
         return out
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ object: FlatJSON) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: object.rendered)))
     }
 
     static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
