@@ -47,20 +47,26 @@ final class ChainLink: @unchecked Sendable {
         configuration.timeoutIntervalForRequest = 2
         session = URLSession(configuration: configuration)
         task = Task { [weak self] in
-            while !Task.isCancelled, let self {
+            while let self, !self.isStopped {
                 await self.tick()
                 try? await Task.sleep(for: .milliseconds(self.pollMs))
             }
         }
     }
 
+    /// Ends the link: the poller exits at its next turn (within `pollMs`
+    /// plus a request's 2 s timeout). Never cancels the task: on Linux,
+    /// cancelling a task whose URLSession request is completing deadlocks
+    /// (the task's cancellation lock against the session's queue) — seen as a
+    /// node hanging forever in shutdown while destroying this plugin.
     func stop() {
         lock.withLock {
             stopped = true
             waiters.removeAll()
         }
-        task?.cancel()
     }
+
+    private var isStopped: Bool { lock.withLock { stopped } }
 
     var current: ChainSnapshot? { lock.withLock { snapshot } }
 
@@ -117,7 +123,8 @@ final class ChainLink: @unchecked Sendable {
         request.httpBody = Data(certificate)
         guard let (data, response) = try? await session.data(for: request),
               let status = (response as? HTTPURLResponse)?.statusCode else { return }  // unreachable: retry next tick
-        if status != 200 {
+        // After stop() the host may be gone: no callbacks into it.
+        if status != 200, !isStopped {
             host.log(.error, "chain node refused a checkpoint certificate: \(String(decoding: data, as: UTF8.self))")
         }
         lock.withLock { if outbox.first == certificate { outbox.removeFirst() } }
