@@ -40,9 +40,6 @@ public actor ConsensusNode {
     var core: EventHandler
     private let inputs: AsyncStream<Input>
     private let feed: AsyncStream<Input>.Continuation
-    /// Sends leave in the order the core emitted them: one queue, one sender task.
-    private let outgoing: AsyncStream<(Message, PublicKey?)>
-    private let outgoingFeed: AsyncStream<(Message, PublicKey?)>.Continuation
     private var pendingValidations: [UInt64: BlockID] = [:]
     public private(set) var mempool: Mempool
     /// Finalized blocks and view changes, for `/v1/events`.
@@ -96,7 +93,6 @@ public actor ConsensusNode {
         let (inputs, feed) = AsyncStream.makeStream(of: Input.self, bufferingPolicy: .unbounded)
         self.inputs = inputs
         self.feed = feed
-        (outgoing, outgoingFeed) = AsyncStream.makeStream(of: (Message, PublicKey?).self, bufferingPolicy: .unbounded)
         let pluginConfig = genesisFile.pluginConfig + (config.plugin_config.map { "\n" + $0 } ?? "")
         app = try PluginApplication(library: library, config: Array(pluginConfig.utf8),
                                     store: RocksAppStateStore(store, plugin: Genesis.applicationName(genesisFile.plugin)),
@@ -137,28 +133,14 @@ public actor ConsensusNode {
         self.onCommit = onCommit
         transport = Transport(chainID: committee.chainID, signer: Secp256k1Signer(key), verifier: Secp256k1Verifier(),
                               members: committee.members.map(\.publicKey), listeners: genesisFile.listenerKeys,
-                              dialsEveryone: committee.index(of: key.publicKey) == nil, logger: logger)
+                              dialsEveryone: committee.index(of: key.publicKey) == nil, logger: logger,
+                              deliver: { feed.yield(.message(from: $0, $1)) })
     }
 
     /// Runs until the task is cancelled.
     public func run() async throws {
         try await transport.listen(host: listen.host, port: listen.port)
         await transport.connect(to: addresses)
-        let feed = self.feed
-        let transport = self.transport
-        let forward = Task {
-            for await (from, message) in transport.inbound { feed.yield(.message(from: from, message)) }
-        }
-        let outgoing = self.outgoing
-        let sender = Task {
-            for await (message, target) in outgoing {
-                if let target { await transport.send(message, to: target) } else { await transport.broadcast(message) }
-            }
-        }
-        defer {
-            forward.cancel()
-            sender.cancel()
-        }
         execute(core.handle(.start(nowMs: Self.nowMs())))
         for await input in inputs {
             if Task.isCancelled || isShutDown { break }
@@ -176,7 +158,6 @@ public actor ConsensusNode {
         isShutDown = true
         events.finishAll()
         feed.finish()
-        outgoingFeed.finish()
         await transport.shutdown()
         // After the transport: nothing reaches the store any more. Requests
         // the API still serves get the store's "closed" error.
@@ -184,7 +165,7 @@ public actor ConsensusNode {
     }
 
     public func refreshPeers() async {
-        status.peers = await transport.connectedPeers.count
+        status.peers = transport.connectedPeers.count
         let stats = await transport.stats
         metrics.peers.set(Double(status.peers))
         metrics.droppedMessages.set(Double(stats.droppedMessages))
@@ -242,10 +223,10 @@ public actor ConsensusNode {
             sendEquivocating(proposal)
         case .broadcast(let message):
             if case .timeout = message { metrics.timeoutsSent.increment() }
-            outgoingFeed.yield((message, nil))
+            transport.broadcast(message)
         case .send(let message, let index):
             guard let key = committee.publicKey(of: index) else { return }
-            outgoingFeed.yield((message, key))
+            transport.send(message, to: key)
         case .scheduleTimer(let timer, let atMs):
             let delay = atMs > Self.nowMs() ? atMs - Self.nowMs() : 0
             let feed = self.feed
@@ -284,13 +265,10 @@ public actor ConsensusNode {
     private func requestBlocks(_ target: BlockRequest.Target, from index: ValidatorIndex, orAnotherPeer: Bool) {
         requestCount += 1
         let request = Message.blockRequest(BlockRequest(requestID: requestCount, target: target))
-        let transport = self.transport
         let peer = committee.publicKey(of: index)
-        Task {
-            if let peer { await transport.send(request, to: peer) }
-            if orAnotherPeer || peer == nil, let other = await transport.connectedPeers.first(where: { $0 != peer }) {
-                await transport.send(request, to: other)
-            }
+        if let peer { transport.send(request, to: peer) }
+        if orAnotherPeer || peer == nil, let other = transport.connectedPeers.first(where: { $0 != peer }) {
+            transport.send(request, to: other)
         }
     }
 
@@ -303,7 +281,7 @@ public actor ConsensusNode {
         let digest = SigningDomain.voteDigest(chainID: committee.chainID, view: twin.view, blockID: twin.id)
         let signedTwin = Proposal(block: twin, signature: Secp256k1Signer(identity).sign(digest))
         for (index, member) in committee.members.enumerated() where member.publicKey != identity.publicKey {
-            outgoingFeed.yield((.proposal(index % 2 == 0 ? proposal : signedTwin), member.publicKey))
+            transport.send(.proposal(index % 2 == 0 ? proposal : signedTwin), to: member.publicKey)
         }
     }
 
@@ -318,7 +296,7 @@ public actor ConsensusNode {
     /// then forwarded to every peer so the next leaders have it.
     public func submit(_ transaction: [UInt8]) -> Submission {
         let result = admit(transaction, now: Self.nowMs())
-        if case .accepted = result { outgoingFeed.yield((.transactions(TransactionBatch([transaction])), nil)) }
+        if case .accepted = result { transport.broadcast(.transactions(TransactionBatch([transaction]))) }
         return result
     }
 
@@ -351,7 +329,7 @@ public actor ConsensusNode {
         let chunk = max(1, mempool.limits.batchTransactionsMax)
         for start in stride(from: 0, to: accepted.count, by: chunk) {
             let part = Array(accepted[start..<min(start + chunk, accepted.count)])
-            outgoingFeed.yield((.transactions(TransactionBatch(part)), nil))
+            transport.broadcast(.transactions(TransactionBatch(part)))
         }
         return result
     }
@@ -492,7 +470,7 @@ public actor ConsensusNode {
         }
         guard !blocks.isEmpty else { return }
         let response = Message.blockResponse(BlockResponse(requestID: request.requestID, blocks: blocks, lastBlockQC: lastQC))
-        outgoingFeed.yield((response, peer))
+        transport.send(response, to: peer)
     }
 }
 

@@ -33,7 +33,7 @@ import Testing
     /// Waits until `transport` reports `count` connections (an awaited event, no sleep).
     func awaitConnected(_ transport: Transport, count: Int) async {
         var events = transport.events.makeAsyncIterator()
-        while await transport.connectedPeers.count < count {
+        while transport.connectedPeers.count < count {
             guard await events.next() != nil else { return }
         }
     }
@@ -42,8 +42,8 @@ import Testing
         let nodes = try await makeNodes(3)
         for node in nodes { await awaitConnected(node.transport, count: 2) }
         let vote = Vote(view: 7, blockID: SHA256Digest.hash([7]), signer: 0, signature: nodes[0].signer.sign(.zero))
-        await nodes[0].transport.send(.vote(vote), to: nodes[2].signer.publicKey)
-        await nodes[1].transport.broadcast(.transactions(TransactionBatch([Array("k=v".utf8)])))
+        nodes[0].transport.send(.vote(vote), to: nodes[2].signer.publicKey)
+        nodes[1].transport.broadcast(.transactions(TransactionBatch([Array("k=v".utf8)])))
         var atTwo = nodes[2].transport.inbound.makeAsyncIterator()
         var received: [Message] = []
         while received.count < 2, let next = await atTwo.next() { received.append(next.message) }
@@ -66,7 +66,7 @@ import Testing
         }
         #expect(refused)
         #expect(await nodes[0].transport.stats.refusedConnections >= 1)
-        #expect(await !nodes[0].transport.connectedPeers.contains(outsider.publicKey))
+        #expect(!nodes[0].transport.connectedPeers.contains(outsider.publicKey))
         await intruder.shutdown()
         for node in nodes { await node.transport.shutdown() }
     }
@@ -86,7 +86,7 @@ import Testing
         }
         #expect(sawTooLarge && sawRefused)
         // The members still talk.
-        await nodes[1].transport.send(.transactions(TransactionBatch([[1]])), to: nodes[0].signer.publicKey)
+        nodes[1].transport.send(.transactions(TransactionBatch([[1]])), to: nodes[0].signer.publicKey)
         var inbound = nodes[0].transport.inbound.makeAsyncIterator()
         #expect(await inbound.next()?.message == .transactions(TransactionBatch([[1]])))
         for node in nodes { await node.transport.shutdown() }

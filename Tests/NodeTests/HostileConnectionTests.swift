@@ -32,7 +32,7 @@ extension NodeProcessTests {
         #expect(await eventually(seconds: 30) { await gauge("baton_network_refused_connections", at: metrics) >= 1 })
         // The outsider's own side may count the link until the node's refusal
         // closes it; the node never counts it as a peer.
-        #expect(await eventually(seconds: 10) { await outsider.connectedPeers.isEmpty })
+        #expect(await eventually(seconds: 10) { outsider.connectedPeers.isEmpty })
         #expect(await gauge("baton_peers_connected", at: metrics) == 3)
         await outsider.shutdown()
 
