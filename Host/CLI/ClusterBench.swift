@@ -122,6 +122,7 @@ struct ClusterBench: AsyncParsableCommand {
             ["blocks/s", String(format: "%.1f", result.blocksPerSecond)],
             ["commit latency p50 / p90 / p99 (ms)", String(format: "%.1f / %.1f / %.1f", result.p50, result.p90, result.p99)],
             ["transactions timed", "\(result.timed)"],
+            ["committed but not outstanding (twice, or refused at submission)", "\(ledger.unexpected)"],
             ["CPU seconds per node (measured window)", cpu.map { String(format: "%.1f", $0) }.joined(separator: " ")],
             ["CPU seconds of the load generator (\(httpClient.rawValue))", String(format: "%.1f", loadCPU)],
             ["peak RSS per node (MiB)", rss.map { String(format: "%.0f", $0) }.joined(separator: " ")],
@@ -133,7 +134,7 @@ struct ClusterBench: AsyncParsableCommand {
                 "nodes": nodes, "batch": batch, "txBytes": txBytes, "clients": clients, "window": window,
                 "rate": rate as Any, "sync": !noSync, "durationSeconds": duration, "warmupSeconds": warmup,
                 "txPerSecond": result.txPerSecond, "blocksPerSecond": result.blocksPerSecond,
-                "latencyMs": ["p50": result.p50, "p90": result.p90, "p99": result.p99], "timed": result.timed,
+                "latencyMs": ["p50": result.p50, "p90": result.p90, "p99": result.p99], "timed": result.timed, "unexpectedCommits": ledger.unexpected,
                 "cpuSeconds": cpu, "loadGeneratorCPUSeconds": loadCPU, "httpClient": httpClient.rawValue, "peakRSSMiB": rss, "agree": agree, "finalizedHeight": common,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
@@ -241,6 +242,9 @@ final class Ledger: Sendable {
         var latenciesMs: [Double] = []
         var committedInWindow = 0
         var committedTotal = 0
+        /// Committed hashes this generator never had outstanding: a
+        /// transaction committed twice, or one abandoned as refused.
+        var unexpected = 0
         var blocks = 0
         var blocksInWindow = 0
         var from = ContinuousClock.now, to = ContinuousClock.now
@@ -267,7 +271,10 @@ final class Ledger: Sendable {
                 s.committedInWindow += hashes.count
             }
             for hash in hashes {
-                guard let submitted = s.pending.removeValue(forKey: hash) else { continue }
+                guard let submitted = s.pending.removeValue(forKey: hash) else {
+                    s.unexpected += 1
+                    continue
+                }
                 if submitted >= s.from && submitted < s.to {
                     let d = now - submitted
                     s.latenciesMs.append(Double(d.components.seconds) * 1_000 + Double(d.components.attoseconds) / 1e15)
@@ -278,6 +285,7 @@ final class Ledger: Sendable {
 
     var outstanding: Int { state.withLock { $0.pending.count } }
     var committedTotal: Int { state.withLock { $0.committedTotal } }
+    var unexpected: Int { state.withLock { $0.unexpected } }
     var blocks: Int { state.withLock { $0.blocks } }
 
     struct Summary {

@@ -346,7 +346,7 @@ public actor ConsensusNode {
             return .rejected("check_tx failed: \(error)")
         }
         let wasEmpty = mempool.count == 0
-        switch mempool.add(transaction, nowMs: now) {
+        switch mempool.add(transaction, hash: hash, nowMs: now) {
         case .added(let hash):
             if wasEmpty { execute(core.handle(.mempoolChanged(nonEmpty: true, nowMs: now))) }
             return .accepted(hash)

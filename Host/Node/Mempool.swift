@@ -42,8 +42,10 @@ public struct Mempool: Sendable {
     public var count: Int { entries.count }
     public func contains(_ hash: Bytes32) -> Bool { entries[hash] != nil }
 
-    public mutating func add(_ transaction: [UInt8], nowMs: UInt64) -> Admission {
-        let hash = SHA256Digest.hash(transaction)
+    /// `hash`: the transaction's SHA-256 if the caller has it already (the
+    /// node hashes before `check_tx`, to skip duplicates): once per transaction.
+    public mutating func add(_ transaction: [UInt8], hash known: Bytes32? = nil, nowMs: UInt64) -> Admission {
+        let hash = known ?? SHA256Digest.hash(transaction)
         guard entries[hash] == nil else { return .duplicate(hash) }
         guard entries.count < limits.transactionsMax, bytes + transaction.count <= limits.bytesMax else { return .full }
         entries[hash] = Entry(transaction: transaction, hash: hash, addedMs: nowMs)

@@ -327,6 +327,9 @@ extension NodeProcessTests {
         #expect(result["agree"] as? Bool == true)
         #expect((result["txPerSecond"] as? Double ?? 0) > 0)
         #expect((result["timed"] as? Int ?? 0) > 0)
+        // Exactly once: no committed transaction that was not outstanding
+        // (gossip arriving after a commit must not get a transaction in again).
+        #expect(result["unexpectedCommits"] as? Int == 0)
         let latency = result["latencyMs"] as? [String: Double] ?? [:]
         #expect((latency["p50"] ?? 0) > 0 && (latency["p50"] ?? 0) <= (latency["p99"] ?? 0))
     }
