@@ -83,10 +83,18 @@ struct CheckpointingDemo: AsyncParsableCommand {
         }
 
         // Figures before stopping: agreement, certificate latency and size.
+        // A new certificate reaches the four chain nodes a moment apart (each
+        // from its own member): agreement is the same latest checkpoint on
+        // all of them at one reading, tried for up to 5 s.
         var latest: [String] = []
-        for chain in chains.prefix(4) {
-            let cp = (await fetchJSON("http://\(chain)/status"))["latestCheckpoint"] as? [String: Any]
-            latest.append("\(cp?["height"] as? Int ?? 0):\(cp?["hash"] as? String ?? "")")
+        for attempt in 0..<50 {
+            if attempt > 0 { try? await Task.sleep(for: .milliseconds(100)) }
+            latest = []
+            for chain in chains.prefix(4) {
+                let cp = (await fetchJSON("http://\(chain)/status"))["latestCheckpoint"] as? [String: Any]
+                latest.append("\(cp?["height"] as? Int ?? 0):\(cp?["hash"] as? String ?? "")")
+            }
+            if Set(latest).count == 1 { break }
         }
         let timings = await fetchJSON("http://\(chains[0])/chain/timings")
         let reached = timings["reached"] as? [String: Int] ?? [:], certified = timings["certified"] as? [String: Int] ?? [:]
