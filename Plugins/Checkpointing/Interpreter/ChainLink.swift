@@ -20,7 +20,6 @@ final class ChainLink: @unchecked Sendable {
     private var waiters: [Waiter] = []
     private var outbox: [[UInt8]] = []
     private var stopped = false
-    private var task: Task<Void, Never>?
     private var lastTip: String = ""
     private var lastFetchMs: UInt64 = 0
 
@@ -46,7 +45,7 @@ final class ChainLink: @unchecked Sendable {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = 2
         session = URLSession(configuration: configuration)
-        task = Task { [weak self] in
+        Task { [weak self] in
             while let self, !self.isStopped {
                 await self.tick()
                 try? await Task.sleep(for: .milliseconds(self.pollMs))
