@@ -53,8 +53,6 @@ public struct Bytes32: Hashable, Sendable, Comparable, CustomStringConvertible {
 public enum Hex {
     static let digits = Array("0123456789abcdef".utf8)
 
-    static func byte(_ b: UInt8) -> String { encode(CollectionOfOne(b)) }
-
     /// Lower-case hex, built as bytes: one allocation for the whole string
     /// (event streams render a hash per transaction).
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {

@@ -61,7 +61,7 @@ extension EventHandler {
             if certificatesAreValid(block) { byID.append(block) }
         }
         for block in byID.reversed() where !forks.contains(block.id) {
-            connect(PendingBlock(block: block, proposal: proposals[block.view].flatMap { $0.block.id == block.id ? $0 : nil }))
+            connect(fetched(block))
         }
         let caughtUp = catchUp.map { onCatchUpBlocks(blocks, answering: $0) } ?? false
         if byID.isEmpty, !caughtUp, let first = blocks.first { emit(.dropped(.unexpectedBlock(first.id))) }
@@ -78,7 +78,7 @@ extension EventHandler {
         where block.height >= request.fromHeight && !forks.contains(block.id) {
             // In order, each hanging off the tree: a gap ends the batch.
             guard forks.contains(block.parentID), certificatesAreValid(block) else { break }
-            connect(PendingBlock(block: block, proposal: proposals[block.view].flatMap { $0.block.id == block.id ? $0 : nil }))
+            connect(fetched(block))
             connected += 1
         }
         guard connected > 0 else { return false }
@@ -95,6 +95,12 @@ extension EventHandler {
             }
         }
         return true
+    }
+
+    /// A fetched block, with its signed proposal if that reached us too (the
+    /// proposer's vote then counts once the block connects).
+    private func fetched(_ block: Block) -> PendingBlock {
+        PendingBlock(block: block, proposal: proposals[block.view].flatMap { $0.block.id == block.id ? $0 : nil })
     }
 
     /// A fetched block's own certificates (its QC, and the TC it may carry).

@@ -71,6 +71,7 @@ public actor Transport {
     private var counters = Stats()
     public var stats: Stats {
         var stats = counters
+        stats.connectedPeers = queues.withLock { $0.count }
         stats.droppedMessages = droppedCount.load(ordering: .relaxed)
         return stats
     }
@@ -301,27 +302,23 @@ public actor Transport {
     private func register(_ peer: PublicKey, _ queue: AsyncStream<[UInt8]>.Continuation) -> Int {
         connectionCount += 1
         let id = connectionCount
-        let count = queues.withLock { queues in
+        queues.withLock { queues in
             queues[peer]?.queue.finish()
             queues[peer] = (id, queue)
-            return queues.count
         }
         defer { eventsContinuation.yield(.connected(peer)) }
-        counters.connectedPeers = count
         logger.info("peer connected", metadata: ["peer": "\(peer)"])
-        return connectionCount
+        return id
     }
 
     private func unregister(_ peer: PublicKey, _ connection: Int) {
-        let remaining: Int? = queues.withLock { queues in
-            guard let entry = queues[peer], entry.connection == connection else { return nil }
+        let removed = queues.withLock { queues in
+            guard let entry = queues[peer], entry.connection == connection else { return false }
             entry.queue.finish()
             queues.removeValue(forKey: peer)
-            return queues.count
+            return true
         }
-        guard let remaining else { return }
-        counters.connectedPeers = remaining
-        eventsContinuation.yield(.disconnected(peer))
+        if removed { eventsContinuation.yield(.disconnected(peer)) }
     }
 
     static func kind(_ message: Message) -> String {
