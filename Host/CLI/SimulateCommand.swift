@@ -37,7 +37,7 @@ struct SimulateCommand: ParsableCommand {
         guard (4...64).contains(nodes) else { throw ValidationError("--nodes must be 4...64") }
         let clock = ContinuousClock()
         let start = clock.now
-        var totals = (runs: 0, views: UInt64(0), blocks: 0, violations: 0, longestViews: UInt64(0))
+        var totals = (runs: 0, views: UInt64(0), blocks: 0, safety: 0, liveness: 0, failedRuns: 0, longestViews: UInt64(0))
         var lastProgress = clock.now
         let runsTotal = scenarios.count * seeds
         for s in 0..<seeds {
@@ -54,11 +54,13 @@ struct SimulateCommand: ParsableCommand {
                 totals.views += report.views
                 totals.blocks += report.blocksFinalized
                 totals.longestViews = max(totals.longestViews, report.views)
-                if seeds * scenarios.count <= 20 || !report.safe {
+                if seeds * scenarios.count <= 20 || !report.passed {
                     print("seed \(report.seed) \(report.scenario) n=\(report.nodes) f=\(report.byzantine): views \(report.views), blocks \(report.blocksFinalized), events \(report.events), simulated \(report.simulatedMs) ms, trace \(report.traceHash.prefix(16))")
                 }
-                if !report.safe {
-                    totals.violations += report.violations.count
+                if !report.passed {
+                    totals.safety += report.safetyViolations
+                    totals.liveness += report.livenessViolations
+                    totals.failedRuns += 1
                     for violation in report.violations { print("  VIOLATION \(violation)") }
                     print("  reproduce: baton simulate --scenario \(report.scenario) --nodes \(report.nodes) --byzantine \(report.byzantine) --views \(views) --seeds 1 --seed \(report.seed)")
                     for line in simulator.nodeStates() { print("  \(line)") }
@@ -78,8 +80,10 @@ struct SimulateCommand: ParsableCommand {
         print("views simulated: \(totals.views) (longest run \(totals.longestViews) views)")
         print("views per second: \(Int(Double(totals.views) / max(seconds, 0.001)))")
         print("blocks finalized: \(totals.blocks)")
-        print("safety violations: \(totals.violations)")
-        if totals.violations > 0 { throw ExitCode.failure }
+        print("runs failed: \(totals.failedRuns)")
+        print("safety violations: \(totals.safety)")
+        print("liveness violations: \(totals.liveness)")
+        if totals.failedRuns > 0 { throw ExitCode.failure }
     }
 
     static func seconds(_ d: Duration) -> Double {

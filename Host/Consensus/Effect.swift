@@ -30,6 +30,10 @@ public enum Effect: Hashable, Sendable {
     case evidence(Evidence)
     /// More than a third of the weight is Byzantine; stop and alert.
     case safetyFault(String)
+    /// The core cannot go on without breaking one of its own rules (a bug,
+    /// or state the store gave back wrong): the shell stops the node with
+    /// this reason and exit status 1. Never expected; never a peer's doing.
+    case halt(HaltReason)
     case enteredView(View, cause: Pacemaker.Cause)
     /// An input was refused; for logs and metrics.
     case dropped(DropReason)
@@ -41,6 +45,19 @@ public struct ProposalContext: Hashable, Sendable {
     public let height: Height
     public let parentID: BlockID
     public let pendingAncestors: [Block]
+}
+
+/// Why the core stopped its node (see `Effect.halt`).
+public enum HaltReason: Hashable, Sendable, CustomStringConvertible {
+    /// SafetyRules refused to sign the leader's own proposal for a reason
+    /// the leader's checks before asking the app should have excluded.
+    case ownProposalRefused(SafetyRules.Refusal)
+
+    public var description: String {
+        switch self {
+        case .ownProposalRefused(let refusal): "safety rules refused to sign this node's own proposal: \(refusal)"
+        }
+    }
 }
 
 /// Why an input was dropped. Expected and benign, every one.

@@ -39,17 +39,14 @@ extension EventHandler {
         let keepFrom = view > 0 ? view - 1 : 0
         votes = votes.filter { $0.key >= keepFrom }
         timeouts = timeouts.filter { $0.key >= keepFrom }
-        // Requests unanswered for a while may be made again (to another peer).
-        outstandingFetches = outstandingFetches.filter { $0.value + config.fetchRetryMs > nowMs }
         proposalRequested = nil
         startProposalIfLeader()
     }
 
     mutating func pruneBelowFinalized() {
         let floor = forks.finalized.view
-        pending = pending.filter { $0.value.block.view > floor }
+        compliance.prune(finalizedView: floor, stillIn: forks)
         proposals = proposals.filter { $0.key > floor }
-        awaitingValidation = awaitingValidation.filter { forks.contains($0) }
         forks.forgetOrphanCertificates(atOrBelow: floor)
     }
 }

@@ -22,7 +22,7 @@ extension EventHandler {
         let parentID = pacemaker.highestQC.blockID
         guard let parent = forks.block(parentID) else {
             // The certified parent has not arrived yet; propose once it has.
-            return requestBlock(parentID, from: pacemaker.highestQC.signers.first(where: { _ in true }) ?? 0)
+            return requestBlock(parentID, hint: pacemaker.highestQC.signers.first(where: { _ in true }) ?? 0)
         }
         proposalRequested = currentView
         emit(.produceBlock(ProposalContext(view: currentView, height: parent.height + 1, parentID: parentID,
@@ -42,8 +42,10 @@ extension EventHandler {
                           executedStateHash: executed.hash, payload: payload, includedTransactions: included)
         let vote: Vote
         do throws(SafetyRules.Refusal) { vote = try safety.vote(for: block, currentView: view) } catch {
-            return emit(.dropped(.refusedBySafetyRules(error)))
+            // Flow's error contract: expected refusals are "no proposal"; the rest are fatal.
+            return emit(error.isExpectedForOwnProposal ? .dropped(.refusedBySafetyRules(error)) : .halt(.ownProposalRefused(error)))
         }
+        precondition(block.proposer == me && block.view == currentView, "a leader signs only its own block of its view")
         let proposal = Proposal(block: block, signature: vote.signature)
         emit(.persistSafetyData(safety.data))
         emit(.broadcast(.proposal(proposal)))

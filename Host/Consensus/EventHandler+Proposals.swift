@@ -4,7 +4,7 @@ extension EventHandler {
     mutating func onProposal(_ proposal: Proposal) {
         let block = proposal.block
         guard block.view > forks.finalized.view else { return emit(.dropped(.stale(block.view))) }
-        if forks.contains(block.id) || pending[block.id] != nil { return }
+        if forks.contains(block.id) || compliance.isPending(block.id) { return }
         do throws(ValidationError) { try validator.validate(proposal) } catch {
             return emit(.dropped(.invalid(error)))
         }
@@ -22,8 +22,22 @@ extension EventHandler {
         connect(PendingBlock(block: block, proposal: proposal))
     }
 
-    /// Adds a block to Forks, or caches it and fetches its parent.
+    /// Adds a block to Forks, or caches it and fetches its parent; then
+    /// connects the cached descendants it unblocks, depth first, in (view, id)
+    /// order. A worklist, not recursion: a cache of `pendingProposalsMax`
+    /// blocks in one chain must not cost as many stack frames.
     mutating func connect(_ candidate: PendingBlock) {
+        var work = [candidate]
+        while let next = work.popLast() {
+            guard attach(next) else { continue }
+            // Reversed onto a stack: popped in (view, id) order.
+            work.append(contentsOf: compliance.takeChildren(of: next.block.id).reversed())
+        }
+    }
+
+    /// One block into Forks, or into the cache with its parent asked for.
+    /// Returns whether it joined the tree.
+    private mutating func attach(_ candidate: PendingBlock) -> Bool {
         let block = candidate.block
         let progress: [Forks.Progress]
         do throws(Forks.AddError) {
@@ -33,26 +47,25 @@ extension EventHandler {
             // check — a full cache of unconnectable blocks is exactly the case
             // it resolves), while the walk back by id fills in from above what
             // is not final yet anywhere.
-            if isFarAhead(block.height) { requestCatchUp(from: block.proposer) }
-            guard pending.count < config.pendingProposalsMax else { return emit(.dropped(.cacheFull)) }
-            pending[block.id] = candidate
-            requestBlock(oldestMissingAncestor(above: parentID), from: block.proposer)
-            return
+            if isFarAhead(block.height) { requestCatchUp(hint: block.proposer) }
+            guard compliance.cache(candidate) else {
+                emit(.dropped(.cacheFull))
+                return false
+            }
+            requestBlock(compliance.oldestMissingAncestor(above: parentID), hint: block.proposer)
+            return false
         } catch {
-            return emit(.dropped(.unconnectable(error)))
+            emit(.dropped(.unconnectable(error)))
+            return false
         }
+        // Compliance: the core only ever holds blocks connected to the finalized chain.
+        precondition(forks.contains(block.id), "a block Forks accepted must be in the tree")
+        blockSync.received(block.id)
         lastBlockSeenMs = nowMs
         emit(.persistBlock(block))
         apply(progress)
         if let proposal = candidate.proposal { afterConnecting(proposal) }
-        // Cached descendants waiting for this block can connect now, in a
-        // fixed order (dictionary order differs between runs and processes).
-        let children = pending.values.filter { $0.block.parentID == block.id }
-            .sorted { ($0.block.view, $0.block.id) < ($1.block.view, $1.block.id) }
-        for child in children {
-            pending.removeValue(forKey: child.block.id)
-            connect(child)
-        }
+        return true
     }
 
     /// A connected proposal: the proposer's vote counts at the next leader, and
@@ -61,12 +74,12 @@ extension EventHandler {
         let block = proposal.block
         if leader(of: block.view + 1) == me { onVote(proposal.proposerVote, trusted: true) }
         guard !isFollower, block.view == currentView, block.proposer != me,
-              awaitingValidation.insert(block.id).inserted else { return }
+              compliance.awaitValidation(block.id) else { return }
         emit(.validateBlock(block, pendingAncestors: forks.pendingChain(to: block.parentID)))
     }
 
     mutating func onPayloadValidated(_ id: BlockID, valid: Bool) {
-        guard awaitingValidation.remove(id) != nil, let block = forks.block(id) else {
+        guard compliance.validated(id), let block = forks.block(id) else {
             return emit(.dropped(.unexpectedBlock(id)))
         }
         guard valid else { return }

@@ -1,36 +1,18 @@
 /// Block sync, the core's side: fetching missing ancestors by id, and
-/// catching up by height when the gap is too wide for that.
+/// catching up by height when the gap is too wide for that. Which peer is
+/// asked, and when again, is `BlockSync`'s decision.
 ///
 /// Nothing a peer sends here is trusted: every block must hash-link to the
 /// tree (its id is the hash of its content) and carry valid certificates, and
 /// Forks applies the 2-chain rule to it like to any other block (DESIGN §2),
 /// so a lying peer costs verification time and nothing else.
 extension EventHandler {
-    /// Asks `peer` for a missing block and some ancestors — once per
-    /// `fetchRetryMs`: every proposal that builds on the block would ask again.
-    mutating func requestBlock(_ id: BlockID, from peer: ValidatorIndex) {
-        guard !forks.contains(id) else { return }
-        if let asked = outstandingFetches[id] {
-            guard nowMs >= asked + config.fetchRetryMs else { return }
-        } else {
-            guard outstandingFetches.count < config.outstandingFetchesMax else { return }
-        }
-        outstandingFetches[id] = nowMs
+    /// Asks for a missing block and some ancestors — first of `hint`, once
+    /// per `fetchRetryMs`, then of the other members in turn: every proposal
+    /// that builds on the block would ask again.
+    mutating func requestBlock(_ id: BlockID, hint: ValidatorIndex) {
+        guard !forks.contains(id), let peer = blockSync.fetch(id, hint: hint, nowMs: nowMs) else { return }
         emit(.fetchBlock(id, from: peer))
-    }
-
-    /// The block to ask for when `id` is missing: if `id` is itself cached
-    /// (waiting for its own parent), the oldest missing block under it. Every
-    /// proposal of a chain we cannot connect then asks for the same block,
-    /// once per retry interval, instead of each for its own parent.
-    func oldestMissingAncestor(above id: BlockID) -> BlockID {
-        var missing = id
-        var steps = 0
-        while let cached = pending[missing], steps < config.pendingProposalsMax {
-            missing = cached.block.parentID
-            steps += 1
-        }
-        return missing
     }
 
     /// Whether a block at `height` is too far above the finalized block to be
@@ -39,13 +21,12 @@ extension EventHandler {
         height > forks.finalized.height + config.catchUpDistance
     }
 
-    /// Asks `peer` for the finalized blocks right above ours: one batch in
-    /// flight at a time, the next as soon as this one connects, the same one
-    /// again after `fetchRetryMs` if it goes unanswered.
-    mutating func requestCatchUp(from peer: ValidatorIndex) {
+    /// Asks for the finalized blocks right above ours: one batch in flight at
+    /// a time, the next as soon as this one connects, the same one again
+    /// (of the next member) after `fetchRetryMs` if it goes unanswered.
+    mutating func requestCatchUp(hint: ValidatorIndex) {
         let from = forks.finalized.height + 1
-        if let inFlight = catchUp, inFlight.fromHeight == from, nowMs < inFlight.askedMs + config.fetchRetryMs { return }
-        catchUp = CatchUpRequest(fromHeight: from, peer: peer, askedMs: nowMs)
+        guard let peer = blockSync.catchUp(fromHeight: from, hint: hint, nowMs: nowMs) else { return }
         emit(.fetchFinalized(fromHeight: from, count: config.catchUpBatch, from: peer))
     }
 
@@ -53,17 +34,18 @@ extension EventHandler {
     /// one that was; and, while a catch-up is in flight, blocks that extend
     /// the tree in height order. Each accepted block's certificates are checked.
     mutating func onBlocksFetched(_ blocks: [Block]) {
-        var wanted = Set(outstandingFetches.keys)
+        var wantedParents: Set<BlockID> = []
         var byID: [Block] = []
-        for block in blocks.sorted(by: { $0.view > $1.view }) where wanted.contains(block.id) {
-            wanted.insert(block.parentID)
-            outstandingFetches.removeValue(forKey: block.id)
+        for block in blocks.sorted(by: { ($0.view, $0.id) > ($1.view, $1.id) })
+        where blockSync.isAsked(block.id) || wantedParents.contains(block.id) {
+            wantedParents.insert(block.parentID)
+            blockSync.received(block.id)
             if certificatesAreValid(block) { byID.append(block) }
         }
         for block in byID.reversed() where !forks.contains(block.id) {
             connect(fetched(block))
         }
-        let caughtUp = catchUp.map { onCatchUpBlocks(blocks, answering: $0) } ?? false
+        let caughtUp = blockSync.catchUp.map { onCatchUpBlocks(blocks, fromHeight: $0.fromHeight, peer: $0.peer) } ?? false
         if byID.isEmpty, !caughtUp, let first = blocks.first { emit(.dropped(.unexpectedBlock(first.id))) }
         // A leader that was waiting for its certified parent can propose now.
         startProposalIfLeader()
@@ -72,26 +54,27 @@ extension EventHandler {
     /// The by-height path: connects what extends the tree, and asks for the
     /// next batch while the newest unconnected proposal is still far ahead.
     /// Returns whether any block connected.
-    private mutating func onCatchUpBlocks(_ blocks: [Block], answering request: CatchUpRequest) -> Bool {
+    private mutating func onCatchUpBlocks(_ blocks: [Block], fromHeight: Height, peer: ValidatorIndex) -> Bool {
         var connected = 0
-        for block in blocks.sorted(by: { $0.height < $1.height })
-        where block.height >= request.fromHeight && !forks.contains(block.id) {
+        for block in blocks.sorted(by: { ($0.height, $0.id) < ($1.height, $1.id) })
+        where block.height >= fromHeight && !forks.contains(block.id) {
             // In order, each hanging off the tree: a gap ends the batch.
             guard forks.contains(block.parentID), certificatesAreValid(block) else { break }
             connect(fetched(block))
             connected += 1
         }
         guard connected > 0 else { return false }
-        catchUp = nil
-        // Still far behind the newest cached proposal: the next batch. Close
-        // enough: what is missing may not be final anywhere yet — ask by id
-        // (no new proposal may come to ask for it if the view needs our vote).
-        if let newest = pending.values.max(by: { $0.block.height < $1.block.height })?.block {
+        blockSync.catchUpAnswered()
+        // Still far behind the newest cached proposal: the next batch, of the
+        // peer that answered. Close enough: what is missing may not be final
+        // anywhere yet — ask by id (no new proposal may come to ask for it if
+        // the view needs our vote).
+        if let newest = compliance.newest {
             if isFarAhead(newest.height) {
-                requestCatchUp(from: request.peer)
+                requestCatchUp(hint: peer)
             } else {
-                let missing = oldestMissingAncestor(above: newest.parentID)
-                if !forks.contains(missing) { requestBlock(missing, from: newest.proposer) }
+                let missing = compliance.oldestMissingAncestor(above: newest.parentID)
+                requestBlock(missing, hint: newest.proposer)
             }
         }
         return true

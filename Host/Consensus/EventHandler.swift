@@ -26,18 +26,7 @@ public struct EventHandler: Sendable {
         }
     }
 
-    /// Finalized blocks asked of a peer by height.
-    struct CatchUpRequest: Sendable {
-        let fromHeight: Height
-        let peer: ValidatorIndex
-        let askedMs: UInt64
-    }
-
-    /// A block that cannot join the tree yet: its parent is missing.
-    struct PendingBlock: Sendable {
-        let block: Block
-        let proposal: Proposal?
-    }
+    typealias PendingBlock = Compliance.PendingBlock
 
     public let committee: Committee
     public let config: ConsensusConfig
@@ -50,13 +39,10 @@ public struct EventHandler: Sendable {
 
     var votes: [View: VoteCollector] = [:]
     var timeouts: [View: TimeoutCollector] = [:]
-    var pending: [BlockID: PendingBlock] = [:]
-    /// Blocks asked of peers, with when they were asked (ms); an unanswered
-    /// request may be made again after `config.fetchRetryMs`.
-    var outstandingFetches: [BlockID: UInt64] = [:]
-    /// The catch-up request in flight (by height), if any.
-    var catchUp: CatchUpRequest?
-    var awaitingValidation: Set<BlockID> = []
+    /// Blocks waiting for an ancestor, and blocks waiting for the app's verdict.
+    public internal(set) var compliance: Compliance
+    /// Which missing blocks are asked of whom, and the catch-up in flight.
+    public internal(set) var blockSync: BlockSync
     var proposals: [View: Proposal] = [:]
     var proposalRequested: View?
     var mempoolNonEmpty = false
@@ -76,6 +62,8 @@ public struct EventHandler: Sendable {
         let index = committee.index(of: signer.publicKey).flatMap { committee.isVoter($0) ? $0 : nil }
         me = index
         validator = Validator(committee: committee, genesisID: genesis.id, verifier: verifier)
+        compliance = Compliance(pendingMax: config.pendingProposalsMax)
+        blockSync = BlockSync(committeeSize: committee.count, me: index, config: config)
         safety = SafetyRules(data: recovery.safety, signer: signer, index: index, chainID: committee.chainID)
         var forks = Forks(root: recovery.finalized)
         // Replay the stored tree parents-first; what does not connect is dropped.
@@ -145,10 +133,10 @@ public struct EventHandler: Sendable {
     mutating func emit(_ effect: Effect) { effects.append(effect) }
 
     /// Test-only: see `SafetyRules.breakVotingRuleForTesting`.
-    public mutating func breakVotingRuleForTesting() { safety.breakVotingRuleForTesting = true }
+    @_spi(Testing) public mutating func breakVotingRuleForTesting() { safety.breakVotingRuleForTesting = true }
 
     /// Test-only: see `SafetyRules.allowDoubleVotesForTesting`.
-    public mutating func allowDoubleVotesForTesting() { safety.allowDoubleVotesForTesting = true }
+    @_spi(Testing) public mutating func allowDoubleVotesForTesting() { safety.allowDoubleVotesForTesting = true }
 
     /// Sizes of every cache and collector, for the simulator's memory invariant.
     public struct Diagnostics: Hashable, Sendable {
@@ -164,8 +152,9 @@ public struct EventHandler: Sendable {
     }
 
     public var diagnostics: Diagnostics {
-        Diagnostics(voteCollectors: votes.count, timeoutCollectors: timeouts.count, pendingBlocks: pending.count,
-                    outstandingFetches: outstandingFetches.count, awaitingValidation: awaitingValidation.count,
+        Diagnostics(voteCollectors: votes.count, timeoutCollectors: timeouts.count, pendingBlocks: compliance.pendingCount,
+                    outstandingFetches: blockSync.outstandingCount,
+                    awaitingValidation: compliance.awaitingValidation.count,
                     forkBlocks: forks.count, proposalsTracked: proposals.count, currentView: currentView,
                     finalizedView: forks.finalized.view)
     }

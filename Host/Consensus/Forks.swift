@@ -105,6 +105,9 @@ public struct Forks: Sendable {
             cursor = next
         }
         chain.reverse()
+        // Finality only moves forward, one height at a time along the new block's ancestors.
+        precondition(chain[0].parentID == finalized.id && chain[0].height == finalized.height + 1
+                     && parent.view > finalized.view, "finalization must extend the finalized chain")
         finalized = parent
         forest.prune(below: parent.view)
         for (id, certificate) in certificates where certificate.view < parent.view { certificates.removeValue(forKey: id) }

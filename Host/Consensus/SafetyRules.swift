@@ -15,6 +15,18 @@ public struct SafetyRules: Sendable {
         case votingRuleViolated(View, qcView: View)
         case staleTimeout(View, highestVoted: View)
         case notAVoter
+
+        /// Whether refusing to sign the node's *own* proposal for this reason
+        /// is expected: the view moved on, or the node timed out (or, as a
+        /// twin sharing its key, voted) in it while the app was producing.
+        /// A voting-rule violation there means the core built a block on
+        /// certificates that do not justify it — a bug, fatal.
+        public var isExpectedForOwnProposal: Bool {
+            switch self {
+            case .notCurrentView, .alreadyVoted, .timedOutInView, .staleTimeout: true
+            case .votingRuleViolated, .notAVoter: false
+            }
+        }
     }
 
     public private(set) var data: SafetyData
@@ -49,6 +61,8 @@ public struct SafetyRules: Sendable {
         // Jolteon voting rule: QC from v-1, or TC for v-1 with QC ≥ max(TC.highQCViews).
         try checkVotingRule(block)
         data.highestVotedView = block.view
+        // Vote at most once per view: nothing below may sign this view again.
+        precondition(data.highestVotedView > data.highestTimeoutView, "voted in a view already timed out in")
         let digest = SigningDomain.voteDigest(chainID: chainID, view: block.view, blockID: block.id)
         return Vote(view: block.view, blockID: block.id, signer: index, signature: signer.sign(digest))
     }
@@ -69,6 +83,7 @@ public struct SafetyRules: Sendable {
         let timeout = TimeoutObject(view: view, highQC: highQC, lastViewTC: tc, signer: index, signature: signer.sign(digest))
         data.highestTimeoutView = view
         data.lastTimeout = timeout
+        precondition(data.highestTimeoutView >= data.highestVotedView, "timed out below a view voted in")
         return timeout
     }
 

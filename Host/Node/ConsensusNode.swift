@@ -242,13 +242,15 @@ public actor ConsensusNode {
             try commit(finalization)
         case .fetchBlock(let id, let index):
             // The core asks at most once per block per retry interval.
-            requestBlocks(.byID(id, ancestors: core.config.fetchAncestors), from: index, orAnotherPeer: true)
+            requestBlocks(.byID(id, ancestors: core.config.fetchAncestors), from: index, orAnotherPeer: false)
         case .fetchFinalized(let from, let count, let index):
             requestBlocks(.finalized(fromHeight: from, count: count), from: index, orAnotherPeer: false)
         case .evidence(let proof):
             logger.warning("misbehavior evidence", metadata: ["offender": "\(proof.offender)", "evidence": "\(proof)"])
         case .safetyFault(let fault):
             logger.critical("SAFETY FAULT: \(fault)")
+        case .halt(let reason):
+            throw StartupError(description: "\(reason)")
         case .enteredView(let view, let cause):
             status.view = view
             metrics.view.set(Double(view))

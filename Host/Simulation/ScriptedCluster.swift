@@ -118,6 +118,7 @@ public struct ScriptedCluster {
             case .persistBlock(let block): stores[i][block.id] = block
             case .evidence(let proof): evidence.append(proof)
             case .safetyFault(let fault): faults.append(fault)
+            case .halt(let reason): faults.append(reason.description)
             case .persistLiveness, .enteredView, .dropped: break
             }
         }

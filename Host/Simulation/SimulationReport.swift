@@ -14,6 +14,11 @@ public struct SimulationReport: Sendable {
     public let traceHash: String
     /// Invariant violations (empty for a correct run).
     public let violations: [String]
+    /// Of `violations`: liveness (no progress within the bound after GST).
+    public let livenessViolations: Int
+    /// Of `violations`: everything else — agreement, chain, double votes,
+    /// memory bounds, safety faults, halts.
+    public var safetyViolations: Int { violations.count - livenessViolations }
     /// The last events before the first violation.
     public let trace: [String]
     /// Crashes of honest nodes (each followed by a restart from durable state).
@@ -23,5 +28,5 @@ public struct SimulationReport: Sendable {
     /// Messages honest nodes refused as invalid.
     public let invalidDropped: Int
 
-    public var safe: Bool { violations.isEmpty }
+    public var passed: Bool { violations.isEmpty }
 }

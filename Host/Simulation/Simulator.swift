@@ -1,5 +1,5 @@
 import BatonCrypto
-import Consensus
+@_spi(Testing) import Consensus
 
 /// Runs N consensus cores in one process over a simulated network and clock,
 /// fully determined by (scenario, nodes, byzantine, views, seed).
@@ -210,6 +210,8 @@ public struct Simulator {
                 queue.push(.fetchFinalized(from: from, count: Int(count), requester: i, peer: peer), at: now + latency())
             case .safetyFault(let fault):
                 if nodes[i].honest { checker.fail("safety fault", "node \(i): \(fault)") }
+            case .halt(let reason):
+                if nodes[i].honest { checker.fail("halt", "node \(i): \(reason)") }
             case .evidence: if nodes[i].honest { evidenceCount += 1 }
             case .dropped(.invalid): if nodes[i].honest { invalidDropped += 1 }
             case .enteredView, .dropped: break
@@ -428,6 +430,7 @@ public struct Simulator {
                          byzantine: parameters.scenario.behaviors.isEmpty ? 0 : parameters.byzantine,
                          views: honestView, blocksFinalized: checker.heightsAgreed, events: events, simulatedMs: now,
                          traceHash: traceHash.hex, violations: checker.violations.map(\.description),
+                         livenessViolations: checker.violations.filter { $0.invariant == "liveness" }.count,
                          trace: firstViolationTrace.isEmpty ? recent : firstViolationTrace, crashes: crashCount,
                          evidence: evidenceCount, invalidDropped: invalidDropped)
     }

@@ -1,0 +1,112 @@
+/// Block sync, the asking side, as a value (HotStuff-rs' block sync
+/// subprotocol; DESIGN §2): which missing blocks are asked of which peer and
+/// when, and the one catch-up batch by height in flight.
+///
+/// Who is asked: first the peer the caller names (the proposer of the block
+/// that revealed the gap: it had the parent), then, on each retry after
+/// `fetchRetryMs`, the next committee member in index order, skipping this
+/// node. A crashed, partitioned or Byzantine first choice therefore costs one
+/// retry interval per attempt, never liveness: within n attempts every member
+/// has been asked, and more than two thirds of them are honest and hold every
+/// certified block. Every choice is a pure function of the inputs, so a
+/// simulator seed replays identically in any process.
+///
+/// Bounds: at most `fetchesMax` blocks are asked for at once; an entry leaves
+/// when its block arrives or connects, or, once stale (unanswered past the
+/// retry interval), when room is needed for a new one.
+public struct BlockSync: Sendable {
+    /// A block asked of a peer by id.
+    struct Fetch: Hashable, Sendable {
+        var askedMs: UInt64
+        /// 0 for the first request; the peer asked is rotated on each retry.
+        var attempt: Int
+        let firstPeer: ValidatorIndex
+    }
+
+    /// Finalized blocks asked of a peer by height.
+    struct CatchUp: Hashable, Sendable {
+        let fromHeight: Height
+        var askedMs: UInt64
+        var attempt: Int
+        let firstPeer: ValidatorIndex
+        var peer: ValidatorIndex
+    }
+
+    let committeeSize: Int
+    let me: ValidatorIndex?
+    let fetchRetryMs: UInt64
+    let fetchesMax: Int
+    private(set) var fetches: [BlockID: Fetch] = [:]
+    private(set) var catchUp: CatchUp?
+
+    init(committeeSize: Int, me: ValidatorIndex?, config: ConsensusConfig) {
+        precondition(committeeSize > 0, "a committee has members")
+        self.committeeSize = committeeSize
+        self.me = me
+        fetchRetryMs = config.fetchRetryMs
+        fetchesMax = config.outstandingFetchesMax
+    }
+
+    var outstandingCount: Int { fetches.count }
+    func isAsked(_ id: BlockID) -> Bool { fetches[id] != nil }
+
+    /// The peer to ask for `id` now, or nil: asked less than `fetchRetryMs`
+    /// ago, or `fetchesMax` requests already in flight.
+    mutating func fetch(_ id: BlockID, hint: ValidatorIndex, nowMs: UInt64) -> ValidatorIndex? {
+        if var known = fetches[id] {
+            guard nowMs >= known.askedMs + fetchRetryMs else { return nil }
+            known.attempt += 1
+            known.askedMs = nowMs
+            fetches[id] = known
+            return peer(attempt: known.attempt, first: known.firstPeer)
+        }
+        if fetches.count >= fetchesMax { forgetStale(nowMs: nowMs) }
+        guard fetches.count < fetchesMax else { return nil }
+        fetches[id] = Fetch(askedMs: nowMs, attempt: 0, firstPeer: hint)
+        return peer(attempt: 0, first: hint)
+    }
+
+    /// `id` arrived (fetched or proposed): no longer asked for. Returns
+    /// whether it had been asked for.
+    @discardableResult
+    mutating func received(_ id: BlockID) -> Bool { fetches.removeValue(forKey: id) != nil }
+
+    /// The peer to ask for finalized blocks from `fromHeight` on, or nil while
+    /// the same batch is in flight and not yet overdue.
+    mutating func catchUp(fromHeight: Height, hint: ValidatorIndex, nowMs: UInt64) -> ValidatorIndex? {
+        if var inFlight = catchUp, inFlight.fromHeight == fromHeight {
+            guard nowMs >= inFlight.askedMs + fetchRetryMs else { return nil }
+            inFlight.attempt += 1
+            inFlight.askedMs = nowMs
+            inFlight.peer = peer(attempt: inFlight.attempt, first: inFlight.firstPeer)
+            catchUp = inFlight
+            return inFlight.peer
+        }
+        let first = peer(attempt: 0, first: hint)
+        catchUp = CatchUp(fromHeight: fromHeight, askedMs: nowMs, attempt: 0, firstPeer: hint, peer: first)
+        return first
+    }
+
+    /// A catch-up batch connected: the next one may be asked at once.
+    mutating func catchUpAnswered() { catchUp = nil }
+
+    /// Drops requests unanswered past the retry interval (their blocks may
+    /// never come: pruned, or invented by a Byzantine proposer).
+    mutating func forgetStale(nowMs: UInt64) {
+        fetches = fetches.filter { $0.value.askedMs + fetchRetryMs > nowMs }
+    }
+
+    /// The member asked on `attempt`: the first choice, then the members after
+    /// it in index order, wrapping around, never this node — so any n − 1
+    /// consecutive attempts ask every other member once.
+    func peer(attempt: Int, first: ValidatorIndex) -> ValidatorIndex {
+        let n = committeeSize
+        guard let me, n > 1 else { return ValidatorIndex((Int(first) % n + attempt % n) % n) }
+        // Positions among the n − 1 others: index i sits at i, or i − 1 above me.
+        let others = n - 1
+        let firstIndex = Int(first) % n == Int(me) ? (Int(me) + 1) % n : Int(first) % n
+        let start = firstIndex > Int(me) ? firstIndex - 1 : firstIndex
+        let position = (start + attempt % others) % others
+        return ValidatorIndex(position >= Int(me) ? position + 1 : position)
+    }
+}
