@@ -42,6 +42,9 @@ let package = Package(
         // `baton node` runs as a ServiceGroup: graceful shutdown on SIGINT/SIGTERM.
         // Already in the graph through Hummingbird, so it costs no build time.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        // Deque for the node's bounded input queue. Already in the graph
+        // through Hummingbird, so it costs no build time.
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         // The ABI: one C99 header (PluginAPI/include/baton_plugin.h) and a file
@@ -130,6 +133,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ],
             path: "Host/Node"
         ),
@@ -165,9 +169,27 @@ let package = Package(
             ],
             path: "Plugins/Checkpointing/PowChain"
         ),
+        // What the CLI and the benchmarks both print and fetch: tables,
+        // unbuffered lines, GETs of a node's API, quiet helper processes.
+        .target(
+            name: "BatonConsole",
+            dependencies: [],
+            path: "Host/Console"
+        ),
+        // Every benchmark and the load generator, as `baton bench` subcommands.
+        .target(
+            name: "BatonBench",
+            dependencies: [
+                "BatonConsole", "PluginHost", "BatonCrypto", "Consensus", "Simulation", "Storage", "Node",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Host/Bench"
+        ),
         .executableTarget(
             name: "BatonCLI",
             dependencies: [
+                "BatonConsole",
+                "BatonBench",
                 "PluginHost",
                 "BatonCrypto",
                 "Consensus",
@@ -209,6 +231,17 @@ let package = Package(
             dependencies: ["BatonPluginAPI"],
             path: "Plugins/KVStore"
         ),
+        // Helpers every test target shares: paths to built binaries, polling,
+        // an in-memory network, an in-process cluster of real nodes, process
+        // runners, signed-object builders. Not a test target: code, not tests.
+        .target(
+            name: "BatonTestSupport",
+            dependencies: [
+                "Node", "Storage", "PluginHost", "Consensus", "BatonCrypto", "Simulation",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/BatonTestSupport"
+        ),
         .testTarget(
             name: "CryptoTests",
             dependencies: ["BatonCrypto"],
@@ -231,7 +264,8 @@ let package = Package(
         ),
         .testTarget(
             name: "NodeTests",
-            dependencies: ["Node", "BatonNetwork", "BatonCrypto", "Consensus"],
+            dependencies: ["Node", "BatonNetwork", "BatonCrypto", "Consensus", "Storage", "PluginHost", "Simulation",
+                           "BatonTestSupport"],
             path: "Tests/NodeTests"
         ),
         .testTarget(

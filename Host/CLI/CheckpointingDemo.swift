@@ -1,3 +1,4 @@
+import BatonConsole
 import ArgumentParser
 import Foundation
 #if canImport(FoundationNetworking)

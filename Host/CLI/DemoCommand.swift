@@ -1,3 +1,4 @@
+import BatonConsole
 import ArgumentParser
 import Foundation
 import Synchronization
@@ -33,15 +34,4 @@ func showProgress(duration: Int?, _ report: (Int) async -> String) async -> Bool
         try? await Task.sleep(for: .seconds(1))
         printLine(await report(Int(Date().timeIntervalSince(start))))
     }
-}
-
-/// Runs `binary arguments` to completion, quietly; fails if it fails.
-func runQuietly(_ binary: String, _ arguments: [String]) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = arguments
-    process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw ValidationError("\(binary) \(arguments[0]) failed") }
 }

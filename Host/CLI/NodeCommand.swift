@@ -1,3 +1,4 @@
+import BatonConsole
 import ArgumentParser
 import Foundation
 import Logging
@@ -33,15 +34,15 @@ struct NodeCommand: AsyncParsableCommand {
         let node: ConsensusNode
         let printCommits = self.printCommits
         do {
-            node = try ConsensusNode(config: settings, logger: logger) { height, hash in
+            let parts = try NodeBootstrap.parts(config: settings, logger: logger, equivocate: byzantineEquivocate) { height, hash in
                 if printCommits { printLine("committed height=\(height) hash=\(hash.hex)") }
             }
+            node = try ConsensusNode(parts: parts)
         } catch {
             printError("error: \(error)")
             throw ExitCode.failure
         }
         printLine("node starting: \(config)")
-        if byzantineEquivocate { await node.setEquivocate(true) }
         // One ServiceGroup runs the node, its HTTP API and the console status
         // line; SIGINT/SIGTERM start a graceful shutdown of all three, and any
         // one ending (a storage failure stops the node) ends the others.

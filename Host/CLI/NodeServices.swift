@@ -1,3 +1,4 @@
+import BatonConsole
 import Consensus
 import Node
 import ServiceLifecycle

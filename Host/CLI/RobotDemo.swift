@@ -1,3 +1,4 @@
+import BatonConsole
 import ArgumentParser
 import Foundation
 import PluginHost

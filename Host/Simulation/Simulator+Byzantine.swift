@@ -1,5 +1,5 @@
 import BatonCrypto
-import Consensus
+@_spi(Testing) import Consensus
 
 /// What a Byzantine node does to the messages its own (honest) core sends.
 extension Simulator {
@@ -29,12 +29,7 @@ extension Simulator {
             return [(member, message), (member, .vote(second))]
         case .equivocatingLeader:
             guard case .proposal(let proposal) = message else { return [(member, message)] }
-            let b = proposal.block
-            let twin = Block(view: b.view, height: b.height, parentID: b.parentID, qc: b.qc, lastViewTC: b.lastViewTC,
-                             proposer: b.proposer, timestampMs: b.timestampMs, executedHeight: b.executedHeight,
-                             executedStateHash: b.executedStateHash, payload: b.payload + Array("twin".utf8))
-            let signed = Proposal(block: twin, signature: signer.sign(
-                SigningDomain.voteDigest(chainID: chain, view: twin.view, blockID: twin.id)))
+            let signed = proposal.twin(payloadSuffix: Array("twin".utf8), signer: signer, chainID: chain)
             // Half the members get one proposal first, half the other; then
             // each gets the other one too (the honest rule: vote for the first only).
             var out: [(ValidatorIndex?, Message)] = []

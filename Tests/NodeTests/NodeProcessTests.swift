@@ -218,7 +218,10 @@ import Testing
         let nodes = try configs.map { try NodeProcess(config: $0) }
         defer { nodes.forEach { $0.stop() } }
         let follower = nodes[4]
-        #expect(await waitUntil(seconds: 60) { follower.height >= 15 }, "follower at \(follower.height)")
-        #expect(follower.hash(at: 15) != nil && follower.hash(at: 15) == nodes[0].hash(at: 15))
+        // Both commit height 15 a moment apart: wait for both lines.
+        #expect(await waitUntil(seconds: 60) { follower.height >= 15 && nodes[0].height >= 15 },
+                "follower at \(follower.height), node 0 at \(nodes[0].height)")
+        #expect(follower.hash(at: 15) != nil && follower.hash(at: 15) == nodes[0].hash(at: 15),
+                "follower \(follower.hash(at: 15) ?? "-"), node 0 \(nodes[0].hash(at: 15) ?? "-")")
     }
 }

@@ -1,3 +1,4 @@
+import BatonConsole
 import Foundation
 import PluginHost
 

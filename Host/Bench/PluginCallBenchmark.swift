@@ -1,4 +1,4 @@
-import BatonPluginAPI
+@_spi(Benchmarks) import PluginHost
 
 /// Measures the cost of calling a plugin through the ABI, for
 /// `baton bench plugin-call`. Lives here because it needs the raw function
@@ -55,23 +55,5 @@ public enum PluginCallBenchmark {
         perCall.sort()
         return Measurement(name: name, nanosecondsPerCallMedian: perCall[perCall.count / 2],
                            nanosecondsPerCallMin: perCall[0], callsPerRound: calls, rounds: rounds)
-    }
-}
-
-extension PluginApplication {
-    /// `count` direct calls of the plugin's check_tx with one reused writer:
-    /// the floor of a call across the ABI. Returns how many were accepted.
-    func rawCheckTransactionLoop(_ transaction: [UInt8], count: Int) -> Int {
-        let reason = OutputBuffer(limit: 1 << 20)
-        let checkTx = library.calls.checkTx
-        let instance = self.instance
-        return transaction.withUnsafeBufferPointer { tx in
-            reason.withWriter { writer in
-                var accepted = 0
-                let bytes = baton_bytes(ptr: tx.baseAddress, len: tx.count)
-                for _ in 0..<count where checkTx(instance, bytes, writer) == BATON_OK { accepted += 1 }
-                return accepted
-            }
-        }
     }
 }

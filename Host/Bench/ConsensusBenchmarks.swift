@@ -1,16 +1,19 @@
+import BatonConsole
 import ArgumentParser
 import BatonCrypto
 import Consensus
 import Simulation
 
-struct CryptoBench: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct CryptoBench: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "crypto", abstract: "ECDSA sign and verify, and QC verification for n = 4, 16, 64 (µs).")
 
     @Option(help: "Operations per round.") var operations = 200
     @Option(help: "Rounds; the median is reported.") var rounds = 11
 
-    func run() {
+    public func run() {
         let key = PrivateKey.generate()
         let signer = Secp256k1Signer(key)
         let verifier = Secp256k1Verifier()
@@ -47,13 +50,15 @@ struct CryptoBench: ParsableCommand {
     }
 }
 
-struct CodecBench: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct CodecBench: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "codec", abstract: "Encode and decode a block of 1,000 × 256-byte transactions (µs).")
 
     @Option(help: "Rounds; the median is reported.") var rounds = 21
 
-    func run() throws {
+    public func run() throws {
         let setup = SimulatedCommittee(n: 4)
         var payload: [UInt8] = []
         for i in 0..<1_000 {
@@ -77,15 +82,17 @@ struct CodecBench: ParsableCommand {
     }
 }
 
-struct ConsensusBench: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct ConsensusBench: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "consensus",
         abstract: "Events per second through EventHandler: 4 cores, happy path, in one process.")
 
     @Option(help: "Blocks to finalize per run.") var blocks = 2_000
     @Flag(help: "Real secp256k1 signatures instead of the counting fake signer.") var realCrypto = false
 
-    func run() {
+    public func run() {
         let setup = SimulatedCommittee(n: 4, realCrypto: realCrypto)
         var cluster = ScriptedCluster(setup)
         cluster.recordEffects = false

@@ -1,3 +1,4 @@
+import BatonConsole
 import ArgumentParser
 import BatonCrypto
 import Foundation
@@ -12,8 +13,10 @@ import Synchronization
 /// generator that submits batches over HTTP (`POST /v1/txs`) and times every
 /// transaction from submission to the finalized block that carries it (from
 /// node 0's event stream, `/v1/events?transactions=1`).
-struct ClusterBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct ClusterBench: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "cluster",
         abstract: "Committed tx/s and commit latency of a real multi-process cluster under load.",
         discussion: """
@@ -36,7 +39,7 @@ struct ClusterBench: AsyncParsableCommand {
     @Option(help: "Write the results as JSON to this file.") var json: String?
     @Option(help: "First consensus port (APIs at +100).") var basePort = 7500
 
-    func validate() throws {
+    public func validate() throws {
         guard (1...16).contains(nodes) else { throw ValidationError("--nodes must be 1…16") }
         guard txBytes >= 12, txBytes <= 1_000 else { throw ValidationError("--tx-bytes must be 12…1000") }
         guard batch >= 1, clients >= 1, window >= 1, requestSize >= 1, duration >= 1, warmup >= 0 else {
@@ -44,7 +47,7 @@ struct ClusterBench: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    public func run() async throws {
         let cluster = try BenchCluster(nodes: nodes, basePort: basePort, nodeToml:
             "\n[mempool]\nbatch_transactions_max = \(batch)\ntransactions_max = \(max(50_000, 4 * window))\nbytes_max = 536870912\n"
             + (noSync ? "\n[storage]\nsync_writes = false\n" : ""))

@@ -1,3 +1,4 @@
+import BatonConsole
 import ArgumentParser
 import BatonCrypto
 import Consensus
@@ -5,8 +6,10 @@ import Foundation
 import Simulation
 import Storage
 
-struct StorageBench: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct StorageBench: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "storage",
         abstract: "RocksDB: synchronous safety writes, commits of 1,000-transaction blocks, recovery, bytes per block.")
 
@@ -15,7 +18,7 @@ struct StorageBench: ParsableCommand {
     @Option(help: "1,000-transaction blocks to commit.") var blocks = 500
     @Option(help: "Finalized blocks in the recovery store.") var recoveryBlocks = 100_000
 
-    func run() throws {
+    public func run() throws {
         let base = dir ?? FileManager.default.temporaryDirectory.path
         let setup = SimulatedCommittee(n: 4, seed: 1)
         var rows = [["MEASUREMENT", "FIGURE"]]

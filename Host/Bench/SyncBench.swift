@@ -1,3 +1,4 @@
+import BatonConsole
 import ArgumentParser
 import Foundation
 
@@ -6,8 +7,10 @@ import Foundation
 /// transactions a block); then node 3 is stopped, its data directory wiped,
 /// and it is restarted: the figure is the blocks per second it fetches,
 /// verifies and replays into the app until it reaches the others' height.
-struct SyncBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct SyncBench: AsyncParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         commandName: "sync",
         abstract: "Block-sync replay rate: a wiped node catching up with a 4-node cluster, in blocks/s.")
 
@@ -16,7 +19,7 @@ struct SyncBench: AsyncParsableCommand {
     @Option(help: "First consensus port (APIs at +100).") var basePort = 7600
     @Option(help: "Give up when the wiped node has not caught up after this many seconds.") var timeout = 120
 
-    func run() async throws {
+    public func run() async throws {
         let cluster = try BenchCluster(nodes: 4, basePort: basePort, nodeToml:
             "\n[mempool]\nbatch_transactions_max = \(batch)\ntransactions_max = 50000\n")
         defer { cluster.stop() }
@@ -27,6 +30,7 @@ struct SyncBench: AsyncParsableCommand {
         printLine("bench sync: building \(blocks) blocks of up to \(batch) transactions…")
         // Open loop in 2-second rounds until node 0 has the blocks.
         let ledger = Ledger()
+        let batch = self.batch
         var round = 0
         while await height(apis[0]) < blocks {
             round += 1

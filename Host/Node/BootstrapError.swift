@@ -1,0 +1,33 @@
+/// Why a node could not start, and what to fix. A struct around a private
+/// code (swift-service-lifecycle's error shape), so new causes do not break
+/// callers that switch on nothing but the message.
+public struct BootstrapError: Error, CustomStringConvertible, Sendable {
+    enum Code: Sendable {
+        case genesis(String)
+        case key(String)
+        case listen(String)
+        case dataDirectory(String, String)
+        case store(String, String)
+        case plugin(String)
+        case consensus(String)
+        case mempool(String)
+    }
+
+    let code: Code
+
+    init(_ code: Code) { self.code = code }
+
+    public var description: String {
+        switch code {
+        case .genesis(let why): "\(why) — check genesis_file in the node's config"
+        case .key(let why): "\(why) — check key_file in the node's config (baton keygen writes one)"
+        case .listen(let value): "config: listen = \"\(value)\" is not host:port"
+        case .dataDirectory(let path, let why):
+            "cannot create the data directory \(path): \(why) — check data_dir and its permissions"
+        case .store(let path, let why): "cannot open the store in \(path): \(why)"
+        case .plugin(let why): why
+        case .consensus(let problem): "config [consensus]: \(problem)"
+        case .mempool(let problem): "config [mempool]: \(problem)"
+        }
+    }
+}

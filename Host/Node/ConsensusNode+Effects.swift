@@ -1,0 +1,92 @@
+import BatonCrypto
+import Consensus
+
+/// The effect executor: what the core asks, carried out in the order given.
+extension ConsensusNode {
+    func execute(_ effects: [Effect]) {
+        for effect in effects {
+            do { try execute(effect) } catch {
+                // Storage or app failures leave the node unable to follow the chain safely.
+                return stop("\(error)")
+            }
+            if stopReason != nil { return }
+        }
+    }
+
+    private func execute(_ effect: Effect) throws {
+        switch effect {
+        case .persistSafetyData(let data):
+            // Persistence before speech: durable before anything that follows.
+            do { try store.saveSafetyData(data) } catch { throw NodeFailure.safetyWrite(error) }
+        case .persistLiveness(let data):
+            try store.saveLiveness(data)
+        case .persistBlock(let block):
+            try store.saveBlock(block)
+        case .broadcast(let message):
+            if case .timeout = message { metrics.timeoutsSent.increment() }
+            transport.broadcast(message)
+        case .send(let message, let index):
+            guard let key = committee.publicKey(of: index) else { return }
+            transport.send(message, to: key)
+        case .scheduleTimer(let timer, let atMs):
+            let now = clock.nowMs()
+            let delay = atMs > now ? atMs - now : 0
+            let inputs = self.inputs
+            Task {
+                try? await Task.sleep(for: .milliseconds(delay))
+                inputs.fire(timer)
+            }
+        case .produceBlock(let context):
+            produce(context)
+        case .validateBlock(let block, let ancestors):
+            validate(block, ancestors: ancestors)
+        case .finalized(let finalization):
+            try commit(finalization)
+        case .fetchBlock(let id, let index):
+            requestBlocks(.byID(id, ancestors: core.config.fetchAncestors), from: index)
+        case .fetchFinalized(let from, let count, let index):
+            requestBlocks(.finalized(fromHeight: from, count: count), from: index)
+        case .evidence(let proof):
+            logger.warning("misbehavior evidence", metadata: ["offender": "\(proof.offender)", "evidence": "\(proof)"])
+        case .safetyFault(let fault):
+            throw NodeFailure.safetyFault(fault)
+        case .halt(let reason):
+            throw NodeFailure.halted(reason)
+        case .enteredView(let view, let cause):
+            status.view = view
+            metrics.view.set(Double(view))
+            if cause == .tc { metrics.viewsByTC.increment() } else { metrics.viewsByQC.increment() }
+            events.yield(.viewChanged(view: view, byTimeout: cause == .tc))
+        case .dropped(let reason):
+            logger.debug("dropped input", metadata: ["reason": "\(reason)"])
+        }
+    }
+
+    /// Block sync, asking side: the core names the peer (and rotates it on retries).
+    private func requestBlocks(_ target: BlockRequest.Target, from index: ValidatorIndex) {
+        guard let peer = committee.publicKey(of: index) else { return }
+        requestCount += 1
+        transport.send(.blockRequest(BlockRequest(requestID: requestCount, target: target)), to: peer)
+    }
+}
+
+/// Why a node stopped itself. Every case is unrecoverable by the node alone:
+/// the operator reads the message, fixes the cause, and restarts it.
+enum NodeFailure: Error, CustomStringConvertible {
+    case safetyWrite(any Error)
+    case safetyFault(String)
+    case halted(HaltReason)
+    case appCommit(Block, any Error)
+
+    var description: String {
+        switch self {
+        case .safetyWrite(let error):
+            "cannot persist safety data (\(error)); the node must not vote or time out without it — check the data directory's disk"
+        case .safetyFault(let fault):
+            "SAFETY FAULT: \(fault) — more than a third of the committee's weight is Byzantine; keep this node's data for inspection"
+        case .halted(let reason): "consensus halted: \(reason) — a bug in Baton; please report it with this node's log"
+        case .appCommit(let block, let error):
+            "the app cannot commit finalized \(block): \(error) — the plugin cannot follow the chain; fix or replace it, then restart"
+        }
+    }
+}

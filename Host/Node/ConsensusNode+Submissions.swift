@@ -1,0 +1,77 @@
+import BatonCrypto
+import Consensus
+
+/// Clients' transactions: admitted through the app's `check_tx` into the
+/// mempool, then gossiped so the next leaders have them. The core learns of
+/// a filled mempool through the input queue, never from here directly.
+extension ConsensusNode {
+    public enum Submission: Sendable, Hashable {
+        case accepted(Bytes32)
+        case duplicate(Bytes32)
+        case rejected(String)
+        case full
+    }
+
+    /// Counts of a batch submission's outcomes.
+    public struct BatchSubmission: Sendable {
+        public var accepted = 0, duplicates = 0, rejected = 0, full = 0
+        public var firstRejection: String?
+    }
+
+    /// A transaction from a client, forwarded to every peer once admitted.
+    public func submit(_ transaction: [UInt8]) -> Submission {
+        let result = admit(transaction, now: clock.nowMs())
+        if case .accepted = result { transport.broadcast(.transactions(TransactionBatch([transaction]))) }
+        return result
+    }
+
+    /// Admits many transactions in one actor call and gossips the accepted
+    /// ones (`POST /v1/txs`: load generators, bridges).
+    public func submit(batch transactions: [[UInt8]]) -> BatchSubmission {
+        var result = BatchSubmission()
+        var accepted: [[UInt8]] = []
+        let now = clock.nowMs()
+        for transaction in transactions {
+            switch admit(transaction, now: now) {
+            case .accepted:
+                result.accepted += 1
+                accepted.append(transaction)
+            case .duplicate: result.duplicates += 1
+            case .rejected(let reason):
+                result.rejected += 1
+                if result.firstRejection == nil { result.firstRejection = reason }
+            case .full: result.full += 1
+            }
+        }
+        // Peers admit at most one proposal's worth from a gossip message: send
+        // chunks of that size so none is dropped.
+        let chunk = max(1, mempool.limits.batchTransactionsMax)
+        for start in stride(from: 0, to: accepted.count, by: chunk) {
+            let part = Array(accepted[start..<min(start + chunk, accepted.count)])
+            transport.broadcast(.transactions(TransactionBatch(part)))
+        }
+        return result
+    }
+
+    func admit(_ transaction: [UInt8], now: UInt64) -> Submission {
+        guard transaction.count <= WireLimits.standard.transactionBytesMax else {
+            return .rejected("transaction of \(transaction.count) bytes exceeds \(WireLimits.standard.transactionBytesMax)")
+        }
+        let hash = SHA256Digest.hash(transaction)
+        if mempool.contains(hash) { return .duplicate(hash) }
+        do {
+            if case .reject(let reason) = try app.checkTransaction(transaction) { return .rejected(reason) }
+        } catch {
+            return .rejected("check_tx failed: \(error)")
+        }
+        let wasEmpty = mempool.count == 0
+        switch mempool.add(transaction, hash: hash, nowMs: now) {
+        case .added(let hash):
+            // A leader with an empty mempool waits for the idle interval; wake it.
+            if wasEmpty { inputs.mempoolFilled() }
+            return .accepted(hash)
+        case .duplicate(let hash): return .duplicate(hash)
+        case .full: return .full
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import BatonCrypto
+import Consensus
+
+/// What the node's loop needs of durable storage (flow-go's `Persister`).
+/// `NodeStore` (RocksDB) is the real one; tests wrap it to record the order
+/// of writes against sends.
+///
+/// Contract: `saveSafetyData` returns only once the data is durable (a synced
+/// write) — the loop sends the vote or timeout it guards right after. A
+/// thrown error from any write is fatal to the node: it can no longer prove
+/// what it signed, or keep app state and the chain in step.
+public protocol ConsensusStore: AnyObject, Sendable {
+    func saveSafetyData(_ data: SafetyData) throws
+    func saveLiveness(_ data: LivenessData) throws
+    func saveBlock(_ block: Block) throws
+    /// Writes `block` as finalized with the app's staged state, atomically.
+    func commit(_ block: Block, certifiedBy qc: QuorumCertificate, stateHash: Bytes32) throws
+    /// Forgets app writes staged for a commit that failed.
+    func discardStaged()
+    func block(id: BlockID) throws -> Block?
+    /// Finalized blocks from `height` on, in order, each with a QC that certifies it.
+    func finalizedBlocks(from height: Height, limit: Int) throws -> [(block: Block, qc: QuorumCertificate)]
+    /// Where a restarted node resumes.
+    func recoverState() throws -> RecoveredState
+    /// After this every call throws; idempotent.
+    func close()
+}
+
+/// What a store gives back at startup.
+public struct RecoveredState: Sendable {
+    public var recovery: EventHandler.Recovery
+    /// The last block the app committed, and the app state hash after it.
+    public var committedHeight: Height
+    public var committedStateHash: Bytes32
+
+    public init(recovery: EventHandler.Recovery, committedHeight: Height, committedStateHash: Bytes32) {
+        self.recovery = recovery
+        self.committedHeight = committedHeight
+        self.committedStateHash = committedStateHash
+    }
+}

@@ -1,0 +1,33 @@
+import BatonCrypto
+@_spi(Testing) import Consensus
+
+/// Demo only (`baton node --byzantine-equivocate`): a Byzantine leader. Wraps
+/// the real transport and, for each proposal this node broadcasts, sends the
+/// honest proposal to half the committee and a signed twin with another
+/// payload to the other half — the attack the federation must survive. The
+/// node's own core stays honest; only what leaves it is distorted.
+public struct EquivocatingTransport: PeerTransport {
+    let inner: any PeerTransport
+    let signer: any MessageSigner
+    let committee: Committee
+
+    public init(wrapping inner: any PeerTransport, signer: any MessageSigner, committee: Committee) {
+        self.inner = inner
+        self.signer = signer
+        self.committee = committee
+    }
+
+    public func broadcast(_ message: Message) {
+        guard case .proposal(let proposal) = message else { return inner.broadcast(message) }
+        let twin = proposal.twin(payloadSuffix: [0xEE], signer: signer, chainID: committee.chainID)
+        for (index, member) in committee.members.enumerated() where member.publicKey != signer.publicKey {
+            inner.send(.proposal(index % 2 == 0 ? proposal : twin), to: member.publicKey)
+        }
+    }
+
+    public func start() async throws { try await inner.start() }
+    public func send(_ message: Message, to peer: PublicKey) { inner.send(message, to: peer) }
+    public var connectedPeers: [PublicKey] { inner.connectedPeers }
+    public func statistics() async -> TransportStatistics { await inner.statistics() }
+    public func shutdown() async { await inner.shutdown() }
+}

@@ -1,0 +1,139 @@
+import BatonCrypto
+import BatonNetwork
+import Consensus
+import Foundation
+import Logging
+import PluginHost
+import Storage
+
+/// Everything a node is made of. `NodeBootstrap` builds it from `node.toml`;
+/// in-process tests build it from their own parts (an in-memory transport, a
+/// recording store) — the loop cannot tell the difference.
+public struct NodeParts {
+    public var identity: PrivateKey
+    public var committee: Committee
+    public var genesis: Block
+    public var store: any ConsensusStore
+    public var app: any Application
+    /// Where the transport and the app deliver; the node's loop consumes it.
+    public var inputs: InputQueue
+    public var transport: any PeerTransport
+    public var clock: any NodeClock
+    public var consensus: ConsensusConfig
+    public var mempool: Mempool.Limits
+    public var blockSync: BlockSyncServer.Limits
+    public var logger: Logger
+    /// Called after every block the app committed (height, state hash).
+    public var onCommit: @Sendable (Height, Bytes32) -> Void
+
+    public init(identity: PrivateKey, committee: Committee, genesis: Block, store: any ConsensusStore,
+                app: any Application, inputs: InputQueue, transport: any PeerTransport,
+                clock: any NodeClock = SystemClock(), consensus: ConsensusConfig = ConsensusConfig(),
+                mempool: Mempool.Limits = Mempool.Limits(), blockSync: BlockSyncServer.Limits = BlockSyncServer.Limits(),
+                logger: Logger = Logger(label: "baton.node"), onCommit: @escaping @Sendable (Height, Bytes32) -> Void = { _, _ in }) {
+        self.identity = identity
+        self.committee = committee
+        self.genesis = genesis
+        self.store = store
+        self.app = app
+        self.inputs = inputs
+        self.transport = transport
+        self.clock = clock
+        self.consensus = consensus
+        self.mempool = mempool
+        self.blockSync = blockSync
+        self.logger = logger
+        self.onCommit = onCommit
+    }
+}
+
+/// Turns a node's config file (and the genesis it names) into `NodeParts`:
+/// the key, the committee, RocksDB, the plugin, the TCP transport. Every
+/// failure is a `BootstrapError` that says what to fix.
+public enum NodeBootstrap {
+    /// - Parameter equivocate: demo only — the node acts as a Byzantine
+    ///   leader (see `EquivocatingTransport`).
+    public static func parts(config: NodeConfig, logger: Logger = Logger(label: "baton.node"), equivocate: Bool = false,
+                             onCommit: @escaping @Sendable (Height, Bytes32) -> Void = { _, _ in }) throws(BootstrapError) -> NodeParts {
+        let genesisFile: Genesis
+        let committee: Committee, genesis: Block, addresses: [(PublicKey, String, Int)]
+        do {
+            genesisFile = try Genesis.load(config.resolve(config.genesis_file))
+            (committee, genesis, addresses) = try genesisFile.resolve()
+        } catch { throw BootstrapError(.genesis(error.description)) }
+        let key: PrivateKey
+        do { key = try KeyFile.load(config.resolve(config.key_file)) } catch { throw BootstrapError(.key("\(error)")) }
+        guard let (host, port) = Genesis.split(config.listen) else { throw BootstrapError(.listen(config.listen)) }
+        let consensus = try consensusConfig(config.consensus)
+        let limits = try mempoolLimits(config.mempool)
+        let store = try openStore(config: config, genesis: genesis, logger: logger)
+        let inputs = InputQueue()
+        let app: PluginApplication
+        do {
+            let locator = PluginLocator.standard(pluginDirectory: config.plugin_dir.map(config.resolve))
+            let library = try locator.load(config.plugin.map { $0.contains("/") ? config.resolve($0) : $0 } ?? genesisFile.plugin)
+            let pluginConfig = genesisFile.pluginConfig + (config.plugin_config.map { "\n" + $0 } ?? "")
+            app = try PluginApplication(library: library, config: Array(pluginConfig.utf8),
+                                        store: RocksAppStateStore(store, plugin: Genesis.applicationName(genesisFile.plugin)),
+                                        logger: logger, onCompletion: { inputs.complete($0) })
+        } catch {
+            store.close()
+            throw BootstrapError(.plugin(error.description))
+        }
+        let network = Transport(chainID: committee.chainID, signer: Secp256k1Signer(key), verifier: Secp256k1Verifier(),
+                                members: committee.members.map(\.publicKey), listeners: genesisFile.listenerKeys,
+                                dialsEveryone: committee.index(of: key.publicKey) == nil, logger: logger,
+                                deliver: { inputs.deliver(from: $0, $1) })
+        var transport: any PeerTransport = TCPTransport(network, listenHost: host, listenPort: port,
+                                                         peers: addresses.map { Transport.Peer(key: $0.0, host: $0.1, port: $0.2) })
+        if equivocate {
+            transport = EquivocatingTransport(wrapping: transport, signer: Secp256k1Signer(key), committee: committee)
+        }
+        return NodeParts(identity: key, committee: committee, genesis: genesis, store: store, app: app, inputs: inputs,
+                         transport: transport, consensus: consensus, mempool: limits, logger: logger, onCommit: onCommit)
+    }
+
+    static func openStore(config: NodeConfig, genesis: Block, logger: Logger) throws(BootstrapError) -> NodeStore {
+        let dataDir = config.resolve(config.data_dir)
+        do {
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        } catch { throw BootstrapError(.dataDirectory(dataDir, "\(error)")) }
+        let hasStore = FileManager.default.fileExists(atPath: dataDir + "/db/CURRENT")
+        let store: NodeStore
+        do { store = try NodeStore(directory: dataDir, genesis: genesis, create: !hasStore) } catch {
+            throw BootstrapError(.store(dataDir, "\(error)"))
+        }
+        if config.storage?.sync_writes == false {
+            store.syncSafetyWrites = false
+            logger.warning("storage: sync_writes = false — safety data is not fsynced; for benchmarks only")
+        }
+        return store
+    }
+
+    static func consensusConfig(_ table: NodeConfig.Consensus?) throws(BootstrapError) -> ConsensusConfig {
+        var consensus = ConsensusConfig()
+        if let c = table {
+            if let v = c.timeout_ms_base { consensus.pacemaker.timeoutMsBase = v }
+            if let v = c.timeout_ms_max { consensus.pacemaker.timeoutMsMax = v }
+            if let v = c.idle_block_interval_ms { consensus.pacemaker.idleBlockIntervalMs = v }
+            if let v = c.backoff_permille { consensus.pacemaker.backoffPermille = v }
+            if let v = c.tolerated_failures { consensus.pacemaker.toleratedFailures = v }
+        }
+        if let problem = consensus.pacemaker.problem() { throw BootstrapError(.consensus(problem)) }
+        return consensus
+    }
+
+    static func mempoolLimits(_ table: NodeConfig.Mempool?) throws(BootstrapError) -> Mempool.Limits {
+        var limits = Mempool.Limits()
+        if let m = table {
+            if let v = m.transactions_max { limits.transactionsMax = v }
+            if let v = m.bytes_max { limits.bytesMax = v }
+            if let v = m.batch_transactions_max { limits.batchTransactionsMax = v }
+            if let v = m.batch_bytes_max { limits.batchBytesMax = v }
+        }
+        guard limits.batchTransactionsMax >= 1, limits.transactionsMax >= limits.batchTransactionsMax else {
+            throw BootstrapError(.mempool("need 1 <= batch_transactions_max <= transactions_max"))
+        }
+        return limits
+    }
+}

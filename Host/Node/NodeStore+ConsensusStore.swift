@@ -1,0 +1,11 @@
+import Consensus
+import Storage
+
+/// RocksDB is the node's store.
+extension NodeStore: ConsensusStore {
+    public func recoverState() throws -> RecoveredState {
+        let recovered = try recover()
+        return RecoveredState(recovery: recovered.recovery, committedHeight: recovered.head.height,
+                              committedStateHash: recovered.head.stateHash)
+    }
+}

@@ -1,0 +1,75 @@
+import BatonCrypto
+import Consensus
+import Node
+import Storage
+import Synchronization
+
+/// The order in which one node made its safety data durable and spoke: a
+/// `RecordingStore` and a `RecordingTransport` write into one log.
+public final class SpeechLog: Sendable {
+    public enum Entry: Sendable {
+        /// A safety write that returned (durable if `synced`).
+        case safetyWritten(SafetyData, synced: Bool)
+        case sent(Message)
+    }
+
+    private let entries = Mutex<[Entry]>([])
+    public init() {}
+    func append(_ entry: Entry) { entries.withLock { $0.append(entry) } }
+    public var all: [Entry] { entries.withLock { $0 } }
+}
+
+/// A `NodeStore` that logs each safety write once it has returned.
+public final class RecordingStore: ConsensusStore {
+    let inner: NodeStore
+    let log: SpeechLog
+
+    public init(_ inner: NodeStore, log: SpeechLog) {
+        self.inner = inner
+        self.log = log
+    }
+
+    public func saveSafetyData(_ data: SafetyData) throws {
+        try inner.saveSafetyData(data)
+        log.append(.safetyWritten(data, synced: inner.syncSafetyWrites))
+    }
+
+    public func saveLiveness(_ data: LivenessData) throws { try inner.saveLiveness(data) }
+    public func saveBlock(_ block: Block) throws { try inner.saveBlock(block) }
+    public func commit(_ block: Block, certifiedBy qc: QuorumCertificate, stateHash: Bytes32) throws {
+        try inner.commit(block, certifiedBy: qc, stateHash: stateHash)
+    }
+    public func discardStaged() { inner.discardStaged() }
+    public func block(id: BlockID) throws -> Block? { try inner.block(id: id) }
+    public func finalizedBlocks(from height: Height, limit: Int) throws -> [(block: Block, qc: QuorumCertificate)] {
+        try inner.finalizedBlocks(from: height, limit: limit)
+    }
+    public func recoverState() throws -> RecoveredState { try inner.recoverState() }
+    public func close() { inner.close() }
+}
+
+/// A transport that logs every message before passing it on.
+public struct RecordingTransport: PeerTransport {
+    let inner: any PeerTransport
+    let log: SpeechLog
+
+    public init(_ inner: any PeerTransport, log: SpeechLog) {
+        self.inner = inner
+        self.log = log
+    }
+
+    public func send(_ message: Message, to peer: PublicKey) {
+        log.append(.sent(message))
+        inner.send(message, to: peer)
+    }
+
+    public func broadcast(_ message: Message) {
+        log.append(.sent(message))
+        inner.broadcast(message)
+    }
+
+    public func start() async throws { try await inner.start() }
+    public var connectedPeers: [PublicKey] { inner.connectedPeers }
+    public func statistics() async -> TransportStatistics { await inner.statistics() }
+    public func shutdown() async { await inner.shutdown() }
+}

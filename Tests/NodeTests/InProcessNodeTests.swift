@@ -1,0 +1,131 @@
+import BatonCrypto
+import BatonTestSupport
+@_spi(Testing) import Node
+import Consensus
+import Storage
+import Testing
+
+/// Real nodes in one process (the real loop, RocksDB, the kvstore `.so`) over
+/// an in-memory network: the shell's rules tested without processes.
+@Suite(.serialized) struct InProcessNodeTests {
+    /// Persistence before speech (DESIGN §2): every vote, timeout and proposal
+    /// a node signs leaves it only after a synced safety write that covers it.
+    @Test func everySignedMessageFollowsASyncedSafetyWriteThatGuardsIt() async throws {
+        let logs = (0..<4).map { _ in SpeechLog() }
+        let cluster = try LocalCluster(wrapStore: { RecordingStore($1, log: logs[$0]) },
+                                       wrapTransport: { RecordingTransport($1, log: logs[$0]) })
+        defer { cluster.removeDirectories() }
+        try cluster.startAll()
+        // One node stops for a while: the others time out at least once.
+        #expect(await cluster.waitForHeight(5))
+        await cluster.stop(3)
+        #expect(await cluster.waitForHeight(12, nodes: [0, 1, 2]))
+        try cluster.start(3)
+        #expect(await cluster.waitForHeight(15))
+        await cluster.stopAll()
+
+        var checked = (votes: 0, timeouts: 0, proposals: 0)
+        for (i, log) in logs.enumerated() {
+            let me = ValidatorIndex(i)
+            var durable = SafetyData()
+            for entry in log.all {
+                switch entry {
+                case .safetyWritten(let data, let synced):
+                    #expect(synced, "node \(i) wrote safety data without fsync")
+                    durable = data
+                case .sent(.vote(let vote)) where vote.signer == me:
+                    #expect(durable.highestVotedView >= vote.view, "node \(i) sent a vote for view \(vote.view) before persisting it")
+                    checked.votes += 1
+                case .sent(.timeout(let timeout)) where timeout.signer == me:
+                    #expect(durable.highestTimeoutView >= timeout.view, "node \(i) sent a timeout for view \(timeout.view) before persisting it")
+                    checked.timeouts += 1
+                case .sent(.proposal(let proposal)) where proposal.block.proposer == me:
+                    #expect(durable.highestVotedView >= proposal.block.view, "node \(i) proposed in view \(proposal.block.view) before persisting its vote")
+                    checked.proposals += 1
+                case .sent: break
+                }
+            }
+        }
+        // Not vacuous: each kind was sent and checked.
+        #expect(checked.votes > 10 && checked.proposals > 10 && checked.timeouts > 0, "\(checked)")
+    }
+
+    /// Only the loop calls the core, one effect list at a time, even with an
+    /// app (kvstore) that answers produce and validate synchronously.
+    @Test func noHandleCallStartsWhileAnEffectListRuns() async throws {
+        let cluster = try LocalCluster()
+        defer { cluster.removeDirectories() }
+        try cluster.startAll()
+        for i in 0..<20 {
+            _ = await cluster.nodes[i % 4]!.submit(Array("key\(i)=value\(i)".utf8))
+        }
+        #expect(await cluster.waitForHeight(10))
+        for node in cluster.nodes.compactMap({ $0 }) {
+            #expect(await node.nestedHandleCalls == 0)
+            #expect(await node.handledEvents > 10)
+        }
+        // The transactions were committed on every node.
+        #expect(await waitUntil(seconds: 10) {
+            for node in cluster.nodes.compactMap({ $0 }) {
+                guard (try? await node.query(Array("key19".utf8))) == Array("value19".utf8) else { return false }
+            }
+            return true
+        })
+        await cluster.stopAll()
+    }
+
+    /// A node stopped and started again in the same process resumes from its
+    /// store: same chain, same app state, and it keeps finalizing.
+    @Test func aRestartedNodeResumesFromItsStore() async throws {
+        let cluster = try LocalCluster()
+        defer { cluster.removeDirectories() }
+        try cluster.startAll()
+        _ = await cluster.nodes[0]!.submit(Array("before=restart".utf8))
+        #expect(await cluster.waitForHeight(8))
+        await cluster.stop(2)
+        let stoppedAt = try #require(await cluster.heights()[0])
+        #expect(await cluster.waitForHeight(stoppedAt + 10, nodes: [0, 1, 3]))
+        try cluster.start(2)
+        let restarted = try #require(cluster.nodes[2])
+        let resumedAt = await restarted.status.finalizedHeight
+        #expect(resumedAt >= 8, "restarted at height \(resumedAt), not from its store")
+        #expect(try await restarted.query(Array("before".utf8)) == Array("restart".utf8))
+        let target = try #require(await cluster.heights()[0]) + 5
+        #expect(await cluster.waitForHeight(target))
+        #expect(try await cluster.agree(upTo: target))
+        await cluster.stopAll()
+    }
+
+    /// The block-sync server never sends more than its limits, whatever a
+    /// request asks, and answers what it does not hold with silence.
+    @Test func blockSyncServerKeepsToItsLimits() async throws {
+        let cluster = try LocalCluster()
+        defer { cluster.removeDirectories() }
+        try cluster.startAll()
+        #expect(await cluster.waitForHeight(12))
+        await cluster.stopAll()
+        let store = try NodeStore(directory: cluster.directories[0], genesis: cluster.members.genesis)
+        defer { store.close() }
+        var limits = BlockSyncServer.Limits()
+        limits.ancestorsMax = 3
+        limits.finalizedBatchMax = 5
+        let server = BlockSyncServer(store: store, limits: limits)
+
+        let batch = try #require(server.answer(BlockRequest(requestID: 1, target: .finalized(fromHeight: 1, count: 1_000))))
+        #expect(batch.blocks.map(\.height) == [1, 2, 3, 4, 5])
+        #expect(batch.lastBlockQC?.blockID == batch.blocks.last?.id)
+
+        let tip = try #require(try store.finalizedBlocks(from: 10, limit: 1).first?.block)
+        let byID = try #require(server.answer(BlockRequest(requestID: 2, target: .byID(tip.id, ancestors: 500))))
+        #expect(byID.blocks.map(\.height) == [7, 8, 9, 10])  // the block and ancestorsMax ancestors, oldest first
+        #expect(byID.requestID == 2)
+
+        #expect(server.answer(BlockRequest(requestID: 3, target: .byID(SHA256Digest.hash([1]), ancestors: 4))) == nil)
+        #expect(server.answer(BlockRequest(requestID: 4, target: .finalized(fromHeight: 10_000, count: 5))) == nil)
+
+        limits.responseBytesMax = 1
+        let tight = BlockSyncServer(store: store, limits: limits)
+        #expect(tight.answer(BlockRequest(requestID: 5, target: .finalized(fromHeight: 1, count: 5)))?.blocks.count == 1)
+        #expect(tight.answer(BlockRequest(requestID: 6, target: .byID(tip.id, ancestors: 3)))?.blocks.map(\.height) == [10])
+    }
+}
