@@ -249,17 +249,17 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsensusTests",
-            dependencies: ["Consensus", "BatonCrypto", "Simulation"],
+            dependencies: ["Consensus", "BatonCrypto", "Simulation", "BatonTestSupport"],
             path: "Tests/ConsensusTests"
         ),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "Node", "PluginHost", "Consensus", "Simulation"],
+            dependencies: ["Storage", "Node", "PluginHost", "Consensus", "Simulation", "BatonTestSupport"],
             path: "Tests/StorageTests"
         ),
         .testTarget(
             name: "NetworkTests",
-            dependencies: ["BatonNetwork", "Consensus", "BatonCrypto", "Simulation"],
+            dependencies: ["BatonNetwork", "Consensus", "BatonCrypto", "Simulation", "BatonTestSupport"],
             path: "Tests/NetworkTests"
         ),
         .testTarget(
@@ -275,7 +275,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SimulationTests",
-            dependencies: ["Simulation", "Consensus"],
+            dependencies: ["Simulation", "Consensus", "BatonTestSupport"],
             path: "Tests/SimulationTests"
         ),
         .testTarget(
@@ -283,8 +283,15 @@ let package = Package(
             // Not RobotPlugin: tests reach plugins only through dlopen of the
             // built .so, as the node does; linking a plugin module in as well
             // would put two copies of its Swift types in one process.
-            dependencies: ["PluginHost"],
+            dependencies: ["PluginHost", "BatonTestSupport"],
             path: "Tests/PluginHostTests"
+        ),
+        // The `baton` binary as a user runs it: exit codes, messages, and a
+        // simulator seed replayed in separate processes.
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["BatonTestSupport", "Simulation"],
+            path: "Tests/CLITests"
         ),
     ],
     cLanguageStandard: .c99

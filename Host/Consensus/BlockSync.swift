@@ -63,6 +63,7 @@ public struct BlockSync: Sendable {
         if fetches.count >= fetchesMax { forgetStale(nowMs: nowMs) }
         guard fetches.count < fetchesMax else { return nil }
         fetches[id] = Fetch(askedMs: nowMs, attempt: 0, firstPeer: hint)
+        precondition(fetches.count <= fetchesMax, "block sync outgrew its bound")
         return peer(attempt: 0, first: hint)
     }
 
@@ -107,6 +108,8 @@ public struct BlockSync: Sendable {
         let firstIndex = Int(first) % n == Int(me) ? (Int(me) + 1) % n : Int(first) % n
         let start = firstIndex > Int(me) ? firstIndex - 1 : firstIndex
         let position = (start + attempt % others) % others
-        return ValidatorIndex(position >= Int(me) ? position + 1 : position)
+        let chosen = position >= Int(me) ? position + 1 : position
+        precondition(chosen != Int(me) && chosen < n, "block sync asks only other members")
+        return ValidatorIndex(chosen)
     }
 }

@@ -33,6 +33,7 @@ public struct Compliance: Sendable {
         if pending[candidate.block.id] != nil { return true }
         guard pending.count < pendingMax else { return false }
         pending[candidate.block.id] = candidate
+        precondition(pending.count <= pendingMax, "the compliance cache outgrew its bound")
         return true
     }
 

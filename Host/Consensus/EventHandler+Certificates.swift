@@ -32,6 +32,7 @@ extension EventHandler {
     /// Entering a view (only ever forwards): arm its timer, forget what is
     /// too old, and propose if this node leads it.
     mutating func enterView(_ view: View, cause: Pacemaker.Cause) {
+        precondition(view == pacemaker.currentView, "the core enters only the pacemaker's view")
         emit(.enteredView(view, cause: cause))
         emit(.persistLiveness(LivenessData(currentView: view, highestQC: pacemaker.highestQC,
                                            lastViewTC: pacemaker.lastViewTC)))

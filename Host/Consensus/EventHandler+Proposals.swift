@@ -87,6 +87,7 @@ extension EventHandler {
         do throws(SafetyRules.Refusal) { vote = try safety.vote(for: block, currentView: currentView) } catch {
             return emit(.dropped(.refusedBySafetyRules(error)))
         }
+        precondition(vote.view == block.view && safety.data.highestVotedView == block.view, "a vote is for the block's own view")
         emit(.persistSafetyData(safety.data))
         deliver(vote)
     }

@@ -52,6 +52,8 @@ public struct Pacemaker: Sendable {
         if qc.view > highestQC.view { highestQC = qc }
         guard qc.view >= currentView else { return nil }
         currentView = qc.view + 1
+        // Views only move forward, and only on a certificate for the one before.
+        precondition(currentView == qc.view + 1 && highestQC.view >= qc.view, "entered a view without its QC")
         lastViewTC = nil
         failures = max(0, failures - 1)
         return currentView
@@ -62,6 +64,7 @@ public struct Pacemaker: Sendable {
         _ = process(tc.highQC)
         guard tc.view >= currentView else { return nil }
         currentView = tc.view + 1
+        precondition(highestQC.view >= tc.highQC.view, "the highest QC fell behind a TC's")
         lastViewTC = tc
         failures += 1
         return currentView

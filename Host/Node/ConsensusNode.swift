@@ -98,7 +98,9 @@ public actor ConsensusNode {
     public func run() async throws {
         try await transport.start()
         step(.start(nowMs: clock.nowMs()))
-        while !isShutDown, stopReason == nil, let input = await inputs.next() {
+        // Checked after each wait too: `shutdown` may run while the loop
+        // waits, and an input handed over just before must not reach a closed store.
+        while !isShutDown, stopReason == nil, let input = await inputs.next(), !isShutDown, stopReason == nil {
             handle(input)
         }
     }

@@ -19,19 +19,30 @@ public final class SpeechLog: Sendable {
     public var all: [Entry] { entries.withLock { $0 } }
 }
 
-/// A `NodeStore` that logs each safety write once it has returned.
-public final class RecordingStore: ConsensusStore {
+/// A `NodeStore` with hooks around each safety write: before it (a test
+/// may throw there, as a full disk would) and after it returned (a test may
+/// record it). Everything else passes through.
+public final class InterceptingStore: ConsensusStore {
     let inner: NodeStore
-    let log: SpeechLog
+    let before: @Sendable (SafetyData) throws -> Void
+    let after: @Sendable (SafetyData, _ synced: Bool) -> Void
 
-    public init(_ inner: NodeStore, log: SpeechLog) {
+    public init(_ inner: NodeStore, beforeSafetyWrite: @escaping @Sendable (SafetyData) throws -> Void = { _ in },
+                afterSafetyWrite: @escaping @Sendable (SafetyData, _ synced: Bool) -> Void = { _, _ in }) {
         self.inner = inner
-        self.log = log
+        before = beforeSafetyWrite
+        after = afterSafetyWrite
+    }
+
+    /// Logs each safety write into `log` once it has returned.
+    public static func recording(_ inner: NodeStore, into log: SpeechLog) -> InterceptingStore {
+        InterceptingStore(inner, afterSafetyWrite: { log.append(.safetyWritten($0, synced: $1)) })
     }
 
     public func saveSafetyData(_ data: SafetyData) throws {
+        try before(data)
         try inner.saveSafetyData(data)
-        log.append(.safetyWritten(data, synced: inner.syncSafetyWrites))
+        after(data, inner.syncSafetyWrites)
     }
 
     public func saveLiveness(_ data: LivenessData) throws { try inner.saveLiveness(data) }

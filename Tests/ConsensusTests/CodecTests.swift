@@ -77,7 +77,7 @@ import Testing
     }
 
     @Test func randomBytesNeverTrap() {
-        var rng = SplitMix64(seed: 42)
+        var rng = SeededRandom(seed: 42)
         for _ in 0..<20_000 {
             let count = Int(rng.next() % 300)
             var bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
@@ -126,18 +126,5 @@ import Testing
         #expect(try SafetyData.decode(data.encoded) == data)
         let live = LivenessData(currentView: 9, highestQC: qc, lastViewTC: t.tc(view: 8, highQC: qc))
         #expect(try LivenessData.decode(live.encoded) == live)
-    }
-}
-
-/// A tiny seeded generator for reproducible fuzzing.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,52 +1,6 @@
-import BatonCrypto
-@testable import Consensus
+import BatonTestSupport
 import Simulation
-import Testing
 
+// Signed-object builders live in BatonTestSupport (SignedObjects.swift).
 typealias TestCommittee = SimulatedCommittee
 typealias Cluster = ScriptedCluster
-
-/// Builders of signed protocol objects for tests.
-extension SimulatedCommittee {
-    func vote(_ i: Int, view: View, block: BlockID) -> Vote {
-        let digest = SigningDomain.voteDigest(chainID: committee.chainID, view: view, blockID: block)
-        return Vote(view: view, blockID: block, signer: ValidatorIndex(i), signature: signer(i).sign(digest))
-    }
-
-    func qc(view: View, block: BlockID, signers: [Int]? = nil) -> QuorumCertificate {
-        let who = signers ?? Array(0..<keys.count)
-        let set = SignerSet(capacity: keys.count, members: who.map { ValidatorIndex($0) })
-        return QuorumCertificate(view: view, blockID: block, signers: set,
-                                 signatures: set.map { vote(Int($0), view: view, block: block).signature })
-    }
-
-    func timeout(_ i: Int, view: View, highQC: QuorumCertificate, tc: TimeoutCertificate? = nil) -> TimeoutObject {
-        let digest = SigningDomain.timeoutDigest(chainID: committee.chainID, view: view, highQCView: highQC.view)
-        return TimeoutObject(view: view, highQC: highQC, lastViewTC: tc, signer: ValidatorIndex(i),
-                             signature: signer(i).sign(digest))
-    }
-
-    func tc(view: View, highQC: QuorumCertificate, signers: [Int]? = nil) -> TimeoutCertificate {
-        let who = signers ?? Array(0..<keys.count)
-        let set = SignerSet(capacity: keys.count, members: who.map { ValidatorIndex($0) })
-        let sigs = set.map { timeout(Int($0), view: view, highQC: highQC).signature }
-        return TimeoutCertificate(view: view, highQC: highQC, signers: set,
-                                  highQCViews: set.map { _ in highQC.view }, signatures: sigs)
-    }
-
-    func block(view: View, height: Height, parent: Block, qc: QuorumCertificate? = nil, tc: TimeoutCertificate? = nil,
-               proposer: ValidatorIndex? = nil, payload: [UInt8] = []) -> Block {
-        Block(view: view, height: height, parentID: parent.id, qc: qc ?? self.qc(view: parent.view, block: parent.id),
-              lastViewTC: tc, proposer: proposer ?? committee.leader(of: view), timestampMs: view, executedHeight: 0,
-              executedStateHash: .zero, payload: payload)
-    }
-
-    func proposal(_ block: Block) -> Proposal {
-        Proposal(block: block, signature: vote(Int(block.proposer), view: block.view, block: block.id).signature)
-    }
-
-    func validator(_ verifier: CountingVerifier = CountingVerifier()) -> Validator {
-        Validator(committee: committee, genesisID: genesis.id, verifier: verifier)
-    }
-}
-

@@ -4,6 +4,7 @@ import Foundation
 @testable import BatonNetwork
 import NIOCore
 import NIOPosix
+import BatonTestSupport
 import Testing
 
 /// Real TCP on loopback.
@@ -80,11 +81,16 @@ import Testing
         // A raw client sending a well-framed but meaningless hello.
         try rawSend(port: nodes[0].port, bytes: [0, 0, 0, 5, 1, 2, 3, 4, 5])
         var sawTooLarge = false, sawRefused = false
-        while !(sawTooLarge && sawRefused), let event = await events.next() {
+        var seen: [Transport.ConnectionEvent] = []
+        // Bounded: a missed event fails the test instead of hanging the suite.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !(sawTooLarge && sawRefused), ContinuousClock.now < deadline,
+              let event = await events.next() {
+            seen.append(event)
             if case .badFrame(let reason) = event, reason.contains("exceeds") { sawTooLarge = true }
             if case .refused(.malformed) = event { sawRefused = true }
         }
-        #expect(sawTooLarge && sawRefused)
+        #expect(sawTooLarge && sawRefused, "events: \(seen)")
         // The members still talk.
         nodes[1].transport.send(.transactions(TransactionBatch([[1]])), to: nodes[0].signer.publicKey)
         var inbound = nodes[0].transport.inbound.makeAsyncIterator()
@@ -94,19 +100,9 @@ import Testing
 
     /// Plain blocking socket: what a misbehaving peer would do.
     func rawSend(port: Int, bytes: [UInt8]) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw CocoaError(.fileReadUnknown) }
-        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        let socket = try LoopbackSocket(port: port)
+        socket.send(bytes)
         // Let the server read before the close: wait for it to close its side.
-        var sink = [UInt8](repeating: 0, count: 256)
-        _ = recv(fd, &sink, sink.count, 0)
+        _ = socket.receive(max: 256)
     }
 }

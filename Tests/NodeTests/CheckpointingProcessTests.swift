@@ -2,13 +2,13 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import BatonTestSupport
 import Testing
 
 /// Metronome end to end with real processes: `powchain` chain nodes, a Baton
 /// federation running the checkpointing interpreter `.so`, `baton checkpoint
-/// verify`. An extension of `NodeProcessTests`, so these clusters run one at a
-/// time with the others.
-extension NodeProcessTests {
+/// verify`.
+@Suite(.processTests) struct CheckpointingProcessTests {
     /// One `powchain` process.
     final class ChainProcess: @unchecked Sendable {
         let process = Process()
@@ -17,9 +17,9 @@ extension NodeProcessTests {
         init(index: Int, port: Int, peers: [Int], directory: String, genesis: String?, hashrate: Int,
              name: String = "powchain", attack: (forkAt: Int, publishAt: Int)? = nil) throws {
             address = "127.0.0.1:\(port)"
-            process.executableURL = URL(fileURLWithPath: NodeProcessTests.binDirectory + "/powchain")
+            process.executableURL = URL(fileURLWithPath: Paths.binary("powchain"))
             var arguments = ["--data", "\(directory)/chain-\(index)", "--listen", address, "--miner-id", "\(index)",
-                             "--hashrate", "\(hashrate)", "--difficulty-bits", "\(NodeProcessTests.difficultyBits)",
+                             "--hashrate", "\(hashrate)", "--difficulty-bits", "\(CheckpointingProcessTests.difficultyBits)",
                              "--name", name]
             for peer in peers where peer != port { arguments += ["--peer", "127.0.0.1:\(peer)"] }
             if let genesis { arguments += ["--genesis", genesis] }
@@ -63,24 +63,18 @@ extension NodeProcessTests {
     func checkpointFederation(plugin: String = "checkpointing", config: String, memberChains: [Int]? = nil) throws -> CheckpointCluster {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("baton-checkpoint-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let base = Self.freePortBase()
+        let base = Ports.freeBase()
         let chainPorts = (0..<5).map { base + 300 + $0 }
         try config.write(toFile: directory + "/interpreter.conf", atomically: true, encoding: .utf8)
         let chains = memberChains ?? Array(chainPorts.prefix(4))
-        let setup = Process()
-        setup.executableURL = URL(fileURLWithPath: Self.binDirectory + "/baton")
         // Member i's chain node: the template's {index+N} when the ports are
         // consecutive, else each node.toml is edited.
         let consecutive = chains == Array(chains[0]..<chains[0] + 4)
-        setup.arguments = ["testnet", "--dir", directory + "/federation", "--nodes", "4", "--plugin", plugin,
-                           "--plugin-config", directory + "/interpreter.conf", "--base-port", "\(base)",
-                           "--plugin-dir", Self.binDirectory,
-                           "--node-plugin-config", consecutive ? "chain = 127.0.0.1:{index+\(chains[0])}" : "chain = CHAIN{index}"]
-        setup.standardOutput = FileHandle.nullDevice
-        try setup.run()
-        setup.waitUntilExit()
-        #expect(setup.terminationStatus == 0)
-        let configs = (0..<4).map { "\(directory)/federation/node-\($0)/node.toml" }
+        let federation = try Testnet(plugin: plugin, extraArguments: [
+            "--plugin-config", directory + "/interpreter.conf",
+            "--node-plugin-config", consecutive ? "chain = 127.0.0.1:{index+\(chains[0])}" : "chain = CHAIN{index}",
+        ], directory: directory + "/federation", basePort: base)
+        let configs = federation.configs
         for (index, path) in configs.enumerated() where !consecutive {
             let text = try String(contentsOfFile: path, encoding: .utf8)
             try text.replacingOccurrences(of: "CHAIN\(index)", with: "127.0.0.1:\(chains[index])").write(toFile: path, atomically: true, encoding: .utf8)
@@ -90,7 +84,7 @@ extension NodeProcessTests {
     }
 
     func chainStatus(_ address: String) async -> [String: Any] {
-        (try? await request("http://\(address)/status").json) ?? [:]
+        (try? await httpRequest("http://\(address)/status").json) ?? [:]
     }
 
     func latestCheckpoint(_ address: String) async -> (height: Int, hash: String)? {
@@ -100,21 +94,10 @@ extension NodeProcessTests {
     }
 
     func bestHash(_ address: String, at height: Int) async -> String? {
-        (try? await request("http://\(address)/chain/block/\(height)"))?.json["hash"] as? String
+        (try? await httpRequest("http://\(address)/chain/block/\(height)"))?.json["hash"] as? String
     }
 
-    func runBaton(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binDirectory + "/baton")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
-    }
+    func runBaton(_ arguments: [String]) throws -> ProcessRun { try runProcess("baton", arguments) }
 
     @Test func checkpointsAreCertifiedAtTheIntervalAcceptedEverywhereAndSurviveAnInterpreterSwap() async throws {
         let cluster = try checkpointFederation(config: "interval = 5\ndepth = 3\nevery = 3\nmin_age_ms = 300\n")
@@ -128,7 +111,7 @@ extension NodeProcessTests {
         defer { nodes.forEach { $0.stop() } }
 
         // Checkpoints at 5, 10, …; every chain node holds the same ones.
-        let certified = await eventually(seconds: 90) {
+        let certified = await waitUntil(seconds: 90) {
             for chain in chains { guard let cp = await latestCheckpoint(chain.address), cp.height >= 10 else { return false } }
             return true
         }
@@ -136,7 +119,7 @@ extension NodeProcessTests {
         #expect(certified, "checkpoints: \(heights)")
         let reference = try #require(await latestCheckpoint(chains[0].address))
         #expect(reference.height % 5 == 0)
-        #expect(await eventually(seconds: 30) {
+        #expect(await waitUntil(seconds: 30) {
             await chains.asyncAllSatisfy { await latestCheckpoint($0.address)?.height ?? 0 >= reference.height }
         })
         for chain in chains {
@@ -146,7 +129,7 @@ extension NodeProcessTests {
         }
 
         // The certificate verifies offline with only the genesis.
-        let certificate = try await request("http://\(chains[1].address)/chain/certificate/\(reference.height)")
+        let certificate = try await httpRequest("http://\(chains[1].address)/chain/certificate/\(reference.height)")
         #expect(certificate.status == 200)
         let certificatePath = cluster.directory + "/checkpoint.cert"
         try certificate.body.write(to: URL(fileURLWithPath: certificatePath))
@@ -158,7 +141,7 @@ extension NodeProcessTests {
         try Data(tampered).write(to: URL(fileURLWithPath: certificatePath + ".bad"))
         let refused = try runBaton(["checkpoint", "verify", certificatePath + ".bad", "--genesis", cluster.genesis])
         #expect(refused.status != 0 && refused.output.contains("bad signature"), "\(refused.output)")
-        let posted = try await request("http://\(chains[2].address)/chain/checkpoint", method: "POST", body: Data(tampered))
+        let posted = try await httpRequest("http://\(chains[2].address)/chain/checkpoint", method: "POST", body: Data(tampered))
         #expect(posted.status == 400 && (posted.json["error"] as? String)?.contains("bad signature") == true, "\(posted.json)")
         let other = try checkpointFederation(config: "interval = 5\n")
         let wrongChain = try runBaton(["checkpoint", "verify", certificatePath, "--genesis", other.genesis])
@@ -176,13 +159,13 @@ extension NodeProcessTests {
         }
         nodes = try cluster.configs.map { try NodeProcess(config: $0) }
         // The aged policy's heights are multiples of 3; the interval policy's of 5.
-        let aged = await eventually(seconds: 90) {
+        let aged = await waitUntil(seconds: 90) {
             guard let h = await latestCheckpoint(chains[0].address)?.height else { return false }
             return h > last && h % 3 == 0 && h % 5 != 0
         }
         let now = await latestCheckpoint(chains[0].address)?.height ?? 0
         #expect(aged, "no aged-policy checkpoint after the swap (last \(last), now \(now))")
-        let query = try await request("http://\(cluster.apiAddress(0))/v1/status")
+        let query = try await httpRequest("http://\(cluster.apiAddress(0))/v1/status")
         #expect((query.json["plugin"] as? [String: Any])?["name"] as? String == "checkpointing-aged")
 
         // A chain node restarts from its RocksDB store with its chain and checkpoints.
@@ -191,7 +174,7 @@ extension NodeProcessTests {
         chains[3].stop()
         chains[3] = try ChainProcess(index: 3, port: ports[3], peers: ports, directory: cluster.directory,
                                      genesis: cluster.genesis, hashrate: Self.honestHashrate)
-        #expect(await eventually(seconds: 30) {
+        #expect(await waitUntil(seconds: 30) {
             let height = await chainStatus(chains[3].address)["height"] as? Int ?? 0
             let checkpoint = await latestCheckpoint(chains[3].address)?.height ?? 0
             return height >= heightBefore && checkpoint >= before.height
@@ -221,20 +204,20 @@ extension NodeProcessTests {
 
         // Before the attack: the honest block at height 8 (a checkpoint when
         // the federation runs).
-        #expect(await eventually(seconds: 90) { (await chainStatus(chains[0].address)["height"] as? Int ?? 0) >= 10 })
+        #expect(await waitUntil(seconds: 90) { (await chainStatus(chains[0].address)["height"] as? Int ?? 0) >= 10 })
         if federation {
-            #expect(await eventually(seconds: 60) {
+            #expect(await waitUntil(seconds: 60) {
                 await chains.prefix(4).asyncAllSatisfy { (await latestCheckpoint($0.address)?.height ?? 0) >= 8 }
             })
         }
         let honestBlock = try #require(await bestHash(chains[0].address, at: 8))
         // The attacker publishes its longer branch.
-        #expect(await eventually(seconds: 90) {
+        #expect(await waitUntil(seconds: 90) {
             ((await chainStatus(attacker)["attack"] as? [String: Any])?["published"] as? Int ?? 0) > 0
         })
         if federation {
             // The honest nodes refuse the branch: it contradicts the checkpoints.
-            #expect(await eventually(seconds: 30) {
+            #expect(await waitUntil(seconds: 30) {
                 await chains.prefix(4).asyncAllSatisfy { (await chainStatus($0.address)["refusedBlocks"] as? Int ?? 0) > 0 }
             })
             for chain in chains.prefix(4) {
@@ -243,7 +226,7 @@ extension NodeProcessTests {
         } else {
             // Without checkpoints the longer branch wins: every honest node
             // abandons its block at height 8 for the attacker's.
-            #expect(await eventually(seconds: 30) {
+            #expect(await waitUntil(seconds: 30) {
                 await chains.prefix(4).asyncAllSatisfy { address in
                     let hash = await bestHash(address.address, at: 8)
                     return hash != nil && hash != honestBlock
@@ -259,7 +242,7 @@ extension NodeProcessTests {
         // Member 3's interpreter talks to a chain node of another chain (its
         // own, unconnected, mining 8× faster): its candidates are ready long
         // before the honest ones and are foreign to the honest chain.
-        let base = Self.freePortBase()
+        let base = Ports.freeBase()
         let honestPorts = (0..<3).map { base + 400 + $0 }
         let foreignPort = base + 410
         let cluster = try checkpointFederation(config: "interval = 4\ndepth = 2\nvalidate_wait_ms = 1500\n",
@@ -277,7 +260,7 @@ extension NodeProcessTests {
         defer { nodes.forEach { $0.stop() } }
 
         // The honest members keep certifying checkpoints of the honest chain.
-        let certified = await eventually(seconds: 120) {
+        let certified = await waitUntil(seconds: 120) {
             await honest.asyncAllSatisfy { (await latestCheckpoint($0.address)?.height ?? 0) >= 8 }
         }
         let heights = await honest.asyncMap { await latestCheckpoint($0.address)?.height ?? 0 }
@@ -285,7 +268,7 @@ extension NodeProcessTests {
         // Every certified checkpoint is a block of the honest chain: none of
         // member 3's foreign candidates was ever certified.
         for height in stride(from: 4, through: 8, by: 4) {
-            let certified = try await request("http://\(honest[0].address)/chain/certificate/\(height)")
+            let certified = try await httpRequest("http://\(honest[0].address)/chain/certificate/\(height)")
             #expect(certified.status == 200)
             let path = directory + "/cp-\(height).cert"
             try certified.body.write(to: URL(fileURLWithPath: path))
@@ -299,11 +282,9 @@ extension NodeProcessTests {
         let log = (try? String(contentsOfFile: cluster.directory + "/federation/node-0/data/node.log", encoding: .utf8)) ?? ""
         #expect(log.contains("app rejected a proposal"))
     }
-}
 
-extension NodeProcessTests {
     @Test func theCheckpointingDemoRunsAndAgrees() throws {
-        let base = Self.freePortBase()
+        let base = Ports.freeBase()
         let run = try runBaton(["demo", "checkpointing", "--duration", "20", "--attacker", "5",
                                 "--base-port", "\(base)", "--chain-port", "\(base + 300)"])
         #expect(run.status == 0, "\(run.output.suffix(800))")
@@ -311,16 +292,14 @@ extension NodeProcessTests {
         #expect(last.contains("agree") && last.contains("certificate"), "\(last)")
         #expect(run.output.contains("refused"), "the attacker's fork was not refused: \(run.output.suffix(400))")
     }
-}
 
-extension NodeProcessTests {
     /// `baton bench cluster` end to end, briefly: batched submission over
     /// POST /v1/txs, timing from the event stream, agreement, JSON output.
     @Test func theClusterBenchmarkCommitsTimesAndAgrees() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString).json").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let run = try runBaton(["bench", "cluster", "--duration", "4", "--warmup", "1", "--window", "800",
-                                "--base-port", "\(Self.freePortBase())", "--json", path])
+                                "--base-port", "\(Ports.freeBase())", "--json", path])
         #expect(run.status == 0, "\(run.output.suffix(600))")
         let data = try #require(FileManager.default.contents(atPath: path))
         let result = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -335,7 +314,7 @@ extension NodeProcessTests {
     }
 }
 
-extension NodeProcessTests.CheckpointCluster {
+extension CheckpointingProcessTests.CheckpointCluster {
     func apiAddress(_ index: Int) -> String {
         let text = (try? String(contentsOfFile: configs[index], encoding: .utf8)) ?? ""
         return text.split(separator: "\n").first { $0.hasPrefix("api = ") }.map { String($0.split(separator: "\"")[1]) } ?? ""

@@ -3,6 +3,7 @@ import BatonTestSupport
 @_spi(Testing) import Node
 import Consensus
 import Storage
+import Synchronization
 import Testing
 
 /// Real nodes in one process (the real loop, RocksDB, the kvstore `.so`) over
@@ -12,7 +13,7 @@ import Testing
     /// a node signs leaves it only after a synced safety write that covers it.
     @Test func everySignedMessageFollowsASyncedSafetyWriteThatGuardsIt() async throws {
         let logs = (0..<4).map { _ in SpeechLog() }
-        let cluster = try LocalCluster(wrapStore: { RecordingStore($1, log: logs[$0]) },
+        let cluster = try LocalCluster(wrapStore: { InterceptingStore.recording($1, into: logs[$0]) },
                                        wrapTransport: { RecordingTransport($1, log: logs[$0]) })
         defer { cluster.removeDirectories() }
         try cluster.startAll()
@@ -128,4 +129,28 @@ import Testing
         #expect(tight.answer(BlockRequest(requestID: 5, target: .finalized(fromHeight: 1, count: 5)))?.blocks.count == 1)
         #expect(tight.answer(BlockRequest(requestID: 6, target: .byID(tip.id, ancestors: 3)))?.blocks.map(\.height) == [10])
     }
+
+    /// A node that cannot make its safety data durable must not speak: it
+    /// stops itself, says why, and the others go on without it.
+    @Test func aNodeThatCannotPersistSafetyDataStopsWithAMessage() async throws {
+        // Node 1's disk fails after three safety writes.
+        let writes = Mutex(0)
+        let cluster = try LocalCluster(wrapStore: { i, store -> any ConsensusStore in
+            guard i == 1 else { return store }
+            return InterceptingStore(store, beforeSafetyWrite: { _ in
+                if writes.withLock({ $0 += 1; return $0 }) > 3 { throw DiskFull() }
+            })
+        })
+        defer { cluster.removeDirectories() }
+        try cluster.startAll()
+        let broken = try #require(cluster.nodes[1])
+        #expect(await waitUntil(seconds: 30) { await broken.stopReason != nil })
+        let reason = await broken.stopReason ?? ""
+        #expect(reason.contains("cannot persist safety data") && reason.contains("disk"), "\(reason)")
+        let stoppedAt = await broken.status.finalizedHeight
+        #expect(await cluster.waitForHeight(stoppedAt + 10, nodes: [0, 2, 3]))
+        await cluster.stopAll()
+    }
 }
+
+struct DiskFull: Error {}

@@ -1,121 +1,11 @@
 import Foundation
+import BatonTestSupport
 import Testing
 
 /// Real `baton node` processes on loopback, replicating the robot plugin.
-@Suite(.serialized) struct NodeProcessTests {
-    static let binDirectory: String = {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: executable).deletingLastPathComponent().path
-    }()
-
-    /// A node process whose "committed height=H hash=X" lines are collected.
-    final class NodeProcess: @unchecked Sendable {
-        let process = Process()
-        private let lock = NSLock()
-        private var hashes: [UInt64: String] = [:]
-        private var buffer = ""
-
-        private var errors = ""
-
-        init(config: String) throws {
-            process.executableURL = URL(fileURLWithPath: NodeProcessTests.binDirectory + "/baton")
-            process.arguments = ["node", "--config", config, "--print-commits"]
-            let pipe = Pipe()
-            let errorPipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = errorPipe
-            errorPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-                let text = String(decoding: handle.availableData, as: UTF8.self)
-                self?.lock.withLock { self?.errors += text }
-            }
-            pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in self?.consume(handle.availableData) }
-            try process.run()
-        }
-
-        private func consume(_ data: Data) {
-            lock.lock()
-            defer { lock.unlock() }
-            buffer += String(decoding: data, as: UTF8.self)
-            let lines = buffer.split(separator: "\n", omittingEmptySubsequences: false)
-            buffer = String(lines.last ?? "")
-            for line in lines.dropLast() where line.hasPrefix("committed ") {
-                let fields = line.split(separator: " ")
-                guard fields.count == 3, let height = UInt64(fields[1].dropFirst(7)) else { continue }
-                hashes[height] = String(fields[2].dropFirst(5))
-            }
-        }
-
-        var height: UInt64 { lock.withLock { hashes.keys.max() ?? 0 } }
-        var stderr: String { lock.withLock { errors } }
-        /// The last lines of the node's log, minus connection chatter: what a failed expectation prints.
-        func stderrTail(lines: Int = 12) -> String {
-            stderr.split(separator: "\n").filter { !$0.contains("peer connected") && !$0.contains("peer disconnected") }
-                .suffix(lines).joined(separator: "\n")
-        }
-
-        func kill9() {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        func hash(at height: UInt64) -> String? { lock.withLock { hashes[height] } }
-
-        func stop() {
-            if process.isRunning { process.interrupt() }
-            process.waitUntilExit()
-        }
-    }
-
-    /// Waits (bounded) until `condition` holds, re-checking as commits arrive.
-    func waitUntil(seconds: Double, _ condition: () -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(100))
-        }
-        return condition()
-    }
-
-    /// A first port for a test cluster whose ports span `base ..< base + span`.
-    /// Drawn below Linux's ephemeral range (32768 and up): a listener there can
-    /// collide with the source port of any outgoing connection on the machine —
-    /// a node's API once failed to bind in CI that way. Each port of the span
-    /// is checked bindable before the base is handed out.
-    static func freePortBase(span: Int = 500) -> Int {
-        while true {
-            let base = 10_000 + 500 * Int.random(in: 0..<((32_000 - 10_000) / 500))
-            if (base..<base + span).allSatisfy(isBindable) { return base }
-        }
-    }
-
-    private static func isBindable(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-    }
-
-    /// `baton testnet` into a fresh folder; returns the node config paths.
-    func testnet(followers: Int = 0) throws -> [String] {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("baton-testnet-\(UUID().uuidString)").path
-        let port = Self.freePortBase()
-        let setup = Process()
-        setup.executableURL = URL(fileURLWithPath: Self.binDirectory + "/baton")
-        setup.arguments = ["testnet", "--dir", dir, "--nodes", "4", "--plugin", "robot", "--base-port", "\(port)",
-                           "--plugin-dir", Self.binDirectory, "--followers", "\(followers)"]
-        setup.standardOutput = FileHandle.nullDevice
-        try setup.run()
-        setup.waitUntilExit()
-        #expect(setup.terminationStatus == 0)
-        return (0..<4).map { "\(dir)/node-\($0)/node.toml" } + (0..<followers).map { "\(dir)/follower-\($0)/node.toml" }
-    }
+@Suite(.processTests) struct NodeProcessTests {
+    /// `baton testnet` (robot) into a fresh folder; returns the node config paths.
+    func testnet(followers: Int = 0) throws -> [String] { try Testnet(followers: followers).configs }
 
     @Test func fourNodeProcessesFinalizeFiftyBlocksWithTheSameAppState() async throws {
         let nodes = try testnet().map { try NodeProcess(config: $0) }
@@ -197,9 +87,9 @@ import Testing
     @Test(arguments: [0, 1])
     func demoRunsAndFinalizes(byzantine: Int) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binDirectory + "/baton")
+        process.executableURL = URL(fileURLWithPath: Paths.binary("baton"))
         process.arguments = ["demo", "--duration", "20", "--byzantine", "\(byzantine)",
-                             "--base-port", "\(Self.freePortBase())"]
+                             "--base-port", "\(Ports.freeBase())"]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()

@@ -1,3 +1,4 @@
+import BatonTestSupport
 import PluginHost
 import Testing
 

@@ -1,5 +1,6 @@
 import Consensus
 import Simulation
+import BatonTestSupport
 import Testing
 
 func run(_ scenario: String, nodes: Int = 4, views: UInt64 = 40, seed: UInt64, broken: Bool = false) -> SimulationReport {
@@ -74,20 +75,16 @@ func run(_ scenario: String, nodes: Int = 4, views: UInt64 = 40, seed: UInt64, b
     /// The CI sweep: every scenario × 12 seeds for each of n = 4, 7 and 10:
     /// 504 runs (the three sizes run in parallel).
     @Test(arguments: [4, 7, 10])
-    func sweepOfEveryScenarioHasNoViolation(nodes: Int) {
-        var runs = 0, views: UInt64 = 0, blocks = 0
-        var failures: [String] = []
-        for seed in 1...12 as ClosedRange<UInt64> {
-            for scenario in Scenario.all {
-                let report = run(scenario.name, nodes: nodes, views: 30, seed: 1_000 + seed * 10 + UInt64(nodes))
-                runs += 1
-                views += report.views
-                blocks += report.blocksFinalized
-                if !report.passed {
-                    failures.append("seed \(report.seed) \(scenario.name) n=\(nodes): \(report.violations)")
-                }
+    func sweepOfEveryScenarioHasNoViolation(nodes: Int) async {
+        let reports = await offThePool {
+            (1...12 as ClosedRange<UInt64>).flatMap { seed in
+                Scenario.all.map { run($0.name, nodes: nodes, views: 30, seed: 1_000 + seed * 10 + UInt64(nodes)) }
             }
         }
+        let runs = reports.count
+        let views = reports.reduce(UInt64(0)) { $0 + $1.views }
+        let blocks = reports.reduce(0) { $0 + $1.blocksFinalized }
+        let failures = reports.filter { !$0.passed }.map { "seed \($0.seed) \($0.scenario) n=\(nodes): \($0.violations)" }
         print("simulation sweep n=\(nodes): \(runs) runs, \(views) views, \(blocks) blocks finalized, \(failures.count) with violations")
         #expect(runs == 12 * Scenario.all.count)
         #expect(failures.isEmpty, "\(failures.prefix(3))")

@@ -5,13 +5,9 @@ import Node
 import PluginHost
 import Simulation
 @testable import Storage
+import BatonTestSupport
 import Testing
 
-func makeDirectory() throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("baton-store-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
 
 /// A chain of real blocks from a scripted 4-node run, with the QC of each.
 struct Chain {
@@ -35,7 +31,7 @@ struct Chain {
     let chain = Chain(length: 12)
 
     @Test func reopenRestoresEverything() throws {
-        let dir = try makeDirectory()
+        let dir = try makeTemporaryDirectory("baton-store")
         let qc = chain.setup.genesisQC
         let safety = SafetyData(highestVotedView: 9, highestTimeoutView: 7, lastTimeout: nil)
         do {
@@ -71,7 +67,7 @@ struct Chain {
     }
 
     @Test func aCommitInterruptedBeforeItsWriteLeavesThePreviousState() throws {
-        let dir = try makeDirectory()
+        let dir = try makeTemporaryDirectory("baton-store")
         do {
             let store = try NodeStore(directory: dir, genesis: chain.genesis, create: true)
             store.app("kv").stage(writes([Array("a".utf8): Array("1".utf8)]))
@@ -88,7 +84,7 @@ struct Chain {
     /// The commit batch is written in key order; writes to one key keep their
     /// staging order, so the last one wins, a delete included.
     @Test func theLastStagedWriteToAKeyWinsAndKeysLandSorted() throws {
-        let store = try NodeStore(directory: try makeDirectory(), genesis: chain.genesis, create: true)
+        let store = try NodeStore(directory: try makeTemporaryDirectory("baton-store"), genesis: chain.genesis, create: true)
         let (a, b, c) = (Array("a".utf8), Array("b".utf8), Array("c".utf8))
         let first: [([UInt8], [UInt8]?)] = [(b, [1]), (c, [1]), (a, [1]), (b, [2])]
         let second: [([UInt8], [UInt8]?)] = [(c, nil), (b, [3])]
@@ -102,7 +98,7 @@ struct Chain {
     }
 
     @Test func namespacesAreIsolated() throws {
-        let store = try NodeStore(directory: try makeDirectory(), genesis: chain.genesis, create: true)
+        let store = try NodeStore(directory: try makeTemporaryDirectory("baton-store"), genesis: chain.genesis, create: true)
         store.app("rob").stage(writes([Array("x".utf8): [1]]))
         store.app("robot").stage(writes([Array("x".utf8): [2], Array("y".utf8): [3]]))
         try store.commit(chain.blocks[0], certifiedBy: chain.qcs[0], stateHash: .zero)
@@ -119,7 +115,7 @@ struct Chain {
     }
 
     @Test func finalizedBlocksComeWithTheirCertificatesInBoundedBatches() throws {
-        let store = try NodeStore(directory: try makeDirectory(), genesis: chain.genesis, create: true)
+        let store = try NodeStore(directory: try makeTemporaryDirectory("baton-store"), genesis: chain.genesis, create: true)
         for (block, qc) in zip(chain.blocks, chain.qcs) { try store.commit(block, certifiedBy: qc, stateHash: .zero) }
         let batch = try store.finalizedBlocks(from: 3, limit: 4)
         #expect(batch.map(\.block.height) == [3, 4, 5, 6])
@@ -132,8 +128,8 @@ struct Chain {
     }
 
     @Test func pluginStateLandsOnlyWithTheCommitBatch() throws {
-        let dir = try makeDirectory()
-        let library = try PluginLibrary.load(path: PluginPaths.shipped("kvstore"))
+        let dir = try makeTemporaryDirectory("baton-store")
+        let library = try PluginLibrary.load(path: Paths.shippedPlugin("kvstore"))
         let store = try NodeStore(directory: dir, genesis: chain.genesis, create: true)
         let app = try PluginApplication(library: library, store: RocksAppStateStore(store, plugin: library.info.name))
         let context = BlockContext(height: 1, view: 1, timestampMs: 0, parentID: chain.genesis.id.bytes,
@@ -146,134 +142,6 @@ struct Chain {
         #expect(try store.app("kvstore").value(forKey: Array("d/k".utf8)) == Array("v".utf8))
         #expect(try app.query(Array("k".utf8)) == Array("v".utf8))
     }
-}
-
-@Suite struct StorageBadInputTests {
-    let genesis = SimulatedCommittee(n: 4, seed: 7).genesis
-
-    func failure(_ body: () throws -> Void) -> StorageError.Kind? {
-        do { try body(); return nil } catch { return (error as? StorageError)?.kind }
-    }
-
-    @Test func missingDirectory() {
-        #expect(failure { _ = try NodeStore(directory: "/nonexistent/baton-\(UUID())", genesis: genesis, create: true) } == .missingDirectory)
-    }
-
-    @Test func emptyDirectoryIsNotSilentlyInitialised() throws {
-        #expect(failure { _ = try NodeStore(directory: try makeDirectory(), genesis: genesis) } == .notInitialized)
-    }
-
-    @Test func anotherChainsDirectory() throws {
-        let dir = try makeDirectory()
-        _ = try NodeStore(directory: dir, genesis: genesis, create: true)
-        let other = SimulatedCommittee(n: 4, seed: 8)
-        let otherGenesis = Block.genesis(chainID: SHA256Digest.hash(Array("another".utf8)), timestampMs: 0)
-        _ = other
-        let error = #expect(throws: StorageError.self) { try NodeStore(directory: dir, genesis: otherGenesis, create: true) }
-        #expect(error?.kind == .otherChain)
-        #expect(error?.description.contains("another chain") == true)
-    }
-
-    @Test func newerSchema() throws {
-        let dir = try makeDirectory()
-        do {
-            let store = try NodeStore(directory: dir, genesis: genesis, create: true)
-            let batch = WriteBatch()
-            batch.put(StoreLayout.schema, [0, 0, 0, 99])
-            try store.db.write(batch, sync: true)
-        }
-        let error = #expect(throws: StorageError.self) { try NodeStore(directory: dir, genesis: genesis) }
-        #expect(error?.kind == .newerSchema)
-        #expect(error?.description.contains("schema 99") == true)
-    }
-
-    @Test func corruptedRecords() throws {
-        let dir = try makeDirectory()
-        do {
-            let store = try NodeStore(directory: dir, genesis: genesis, create: true)
-            let batch = WriteBatch()
-            batch.put(StoreLayout.safety, [1, 2, 3])
-            batch.put(StoreLayout.head, [9])
-            try store.db.write(batch, sync: true)
-        }
-        let store = try NodeStore(directory: dir, genesis: genesis)
-        let error = #expect(throws: StorageError.self) { try store.recover() }
-        #expect(error?.kind == .corrupted)
-    }
-
-    @Test func corruptedFilesOnDisk() throws {
-        let dir = try makeDirectory()
-        do {
-            let store = try NodeStore(directory: dir, genesis: genesis, create: true)
-            try store.saveSafetyData(SafetyData(highestVotedView: 3))
-            try store.flush()
-        }
-        // Overwrite the middle of every table file with garbage.
-        let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/db").filter { $0.hasSuffix(".sst") }
-        #expect(!files.isEmpty)
-        for file in files {
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/db/" + file))
-            try handle.seek(toOffset: 20)
-            handle.write(Data(repeating: 0xAB, count: 400))
-            try handle.close()
-        }
-        let kind = failure {
-            let store = try NodeStore(directory: dir, genesis: genesis)
-            _ = try store.recover()
-        }
-        #expect(kind == .corrupted)
-    }
-
-    @Test func lockedByAnotherOpen() throws {
-        let dir = try makeDirectory()
-        let first = try NodeStore(directory: dir, genesis: genesis, create: true)
-        let error = #expect(throws: StorageError.self) { try NodeStore(directory: dir, genesis: genesis) }
-        #expect(error?.kind == .locked)
-        withExtendedLifetime(first) {}
-    }
-}
-
-@Suite struct CrashTests {
-    /// A child process writes safety data synchronously and prints each view
-    /// after its write returned; it is killed with SIGKILL mid-stream. Every
-    /// printed view must be on disk.
-    @Test func safetyDataWrittenSynchronouslySurvivesSIGKILL() throws {
-        let dir = try makeDirectory()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: PluginPaths.binDirectory + "/baton")
-        process.arguments = ["debug", "safety-writer", "--dir", dir]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var lastDurable: UInt64 = 0
-        var buffer = ""
-        let reader = output.fileHandleForReading
-        while lastDurable < 200 {
-            let data = reader.availableData
-            guard !data.isEmpty else { break }
-            buffer += String(decoding: data, as: UTF8.self)
-            let lines = buffer.split(separator: "\n", omittingEmptySubsequences: false)
-            buffer = String(lines.last ?? "")
-            for line in lines.dropLast() where line.hasPrefix("durable ") {
-                lastDurable = UInt64(line.dropFirst(8)) ?? lastDurable
-            }
-        }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal)
-        #expect(lastDurable >= 200)
-        let store = try NodeStore(directory: dir, genesis: SimulatedCommittee(n: 4, seed: 1).genesis)
-        let safety = try store.recover().safety
-        #expect(safety.highestVotedView >= lastDurable)
-    }
-}
-
-enum PluginPaths {
-    static let binDirectory: String = {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: executable).deletingLastPathComponent().path
-    }()
-    static func shipped(_ name: String) -> String { binDirectory + "/lib\(name).so" }
 }
 
 /// A commit's app writes from a literal (NodeStore stages (key, value) pairs).

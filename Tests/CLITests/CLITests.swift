@@ -1,25 +1,12 @@
+import BatonTestSupport
 import Foundation
 import Testing
 
 /// `baton plugins` as a user runs it: the real binary, real exit codes.
 @Suite struct CLITests {
-    struct Run { let status: Int32; let stdout: String; let stderr: String }
-
-    func baton(_ arguments: [String]) throws -> Run {
-        let binary = Paths.binDirectory + "/baton"
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build `baton` first (swift build)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+    func baton(_ arguments: [String]) throws -> ProcessRun {
+        try #require(FileManager.default.isExecutableFile(atPath: Paths.binary("baton")), "build `baton` first (swift build)")
+        return try runProcess("baton", arguments)
     }
 
     @Test func inspectPrintsNameVersionABIAndDescription() throws {

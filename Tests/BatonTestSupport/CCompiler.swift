@@ -1,0 +1,48 @@
+import Foundation
+
+public struct CompilerError: Error, CustomStringConvertible {
+    public let description: String
+    public init(description: String) { self.description = description }
+}
+
+/// Builds C plugins the way a third party would: the C compiler, the header,
+/// one command. The Swift toolchain always ships clang, so this needs nothing
+/// beyond what builds Baton itself.
+public enum CCompiler {
+    public static let executable: String? = {
+        if let cc = ProcessInfo.processInfo.environment["CC"], !cc.isEmpty { return cc }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for name in ["cc", "clang", "gcc"] {
+            for dir in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
+                return "\(dir)/\(name)"
+            }
+        }
+        return nil
+    }()
+
+    /// Compiles `sources` into `<directory>/<name>` and returns its path.
+    public static func sharedObject(_ sources: [String], arguments: [String] = [], name: String,
+                             in directory: String? = nil) throws -> String {
+        guard let executable else { throw CompilerError(description: "no C compiler (cc, clang, gcc) on PATH") }
+        let output = (try directory ?? makeTemporaryDirectory()) + "/" + name
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["-std=c99", "-shared", "-fPIC", "-I", Paths.source("PluginAPI/include")]
+            + arguments + sources + ["-o", output, "-lpthread"]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CompilerError(description: "\(executable) failed: \(String(decoding: message, as: UTF8.self))")
+        }
+        return output
+    }
+
+    /// Tests/Fixtures/fixture.c with the given -D switches.
+    public static func fixture(_ defines: [String] = [], name: String = "libfixture.so", in directory: String? = nil) throws -> String {
+        try sharedObject([Paths.source("Tests/Fixtures/fixture.c")], arguments: defines.map { "-D" + $0 },
+                         name: name, in: directory)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// A `baton node` process whose "committed height=H hash=X" lines are
+/// collected as they are printed.
+public final class NodeProcess: @unchecked Sendable {
+    public let process = Process()
+    private let lock = NSLock()
+    private var hashes: [UInt64: String] = [:]
+    private var buffer = ""
+    private var errors = ""
+
+    public init(config: String, arguments: [String] = []) throws {
+        process.executableURL = URL(fileURLWithPath: Paths.binary("baton"))
+        process.arguments = ["node", "--config", config, "--print-commits"] + arguments
+        let pipe = Pipe()
+        let errorPipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = errorPipe
+        errorPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let text = String(decoding: handle.availableData, as: UTF8.self)
+            self?.lock.withLock { self?.errors += text }
+        }
+        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in self?.consume(handle.availableData) }
+        try process.run()
+    }
+
+    private func consume(_ data: Data) {
+        lock.lock()
+        defer { lock.unlock() }
+        buffer += String(decoding: data, as: UTF8.self)
+        let lines = buffer.split(separator: "\n", omittingEmptySubsequences: false)
+        buffer = String(lines.last ?? "")
+        for line in lines.dropLast() where line.hasPrefix("committed ") {
+            let fields = line.split(separator: " ")
+            guard fields.count == 3, let height = UInt64(fields[1].dropFirst(7)) else { continue }
+            hashes[height] = String(fields[2].dropFirst(5))
+        }
+    }
+
+    /// The highest height committed so far.
+    public var height: UInt64 { lock.withLock { hashes.keys.max() ?? 0 } }
+    public var stderr: String { lock.withLock { errors } }
+    public func hash(at height: UInt64) -> String? { lock.withLock { hashes[height] } }
+
+    /// The last lines of the node's log, minus connection chatter: what a failed expectation prints.
+    public func stderrTail(lines: Int = 12) -> String {
+        stderr.split(separator: "\n").filter { !$0.contains("peer connected") && !$0.contains("peer disconnected") }
+            .suffix(lines).joined(separator: "\n")
+    }
+
+    public func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGINT, then waits for the exit.
+    public func stop() {
+        if process.isRunning { process.interrupt() }
+        process.waitUntilExit()
+    }
+}

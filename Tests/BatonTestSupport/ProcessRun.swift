@@ -1,0 +1,36 @@
+import Foundation
+import Synchronization
+
+/// A finished helper process: its exit status and what it printed.
+public struct ProcessRun: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+    /// stdout then stderr.
+    public var output: String { stdout + stderr }
+}
+
+/// Runs `binary arguments` to completion (a built binary by name — `baton`,
+/// `powchain` — or a path) and collects its output.
+public func runProcess(_ binary: String, _ arguments: [String]) throws -> ProcessRun {
+    let path = binary.contains("/") ? binary : Paths.binary(binary)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // stderr on its own thread: a process that fills one pipe while we wait on the other would hang.
+    let errors = Mutex<Data>(Data())
+    let stderrRead = DispatchSemaphore(value: 0)
+    Thread {
+        errors.withLock { $0 = err.fileHandleForReading.readDataToEndOfFile() }
+        stderrRead.signal()
+    }.start()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    stderrRead.wait()
+    return ProcessRun(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: errors.withLock { $0 }, as: UTF8.self))
+}

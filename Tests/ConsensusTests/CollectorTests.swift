@@ -1,0 +1,65 @@
+import BatonCrypto
+@testable import Consensus
+import Simulation
+import Testing
+
+@Suite struct CollectorTests {
+    let t = TestCommittee()
+
+    @Test func voteCollectorBuildsTheQCOnceAndVerifiesEachVoteOnce() {
+        let verifier = CountingVerifier()
+        let validator = t.validator(verifier)
+        var collector = VoteCollector(view: 1)
+        let block = SHA256Digest.hash([1])
+        let verify: (Vote) throws(ValidationError) -> Void = { (v: Vote) throws(ValidationError) in try validator.validate(v) }
+        #expect(collector.add(t.vote(0, view: 1, block: block), committee: t.committee, verify: verify) == .added)
+        #expect(collector.add(t.vote(0, view: 1, block: block), committee: t.committee, verify: verify) == .duplicate)
+        #expect(verifier.count == 1)
+        #expect(collector.add(t.vote(1, view: 1, block: block), committee: t.committee, verify: verify) == .added)
+        guard case .certified(let qc) = collector.add(t.vote(2, view: 1, block: block), committee: t.committee, verify: verify) else {
+            Issue.record("no QC at 3 of 4")
+            return
+        }
+        #expect(qc.signers.count == 3)
+        #expect(throws: Never.self) { try validator.validate(qc) }
+        #expect(collector.add(t.vote(3, view: 1, block: block), committee: t.committee, verify: verify) == .added)
+    }
+
+    @Test func doubleVoteIsEvidenceAndDoesNotCount() {
+        var collector = VoteCollector(view: 1)
+        let a = SHA256Digest.hash([1]), b = SHA256Digest.hash([2])
+        _ = collector.add(t.vote(0, view: 1, block: a), committee: t.committee, verify: nil)
+        let outcome = collector.add(t.vote(0, view: 1, block: b), committee: t.committee, verify: nil)
+        #expect(outcome == .equivocation(.doubleVote(t.vote(0, view: 1, block: a), t.vote(0, view: 1, block: b))))
+        #expect(collector.evidence.count == 1)
+        _ = collector.add(t.vote(1, view: 1, block: b), committee: t.committee, verify: nil)
+        #expect(collector.add(t.vote(2, view: 1, block: b), committee: t.committee, verify: nil) == .added)  // only 2 for b
+    }
+
+    @Test func invalidVoteIsRefused() {
+        var collector = VoteCollector(view: 1)
+        let validator = t.validator()
+        let block = SHA256Digest.hash([1])
+        let forged = Vote(view: 1, blockID: block, signer: 2, signature: t.vote(1, view: 1, block: block).signature)
+        let outcome = collector.add(forged, committee: t.committee, verify: { (v: Vote) throws(ValidationError) in try validator.validate(v) })
+        #expect(outcome == .invalid(.badSignature(1, signer: 2)))
+        #expect(collector.voteCount == 0)
+    }
+
+    @Test func timeoutCollectorReportsPartialThenBuildsTheTCWithTheHighestQC() throws {
+        var collector = TimeoutCollector(view: 5)
+        let qc2 = t.qc(view: 2, block: SHA256Digest.hash([2]))
+        let qc3 = t.qc(view: 3, block: SHA256Digest.hash([3]))
+        let tc4 = t.tc(view: 4, highQC: qc3)
+        #expect(collector.add(t.timeout(0, view: 5, highQC: qc2, tc: tc4), committee: t.committee, verify: nil) == .added)
+        #expect(collector.add(t.timeout(1, view: 5, highQC: qc3, tc: tc4), committee: t.committee, verify: nil) == .partial)
+        #expect(collector.add(t.timeout(1, view: 5, highQC: qc3, tc: tc4), committee: t.committee, verify: nil) == .duplicate)
+        guard case .certified(let tc) = collector.add(t.timeout(3, view: 5, highQC: qc2, tc: tc4), committee: t.committee, verify: nil) else {
+            Issue.record("no TC")
+            return
+        }
+        #expect(tc.highQC == qc3)
+        #expect(tc.highQCViews == [2, 3, 2])
+        try t.validator().validate(tc)
+    }
+}
