@@ -83,7 +83,6 @@ public actor ConsensusNode {
     public var plugin: PluginInfo { app.info }
     public var publicKey: PublicKey { signer.publicKey }
     public var memberIndex: ValidatorIndex? { committee.index(of: signer.publicKey) }
-    public var consensusView: View { core.currentView }
 
     /// The app's answer to `request` (read-only).
     public func query(_ request: [UInt8]) throws -> [UInt8] { try app.query(request) }
