@@ -15,28 +15,33 @@
 /// when its block arrives or connects, or, once stale (unanswered past the
 /// retry interval), when room is needed for a new one.
 public struct BlockSync: Sendable {
-    /// A block asked of a peer by id.
-    struct Fetch: Hashable, Sendable {
-        var askedMs: UInt64
-        /// 0 for the first request; the peer asked is rotated on each retry.
-        var attempt: Int
+    /// One request and its retries: who was asked first, how often, when last.
+    /// The peer asked on each attempt follows from these (`peer(attempt:first:)`).
+    struct Asking: Hashable, Sendable {
         let firstPeer: ValidatorIndex
+        var attempt = 0
+        var askedMs: UInt64
+
+        /// Moves to the next attempt if the last one is `afterMs` old; false before.
+        mutating func retry(nowMs: UInt64, afterMs: UInt64) -> Bool {
+            guard nowMs >= askedMs + afterMs else { return false }
+            attempt += 1
+            askedMs = nowMs
+            return true
+        }
     }
 
     /// Finalized blocks asked of a peer by height.
     struct CatchUp: Hashable, Sendable {
         let fromHeight: Height
-        var askedMs: UInt64
-        var attempt: Int
-        let firstPeer: ValidatorIndex
-        var peer: ValidatorIndex
+        var asking: Asking
     }
 
     let committeeSize: Int
     let me: ValidatorIndex?
     let fetchRetryMs: UInt64
     let fetchesMax: Int
-    private(set) var fetches: [BlockID: Fetch] = [:]
+    private(set) var fetches: [BlockID: Asking] = [:]
     private(set) var catchUp: CatchUp?
 
     init(committeeSize: Int, me: ValidatorIndex?, config: ConsensusConfig) {
@@ -53,16 +58,14 @@ public struct BlockSync: Sendable {
     /// The peer to ask for `id` now, or nil: asked less than `fetchRetryMs`
     /// ago, or `fetchesMax` requests already in flight.
     mutating func fetch(_ id: BlockID, hint: ValidatorIndex, nowMs: UInt64) -> ValidatorIndex? {
-        if var known = fetches[id] {
-            guard nowMs >= known.askedMs + fetchRetryMs else { return nil }
-            known.attempt += 1
-            known.askedMs = nowMs
-            fetches[id] = known
-            return peer(attempt: known.attempt, first: known.firstPeer)
+        if var asking = fetches[id] {
+            guard asking.retry(nowMs: nowMs, afterMs: fetchRetryMs) else { return nil }
+            fetches[id] = asking
+            return peer(attempt: asking.attempt, first: asking.firstPeer)
         }
         if fetches.count >= fetchesMax { forgetStale(nowMs: nowMs) }
         guard fetches.count < fetchesMax else { return nil }
-        fetches[id] = Fetch(askedMs: nowMs, attempt: 0, firstPeer: hint)
+        fetches[id] = Asking(firstPeer: hint, askedMs: nowMs)
         precondition(fetches.count <= fetchesMax, "block sync outgrew its bound")
         return peer(attempt: 0, first: hint)
     }
@@ -76,17 +79,16 @@ public struct BlockSync: Sendable {
     /// the same batch is in flight and not yet overdue.
     mutating func catchUp(fromHeight: Height, hint: ValidatorIndex, nowMs: UInt64) -> ValidatorIndex? {
         if var inFlight = catchUp, inFlight.fromHeight == fromHeight {
-            guard nowMs >= inFlight.askedMs + fetchRetryMs else { return nil }
-            inFlight.attempt += 1
-            inFlight.askedMs = nowMs
-            inFlight.peer = peer(attempt: inFlight.attempt, first: inFlight.firstPeer)
+            guard inFlight.asking.retry(nowMs: nowMs, afterMs: fetchRetryMs) else { return nil }
             catchUp = inFlight
-            return inFlight.peer
+            return catchUpPeer
         }
-        let first = peer(attempt: 0, first: hint)
-        catchUp = CatchUp(fromHeight: fromHeight, askedMs: nowMs, attempt: 0, firstPeer: hint, peer: first)
-        return first
+        catchUp = CatchUp(fromHeight: fromHeight, asking: Asking(firstPeer: hint, askedMs: nowMs))
+        return peer(attempt: 0, first: hint)
     }
+
+    /// The member the in-flight catch-up batch was last asked of.
+    var catchUpPeer: ValidatorIndex? { catchUp.map { peer(attempt: $0.asking.attempt, first: $0.asking.firstPeer) } }
 
     /// A catch-up batch connected: the next one may be asked at once.
     mutating func catchUpAnswered() { catchUp = nil }

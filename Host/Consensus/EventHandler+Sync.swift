@@ -45,7 +45,8 @@ extension EventHandler {
         for block in byID.reversed() where !forks.contains(block.id) {
             connect(fetched(block))
         }
-        let caughtUp = blockSync.catchUp.map { onCatchUpBlocks(blocks, fromHeight: $0.fromHeight, peer: $0.peer) } ?? false
+        let caughtUp = blockSync.catchUp.map { onCatchUpBlocks(blocks, fromHeight: $0.fromHeight, peer: blockSync.catchUpPeer!) }
+            ?? false
         if byID.isEmpty, !caughtUp, let first = blocks.first { emit(.dropped(.unexpectedBlock(first.id))) }
         // A leader that was waiting for its certified parent can propose now.
         startProposalIfLeader()

@@ -37,26 +37,32 @@ public struct BlockSyncServer: Sendable {
         var lastQC: QuorumCertificate?
         switch request.target {
         case .byID(let id, let ancestors):
+            // Newest first while walking, so the byte budget keeps the block asked for.
             let count = 1 + min(Int(ancestors), limits.ancestorsMax)
             var cursor = try? store.block(id: id)
-            var bytes = 0
             while let block = cursor, blocks.count < count, block.height > 0 {
-                bytes += block.encoded.count
-                if !blocks.isEmpty, bytes > limits.responseBytesMax { break }
                 blocks.append(block)
                 cursor = try? store.block(id: block.parentID)
             }
-            blocks.reverse()
+            blocks = Array(blocks.prefix(countWithinBudget(blocks)).reversed())
         case .finalized(let from, let count):
-            var batch = (try? store.finalizedBlocks(from: from, limit: min(Int(count), limits.finalizedBatchMax))) ?? []
-            var bytes = 0
-            if let cut = batch.firstIndex(where: { bytes += $0.block.encoded.count; return bytes > limits.responseBytesMax }) {
-                batch.removeSubrange(max(cut, 1)...)
-            }
-            blocks = batch.map(\.block)
-            lastQC = batch.last?.qc
+            let batch = (try? store.finalizedBlocks(from: from, limit: min(Int(count), limits.finalizedBatchMax))) ?? []
+            let kept = batch.prefix(countWithinBudget(batch.map(\.block)))
+            blocks = kept.map(\.block)
+            lastQC = kept.last?.qc
         }
         guard !blocks.isEmpty else { return nil }
         return BlockResponse(requestID: request.requestID, blocks: blocks, lastBlockQC: lastQC)
+    }
+
+    /// How many of `blocks`, from the first, fit `responseBytesMax` encoded
+    /// (at least one: a block alone always fits a frame).
+    func countWithinBudget(_ blocks: [Block]) -> Int {
+        var bytes = 0
+        for (index, block) in blocks.enumerated() {
+            bytes += block.encoded.count
+            if bytes > limits.responseBytesMax { return max(index, 1) }
+        }
+        return blocks.count
     }
 }

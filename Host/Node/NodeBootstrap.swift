@@ -80,14 +80,15 @@ public enum NodeBootstrap {
             store.close()
             throw BootstrapError(.plugin(error.description))
         }
-        let network = Transport(chainID: committee.chainID, signer: Secp256k1Signer(key), verifier: Secp256k1Verifier(),
+        let signer = Secp256k1Signer(key)
+        let network = Transport(chainID: committee.chainID, signer: signer, verifier: Secp256k1Verifier(),
                                 members: committee.members.map(\.publicKey), listeners: genesisFile.listenerKeys,
                                 dialsEveryone: committee.index(of: key.publicKey) == nil, logger: logger,
                                 deliver: { inputs.deliver(from: $0, $1) })
         var transport: any PeerTransport = TCPTransport(network, listenHost: host, listenPort: port,
                                                          peers: addresses.map { Transport.Peer(key: $0.0, host: $0.1, port: $0.2) })
         if equivocate {
-            transport = EquivocatingTransport(wrapping: transport, signer: Secp256k1Signer(key), committee: committee)
+            transport = EquivocatingTransport(wrapping: transport, signer: signer, committee: committee)
         }
         return NodeParts(identity: key, committee: committee, genesis: genesis, store: store, app: app, inputs: inputs,
                          transport: transport, consensus: consensus, mempool: limits, logger: logger, onCommit: onCommit)

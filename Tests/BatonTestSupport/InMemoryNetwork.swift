@@ -20,11 +20,16 @@ public final class InMemoryNetwork: Sendable {
 
     public func transport(for key: PublicKey) -> InMemoryTransport { InMemoryTransport(network: self, key: key) }
 
-    func deliver(_ message: Message, from: PublicKey, to: PublicKey) {
-        guard from != to, let queue = queues.withLock({ $0[to] }) else { return }
-        // Through the codec, so a message that would not survive the wire does not survive here.
-        guard let decoded = try? Message.decode(message.encoded) else { return }
-        queue.deliver(from: from, decoded)
+    /// Encoded once, decoded by each receiver: through the codec, so a
+    /// message that would not survive the wire does not survive here.
+    func deliver(_ message: Message, from: PublicKey, to peers: [PublicKey]) {
+        let receivers = queues.withLock { queues in peers.filter { $0 != from }.compactMap { queues[$0] } }
+        guard !receivers.isEmpty else { return }
+        let bytes = message.encoded
+        for queue in receivers {
+            guard let decoded = try? Message.decode(bytes) else { return }
+            queue.deliver(from: from, decoded)
+        }
     }
 
     var keys: [PublicKey] { queues.withLock { Array($0.keys) } }
@@ -36,11 +41,8 @@ public struct InMemoryTransport: PeerTransport {
     public let key: PublicKey
 
     public func start() async throws {}
-    public func send(_ message: Message, to peer: PublicKey) { network.deliver(message, from: key, to: peer) }
-
-    public func broadcast(_ message: Message) {
-        for peer in network.keys where peer != key { network.deliver(message, from: key, to: peer) }
-    }
+    public func send(_ message: Message, to peer: PublicKey) { network.deliver(message, from: key, to: [peer]) }
+    public func broadcast(_ message: Message) { network.deliver(message, from: key, to: network.keys) }
 
     public var connectedPeers: [PublicKey] { network.keys.filter { $0 != key } }
     public func statistics() async -> TransportStatistics { TransportStatistics() }
