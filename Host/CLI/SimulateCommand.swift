@@ -37,7 +37,8 @@ struct SimulateCommand: ParsableCommand {
         guard (4...64).contains(nodes) else { throw ValidationError("--nodes must be 4...64") }
         let clock = ContinuousClock()
         let start = clock.now
-        var totals = (runs: 0, views: UInt64(0), blocks: 0, safety: 0, liveness: 0, failedRuns: 0, longestViews: UInt64(0))
+        var totals = (runs: 0, views: UInt64(0), blocks: 0, safety: 0, liveness: 0, failedRuns: 0, longestViews: UInt64(0),
+                      appRefusals: 0, divergenceHalts: 0)
         var lastProgress = clock.now
         let runsTotal = scenarios.count * seeds
         for s in 0..<seeds {
@@ -54,6 +55,8 @@ struct SimulateCommand: ParsableCommand {
                 totals.views += report.views
                 totals.blocks += report.blocksFinalized
                 totals.longestViews = max(totals.longestViews, report.views)
+                totals.appRefusals += report.appDisagreements
+                totals.divergenceHalts += report.divergenceHalts
                 if seeds * scenarios.count <= 20 || !report.passed {
                     print("seed \(report.seed) \(report.scenario) n=\(report.nodes) f=\(report.byzantine): views \(report.views), blocks \(report.blocksFinalized), events \(report.events), simulated \(report.simulatedMs) ms, trace \(report.traceHash.prefix(16))")
                 }
@@ -83,6 +86,8 @@ struct SimulateCommand: ParsableCommand {
         print("runs failed: \(totals.failedRuns)")
         print("safety violations: \(totals.safety)")
         print("liveness violations: \(totals.liveness)")
+        print("proposals refused for a wrong app state hash: \(totals.appRefusals)")
+        print("divergent apps that stopped themselves: \(totals.divergenceHalts)")
         if totals.failedRuns > 0 { throw ExitCode.failure }
     }
 

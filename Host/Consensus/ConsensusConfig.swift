@@ -21,6 +21,11 @@ public struct ConsensusConfig: Hashable, Sendable {
     /// cache of unconnected blocks.
     public var catchUpDistance: Height = 32
     public var catchUpBatch: UInt16 = 128
+    /// Own app state hashes kept per executed height (and certified hashes
+    /// kept for heights not executed yet) for the app-agreement rule: 40
+    /// bytes each. A proposal whose executed height is older than this is
+    /// not voted for (see `AppAgreement`).
+    public var appHashesRetained = 1_024
 
     public init() {}
 }

@@ -52,15 +52,22 @@ public enum HaltReason: Hashable, Sendable, CustomStringConvertible {
     /// SafetyRules refused to sign the leader's own proposal for a reason
     /// the leader's checks before asking the app should have excluded.
     case ownProposalRefused(SafetyRules.Refusal)
+    /// This node's app reached another state than a quorum certified (AA-3):
+    /// the app, not consensus, is at fault — a non-deterministic plugin, a
+    /// different build, or damaged app state.
+    case appDiverged(AppAgreement.Mismatch)
 
     public var description: String {
         switch self {
         case .ownProposalRefused(let refusal): "safety rules refused to sign this node's own proposal: \(refusal)"
+        case .appDiverged(let m):
+            "the app diverged at height \(m.height): this node's state hash \(m.ownHash.hex), the quorum's \(m.otherHash.hex) (certified with block \(m.blockID.short))"
         }
     }
 }
 
-/// Why an input was dropped. Expected and benign, every one.
+/// Why an input was dropped. Expected and benign, every one, but for
+/// `appStateDisagrees` (see there).
 public enum DropReason: Hashable, Sendable {
     case invalid(ValidationError)
     case stale(View)
@@ -70,6 +77,12 @@ public enum DropReason: Hashable, Sendable {
     case cacheFull
     case unexpectedBlock(BlockID)
     case refusedBySafetyRules(SafetyRules.Refusal)
+    /// AA-1: the block's executed state hash is not this node's app's.
+    /// Not benign for the app: if every proposal is refused so, the apps disagree.
+    case appStateDisagrees(AppAgreement.Mismatch)
+    /// AA-1: this node's app cannot say (below the retained window, or too
+    /// many votes already wait for it); no vote.
+    case appStateUnknown(View, executedHeight: Height)
 }
 
 /// The pacemaker's state, written lazily so a restart resumes near the view it left.

@@ -3,6 +3,7 @@ extension EventHandler {
     /// A valid QC: record it in Forks (2-chain finality) and the pacemaker.
     mutating func process(_ qc: QuorumCertificate) {
         apply(forks.add(qc))
+        if let block = forks.block(qc.blockID) { noteCertified(block) }  // AA-2
         if let view = pacemaker.process(qc) { enterView(view, cause: .qc) }
     }
 
@@ -41,6 +42,7 @@ extension EventHandler {
         votes = votes.filter { $0.key >= keepFrom }
         timeouts = timeouts.filter { $0.key >= keepFrom }
         proposalRequested = nil
+        _ = appAgreement.takeDeferred()  // AA-1: a deferred vote lives as long as its view
         startProposalIfLeader()
     }
 

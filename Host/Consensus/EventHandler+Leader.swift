@@ -38,8 +38,8 @@ extension EventHandler {
         // TC for view-1 iff the QC is not from view-1.
         let tc = qc.view + 1 == view ? nil : pacemaker.lastViewTC
         let block = Block(view: view, height: parent.height + 1, parentID: parent.id, qc: qc, lastViewTC: tc,
-                          proposer: me, timestampMs: max(nowMs, parent.timestampMs), executedHeight: executed.height,
-                          executedStateHash: executed.hash, payload: payload, includedTransactions: included)
+                          proposer: me, timestampMs: max(nowMs, parent.timestampMs), executedHeight: appAgreement.executed.height,
+                          executedStateHash: appAgreement.executed.hash, payload: payload, includedTransactions: included)
         let vote: Vote
         do throws(SafetyRules.Refusal) { vote = try safety.vote(for: block, currentView: view) } catch {
             // Flow's error contract: expected refusals are "no proposal"; the rest are fatal.

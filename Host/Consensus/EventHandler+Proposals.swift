@@ -62,6 +62,8 @@ extension EventHandler {
         precondition(forks.contains(block.id), "a block Forks accepted must be in the tree")
         blockSync.received(block.id)
         lastBlockSeenMs = nowMs
+        // AA-2: the block's QC certifies its parent's executed state.
+        if let parent = forks.block(block.parentID) { noteCertified(parent) }
         emit(.persistBlock(block))
         apply(progress)
         if let proposal = candidate.proposal { afterConnecting(proposal) }
@@ -83,13 +85,7 @@ extension EventHandler {
             return emit(.dropped(.unexpectedBlock(id)))
         }
         guard valid else { return }
-        let vote: Vote
-        do throws(SafetyRules.Refusal) { vote = try safety.vote(for: block, currentView: currentView) } catch {
-            return emit(.dropped(.refusedBySafetyRules(error)))
-        }
-        precondition(vote.view == block.view && safety.data.highestVotedView == block.view, "a vote is for the block's own view")
-        emit(.persistSafetyData(safety.data))
-        deliver(vote)
+        voteIfAppAgrees(block)
     }
 
     /// Votes go to the leader of the next view; to ourselves without the network.

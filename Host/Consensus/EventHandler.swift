@@ -47,7 +47,8 @@ public struct EventHandler: Sendable {
     var proposalRequested: View?
     var mempoolNonEmpty = false
     var lastBlockSeenMs: UInt64 = 0
-    var executed: (height: Height, hash: Bytes32) = (0, .zero)
+    /// The app's state hashes, and the AA rules over them (see `AppAgreement`).
+    public internal(set) var appAgreement: AppAgreement
     var nowMs: UInt64 = 0
     var effects: [Effect] = []
     /// Finalizations found while replaying the recovered tree, emitted by `.start`.
@@ -64,6 +65,7 @@ public struct EventHandler: Sendable {
         validator = Validator(committee: committee, genesisID: genesis.id, verifier: verifier)
         compliance = Compliance(pendingMax: config.pendingProposalsMax)
         blockSync = BlockSync(committeeSize: committee.count, me: index, config: config)
+        appAgreement = AppAgreement(retainedHeights: config.appHashesRetained)
         safety = SafetyRules(data: recovery.safety, signer: signer, index: index, chainID: committee.chainID)
         var forks = Forks(root: recovery.finalized)
         // Replay the stored tree parents-first; what does not connect is dropped.
@@ -125,7 +127,7 @@ public struct EventHandler: Sendable {
             mempoolNonEmpty = nonEmpty
             if nonEmpty { startProposalIfLeader() }
         case .stateExecuted(let height, let hash):
-            if height >= executed.height { executed = (height, hash) }
+            onStateExecuted(height: height, hash: hash)
         }
         return effects
     }
@@ -134,6 +136,10 @@ public struct EventHandler: Sendable {
 
     /// Test-only: see `SafetyRules.breakVotingRuleForTesting`.
     @_spi(Testing) public mutating func breakVotingRuleForTesting() { safety.breakVotingRuleForTesting = true }
+
+    /// Test-only: vote without checking the block's executed state (AA-1
+    /// broken), so the simulator's checker can be shown to catch it.
+    @_spi(Testing) public var ignoreAppAgreementForTesting = false
 
     /// Test-only: see `SafetyRules.allowDoubleVotesForTesting`.
     @_spi(Testing) public mutating func allowDoubleVotesForTesting() { safety.allowDoubleVotesForTesting = true }

@@ -22,6 +22,7 @@ public enum ValidationError: Error, Hashable, Sendable {
     case unneededTC(View)
     case tcWrongView(View, tcView: View)
     case qcOlderThanTCHighQC(View, qcView: View, tcHighQCView: View)
+    case executedHeightNotBelow(View, executedHeight: Height, height: Height)
 
     // Votes and timeouts
     case notAVoter(ValidatorIndex)

@@ -66,6 +66,10 @@ public struct Validator: Sendable {
         guard block.proposer == leader else { throw .notLeader(block.view, expected: leader, got: block.proposer) }
         guard block.qc.blockID == block.parentID else { throw .qcNotForParent(block.view) }
         guard block.qc.view < block.view else { throw .qcNotBeforeView(block.view, qcView: block.qc.view) }
+        // AA: a proposer can only have executed finalized blocks, all below its own.
+        guard block.executedHeight < block.height else {
+            throw .executedHeightNotBelow(block.view, executedHeight: block.executedHeight, height: block.height)
+        }
         try checkLastViewTC(view: block.view, qcView: block.qc.view, tc: block.lastViewTC, forTimeout: false)
         let digest = SigningDomain.voteDigest(chainID: committee.chainID, view: block.view, blockID: block.id)
         guard let key = committee.publicKey(of: block.proposer),

@@ -33,6 +33,12 @@ public struct Scenario: Hashable, Sendable {
         case badTC = "bad-tc"
         /// Sends nothing at all.
         case silent
+        /// As leader, proposes with a wrong executed state hash (AA-1: no
+        /// honest node may vote for it).
+        case wrongStateHash = "bad-state-hash"
+        /// Runs an app whose state hashes differ from everyone else's; its
+        /// core is unmodified, so it must stop itself (AA-3).
+        case divergentApp = "diverged-app"
     }
 
     public var name: String

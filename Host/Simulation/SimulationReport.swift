@@ -27,6 +27,10 @@ public struct SimulationReport: Sendable {
     public let evidence: Int
     /// Messages honest nodes refused as invalid.
     public let invalidDropped: Int
+    /// Byzantine nodes with a divergent app that stopped themselves (AA-3).
+    public let divergenceHalts: Int
+    /// Proposals honest nodes refused for a wrong executed state hash (AA-1).
+    public let appDisagreements: Int
 
     public var passed: Bool { violations.isEmpty }
 }

@@ -15,6 +15,17 @@ extension Simulator {
             return [(member, message)]
         case .silent:
             return []
+        case .divergentApp:
+            return [(member, message)]
+        case .wrongStateHash:
+            guard case .proposal(let proposal) = message else { return [(member, message)] }
+            let b = proposal.block
+            let bad = Block(view: b.view, height: b.height, parentID: b.parentID, qc: b.qc, lastViewTC: b.lastViewTC,
+                            proposer: b.proposer, timestampMs: b.timestampMs, executedHeight: b.executedHeight,
+                            executedStateHash: SHA256Digest.hash(b.executedStateHash.bytes), payload: b.payload)
+            let signed = Proposal(block: bad, signature: signer.sign(
+                SigningDomain.voteDigest(chainID: chain, view: bad.view, blockID: bad.id)))
+            return [(member, .proposal(signed))]
         case .withholding:
             if case .vote = message { return [] }
             if case .timeout = message { return [] }

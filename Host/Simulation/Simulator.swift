@@ -15,6 +15,8 @@ public struct Simulator {
         public var scenario = Scenario.named("happy")!
         /// Honest nodes vote twice in a view: a broken rule the checker must catch.
         public var breakHonestSafetyForTesting = false
+        /// Honest nodes vote without checking the executed state hash (AA-1).
+        public var breakAppAgreementForTesting = false
         public init() {}
     }
 
@@ -33,6 +35,7 @@ public struct Simulator {
         let signer: any MessageSigner
         var core: EventHandler?
         var store: DurableStore
+        var app: SimulatedApp
         var seen: [Message] = []
         var honest: Bool { behavior == nil }
     }
@@ -55,6 +58,10 @@ public struct Simulator {
     var crashCount = 0
     var evidenceCount = 0
     var invalidDropped = 0
+    /// Byzantine nodes with a divergent app that stopped themselves (AA-3).
+    var divergenceHalts = 0
+    /// Proposals honest nodes refused for a wrong executed state hash (AA-1).
+    var appDisagreements = 0
     var partition: Set<Int>? = nil
     let gstMs: UInt64
     /// Per honest node: the view it was in when it last finalized (or at GST),
@@ -105,8 +112,10 @@ public struct Simulator {
                 var core = EventHandler(committee: setup.committee, genesis: setup.genesis, signer: setup.signer(member),
                                         verifier: verifier, config: config)
                 if parameters.breakHonestSafetyForTesting, behavior == nil { core.allowDoubleVotesForTesting() }
+                if parameters.breakAppAgreementForTesting, behavior == nil { core.ignoreAppAgreementForTesting = true }
                 nodes.append(Node(member: ValidatorIndex(member), behavior: behavior, signer: setup.signer(member),
-                                  core: core, store: DurableStore(genesis: setup.genesis)))
+                                  core: core, store: DurableStore(genesis: setup.genesis),
+                                  app: SimulatedApp(divergent: behavior == .divergentApp)))
                 views.append(core.currentView)
             }
         }
@@ -174,14 +183,18 @@ public struct Simulator {
         let effects = nodes[i].core!.handle(event)
         let diagnostics = nodes[i].core!.diagnostics
         views[i] = diagnostics.currentView
-        execute(effects, from: i)
+        // As in a node's loop: what the app reached at once is the next event.
+        let followUps = execute(effects, from: i)
         if nodes[i].honest {
             checker.memory(diagnostics, config: config, node: i, view: diagnostics.currentView,
                            finalizedView: diagnostics.finalizedView)
         }
+        for event in followUps { handle(event, at: i) }
     }
 
-    mutating func execute(_ effects: [Effect], from i: Int) {
+    /// Returns the follow-up events (the app's executed states).
+    mutating func execute(_ effects: [Effect], from i: Int) -> [Event] {
+        var followUps: [Event] = []
         for effect in effects {
             switch effect {
             case .persistSafetyData(let data): nodes[i].store.writeSynchronously(data)
@@ -199,7 +212,13 @@ public struct Simulator {
             case .validateBlock(let block, _):
                 queue.push(.deliver(.payloadValidated(blockID: block.id, valid: true, nowMs: now + 1), to: i), at: now + 1)
             case .finalized(let finalization):
-                for block in finalization.blocks { nodes[i].store.writeLazily(.finalized(block)) }
+                for block in finalization.blocks {
+                    nodes[i].store.writeLazily(.finalized(block))
+                    if let (height, hash) = nodes[i].app.commit(block) {
+                        if nodes[i].honest { checker.executed(height: height, hash: hash, node: i) }
+                        followUps.append(.stateExecuted(height: height, stateHash: hash))
+                    }
+                }
                 if nodes[i].honest {
                     checker.finalized(finalization.blocks, node: i, nowMs: now)
                     noteFinalized(node: i)
@@ -212,11 +231,21 @@ public struct Simulator {
                 if nodes[i].honest { checker.fail("safety fault", "node \(i): \(fault)") }
             case .halt(let reason):
                 if nodes[i].honest { checker.fail("halt", "node \(i): \(reason)") }
+                if case .appDiverged = reason, nodes[i].behavior == .divergentApp {
+                    // It stops itself, as a real node exits: down for good.
+                    divergenceHalts += 1
+                    nodes[i].core = nil
+                    views[i] = nil
+                    record(i, nil, note: "halted: \(reason)")
+                    return []
+                }
+            case .dropped(.appStateDisagrees): if nodes[i].honest { appDisagreements += 1 }
             case .evidence: if nodes[i].honest { evidenceCount += 1 }
             case .dropped(.invalid): if nodes[i].honest { invalidDropped += 1 }
             case .enteredView, .dropped: break
             }
         }
+        return followUps
     }
 
     /// Honest nodes' signatures feed the double-vote invariant.
@@ -320,6 +349,7 @@ public struct Simulator {
             views[i] = nil
             crashCount += 1
             nodes[i].store.crash(&rng)
+            nodes[i].app.rollBack(to: nodes[i].store.recovery.finalized.height)
             queue.removeAll { if case .timer(_, let node) = $0 { node == i } else { false } }
             record(i, nil, note: "crash")
             queue.push(.restart(node: i), at: min(now + rng.uniform(500...4_000), max(gstMs, now + 1)))
@@ -328,9 +358,11 @@ public struct Simulator {
         var core = EventHandler(committee: setup.committee, genesis: setup.genesis, signer: nodes[i].signer,
                                 verifier: verifier, config: config, recovery: nodes[i].store.recovery)
         if parameters.breakHonestSafetyForTesting, nodes[i].honest { core.allowDoubleVotesForTesting() }
+        if parameters.breakAppAgreementForTesting, nodes[i].honest { core.ignoreAppAgreementForTesting = true }
         nodes[i].core = core
         views[i] = core.currentView
         record(i, nil, note: "restart")
+        handle(.stateExecuted(height: nodes[i].app.height, stateHash: nodes[i].app.hash), at: i)
         handle(.start(nowMs: now), at: i)
         scheduleCrash()
     }
@@ -432,7 +464,8 @@ public struct Simulator {
                          traceHash: traceHash.hex, violations: checker.violations.map(\.description),
                          livenessViolations: checker.violations.filter { $0.invariant == "liveness" }.count,
                          trace: firstViolationTrace.isEmpty ? recent : firstViolationTrace, crashes: crashCount,
-                         evidence: evidenceCount, invalidDropped: invalidDropped)
+                         evidence: evidenceCount, invalidDropped: invalidDropped, divergenceHalts: divergenceHalts,
+                         appDisagreements: appDisagreements)
     }
 }
 

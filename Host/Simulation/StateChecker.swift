@@ -1,3 +1,4 @@
+import BatonCrypto
 import Consensus
 
 /// The invariants, checked after every step. Separate from the simulator so
@@ -11,6 +12,7 @@ struct StateChecker {
 
     private var finalizedByHeight: [Height: BlockID] = [:]
     private var chains: [Int: [Block]] = [:]
+    private var honestStateHashes: [Height: Bytes32] = [0: .zero]
     private var signedVotes: [ValidatorIndex: [View: BlockID]] = [:]
     private(set) var lastFinalizedAtMs: [Int: UInt64] = [:]
     private(set) var violations: [Violation] = []
@@ -24,6 +26,7 @@ struct StateChecker {
     mutating func finalized(_ blocks: [Block], node: Int, nowMs: UInt64) {
         var chain = chains[node, default: []]
         for block in blocks {
+            checkExecutedState(of: block, node: node)
             if let known = finalizedByHeight[block.height], known != block.id {
                 fail("agreement", "node \(node) finalized \(block) at height \(block.height), another honest node \(known.short)")
             }
@@ -43,6 +46,25 @@ struct StateChecker {
             lastFinalizedAtMs[node] = nowMs
         }
         chains[node] = chain
+    }
+
+    /// Honest apps agree at every height (the simulated app is deterministic).
+    mutating func executed(height: Height, hash: Bytes32, node: Int) {
+        if let known = honestStateHashes[height], known != hash {
+            fail("app agreement", "honest node \(node) reached \(hash.short) at height \(height), another \(known.short)")
+        }
+        honestStateHashes[height] = hash
+    }
+
+    /// AA-1 and AA-2: a finalized block was certified, so honest nodes voted
+    /// for it only if its executed state hash is theirs.
+    mutating func checkExecutedState(of block: Block, node: Int) {
+        guard let known = honestStateHashes[block.executedHeight] else {
+            return fail("app agreement", "node \(node) finalized \(block) whose executed height \(block.executedHeight) no honest app reached")
+        }
+        if known != block.executedStateHash {
+            fail("app agreement", "node \(node) finalized \(block) carrying state \(block.executedStateHash.short) at height \(block.executedHeight); honest apps have \(known.short)")
+        }
     }
 
     /// No honest node signs two votes in one view, across crashes too.

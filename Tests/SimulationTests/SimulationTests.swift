@@ -3,13 +3,15 @@ import Simulation
 import BatonTestSupport
 import Testing
 
-func run(_ scenario: String, nodes: Int = 4, views: UInt64 = 40, seed: UInt64, broken: Bool = false) -> SimulationReport {
+func run(_ scenario: String, nodes: Int = 4, views: UInt64 = 40, seed: UInt64, broken: Bool = false,
+         brokenAppAgreement: Bool = false) -> SimulationReport {
     var parameters = Simulator.Parameters()
     parameters.nodes = nodes
     parameters.byzantine = (nodes - 1) / 3
     parameters.views = views
     parameters.scenario = Scenario.named(scenario)!
     parameters.breakHonestSafetyForTesting = broken
+    parameters.breakAppAgreementForTesting = brokenAppAgreement
     var simulator = Simulator(parameters, seed: seed)
     return simulator.run()
 }

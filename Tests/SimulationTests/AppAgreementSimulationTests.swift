@@ -1,0 +1,43 @@
+import Simulation
+import Testing
+
+/// The app-agreement rules (AA-1..AA-3) under Byzantine members that lie
+/// about their app's state, or run a divergent app.
+@Suite struct AppAgreementSimulationTests {
+    /// A Byzantine leader whose proposals carry a wrong executed state hash
+    /// gets no honest vote; the chain goes on under the honest leaders.
+    @Test func proposalsWithAWrongStateHashGetNoHonestVote() {
+        for (seed, nodes) in [(1, 4), (2, 7), (3, 10)] as [(UInt64, Int)] {
+            let report = run("bad-state-hash", nodes: nodes, views: 60, seed: seed)
+            #expect(report.passed, "\(report.violations)")
+            #expect(report.appDisagreements > 0, "the Byzantine leaders' lies were never seen (seed \(seed))")
+            #expect(report.blocksFinalized > 20)
+        }
+    }
+
+    /// A member whose app diverges stops itself (AA-3); the others finalize.
+    @Test func aDivergentAppStopsItsOwnNodeOnly() {
+        for (seed, nodes) in [(1, 4), (2, 7)] as [(UInt64, Int)] {
+            let report = run("diverged-app", nodes: nodes, views: 60, seed: seed)
+            #expect(report.passed, "\(report.violations)")
+            #expect(report.divergenceHalts == (nodes - 1) / 3, "every divergent member stops itself")
+            #expect(report.blocksFinalized > 20)
+        }
+    }
+
+    /// The checker is not blind: honest nodes that vote without checking the
+    /// executed state certify the liar's blocks, and it says so — either as
+    /// a finalized block with a wrong state, or as an honest node that AA-3
+    /// then stops (the quorum "certified" the lie).
+    @Test func theCheckerCatchesVotesThatIgnoreTheAppState() {
+        let caught = (1...10 as ClosedRange<UInt64>).lazy
+            .map { run("bad-state-hash", seed: $0, brokenAppAgreement: true) }
+            .first { !$0.passed }
+        guard let caught else {
+            Issue.record("10 seeds of votes ignoring the app state and no violation found")
+            return
+        }
+        #expect(caught.violations.contains { $0.hasPrefix("app agreement") || $0.contains("app diverged") }, "\(caught.violations)")
+        #expect(run("bad-state-hash", seed: caught.seed).passed)
+    }
+}
