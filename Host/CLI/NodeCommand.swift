@@ -57,7 +57,7 @@ struct NodeCommand: AsyncParsableCommand {
             services.append(.init(service: HTTPAPI.application(node: node, host: host, port: port)))
             printLine("HTTP API and status page on http://\(host):\(port)/")
         }
-        services.append(.init(service: NodeService(node: node)))
+        services.append(.init(service: NodeService(node: node, linger: .milliseconds(settings.stop_linger_ms ?? 3_000))))
         var quiet = logger
         quiet.logLevel = .warning
         let group = ServiceGroup(configuration: .init(

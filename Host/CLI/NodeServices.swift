@@ -8,6 +8,9 @@ import ServiceLifecycle
 /// nothing touches RocksDB after `run()` returns.
 struct NodeService: Service {
     let node: ConsensusNode
+    /// A node that stopped itself keeps the API up this long, so `/v1/status`
+    /// and `/metrics` show why (a graceful shutdown cuts it short).
+    let linger: Duration
 
     func run() async throws {
         do {
@@ -15,7 +18,10 @@ struct NodeService: Service {
         } catch is CancellationError {}
         await node.shutdown()
         // A node that stopped by itself (storage or app failure) fails the group.
-        if let reason = await node.stopReason { throw NodeStopped(reason: reason) }
+        if let reason = await node.stopReason {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: linger) }
+            throw NodeStopped(reason: reason)
+        }
     }
 }
 

@@ -71,6 +71,7 @@ struct PluginsCommand: ParsableCommand {
                 ["abi", "\(plugin.info.abiVersion) (host speaks \(PluginABI.version))"],
                 ["description", plugin.info.description],
                 ["path", plugin.path],
+                ["sha256", PluginFileDigest.sha256(path: plugin.path) ?? "(cannot read the file)"],
             ]))
             if let config {
                 guard let bytes = readFile(config) else {

@@ -2,6 +2,7 @@ import ArgumentParser
 import BatonCrypto
 import Foundation
 import Node
+import PluginHost
 
 struct TestnetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +16,8 @@ struct TestnetCommand: ParsableCommand {
 
     @Option(help: "Committee size.") var nodes = 4
     @Option(help: "Folder to create (must not exist yet).") var dir: String
-    @Option(help: "Application plugin, by name.") var plugin = "robot"
+    @Option(help: "Application plugin: a name (lib<name>.so in the plugin folder) or a path to a .so. The genesis records the application's name, never the path.") var plugin = "robot"
+    @Flag(help: "Pin the plugin's version and the SHA-256 of its .so in the genesis: every node must run that very file.") var pinPlugin = false
     @Option(help: "Plugin config file (its own format).") var pluginConfig: String?
     @Option(help: "First consensus port; node I listens on P+I and serves its API on P+100+I.") var basePort = 7100
     @Option(help: "Folder of plugin .so files for the nodes (default: next to baton).") var pluginDir: String?
@@ -28,6 +30,21 @@ struct TestnetCommand: ParsableCommand {
         guard !FileManager.default.fileExists(atPath: dir) else {
             throw ValidationError("\(dir) exists; choose a new folder (a testnet never overwrites one)")
         }
+        // The plugin is found and loaded now, not when the first node starts.
+        let library: PluginLibrary
+        do { library = try PluginLocator.standard(pluginDirectory: pluginDir).load(plugin) } catch {
+            throw ValidationError("--plugin \(plugin): \(error)")
+        }
+        var digest: String?
+        if pinPlugin {
+            guard let sha = PluginFileDigest.sha256(path: library.path) else { throw ValidationError("cannot read \(library.path)") }
+            digest = sha
+        }
+        // A path, or a file named other than its application (another build
+        // of it): each node.toml names the file; the genesis the application.
+        let application = library.info.name
+        let override: String? = plugin == application ? nil
+            : plugin.contains("/") || plugin.hasSuffix(".so") ? URL(fileURLWithPath: plugin).path : plugin
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let keys = (0..<nodes).map { _ in PrivateKey.generate() }
         let followerKeys = (0..<followers).map { _ in PrivateKey.generate() }
@@ -40,7 +57,9 @@ struct TestnetCommand: ParsableCommand {
                                api: "127.0.0.1:\(basePort + 100 + i)")
             },
             listeners: followerKeys.map(\.publicKey.hex),
-            plugin: plugin,
+            plugin: application,
+            pluginVersion: pinPlugin ? library.info.version : nil,
+            pluginSHA256: digest,
             pluginConfig: try pluginConfig.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? "")
         try genesis.write(to: dir + "/genesis.json")
         let all = keys.enumerated().map { ("node-\($0)", $0, $1) }
@@ -58,6 +77,7 @@ struct TestnetCommand: ParsableCommand {
 
                 """
             if let pluginDir { toml += "plugin_dir = \"\(URL(fileURLWithPath: pluginDir).path)\"\n" }
+            if let override { toml += "plugin = \"\(override)\"\n" }
             if let nodePluginConfig {
                 let local = Self.expand(nodePluginConfig, index: i)
                 toml += "plugin_config = \"\(local.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n"))\"\n"
@@ -72,7 +92,7 @@ struct TestnetCommand: ParsableCommand {
                 """
             try toml.write(toFile: folder + "/node.toml", atomically: true, encoding: .utf8)
         }
-        print("testnet of \(nodes) nodes\(followers > 0 ? " and \(followers) followers" : "") in \(dir) (plugin \(plugin)); start each with:")
+        print("testnet of \(nodes) nodes\(followers > 0 ? " and \(followers) followers" : "") in \(dir) (application \(application) \(library.info.version)\(pinPlugin ? ", pinned" : "")); start each with:")
         for (name, _, _) in all { print("  baton node --config \(dir)/\(name)/node.toml") }
     }
 

@@ -50,6 +50,9 @@ extension ConsensusNode {
             logger.warning("misbehavior evidence", metadata: ["offender": "\(proof.offender)", "evidence": "\(proof)"])
         case .safetyFault(let fault):
             throw NodeFailure.safetyFault(fault)
+        case .halt(.appDiverged(let mismatch)):
+            appDiverged(mismatch)
+            throw NodeFailure.appDiverged(mismatch)
         case .halt(let reason):
             throw NodeFailure.halted(reason)
         case .enteredView(let view, let cause):
@@ -57,9 +60,26 @@ extension ConsensusNode {
             metrics.view.set(Double(view))
             if cause == .tc { metrics.viewsByTC.increment() } else { metrics.viewsByQC.increment() }
             events.yield(.viewChanged(view: view, byTimeout: cause == .tc))
+        case .dropped(.appStateDisagrees(let mismatch)):
+            // AA-1: if every proposal is refused so, this node's app (or all of them) diverged.
+            status.appRefusals += 1
+            status.lastAppRefusal = mismatch
+            metrics.appStateRefusals.increment()
+            logger.warning("not voting: the proposal's app state hash is not this node's app's",
+                           metadata: ["height": "\(mismatch.height)", "own": "\(mismatch.ownHash.hex)",
+                                      "proposal": "\(mismatch.otherHash.hex)", "block": "\(mismatch.blockID.short)",
+                                      "proposer": "\(mismatch.proposer)"])
         case .dropped(let reason):
             logger.debug("dropped input", metadata: ["reason": "\(reason)"])
         }
+    }
+
+    /// AA-3: shown before the node stops, so status, metrics and event
+    /// subscribers learn why it is going away.
+    private func appDiverged(_ mismatch: AppAgreement.Mismatch) {
+        status.appDivergence = mismatch
+        metrics.appDiverged.set(Double(1))
+        events.yield(.diverged(mismatch))
     }
 
     /// Block sync, asking side: the core names the peer (and rotates it on retries).
@@ -76,6 +96,7 @@ enum NodeFailure: Error, CustomStringConvertible {
     case safetyWrite(any Error)
     case safetyFault(String)
     case halted(HaltReason)
+    case appDiverged(AppAgreement.Mismatch)
     case appCommit(Block, any Error)
 
     var description: String {
@@ -85,6 +106,12 @@ enum NodeFailure: Error, CustomStringConvertible {
         case .safetyFault(let fault):
             "SAFETY FAULT: \(fault) — more than a third of the committee's weight is Byzantine; keep this node's data for inspection"
         case .halted(let reason): "consensus halted: \(reason) — a bug in Baton; please report it with this node's log"
+        case .appDiverged(let m):
+            "APP DIVERGED at height \(m.height): this node's app state hash is \(m.ownHash.hex), the quorum certified \(m.otherHash.hex) "
+                + "(block \(m.blockID.short)). This node stopped applying blocks; its data directory is kept for inspection. "
+                + "The plugin is not deterministic, or this node runs another build of it, or its app state is damaged: "
+                + "fix the plugin (the same .so on every node; no clocks, randomness, process ids or addresses in the state), "
+                + "then move this node's data directory aside (wiping its app state) and restart it to resync from the others"
         case .appCommit(let block, let error):
             "the app cannot commit finalized \(block): \(error) — the plugin cannot follow the chain; fix or replace it, then restart"
         }

@@ -23,6 +23,11 @@ public actor ConsensusNode {
         public var finalizedID: BlockID = .zero
         public var stateHash: Bytes32 = .zero
         public var peers = 0
+        /// AA-3: this node's app disagreed with a certified state hash; it stopped.
+        public var appDivergence: AppAgreement.Mismatch?
+        /// AA-1: proposals not voted for because their app state hash is not ours.
+        public var appRefusals = 0
+        public var lastAppRefusal: AppAgreement.Mismatch?
     }
 
     let committee: Committee

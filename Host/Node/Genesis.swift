@@ -27,23 +27,36 @@ public struct Genesis: Codable, Sendable {
     public var members: [Member]
     /// Non-voting followers allowed to connect.
     public var listeners: [String] = []
+    /// The application's name (the plugin's own `name`), never a path: the
+    /// genesis is shared by machines whose files lie elsewhere. Each node
+    /// finds `lib<plugin>.so` in its plugin folder unless its node.toml
+    /// names another build of the same application.
     public var plugin: String
+    /// Pins: the plugin version, and the SHA-256 of the `.so` every node
+    /// must load (`baton plugins inspect` prints it). Optional; checked at start.
+    public var pluginVersion: String? = nil
+    public var pluginSHA256: String? = nil
     /// The plugin's config, as text (its own format; often JSON).
     public var pluginConfig: String = ""
 
     public init(chainID: String, timestampMs: UInt64, leaderSeed: String, members: [Member], listeners: [String] = [],
-                plugin: String, pluginConfig: String = "") {
+                plugin: String, pluginVersion: String? = nil, pluginSHA256: String? = nil, pluginConfig: String = "") {
         self.chainID = chainID
         self.timestampMs = timestampMs
         self.leaderSeed = leaderSeed
         self.members = members
         self.listeners = listeners
         self.plugin = plugin
+        self.pluginVersion = pluginVersion
+        self.pluginSHA256 = pluginSHA256
         self.pluginConfig = pluginConfig
     }
 
-    /// The replicated application's name (its app state namespace): the
-    /// genesis's plugin, without directory, "lib" and ".so" if it is a path.
+    /// The replicated application's name (its app state namespace).
+    public var application: String { Self.applicationName(plugin) }
+
+    /// The genesis's plugin without directory, "lib" and ".so": genesis files
+    /// written before the application was named (a path) keep working.
     public static func applicationName(_ plugin: String) -> String {
         guard plugin.contains("/") || plugin.hasSuffix(".so") else { return plugin }
         var name = Substring(plugin.split(separator: "/").last ?? Substring(plugin))

@@ -11,10 +11,10 @@ import NIOCore
 /// | --- | --- |
 /// | `POST /v1/tx` | body = one transaction; 202 accepted, 200 duplicate, 400 rejected by the app, 503 mempool full |
 /// | `POST /v1/txs` | body = transactions, each a u32 big-endian length then its bytes (≤ 4,096, ≤ 8 MiB); counts of accepted/duplicates/rejected/full |
-/// | `GET /v1/status` | node, view, finalized height/id, app state hash, peers, plugin, mempool size |
+/// | `GET /v1/status` | node, view, finalized height/id, app state hash, peers, plugin, mempool size, app divergence and refused proposals |
 /// | `GET /v1/blocks/{height}` | a finalized block |
 /// | `GET /v1/apps/query?request=…` | the plugin's answer to `request` |
-/// | `GET /v1/events` | server-sent events: finalized blocks (`?transactions=1`: with their transaction hashes), view changes |
+/// | `GET /v1/events` | server-sent events: finalized blocks (`?transactions=1`: with their transaction hashes), view changes, `diverged` |
 /// | `GET /metrics` | Prometheus text: view, finalized height, commit latency, QC/TC views, timeouts, peers, mempool, drops |
 /// | `GET /` | a live status page (for the robot: the robot on its grid) |
 public enum HTTPAPI {
@@ -60,6 +60,10 @@ public enum HTTPAPI {
                 "finalizedHeight": status.finalizedHeight, "finalizedID": status.finalizedID.hex,
                 "stateHash": status.stateHash.hex, "peers": status.peers, "mempool": mempool,
                 "plugin": ["name": plugin.name, "version": plugin.version],
+                // AA-3 and AA-1 (see AppAgreement): why a node stopped, or refuses to vote.
+                "appDiverged": status.appDivergence?.dictionary ?? NSNull(),
+                "appState": ["refusedProposals": status.appRefusals,
+                             "lastRefusal": status.lastAppRefusal?.dictionary ?? NSNull()] as [String: Any],
             ])
         }
         router.get("/v1/blocks/:height") { _, context -> Response in

@@ -72,13 +72,14 @@ public enum NodeBootstrap {
         do {
             let locator = PluginLocator.standard(pluginDirectory: config.plugin_dir.map(config.resolve))
             let library = try locator.load(config.plugin.map { $0.contains("/") ? config.resolve($0) : $0 } ?? genesisFile.plugin)
+            try PluginPin.check(library, against: genesisFile)
             let pluginConfig = genesisFile.pluginConfig + (config.plugin_config.map { "\n" + $0 } ?? "")
             app = try PluginApplication(library: library, config: Array(pluginConfig.utf8),
-                                        store: RocksAppStateStore(store, plugin: Genesis.applicationName(genesisFile.plugin)),
+                                        store: RocksAppStateStore(store, plugin: genesisFile.application),
                                         logger: logger, onCompletion: { inputs.complete($0) })
         } catch {
             store.close()
-            throw BootstrapError(.plugin(error.description))
+            throw BootstrapError(.plugin("\(error)"))
         }
         let signer = Secp256k1Signer(key)
         let network = Transport(chainID: committee.chainID, signer: signer, verifier: Secp256k1Verifier(),

@@ -51,6 +51,10 @@ public struct NodeConfig: Codable, Sendable {
     public var consensus: Consensus? = nil
     public var mempool: Mempool? = nil
     public var storage: Storage? = nil
+    /// How long a node that stopped itself (a diverged app, a storage or
+    /// safety failure) keeps its HTTP API up before exiting, so status pages
+    /// and scrapers see why; default 3000.
+    public var stop_linger_ms: UInt64? = nil
 
     public struct Storage: Codable, Sendable {
         /// false: safety data is written without fsync. Benchmarks only: a
@@ -62,7 +66,8 @@ public struct NodeConfig: Codable, Sendable {
     public var baseDirectory = ""
 
     enum CodingKeys: String, CodingKey {
-        case key_file, genesis_file, data_dir, listen, api, plugin_dir, plugin, plugin_config, consensus, mempool, storage
+        case key_file, genesis_file, data_dir, listen, api, plugin_dir, plugin, plugin_config, consensus, mempool, storage,
+             stop_linger_ms
     }
 
     public struct Invalid: Error, CustomStringConvertible, Sendable { public let description: String }

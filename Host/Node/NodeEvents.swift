@@ -7,6 +7,8 @@ public enum NodeEvent: Sendable, Hashable {
     /// `transactions`: the hashes of the mempool transactions the block carried.
     case finalized(height: Height, id: BlockID, view: View, stateHash: Bytes32, proposer: ValidatorIndex, transactions: [Bytes32])
     case viewChanged(view: View, byTimeout: Bool)
+    /// AA-3: this node's app diverged from the quorum's; the node stops.
+    case diverged(AppAgreement.Mismatch)
 
     /// One server-sent-events frame; with `hashes`, finalized blocks list
     /// their transactions' hashes (`txs`), so a client can time its own.
@@ -17,6 +19,8 @@ public enum NodeEvent: Sendable, Hashable {
                 + (hashes ? ",\"txs\":[\(transactions.map { "\"\($0.hex)\"" }.joined(separator: ","))]" : "") + "}\n\n"
         case .viewChanged(let view, let byTimeout):
             "event: view\ndata: {\"view\":\(view),\"cause\":\"\(byTimeout ? "timeout" : "qc")\"}\n\n"
+        case .diverged(let m):
+            "event: diverged\ndata: \(m.json)\n\n"
         }
     }
 }
@@ -50,4 +54,15 @@ public final class EventHub: Sendable {
     }
 
     public var subscriberCount: Int { subscribers.withLock { $0.count } }
+}
+
+extension AppAgreement.Mismatch {
+    /// `{"height":…,"ownHash":…,"otherHash":…,"block":…,"proposer":…}`
+    public var json: String {
+        "{\"height\":\(height),\"ownHash\":\"\(ownHash.hex)\",\"otherHash\":\"\(otherHash.hex)\",\"block\":\"\(blockID.hex)\",\"proposer\":\(proposer)}"
+    }
+
+    var dictionary: [String: Any] {
+        ["height": height, "ownHash": ownHash.hex, "otherHash": otherHash.hex, "block": blockID.hex, "proposer": Int(proposer)]
+    }
 }

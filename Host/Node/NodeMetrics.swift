@@ -19,6 +19,9 @@ public final class NodeMetrics: Sendable {
     let committedTransactions: Counter
     /// Proposer's timestamp to local commit, in milliseconds.
     let commitLatency: ValueHistogram
+    /// 1 once this node's app disagreed with a quorum-certified state hash (AA-3).
+    let appDiverged: Gauge
+    let appStateRefusals: Counter
 
     public init() {
         view = registry.makeGauge(name: "baton_view", help: "Current consensus view")
@@ -33,6 +36,9 @@ public final class NodeMetrics: Sendable {
         viewsByTC = registry.makeCounter(name: "baton_views_entered_by_tc_total", help: "Views entered on a timeout certificate")
         timeoutsSent = registry.makeCounter(name: "baton_timeouts_sent_total", help: "Timeout messages this node broadcast")
         committedTransactions = registry.makeCounter(name: "baton_committed_transactions_total", help: "Mempool transactions in committed blocks")
+        appDiverged = registry.makeGauge(name: "baton_app_diverged", help: "1 if this node's app state disagreed with a quorum-certified one and the node stopped")
+        appDiverged.set(Double(0))
+        appStateRefusals = registry.makeCounter(name: "baton_app_state_refusals_total", help: "Proposals not voted for because their app state hash differs from this node's app's")
         commitLatency = registry.makeValueHistogram(
             name: "baton_commit_latency_ms", buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000],
             help: "From the proposer's timestamp to the local commit, in milliseconds")

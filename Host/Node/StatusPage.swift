@@ -14,9 +14,11 @@ enum StatusPage {
       .robot { background: #ffd166; }
       table { border-collapse: collapse; } td, th { padding: 2px 10px; text-align: left; }
       code { font-size: 12px; }
+      .alert { background: #ffe0e0; border: 1px solid #c33; padding: 8px 12px; margin: 8px 0; }
     </style></head>
     <body>
       <h1>Baton node</h1>
+      <div id="alerts"></div>
       <div id="status">connecting…</div>
       <div id="grid"></div>
       <h3>Recent commands</h3>
@@ -28,6 +30,15 @@ enum StatusPage {
       document.getElementById("status").innerHTML =
         `view <b>${status.view}</b> · finalized height <b id="height">${status.finalizedHeight}</b> · peers ${status.peers}` +
         ` · plugin ${status.plugin.name} ${status.plugin.version} · state <code>${status.stateHash.slice(0, 16)}</code>`;
+      // Trouble first: a diverged app, proposals refused for their app state.
+      const alerts = [];
+      if (status.appDiverged) alerts.push(`<b>App diverged</b> at height ${status.appDiverged.height}: ` +
+        `this node <code>${status.appDiverged.ownHash.slice(0, 16)}</code>, the quorum ` +
+        `<code>${status.appDiverged.otherHash.slice(0, 16)}</code>. The node stopped; see its log.`);
+      const refusal = status.appState && status.appState.lastRefusal;
+      if (refusal) alerts.push(`${status.appState.refusedProposals} proposals not voted for: app state differs ` +
+        `(last at height ${refusal.height}, member ${refusal.proposer})`);
+      document.getElementById("alerts").innerHTML = alerts.map(a => `<div class="alert">${a}</div>`).join("");
       const answer = await fetch("/v1/apps/query");
       if (!answer.ok) return;
       const app = await answer.json();

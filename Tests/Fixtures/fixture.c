@@ -7,6 +7,10 @@
  *   -DFIXTURE_NULL_QUERY      query is NULL
  *   -DFIXTURE_NAME="..."      a different (e.g. invalid) name
  *   -DFIXTURE_NULL_ENTRY      entry returns NULL
+ *   -DFIXTURE_NONDETERMINISTIC_FROM=H
+ *                             from height H on, the state hash mixes in the
+ *                             process id: a non-deterministic app, which the
+ *                             host's app-agreement rules must catch
  *
  * Without switches it is a working plugin whose behaviour the config picks,
  * to drive the host through every contract violation and the pending path:
@@ -29,6 +33,10 @@
  * (committed plus its own staged writes) under "seen". Query "scan" lists the
  * keys ("a;b;"), "get:K" returns K's value.
  */
+#ifdef FIXTURE_NONDETERMINISTIC_FROM
+#define _POSIX_C_SOURCE 200809L
+#include <unistd.h>
+#endif
 #include "baton_plugin.h"
 
 #include <pthread.h>
@@ -248,6 +256,19 @@ static baton_status fx_commit(void *instance, const baton_block_context *ctx, ba
     }
     baton_status obeyed = obey(f, payload);
     if (obeyed != BATON_OK) { say(error, "store call refused"); return BATON_ERROR; }
+#ifdef FIXTURE_NONDETERMINISTIC_FROM
+    if (ctx->height >= FIXTURE_NONDETERMINISTIC_FROM) {
+        /* The bug on purpose: this process's id enters the state. */
+        uint8_t *mixed = malloc(payload.len + sizeof(pid_t));
+        if (mixed == NULL) { say(error, "out of memory"); return BATON_ERROR; }
+        pid_t pid = getpid();
+        if (payload.len > 0) memcpy(mixed, payload.ptr, payload.len);
+        memcpy(mixed + payload.len, &pid, sizeof pid);
+        f->host->sha256(f->host, bytes_of(mixed, payload.len + sizeof pid), hash);
+        free(mixed);
+        return BATON_OK;
+    }
+#endif
     f->host->sha256(f->host, payload, hash);
     return BATON_OK;
 }

@@ -166,7 +166,8 @@ import Testing
         let now = await latestCheckpoint(chains[0].address)?.height ?? 0
         #expect(aged, "no aged-policy checkpoint after the swap (last \(last), now \(now))")
         let query = try await httpRequest("http://\(cluster.apiAddress(0))/v1/status")
-        #expect((query.json["plugin"] as? [String: Any])?["name"] as? String == "checkpointing-aged")
+        #expect((query.json["plugin"] as? [String: Any])?["name"] as? String == "checkpointing")
+        #expect((query.json["plugin"] as? [String: Any])?["version"] as? String == "1.0.0-aged")
 
         // A chain node restarts from its RocksDB store with its chain and checkpoints.
         let before = try #require(await latestCheckpoint(chains[3].address))
