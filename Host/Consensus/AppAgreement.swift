@@ -21,6 +21,18 @@ import BatonCrypto
 ///    (`HaltReason.appDiverged`), never the honest majority: their hashes
 ///    agree with the certificate.
 ///
+/// **What a proposer claims** (AA-0): not simply its latest state, but the
+/// state at the highest height that the block's own ancestry proves final
+/// (the parent of the topmost 2-chain between the block's parent and the
+/// proposer's finalized block), or else the parent's claim. Every voter that
+/// connects the block finalizes that height from the same ancestry, and its
+/// app commits it before the block's validation completes; so an honest
+/// proposal can always be checked at once, and deferral (AA-1) only waits
+/// out a voter's own late commits. A claim of its latest state could name a
+/// height only the proposer has finalized (it saw a QC the others did not, or
+/// restarted with a later finalized block than its recovered highest QC),
+/// and voters would wait for it in vain.
+///
 /// Consequences: with one divergent node the others keep finalizing (they
 /// refuse its proposals, which costs its views, until it stops itself);
 /// with every node divergent no proposal gathers a quorum after the first
@@ -104,6 +116,9 @@ public struct AppAgreement: Sendable {
         }
         return nil
     }
+
+    /// This node's app's hash at `height`, if it is still kept.
+    func ownHash(at height: Height) -> Bytes32? { ownHashes[height] }
 
     /// AA-1 for `block`.
     func verdict(for block: Block) -> Verdict {

@@ -37,9 +37,10 @@ extension EventHandler {
         guard let parent = forks.block(qc.blockID) else { return emit(.dropped(.stale(view))) }
         // TC for view-1 iff the QC is not from view-1.
         let tc = qc.view + 1 == view ? nil : pacemaker.lastViewTC
+        let claim = executedClaim(parent: parent)
         let block = Block(view: view, height: parent.height + 1, parentID: parent.id, qc: qc, lastViewTC: tc,
-                          proposer: me, timestampMs: max(nowMs, parent.timestampMs), executedHeight: appAgreement.executed.height,
-                          executedStateHash: appAgreement.executed.hash, payload: payload, includedTransactions: included)
+                          proposer: me, timestampMs: max(nowMs, parent.timestampMs), executedHeight: claim.height,
+                          executedStateHash: claim.hash, payload: payload, includedTransactions: included)
         let vote: Vote
         do throws(SafetyRules.Refusal) { vote = try safety.vote(for: block, currentView: view) } catch {
             // Flow's error contract: expected refusals are "no proposal"; the rest are fatal.
@@ -51,5 +52,25 @@ extension EventHandler {
         emit(.broadcast(.proposal(proposal)))
         proposals[view] = proposal
         connect(PendingBlock(block: block, proposal: proposal))
+    }
+
+    /// AA-0 (see `AppAgreement`): the executed state a block on `parent`
+    /// claims — at the height its ancestry proves final, or the parent's
+    /// claim, and never beyond what this node's app executed.
+    func executedClaim(parent: Block) -> (height: Height, hash: Bytes32) {
+        var provenFinal: Height?
+        var child = parent  // certified: the new block carries its QC
+        while child.id != forks.finalized.id, let grandparent = forks.block(child.parentID) {
+            // 2-chain rule: a certified block directly after its parent (consecutive views) finalizes the parent.
+            if child.view == grandparent.view + 1 {
+                provenFinal = grandparent.height
+                break
+            }
+            child = grandparent
+        }
+        let height = min(provenFinal ?? parent.executedHeight, appAgreement.executed.height)
+        if let hash = appAgreement.ownHash(at: height) { return (height, hash) }
+        // Not kept (only just after a restart from an old store): the parent's claim, which a quorum certified.
+        return (parent.executedHeight, parent.executedStateHash)
     }
 }

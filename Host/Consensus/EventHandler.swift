@@ -16,9 +16,13 @@ public struct EventHandler: Sendable {
         public var finalized: Block
         /// Unfinalized blocks above it, any order.
         public var unfinalized: [Block]
+        /// The app's state hash at recently executed heights (AA: compared
+        /// with proposals' claims); the newest `appHashesRetained` count.
+        public var executedStates: [Height: Bytes32]
 
         public init(safety: SafetyData = SafetyData(), liveness: LivenessData? = nil, finalized: Block,
-                    unfinalized: [Block] = []) {
+                    unfinalized: [Block] = [], executedStates: [Height: Bytes32] = [:]) {
+            self.executedStates = executedStates
             self.safety = safety
             self.liveness = liveness
             self.finalized = finalized
@@ -65,7 +69,11 @@ public struct EventHandler: Sendable {
         validator = Validator(committee: committee, genesisID: genesis.id, verifier: verifier)
         compliance = Compliance(pendingMax: config.pendingProposalsMax)
         blockSync = BlockSync(committeeSize: committee.count, me: index, config: config)
-        appAgreement = AppAgreement(retainedHeights: config.appHashesRetained)
+        var appAgreement = AppAgreement(retainedHeights: config.appHashesRetained)
+        for (height, hash) in recovery.executedStates.sorted(by: { $0.key < $1.key }) {
+            _ = appAgreement.executed(height: height, hash: hash)
+        }
+        self.appAgreement = appAgreement
         safety = SafetyRules(data: recovery.safety, signer: signer, index: index, chainID: committee.chainID)
         var forks = Forks(root: recovery.finalized)
         // Replay the stored tree parents-first; what does not connect is dropped.

@@ -26,6 +26,12 @@ struct SimulatedApp {
         return (height, hash)
     }
 
+    /// The newest `count` states, as a restarted node recovers them.
+    func recentStates(_ count: Int) -> [Height: Bytes32] {
+        let from = height >= Height(count) ? height - Height(count) + 1 : 0
+        return hashes.filter { $0.key >= from && $0.key <= height }
+    }
+
     /// A crash: the app's state is what was committed with `height`.
     mutating func rollBack(to height: Height) {
         self.height = min(self.height, height)

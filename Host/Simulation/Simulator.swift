@@ -355,8 +355,10 @@ public struct Simulator {
             queue.push(.restart(node: i), at: min(now + rng.uniform(500...4_000), max(gstMs, now + 1)))
             return
         }
+        var recovery = nodes[i].store.recovery
+        recovery.executedStates = nodes[i].app.recentStates(config.appHashesRetained)
         var core = EventHandler(committee: setup.committee, genesis: setup.genesis, signer: nodes[i].signer,
-                                verifier: verifier, config: config, recovery: nodes[i].store.recovery)
+                                verifier: verifier, config: config, recovery: recovery)
         if parameters.breakHonestSafetyForTesting, nodes[i].honest { core.allowDoubleVotesForTesting() }
         if parameters.breakAppAgreementForTesting, nodes[i].honest { core.ignoreAppAgreementForTesting = true }
         nodes[i].core = core

@@ -105,6 +105,10 @@ public final class NodeStore: @unchecked Sendable {
         batch.put(StoreLayout.certificate(block.id), qc.encoded)
         batch.put(StoreLayout.height(block.height), block.id.bytes)
         batch.put(StoreLayout.head, FinalizedHead(height: block.height, blockID: block.id, stateHash: stateHash).encoded)
+        batch.put(StoreLayout.executed(block.height), stateHash.bytes)
+        if block.height > StoreLayout.executedStatesKept {
+            batch.delete(StoreLayout.executed(block.height - StoreLayout.executedStatesKept))
+        }
         // In key order: RocksDB's memtable skip list reuses its insert
         // position for ascending keys (profiled: unordered app writes made the
         // memtable insert the node's top cost under load). Equal keys keep
@@ -137,10 +141,13 @@ public final class NodeStore: @unchecked Sendable {
         public let unfinalized: [Block]
         public let safety: SafetyData
         public let liveness: LivenessData?
+        /// The app state hash at each of the newest committed heights (and the head's).
+        public let executedStates: [Height: Bytes32]
 
         /// Where the consensus core resumes.
         public var recovery: EventHandler.Recovery {
-            EventHandler.Recovery(safety: safety, liveness: liveness, finalized: finalized, unfinalized: unfinalized)
+            EventHandler.Recovery(safety: safety, liveness: liveness, finalized: finalized, unfinalized: unfinalized,
+                                  executedStates: executedStates)
         }
     }
 
@@ -168,7 +175,22 @@ public final class NodeStore: @unchecked Sendable {
         if stale.count > 0 { try db.write(stale, sync: false) }
         let safety = try decoded(StoreLayout.safety, as: SafetyData.self) ?? SafetyData()
         let liveness = try decoded(StoreLayout.liveness, as: LivenessData.self)
-        return Recovered(head: head, finalized: finalized, unfinalized: unfinalized, safety: safety, liveness: liveness)
+        // Stores written before the window existed hold only the head's hash.
+        var executedStates: [Height: Bytes32] = [head.height: head.stateHash]
+        let from = head.height > StoreLayout.executedStatesKept ? head.height - StoreLayout.executedStatesKept + 1 : 1
+        var badEntry = false
+        try db.scan(prefix: StoreLayout.executedPrefix, from: StoreLayout.executed(from)) { key, value in
+            var r = WireReader(Array(key.dropFirst(StoreLayout.executedPrefix.count)))
+            guard let height = try? r.u64("executed.height"), let hash = Bytes32(value) else {
+                badEntry = true
+                return false
+            }
+            if height <= head.height { executedStates[height] = hash }
+            return true
+        }
+        if badEntry { throw StorageError(.corrupted, path: path, "an app state hash entry (e/) is malformed") }
+        return Recovered(head: head, finalized: finalized, unfinalized: unfinalized, safety: safety, liveness: liveness,
+                         executedStates: executedStates)
     }
 
     public func finalizedHead() throws(StorageError) -> FinalizedHead {

@@ -13,6 +13,7 @@ import Consensus
 /// | `b/` | block id | a finalized block |
 /// | `c/` | block id | the QC certifying that finalized block |
 /// | `h/` | height, big-endian u64 | the id of the finalized block at that height |
+/// | `e/` | height, big-endian u64 | the app state hash after that height (the newest `executedStatesKept`) |
 /// | `a/` | u16 name length, plugin name, `/`, key | one plugin's app state |
 enum StoreLayout {
     static let schemaVersion: UInt32 = 1
@@ -28,6 +29,10 @@ enum StoreLayout {
     static let certificatePrefix = key("c/")
     static let heightPrefix = key("h/")
     static let appPrefix = key("a/")
+    static let executedPrefix = key("e/")
+    /// App state hashes kept per height, for the app-agreement rule after a
+    /// restart (`ConsensusConfig.appHashesRetained`): 1,024 × 42 bytes.
+    static let executedStatesKept: Height = 1_024
 
     static func key(_ text: String) -> [UInt8] { Array(text.utf8) }
 
@@ -35,9 +40,12 @@ enum StoreLayout {
     static func finalized(_ id: BlockID) -> [UInt8] { finalizedPrefix + id.bytes }
     static func certificate(_ id: BlockID) -> [UInt8] { certificatePrefix + id.bytes }
 
-    static func height(_ h: Height) -> [UInt8] {
+    static func height(_ h: Height) -> [UInt8] { heightKey(heightPrefix, h) }
+    static func executed(_ h: Height) -> [UInt8] { heightKey(executedPrefix, h) }
+
+    private static func heightKey(_ prefix: [UInt8], _ h: Height) -> [UInt8] {
         var w = WireWriter(capacity: 10)
-        w.raw(heightPrefix)
+        w.raw(prefix)
         w.u64(h)
         return w.bytes
     }

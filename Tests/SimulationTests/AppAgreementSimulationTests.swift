@@ -41,3 +41,19 @@ import Testing
         #expect(run("bad-state-hash", seed: caught.seed).passed)
     }
 }
+
+extension AppAgreementSimulationTests {
+    /// Regression (a 10,080-run sweep from seed 800000): member 3 restarted
+    /// with a finalized height its recovered highest QC did not prove, led a
+    /// view claiming the state at that height, and the others — who could not
+    /// finalize it from the proposal — waited for it in vain; it also
+    /// remembered only its head's hash and refused to vote for claims below
+    /// it. Proposers now claim the height the block's ancestry proves final,
+    /// and a restarted node recovers its window of state hashes.
+    @Test func aRestartedLeaderClaimsOnlyWhatItsProposalProves() {
+        for seed in [800024, 800135] as [UInt64] {
+            let report = run("chaos", nodes: 4, views: 100, seed: seed)
+            #expect(report.passed, "seed \(seed): \(report.violations)")
+        }
+    }
+}

@@ -53,6 +53,10 @@ struct Chain {
         #expect(recovered.safety == safety)
         #expect(recovered.liveness?.currentView == 12)
         #expect(try store.app("robot").value(forKey: Array("pos".utf8)) == Array("h8".utf8))
+        // The app state hash of every committed height comes back (app agreement after a restart).
+        #expect(recovered.executedStates == Dictionary(uniqueKeysWithValues: chain.blocks.prefix(8).map {
+            ($0.height, SHA256Digest.hash($0.id.bytes))
+        }))
         // A core resumes from it. Replaying blocks 9-12 finalizes 9 and 10 (each
         // has a certified child one view later): `.start` hands those to the app.
         var core = EventHandler(committee: chain.setup.committee, genesis: chain.genesis, signer: chain.setup.signer(0),
@@ -64,6 +68,25 @@ struct Chain {
         #expect(replayed.first == chain.blocks[8])
         #expect(replayed.allSatisfy { $0.height > 8 })
         #expect(core.forks.finalized == replayed.last)
+    }
+
+    /// The app state hashes kept per height are a window of the newest 1,024.
+    @Test func appStateHashesAreKeptForTheNewest1024Heights() throws {
+        let dir = try makeTemporaryDirectory("baton-store")
+        let store = try NodeStore(directory: dir, genesis: chain.genesis, create: true)
+        for height in 1...1_100 as ClosedRange<Height> {
+            let block = Block(view: height, height: height, parentID: chain.genesis.id, qc: chain.setup.genesisQC,
+                              lastViewTC: nil, proposer: 0, timestampMs: 1, executedHeight: 0, executedStateHash: .zero,
+                              payload: [])
+            try store.commit(block, certifiedBy: chain.setup.genesisQC, stateHash: SHA256Digest.hash([UInt8(height % 256)]))
+        }
+        let states = try store.recover().executedStates
+        #expect(states.count == 1_024)
+        #expect(states.keys.min() == 77 && states.keys.max() == 1_100)
+        #expect(states[500] == SHA256Digest.hash([UInt8(500 % 256)]))
+        var left = 0
+        try store.db.scan(prefix: Array("e/".utf8)) { _, _ in left += 1; return true }
+        #expect(left == 1_024, "older entries are deleted, not only skipped")
     }
 
     @Test func aCommitInterruptedBeforeItsWriteLeavesThePreviousState() throws {
