@@ -16,7 +16,8 @@ extension ConsensusNode {
         do {
             switch try app.produceBlock(context, candidates: candidates.map(\.transaction)) {
             case .ready(let payload, let included):
-                let hashes = included.filter { $0 < candidates.count }.map { candidates[$0].hash }
+                let listed = included.filter { $0 < candidates.count }.map { candidates[$0].hash }
+                let hashes = proposalTransactions(payload, listed: listed)
                 followUps.append(.payloadProduced(view: proposal.view, payload: payload, nowMs: now, included: hashes))
             case .pending(let token):
                 pendingProductions[token.value] = proposal.view
@@ -26,7 +27,54 @@ extension ConsensusNode {
         }
     }
 
+    /// The list a proposal of `payload` carries: what the app derives from the
+    /// payload, else what it flagged and the payload contains verbatim.
+    func proposalTransactions(_ payload: [UInt8], listed: [Bytes32]) -> [Bytes32] {
+        do {
+            if let derived = try BlockTransactions.derived(payload, app: app) { return derived }
+        } catch {
+            logger.error("block_transactions failed; proposing without a transaction list",
+                         metadata: ["plugin": "\(app.info.name)", "error": "\(error)"])
+            return []
+        }
+        return BlockTransactions.verified(listed, payload: payload, mempool: mempool)
+    }
+
+    /// Why `block`'s transaction list is not what its payload carries, or nil.
+    func transactionListProblem(_ block: Block) -> String? {
+        do {
+            if let derived = try BlockTransactions.derived(block.payload, app: app) {
+                return derived == block.includedTransactions ? nil
+                    : "it lists \(block.includedTransactions.count) transactions, its payload carries \(derived.count) others or in another order"
+            }
+        } catch {
+            return "block_transactions failed in plugin \(app.info.name): \(error)"
+        }
+        if let missing = BlockTransactions.missing(block.includedTransactions, payload: block.payload, mempool: mempool) {
+            return "it lists transaction \(missing.short), which its payload does not contain"
+        }
+        return nil
+    }
+
+    /// The transactions a committed block carries, as far as this node can tell.
+    func committedTransactions(_ block: Block) -> [Bytes32] {
+        do {
+            if let derived = try BlockTransactions.derived(block.payload, app: app) { return derived }
+        } catch {
+            logger.error("block_transactions failed at commit; its transactions stay in the mempool until they expire",
+                         metadata: ["plugin": "\(app.info.name)", "block": "\(block)", "error": "\(error)"])
+            return []
+        }
+        return BlockTransactions.verified(block.includedTransactions, payload: block.payload, mempool: mempool)
+    }
+
     func validate(_ block: Block, ancestors: [Block]) {
+        if let problem = transactionListProblem(block) {
+            logger.warning("not voting: the proposal's transaction list is false",
+                           metadata: ["block": "\(block)", "proposer": "\(block.proposer)", "problem": "\(problem)"])
+            followUps.append(.payloadValidated(blockID: block.id, valid: false, nowMs: clock.nowMs()))
+            return
+        }
         let answer: ValidateAnswer
         do { answer = try app.validateBlock(context(for: block, ancestors: ancestors), payload: block.payload) } catch {
             logger.error("validate_block failed; not voting", metadata: ["block": "\(block)", "error": "\(error)"])
@@ -57,7 +105,7 @@ extension ConsensusNode {
         case .produceBlock:
             guard let view = pendingProductions.removeValue(forKey: completion.token.value),
                   case .produced(let payload) = completion.outcome else { return }
-            step(.payloadProduced(view: view, payload: payload, nowMs: now))
+            step(.payloadProduced(view: view, payload: payload, nowMs: now, included: proposalTransactions(payload, listed: [])))
         }
     }
 
@@ -78,17 +126,19 @@ extension ConsensusNode {
                 throw NodeFailure.appCommit(block, error)
             }
             let stateHash = Bytes32(hash.bytes)!
+            let carried = committedTransactions(block)
             try store.commit(block, certifiedBy: qc, stateHash: stateHash)
-            mempool.remove(block.includedTransactions)
-            recordCommit(block, stateHash: stateHash)
+            mempool.remove(carried)
+            recentlyCommitted.record(carried, height: block.height, nowMs: clock.nowMs())
+            recordCommit(block, stateHash: stateHash, transactions: carried)
             followUps.append(.stateExecuted(height: block.height, stateHash: stateHash))
         }
         if mempool.count == 0 { followUps.append(.mempoolChanged(nonEmpty: false, nowMs: clock.nowMs())) }
     }
 
-    private func recordCommit(_ block: Block, stateHash: Bytes32) {
+    private func recordCommit(_ block: Block, stateHash: Bytes32, transactions: [Bytes32]) {
         metrics.finalizedHeight.set(Double(block.height))
-        metrics.committedTransactions.increment(by: Int64(block.includedTransactions.count))
+        metrics.committedTransactions.increment(by: Int64(transactions.count))
         let now = clock.nowMs()
         metrics.commitLatency.record(Double(now > block.timestampMs ? now - block.timestampMs : 0))
         status.finalizedHeight = block.height
@@ -96,7 +146,7 @@ extension ConsensusNode {
         status.stateHash = stateHash
         onCommit(block.height, stateHash)
         events.yield(.finalized(height: block.height, id: block.id, view: block.view, stateHash: stateHash,
-                                proposer: block.proposer, transactions: block.includedTransactions))
+                                proposer: block.proposer, transactions: transactions))
     }
 
     func context(for block: Block, ancestors: [Block], finalityProof: [UInt8] = []) -> BlockContext {

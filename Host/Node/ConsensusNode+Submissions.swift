@@ -8,13 +8,18 @@ extension ConsensusNode {
     public enum Submission: Sendable, Hashable {
         case accepted(Bytes32)
         case duplicate(Bytes32)
+        /// The app refused it (`check_tx` answered REJECT): the client's mistake.
         case rejected(String)
+        /// Committed at `height` within the filter's window (`RecentlyCommitted`).
+        case alreadyCommitted(Bytes32, height: Height)
+        /// `check_tx` failed (an error, not a verdict): the plugin's fault.
+        case failed(String)
         case full
     }
 
     /// Counts of a batch submission's outcomes.
     public struct BatchSubmission: Sendable {
-        public var accepted = 0, duplicates = 0, rejected = 0, full = 0
+        public var accepted = 0, duplicates = 0, rejected = 0, committed = 0, failed = 0, full = 0
         public var firstRejection: String?
     }
 
@@ -40,6 +45,10 @@ extension ConsensusNode {
             case .rejected(let reason):
                 result.rejected += 1
                 if result.firstRejection == nil { result.firstRejection = reason }
+            case .alreadyCommitted: result.committed += 1
+            case .failed(let reason):
+                result.failed += 1
+                if result.firstRejection == nil { result.firstRejection = reason }
             case .full: result.full += 1
             }
         }
@@ -53,16 +62,23 @@ extension ConsensusNode {
         return result
     }
 
+    /// Test-only: admits without gossip, so one mempool alone holds it.
+    @_spi(Testing) public func admitLocally(_ transaction: [UInt8]) -> Submission {
+        admit(transaction, now: clock.nowMs())
+    }
+
     func admit(_ transaction: [UInt8], now: UInt64) -> Submission {
         guard transaction.count <= WireLimits.standard.transactionBytesMax else {
             return .rejected("transaction of \(transaction.count) bytes exceeds \(WireLimits.standard.transactionBytesMax)")
         }
         let hash = SHA256Digest.hash(transaction)
         if mempool.contains(hash) { return .duplicate(hash) }
+        if let height = recentlyCommitted.height(of: hash) { return .alreadyCommitted(hash, height: height) }
         do {
             if case .reject(let reason) = try app.checkTransaction(transaction) { return .rejected(reason) }
         } catch {
-            return .rejected("check_tx failed: \(error)")
+            logger.error("check_tx failed", metadata: ["plugin": "\(app.info.name)", "error": "\(error)"])
+            return .failed("check_tx failed in plugin \(app.info.name): \(error)")
         }
         let wasEmpty = mempool.count == 0
         switch mempool.add(transaction, hash: hash, nowMs: now) {

@@ -51,6 +51,8 @@ public actor ConsensusNode {
     var pendingProductions: [UInt64: View] = [:]
     var requestCount: UInt64 = 0
     public internal(set) var mempool: Mempool
+    /// Transactions committed within the mempool's lifetime: not admitted again.
+    public internal(set) var recentlyCommitted: RecentlyCommitted
     public internal(set) var status = Status()
     /// Finalized blocks and view changes, for `/v1/events`.
     public nonisolated let events = EventHub()
@@ -77,6 +79,7 @@ public actor ConsensusNode {
         onCommit = parts.onCommit
         inputs = parts.inputs
         mempool = Mempool(limits: parts.mempool)
+        recentlyCommitted = RecentlyCommitted(lifetimeMs: parts.mempool.lifetimeMs)
         signer = Secp256k1Signer(parts.identity)
         core = EventHandler(committee: parts.committee, genesis: parts.genesis, signer: signer,
                             verifier: Secp256k1Verifier(), config: parts.consensus, recovery: recovered.recovery)

@@ -9,8 +9,8 @@ import NIOCore
 ///
 /// | route | what |
 /// | --- | --- |
-/// | `POST /v1/tx` | body = one transaction; 202 accepted, 200 duplicate, 400 rejected by the app, 503 mempool full |
-/// | `POST /v1/txs` | body = transactions, each a u32 big-endian length then its bytes (≤ 4,096, ≤ 8 MiB); counts of accepted/duplicates/rejected/full |
+/// | `POST /v1/tx` | body = one transaction; 202 accepted, 200 duplicate, 400 rejected by the app, 409 committed recently, 500 the plugin's check_tx failed, 503 mempool full |
+/// | `POST /v1/txs` | body = transactions, each a u32 big-endian length then its bytes (≤ 4,096, ≤ 8 MiB); counts of accepted/duplicates/rejected/committed/failed/full |
 /// | `GET /v1/status` | node, view, finalized height/id, app state hash, peers, plugin, mempool size, app divergence and refused proposals |
 /// | `GET /v1/blocks/{height}` | a finalized block |
 /// | `GET /v1/apps/query?request=…` | the plugin's answer to `request` |
@@ -29,6 +29,10 @@ public enum HTTPAPI {
             case .duplicate(let hash):
                 return json(.ok, FlatJSON(["accepted": .bool(true), "duplicate": .bool(true), "hash": .string(hash.hex)]))
             case .rejected(let reason): return json(.badRequest, FlatJSON(["error": .string(reason)]))
+            case .alreadyCommitted(let hash, let height):
+                return json(.conflict, FlatJSON(["error": .string("transaction \(hash.hex) was committed at height \(height); a transaction is committed once (make it unique, e.g. with a nonce, to do it again)"),
+                                                 "hash": .string(hash.hex), "height": .int(Int(height))]))
+            case .failed(let reason): return json(.internalServerError, FlatJSON(["error": .string(reason)]))
             case .full: return json(.serviceUnavailable, ["error": "mempool full; retry later"])
             }
         }
@@ -44,7 +48,8 @@ public enum HTTPAPI {
             }
             let result = await node.submit(batch: transactions)
             var answer = FlatJSON(["accepted": .int(result.accepted), "duplicates": .int(result.duplicates),
-                                   "rejected": .int(result.rejected), "full": .int(result.full)])
+                                   "rejected": .int(result.rejected), "committed": .int(result.committed),
+                                   "failed": .int(result.failed), "full": .int(result.full)])
             if let reason = result.firstRejection { answer.add("firstRejection", .string(reason)) }
             return json(result.full > 0 && result.accepted == 0 ? .serviceUnavailable : .ok, answer)
         }

@@ -41,6 +41,7 @@ public struct Mempool: Sendable {
 
     public var count: Int { entries.count }
     public func contains(_ hash: Bytes32) -> Bool { entries[hash] != nil }
+    public func transaction(_ hash: Bytes32) -> [UInt8]? { entries[hash]?.transaction }
 
     /// `hash`: the transaction's SHA-256 if the caller has it already (the
     /// node hashes before `check_tx`, to skip duplicates): once per transaction.

@@ -27,6 +27,15 @@ public protocol Application: AnyObject {
 
     /// Read-only request/response in the app's own format.
     func query(_ request: [UInt8]) throws(ApplicationError) -> [UInt8]
+
+    /// The mempool transactions `payload` carries, exactly as submitted (ABI
+    /// 1.2 `block_transactions`), or nil when the app cannot tell (an older
+    /// plugin): the host then falls back (see the node's `BlockTransactions`).
+    func blockTransactions(_ payload: [UInt8]) throws(ApplicationError) -> [[UInt8]]?
+}
+
+extension Application {
+    public func blockTransactions(_ payload: [UInt8]) throws(ApplicationError) -> [[UInt8]]? { nil }
 }
 
 /// Where a block sits in the chain (see `baton_block_context`).

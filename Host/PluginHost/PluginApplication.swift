@@ -167,6 +167,43 @@ public final class PluginApplication: Application {
         return response.bytes
     }
 
+    /// Output bound of `block_transactions` (the header says it).
+    static let transactionListBytesMax = 64 * 1024 * 1024
+
+    public func blockTransactions(_ payload: [UInt8]) throws(ApplicationError) -> [[UInt8]]? {
+        guard let call = calls.blockTransactions else { return nil }
+        let list = OutputBuffer(limit: Self.transactionListBytesMax)
+        let error = OutputBuffer(limit: session.limits.messageBytesMax)
+        let status = payload.withUnsafeBufferPointer { payload in
+            list.withWriter { listWriter in
+                error.withWriter { call(instance, baton_bytes(ptr: payload.baseAddress, len: payload.count), listWriter, $0) }
+            }
+        }
+        switch status {
+        case BATON_OK: break
+        case BATON_NOT_FOUND: return nil
+        default: throw failure("block_transactions", status, error, overflowed: list.overflowed)
+        }
+        // Frames: u32 little-endian length, then the bytes.
+        let bytes = list.bytes
+        var transactions: [[UInt8]] = []
+        var at = 0
+        while at < bytes.count {
+            guard bytes.count - at >= 4 else {
+                throw ApplicationError(.contractViolation, call: "block_transactions", message: "a length prefix is cut off at byte \(at)")
+            }
+            let length = Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24
+            at += 4
+            guard bytes.count - at >= length else {
+                throw ApplicationError(.contractViolation, call: "block_transactions",
+                                       message: "transaction \(transactions.count) claims \(length) bytes; \(bytes.count - at) follow")
+            }
+            transactions.append(Array(bytes[at..<at + length]))
+            at += length
+        }
+        return transactions
+    }
+
     // MARK: - Helpers
 
     private func openToken(_ call: PendingCompletion.Call, call name: String) throws(ApplicationError) -> UInt64 {

@@ -1,7 +1,7 @@
 import BatonPluginAPI
 
-/// The plugin's seven v1 calls, each proven non-NULL at load time, so no call
-/// site unwraps a plugin pointer.
+/// The plugin's seven 1.0 calls, each proven non-NULL at load time, so no call
+/// site unwraps a plugin pointer; and the optional calls of later minors.
 struct PluginCalls: @unchecked Sendable {
     // @unchecked: C function pointers into a never-unloaded shared object.
     typealias Create = @convention(c) (
@@ -32,6 +32,15 @@ struct PluginCalls: @unchecked Sendable {
     let validateBlock: Validate
     let commitBlock: Commit
     let query: Query
+    typealias BlockTransactions = @convention(c) (
+        UnsafeMutableRawPointer, baton_bytes, UnsafePointer<baton_writer>, UnsafePointer<baton_writer>
+    ) -> baton_status
+    /// ABI 1.2, optional: nil for older plugins (their table ends before it).
+    let blockTransactions: BlockTransactions?
+
+    /// The 1.0 table: everything up to and including `query`. A plugin's
+    /// `struct_size` must cover it; later calls are read only if covered too.
+    static let requiredBytes = MemoryLayout<baton_plugin>.offset(of: \.block_transactions)!
 
     /// Field names and offsets in table order, to name the first call a short
     /// table lacks.
@@ -61,5 +70,6 @@ struct PluginCalls: @unchecked Sendable {
         validateBlock = try required(table.validate_block, "validate_block")
         commitBlock = try required(table.commit_block, "commit_block")
         query = try required(table.query, "query")
+        blockTransactions = table.block_transactions
     }
 }

@@ -66,7 +66,7 @@ public final class PluginLibrary: @unchecked Sendable {
     private static func readTable(_ descriptor: UnsafePointer<baton_plugin>, path: String) throws(PluginLoadError) -> baton_plugin {
         let raw = UnsafeRawPointer(descriptor)
         let bytes = raw.load(as: UInt32.self)
-        let required = MemoryLayout<baton_plugin>.size
+        let required = PluginCalls.requiredBytes
         guard bytes >= 8 else {
             throw PluginLoadError(.tableTooSmall(bytes: bytes, requiredBytes: required, firstMissing: "abi_major"), path: path)
         }
@@ -81,7 +81,14 @@ public final class PluginLibrary: @unchecked Sendable {
                 .tableTooSmall(bytes: bytes, requiredBytes: required, firstMissing: missing?.name ?? "metadata"),
                 path: path)
         }
-        return raw.load(as: baton_plugin.self)
+        // Copy only what the plugin says is there: a 1.0 table is shorter
+        // than the host's, and the bytes after it are not the plugin's. The
+        // rest stays zero (NULL: an optional call the plugin does not have).
+        var table = baton_plugin()
+        withUnsafeMutableBytes(of: &table) { destination in
+            destination.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: min(Int(bytes), destination.count)))
+        }
+        return table
     }
 
     private static func readInfo(_ table: baton_plugin, path: String) throws(PluginLoadError) -> PluginInfo {

@@ -27,6 +27,17 @@ public protocol BatonApplication: AnyObject {
     func commitBlock(_ block: BatonBlock, payload: [UInt8]) throws -> [UInt8]
 
     func query(_ request: [UInt8]) throws -> [UInt8]
+
+    /// The mempool transactions `payload` carries, byte for byte as they were
+    /// submitted (ABI 1.2): the host hashes them to drop them from mempools
+    /// and to refuse them as committed. Deterministic. The default, nil,
+    /// means "cannot tell": the host then trusts only transactions it holds
+    /// whose bytes the payload contains verbatim.
+    func transactions(in payload: [UInt8]) throws -> [[UInt8]]?
+}
+
+extension BatonApplication {
+    public func transactions(in payload: [UInt8]) throws -> [[UInt8]]? { nil }
 }
 
 public enum TransactionVerdict: Sendable, Hashable {

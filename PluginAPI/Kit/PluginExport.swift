@@ -41,7 +41,8 @@ public final class PluginExport: @unchecked Sendable {
             produce_block: Thunks.produceBlock,
             validate_block: Thunks.validateBlock,
             commit_block: Thunks.commitBlock,
-            query: Thunks.query))
+            query: Thunks.query,
+            block_transactions: Thunks.blockTransactions))
     }
 
     /// What `baton_plugin_entry` returns.
@@ -174,6 +175,30 @@ enum Thunks {
             guard write(answer, to: response) else {
                 write("response of \(answer.count) bytes is larger than the host accepts", to: error)
                 return BATON_ERROR
+            }
+            return BATON_OK
+        } catch let failure {
+            write("\(failure)", to: error)
+            return BATON_ERROR
+        }
+    }
+
+    /// ABI 1.2: frames of (u32 little-endian length, bytes); an app that
+    /// cannot tell (`nil`) answers BATON_NOT_FOUND and the host falls back.
+    static let blockTransactions: @convention(c) (
+        UnsafeMutableRawPointer, baton_bytes, UnsafePointer<baton_writer>, UnsafePointer<baton_writer>
+    ) -> baton_status = { instance, payload, list, error in
+        do {
+            guard let transactions = try Instance.from(instance).app.transactions(in: Array(payload)) else {
+                return BATON_NOT_FOUND
+            }
+            for transaction in transactions {
+                let n = UInt32(transaction.count)
+                guard write([UInt8(n & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 24)], to: list),
+                      write(transaction, to: list) else {
+                    write("transaction list larger than the host accepts", to: error)
+                    return BATON_ERROR
+                }
             }
             return BATON_OK
         } catch let failure {

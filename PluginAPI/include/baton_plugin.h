@@ -67,7 +67,7 @@ extern "C" {
 /* ---- Versions and names ------------------------------------------------ */
 
 #define BATON_PLUGIN_ABI_MAJOR 1
-#define BATON_PLUGIN_ABI_MINOR 1
+#define BATON_PLUGIN_ABI_MINOR 2
 
 /* The one symbol a plugin exports. Its name is the same in every ABI major,
  * so a host can always read the versions and explain a mismatch. */
@@ -211,7 +211,8 @@ typedef struct baton_block_context {
 
 /* Returned by baton_plugin_entry; must stay valid and unchanged for as long as
  * the shared object is loaded. The host copies what it needs. Function
- * pointers are NULL-checked by the host: all seven are required in v1. */
+ * pointers are NULL-checked by the host: the seven of 1.0 are required;
+ * `block_transactions` (1.2) is optional. */
 typedef struct baton_plugin {
     uint32_t struct_size;
     uint32_t abi_major; /* BATON_PLUGIN_ABI_MAJOR the plugin was built with */
@@ -272,6 +273,21 @@ typedef struct baton_plugin {
      * with the response written, or BATON_ERROR. [instance] */
     baton_status (*BATON_NULLABLE query)(void *instance, baton_bytes request,
                                          const baton_writer *response, const baton_writer *error);
+
+    /* ABI 1.2, optional. The mempool transactions `payload` carries, exactly
+     * as they were submitted: for each, its length as a u32 little-endian,
+     * then its bytes, written to `transactions` (at most 64 MiB in all). The
+     * host hashes them itself — it never trusts a list a proposer wrote —
+     * to drop them from mempools, refuse them as already committed, and
+     * check a proposal's list before voting. An empty payload (an idle
+     * block) carries none. Deterministic, no side effects, read-only store.
+     * BATON_OK, BATON_NOT_FOUND (cannot tell: as if NULL) or BATON_ERROR
+     * (message to `error`). NULL, or a plugin built against 1.0/1.1 (whose
+     * struct_size ends before it): the host falls back to acting only on
+     * listed transactions it holds whose bytes the payload contains verbatim
+     * (README, "Transactions in blocks"). [instance] */
+    baton_status (*BATON_NULLABLE block_transactions)(void *instance, baton_bytes payload,
+                                                      const baton_writer *transactions, const baton_writer *error);
 } baton_plugin;
 
 /* The exported entry's type. A C plugin defines it with BATON_PLUGIN_DEFINE_ENTRY. */

@@ -17,7 +17,8 @@ _Static_assert(offsetof(baton_block_context, block_id) == 32, "block_id offset")
 _Static_assert(offsetof(baton_block_context, proposer) == 96, "proposer offset");
 _Static_assert(offsetof(baton_block_context, pending_count) == 120, "pending_count offset");
 _Static_assert(offsetof(baton_block_context, finality_proof) == 128, "finality_proof offset (1.1)");
-_Static_assert(sizeof(baton_plugin) == 104, "baton_plugin v1.0 layout");
+_Static_assert(sizeof(baton_plugin) == 112, "baton_plugin v1.2 layout");
+_Static_assert(offsetof(baton_plugin, block_transactions) == 104, "block_transactions offset (1.2): right after the 1.0 table");
 _Static_assert(offsetof(baton_plugin, name) == 16, "baton_plugin.name offset");
 _Static_assert(offsetof(baton_plugin, create) == 48, "baton_plugin.create offset");
 _Static_assert(offsetof(baton_plugin, query) == 96, "baton_plugin.query offset");

@@ -230,11 +230,26 @@ static baton_status kv_query(void *instance, baton_bytes request, const baton_wr
     return BATON_OK;
 }
 
+/* ABI 1.2: the transactions a payload carries. The payload's framing
+ * ([u32 LE length][tx]...) is exactly the answer's, so a well-formed payload
+ * is written back as it is. */
+static baton_status kv_block_transactions(void *instance, baton_bytes payload, const baton_writer *transactions,
+                                          const baton_writer *error) {
+    const char *why = walk_payload((kv_instance *)instance, payload, NULL);
+    if (why != NULL) { write_text(error, why); return BATON_ERROR; }
+    if (payload.len > 0 && transactions->write(transactions->ctx, payload.ptr, payload.len) != BATON_OK) {
+        write_text(error, "transaction list too large");
+        return BATON_ERROR;
+    }
+    return BATON_OK;
+}
+
 static const baton_plugin KVSTORE = {
     sizeof(baton_plugin), BATON_PLUGIN_ABI_MAJOR, BATON_PLUGIN_ABI_MINOR, 0,
     "kvstore", "1.0.0", "A replicated key-value store in plain C (transactions: key=value)",
     NULL,
     kv_create, kv_destroy, kv_check_tx, kv_produce, kv_validate, kv_commit, kv_query,
+    kv_block_transactions,
 };
 
 BATON_PLUGIN_DEFINE_ENTRY(KVSTORE)

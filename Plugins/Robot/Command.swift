@@ -38,6 +38,9 @@ public struct Step: Sendable, Hashable {
     public var command: Command
     /// True when the proposer's patrol policy chose it (no user command was queued).
     public var patrol: Bool
+    /// A user step's transaction as submitted (payload version 2); nil for
+    /// patrol steps and in the app's stored history.
+    public var transaction: [UInt8]? = nil
 }
 
 extension String {

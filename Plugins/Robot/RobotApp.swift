@@ -44,13 +44,19 @@ final class RobotApp: BatonApplication {
             guard let command = Command(transaction: transaction),
                   case .success(let pose) = state.pose(after: command, on: grid) else { continue }
             state.pose = pose
-            steps.append(Step(command: command, patrol: false))
+            steps.append(Step(command: command, patrol: false, transaction: transaction))
             included.append(index)
         }
         if steps.isEmpty {
             steps.append(Step(command: state.patrolCommand(on: grid, height: block.height), patrol: true))
         }
         return .payload(RobotPayload.encode(steps), included: included)
+    }
+
+    /// ABI 1.2: the user steps' transactions; a version-1 payload cannot say.
+    func transactions(in payload: [UInt8]) throws -> [[UInt8]]? {
+        guard payload.first == RobotPayload.version else { return nil }
+        return try RobotPayload.decode(payload).get().compactMap(\.transaction)
     }
 
     func validateBlock(_ block: BatonBlock, payload: [UInt8], pending: PendingAnswer) throws -> Validation {

@@ -47,7 +47,7 @@ struct RobotState: Sendable, Hashable {
             case .success(let pose): state.pose = pose
             }
             state.steps += 1
-            state.recent.append(Entry(height: height, step: step, proposer: proposer))
+            state.recent.append(Entry(height: height, step: Step(command: step.command, patrol: step.patrol), proposer: proposer))
         }
         state.recent.removeFirst(max(0, state.recent.count - Self.recentMax))
         return .success(state)

@@ -21,13 +21,15 @@ public enum CCompiler {
     }()
 
     /// Compiles `sources` into `<directory>/<name>` and returns its path.
+    /// `headers`: the folder of the baton_plugin.h to build against (the
+    /// current one by default; Tests/Fixtures/abi/1.x for older ABIs).
     public static func sharedObject(_ sources: [String], arguments: [String] = [], name: String,
-                             in directory: String? = nil) throws -> String {
+                             in directory: String? = nil, headers: String = Paths.source("PluginAPI/include")) throws -> String {
         guard let executable else { throw CompilerError(description: "no C compiler (cc, clang, gcc) on PATH") }
         let output = (try directory ?? makeTemporaryDirectory()) + "/" + name
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-std=c99", "-shared", "-fPIC", "-I", Paths.source("PluginAPI/include")]
+        process.arguments = ["-std=c99", "-shared", "-fPIC", "-I", headers]
             + arguments + sources + ["-o", output, "-lpthread"]
         let errors = Pipe()
         process.standardError = errors
@@ -41,8 +43,10 @@ public enum CCompiler {
     }
 
     /// Tests/Fixtures/fixture.c with the given -D switches.
-    public static func fixture(_ defines: [String] = [], name: String = "libfixture.so", in directory: String? = nil) throws -> String {
+    public static func fixture(_ defines: [String] = [], name: String = "libfixture.so", in directory: String? = nil,
+                               abi: String? = nil) throws -> String {
         try sharedObject([Paths.source("Tests/Fixtures/fixture.c")], arguments: defines.map { "-D" + $0 },
-                         name: name, in: directory)
+                         name: name, in: directory,
+                         headers: abi.map { Paths.source("Tests/Fixtures/abi/\($0)") } ?? Paths.source("PluginAPI/include"))
     }
 }

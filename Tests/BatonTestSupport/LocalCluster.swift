@@ -33,10 +33,14 @@ public final class LocalCluster: @unchecked Sendable {
         return config
     }
 
+    /// `plugin`: a shipped plugin's name, or a path to a `.so`.
+    /// `members`: the committee (fresh keys by default; a test that wraps a
+    /// transport with a member's key builds it first).
     public init(n: Int = 4, plugin: String = "kvstore", consensus: ConsensusConfig = LocalCluster.fastConsensus,
+                members: SimulatedCommittee? = nil,
                 wrapStore: @escaping @Sendable (Int, NodeStore) -> any ConsensusStore = { $1 },
                 wrapTransport: @escaping @Sendable (Int, any PeerTransport) -> any PeerTransport = { $1 }) throws {
-        members = SimulatedCommittee(n: n, realCrypto: true)
+        self.members = members ?? SimulatedCommittee(n: n, realCrypto: true)
         directories = try (0..<n).map { _ in try makeTemporaryDirectory("baton-local") }
         self.plugin = plugin
         self.consensus = consensus
@@ -55,10 +59,10 @@ public final class LocalCluster: @unchecked Sendable {
         let hasStore = FileManager.default.fileExists(atPath: directory + "/db/CURRENT")
         let store = try NodeStore(directory: directory, genesis: members.genesis, create: !hasStore)
         let inputs = InputQueue()
-        let library = try PluginLibrary.load(path: Paths.shippedPlugin(plugin))
+        let library = try PluginLibrary.load(path: plugin.contains("/") ? plugin : Paths.shippedPlugin(plugin))
         var logger = Logger(label: "baton.local.\(i)")
         logger.logLevel = .warning
-        let app = try PluginApplication(library: library, store: RocksAppStateStore(store, plugin: plugin), logger: logger,
+        let app = try PluginApplication(library: library, store: RocksAppStateStore(store, plugin: library.info.name), logger: logger,
                                         onCompletion: { inputs.complete($0) })
         let key = members.keys[i]
         let parts = NodeParts(identity: key, committee: members.committee, genesis: members.genesis,
