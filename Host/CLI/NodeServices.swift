@@ -46,7 +46,8 @@ struct StatusLineService: Service {
         let s = await node.status
         if json {
             let app = (try? await node.query([])).map { String(decoding: $0, as: UTF8.self) } ?? "null"
-            printLine("{\"view\":\(s.view),\"finalized\":\(s.finalizedHeight),\"hash\":\"\(s.stateHash.hex)\",\"peers\":\(s.peers),\"app\":\(app.isEmpty ? "null" : app)}")
+            let evidence = await node.evidence.total
+            printLine("{\"view\":\(s.view),\"finalized\":\(s.finalizedHeight),\"hash\":\"\(s.stateHash.hex)\",\"peers\":\(s.peers),\"evidence\":\(evidence),\"app\":\(app.isEmpty ? "null" : app)}")
         } else {
             printLine("status view=\(s.view) finalized=\(s.finalizedHeight) hash=\(s.stateHash.short) peers=\(s.peers)")
         }

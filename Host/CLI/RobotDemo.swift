@@ -88,7 +88,10 @@ struct RobotDemo: AsyncParsableCommand {
         }
         let interrupted = await showProgress(duration: duration) { seconds in
             let leader = outputs.max { $0.height < $1.height }!
-            var line = "[\(seconds)s] view \(leader.field("view") as Int? ?? 0)  finalized \(leader.height)  robot \(leader.robot)  |"
+            // Evidence as the honest nodes saw it (the Byzantine one's own view is no proof).
+            let honestOutputs = byzantine == 1 ? Array(outputs.dropLast()) : outputs
+            let evidence = honestOutputs.map { $0.field("evidence") as Int? ?? 0 }.max() ?? 0
+            var line = "[\(seconds)s] view \(leader.field("view") as Int? ?? 0)  finalized \(leader.height)  robot \(leader.robot)  evidence \(evidence)  |"
             for (i, output) in outputs.enumerated() {
                 line += " n\(i) h\(output.height) \(output.field("peers") as Int? ?? 0)p\(processes[i].isRunning ? "" : " DOWN") |"
             }

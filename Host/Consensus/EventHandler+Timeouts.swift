@@ -1,5 +1,17 @@
 /// Timeouts, TCs and the view timer.
 extension EventHandler {
+    /// A second, different, validly signed timeout for one view is evidence
+    /// (reported once per signer and view); a repeat of the first is nothing.
+    mutating func checkDoubleTimeout(_ earlier: TimeoutObject, _ timeout: TimeoutObject) {
+        guard earlier.highQC.view != timeout.highQC.view,
+              timeouts[timeout.view]?.doubleTimeoutsReported.contains(timeout.signer) == false else { return }
+        do throws(ValidationError) { try validator.validate(timeout) } catch {
+            return emit(.dropped(.invalid(error)))
+        }
+        timeouts[timeout.view]?.doubleTimeoutsReported.insert(timeout.signer)
+        emit(.evidence(.doubleTimeout(earlier, timeout)))
+    }
+
     mutating func onTimeout(_ timeout: TimeoutObject, trusted: Bool) {
         // Views come from the wire: compare without arithmetic on them (no overflow at UInt64.max).
         guard timeout.view >= currentView - min(currentView, 1), timeout.view > forks.finalized.view else {
@@ -7,7 +19,9 @@ extension EventHandler {
         }
         if !trusted {
             // Verify once, before anything is stored: a duplicate costs one lookup.
-            if timeouts[timeout.view]?.contains(timeout.signer) == true { return }
+            if let earlier = timeouts[timeout.view]?.timeout(of: timeout.signer) {
+                return checkDoubleTimeout(earlier, timeout)
+            }
             do throws(ValidationError) { try validator.validate(timeout) } catch {
                 return emit(.dropped(.invalid(error)))
             }

@@ -25,6 +25,9 @@ public struct TimeoutCollector: Sendable {
     public var count: Int { timeouts.count }
 
     func timeoutsContain(_ signer: ValidatorIndex) -> Bool { timeouts[signer] != nil }
+    func timeout(of signer: ValidatorIndex) -> TimeoutObject? { timeouts[signer] }
+    /// Signers already reported for a double timeout in this view (once each).
+    var doubleTimeoutsReported: Set<ValidatorIndex> = []
 
     public mutating func add(_ timeout: TimeoutObject, committee: Committee,
                              verify: ((TimeoutObject) throws(ValidationError) -> Void)?) -> Outcome {

@@ -47,7 +47,13 @@ extension ConsensusNode {
         case .fetchFinalized(let from, let count, let index):
             requestBlocks(.finalized(fromHeight: from, count: count), from: index)
         case .evidence(let proof):
-            logger.warning("misbehavior evidence", metadata: ["offender": "\(proof.offender)", "evidence": "\(proof)"])
+            let key = committee.publicKey(of: proof.offender)
+            guard evidence.add(proof, offenderKey: key, nowMs: clock.nowMs()) else { return }
+            metrics.evidence.increment()
+            events.yield(.evidence(kind: proof.kind, offender: proof.offender, view: proof.view))
+            logger.warning("misbehavior evidence (GET /v1/evidence has both signed messages)",
+                           metadata: ["kind": "\(proof.kind)", "offender": "\(proof.offender)", "view": "\(proof.view)",
+                                      "publicKey": "\(key?.hex ?? "?")"])
         case .safetyFault(let fault):
             throw NodeFailure.safetyFault(fault)
         case .halt(.appDiverged(let mismatch)):

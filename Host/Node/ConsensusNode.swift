@@ -53,6 +53,9 @@ public actor ConsensusNode {
     public internal(set) var mempool: Mempool
     /// Transactions committed within the mempool's lifetime: not admitted again.
     public internal(set) var recentlyCommitted: RecentlyCommitted
+    /// Misbehavior this node saw (double proposals, votes, timeouts), bounded.
+    public internal(set) var evidence = EvidenceLog()
+    public nonisolated var chainID: Bytes32 { committee.chainID }
     public internal(set) var status = Status()
     /// Finalized blocks and view changes, for `/v1/events`.
     public nonisolated let events = EventHub()

@@ -2,10 +2,12 @@ import BatonCrypto
 @_spi(Testing) import Consensus
 
 /// Demo only (`baton node --byzantine-equivocate`): a Byzantine leader. Wraps
-/// the real transport and, for each proposal this node broadcasts, sends the
-/// honest proposal to half the committee and a signed twin with another
-/// payload to the other half — the attack the federation must survive. The
-/// node's own core stays honest; only what leaves it is distorted.
+/// the real transport and, for each proposal this node broadcasts, sends
+/// every other member both the honest proposal and a signed twin with another
+/// payload — half of them the honest one first, half the twin — the attack
+/// the federation must survive (each honest node votes for the first it
+/// got, and keeps the pair as evidence). The node's own core stays honest;
+/// only what leaves it is distorted.
 public struct EquivocatingTransport: PeerTransport {
     let inner: any PeerTransport
     let signer: any MessageSigner
@@ -21,7 +23,9 @@ public struct EquivocatingTransport: PeerTransport {
         guard case .proposal(let proposal) = message else { return inner.broadcast(message) }
         let twin = proposal.twin(payloadSuffix: [0xEE], signer: signer, chainID: committee.chainID)
         for (index, member) in committee.members.enumerated() where member.publicKey != signer.publicKey {
-            inner.send(.proposal(index % 2 == 0 ? proposal : twin), to: member.publicKey)
+            let (first, second) = index % 2 == 0 ? (proposal, twin) : (twin, proposal)
+            inner.send(.proposal(first), to: member.publicKey)
+            inner.send(.proposal(second), to: member.publicKey)
         }
     }
 

@@ -13,8 +13,9 @@ import NIOCore
 /// | `POST /v1/txs` | body = transactions, each a u32 big-endian length then its bytes (≤ 4,096, ≤ 8 MiB); counts of accepted/duplicates/rejected/committed/failed/full |
 /// | `GET /v1/status` | node, view, finalized height/id, app state hash, peers, plugin, mempool size, app divergence and refused proposals |
 /// | `GET /v1/blocks/{height}` | a finalized block |
+/// | `GET /v1/evidence` | misbehavior this node saw: double proposals, votes, timeouts, each with both signed messages |
 /// | `GET /v1/apps/query?request=…` | the plugin's answer to `request` |
-/// | `GET /v1/events` | server-sent events: finalized blocks (`?transactions=1`: with their transaction hashes), view changes, `diverged` |
+/// | `GET /v1/events` | server-sent events: finalized blocks (`?transactions=1`: with their transaction hashes), view changes, `diverged`, `evidence` |
 /// | `GET /metrics` | Prometheus text: view, finalized height, commit latency, QC/TC views, timeouts, peers, mempool, drops |
 /// | `GET /` | a live status page (for the robot: the robot on its grid) |
 public enum HTTPAPI {
@@ -67,9 +68,16 @@ public enum HTTPAPI {
                 "plugin": ["name": plugin.name, "version": plugin.version],
                 // AA-3 and AA-1 (see AppAgreement): why a node stopped, or refuses to vote.
                 "appDiverged": status.appDivergence?.dictionary ?? NSNull(),
+                "evidence": await node.evidence.total,
                 "appState": ["refusedProposals": status.appRefusals,
                              "lastRefusal": status.lastAppRefusal?.dictionary ?? NSNull()] as [String: Any],
             ])
+        }
+        router.get("/v1/evidence") { _, _ -> Response in
+            let log = await node.evidence
+            let chainID = await node.chainID
+            return json(.ok, ["total": log.total, "kept": log.records.count, "capacity": log.capacity,
+                              "evidence": log.records.map { $0.json(chainID: chainID) }])
         }
         router.get("/v1/blocks/:height") { _, context -> Response in
             guard let text = context.parameters.get("height"), let height = UInt64(text) else {

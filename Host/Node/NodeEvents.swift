@@ -9,6 +9,8 @@ public enum NodeEvent: Sendable, Hashable {
     case viewChanged(view: View, byTimeout: Bool)
     /// AA-3: this node's app diverged from the quorum's; the node stops.
     case diverged(AppAgreement.Mismatch)
+    /// A misbehavior proof was kept (the messages are at `/v1/evidence`).
+    case evidence(kind: String, offender: ValidatorIndex, view: View)
 
     /// One server-sent-events frame; with `hashes`, finalized blocks list
     /// their transactions' hashes (`txs`), so a client can time its own.
@@ -21,6 +23,8 @@ public enum NodeEvent: Sendable, Hashable {
             "event: view\ndata: {\"view\":\(view),\"cause\":\"\(byTimeout ? "timeout" : "qc")\"}\n\n"
         case .diverged(let m):
             "event: diverged\ndata: \(m.json)\n\n"
+        case .evidence(let kind, let offender, let view):
+            "event: evidence\ndata: {\"kind\":\"\(kind)\",\"offender\":\(offender),\"view\":\(view)}\n\n"
         }
     }
 }

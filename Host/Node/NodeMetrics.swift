@@ -22,6 +22,7 @@ public final class NodeMetrics: Sendable {
     /// 1 once this node's app disagreed with a quorum-certified state hash (AA-3).
     let appDiverged: Gauge
     let appStateRefusals: Counter
+    let evidence: Counter
 
     public init() {
         view = registry.makeGauge(name: "baton_view", help: "Current consensus view")
@@ -39,6 +40,7 @@ public final class NodeMetrics: Sendable {
         appDiverged = registry.makeGauge(name: "baton_app_diverged", help: "1 if this node's app state disagreed with a quorum-certified one and the node stopped")
         appDiverged.set(Double(0))
         appStateRefusals = registry.makeCounter(name: "baton_app_state_refusals_total", help: "Proposals not voted for because their app state hash differs from this node's app's")
+        evidence = registry.makeCounter(name: "baton_evidence_total", help: "Misbehavior proofs this node kept (double proposals, votes, timeouts); GET /v1/evidence")
         commitLatency = registry.makeValueHistogram(
             name: "baton_commit_latency_ms", buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000],
             help: "From the proposer's timestamp to the local commit, in milliseconds")

@@ -38,6 +38,8 @@ enum StatusPage {
       const refusal = status.appState && status.appState.lastRefusal;
       if (refusal) alerts.push(`${status.appState.refusedProposals} proposals not voted for: app state differs ` +
         `(last at height ${refusal.height}, member ${refusal.proposer})`);
+      if (status.evidence > 0) alerts.push(`${status.evidence} misbehavior proofs kept ` +
+        `(<a href="/v1/evidence">evidence</a>: double proposals, votes or timeouts)`);
       document.getElementById("alerts").innerHTML = alerts.map(a => `<div class="alert">${a}</div>`).join("");
       const answer = await fetch("/v1/apps/query");
       if (!answer.ok) return;

@@ -63,3 +63,28 @@ import Testing
         try t.validator().validate(tc)
     }
 }
+
+@Suite struct DoubleTimeoutTests {
+    /// Two validly signed timeouts of one member for one view, with different
+    /// highest QCs, are evidence — reported once; a repeat of the first is not.
+    @Test func aSecondDifferentTimeoutInOneViewIsEvidenceOnce() {
+        let setup = TestCommittee()
+        var core = EventHandler(committee: setup.committee, genesis: setup.genesis, signer: setup.signer(0),
+                                verifier: setup.verifier())
+        _ = core.handle(.start(nowMs: 0))
+        let b1 = setup.block(view: 1, height: 1, parent: setup.genesis)
+        _ = core.handle(.proposal(setup.proposal(b1), nowMs: 1))
+        // View 2: one timeout on the QC of view 1, another on genesis's (with the TC that then must come along).
+        let first = setup.timeout(2, view: 2, highQC: setup.qc(view: 1, block: b1.id))
+        let second = setup.timeout(2, view: 2, highQC: setup.genesisQC, tc: setup.tc(view: 1, highQC: setup.genesisQC))
+        func evidence(_ effects: [Effect]) -> [Evidence] {
+            effects.compactMap { if case .evidence(let e) = $0 { e } else { nil } }
+        }
+        #expect(evidence(core.handle(.timeout(first, nowMs: 2))).isEmpty)
+        #expect(evidence(core.handle(.timeout(first, nowMs: 3))).isEmpty, "a repeat is no proof")
+        let proofs = evidence(core.handle(.timeout(second, nowMs: 4)))
+        #expect(proofs == [.doubleTimeout(first, second)])
+        #expect(proofs.first?.offender == 2 && proofs.first?.kind == "doubleTimeout")
+        #expect(evidence(core.handle(.timeout(second, nowMs: 5))).isEmpty, "reported once")
+    }
+}

@@ -101,6 +101,13 @@ import Testing
         let height = last.split(separator: " ").firstIndex(of: "height").map { Int(last.split(separator: " ")[$0 + 1]) ?? 0 } ?? 0
         #expect(height > 0)
         #expect(output.contains("robot ("))
+        // The status line counts the honest nodes' misbehavior proofs: the
+        // equivocating leader's double proposals.
+        let evidence = output.split(separator: "\n").compactMap { line -> Int? in
+            let words = line.split(separator: " ")
+            return words.firstIndex(of: "evidence").flatMap { $0 + 1 < words.count ? Int(words[$0 + 1]) : nil }
+        }.max() ?? 0
+        #expect(byzantine == 0 ? evidence == 0 : evidence > 0, "evidence \(evidence)")
     }
 
     @Test func aFollowerTracksTheChainWithoutVoting() async throws {

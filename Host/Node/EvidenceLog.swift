@@ -1,0 +1,82 @@
+import BatonCrypto
+import Consensus
+
+/// Misbehavior this node saw with its own eyes — double proposals, double
+/// votes, double timeouts — each kept with both signed messages, so anyone
+/// holding the committee's public keys can check it offline (the digests are
+/// `SigningDomain`'s, over the chain id; the messages are in wire encoding).
+///
+/// Bound: `capacity` records (the oldest go first), at most one per
+/// (kind, offender, view); about 1 KiB each without the blocks, up to two
+/// blocks' size for a double proposal.
+public struct EvidenceLog: Sendable {
+    public struct Record: Sendable {
+        public let evidence: Evidence
+        public let offenderKey: PublicKey?
+        public let seenAtMs: UInt64
+    }
+
+    public let capacity: Int
+    public private(set) var records: [Record] = []
+    /// Records ever added (the log keeps the newest `capacity`).
+    public private(set) var total = 0
+    private var seen: Set<Key> = []
+
+    struct Key: Hashable {
+        let kind: String
+        let offender: ValidatorIndex
+        let view: View
+    }
+
+    public init(capacity: Int = 1_000) {
+        precondition(capacity > 0, "the evidence log needs room")
+        self.capacity = capacity
+    }
+
+    /// Adds `evidence` unless this offender's same kind of proof for that view is kept; returns whether it was new.
+    public mutating func add(_ evidence: Evidence, offenderKey: PublicKey?, nowMs: UInt64) -> Bool {
+        let key = Key(kind: evidence.kind, offender: evidence.offender, view: evidence.view)
+        guard seen.insert(key).inserted else { return false }
+        records.append(Record(evidence: evidence, offenderKey: offenderKey, seenAtMs: nowMs))
+        total += 1
+        if records.count > capacity {
+            let oldest = records.removeFirst()
+            seen.remove(Key(kind: oldest.evidence.kind, offender: oldest.evidence.offender, view: oldest.evidence.view))
+        }
+        return true
+    }
+}
+
+extension EvidenceLog.Record {
+    /// The record as JSON: who, which view, and both signed messages with
+    /// what each signature covers.
+    public func json(chainID: Bytes32) -> [String: Any] {
+        var out: [String: Any] = ["kind": evidence.kind, "offender": Int(evidence.offender), "view": evidence.view,
+                                  "chainID": chainID.hex, "seenAtMs": seenAtMs]
+        if let offenderKey { out["publicKey"] = offenderKey.hex }
+        func signed(_ message: String, _ encoded: [UInt8], digest: Bytes32, signature: Signature, _ extra: [String: Any]) -> [String: Any] {
+            ["type": message, "message": Hex.encode(encoded), "digest": digest.hex, "signature": Hex.encode(signature.bytes)]
+                .merging(extra) { a, _ in a }
+        }
+        switch evidence {
+        case .doubleVote(let a, let b):
+            out["messages"] = [a, b].map {
+                signed("vote", $0.encoded, digest: SigningDomain.voteDigest(chainID: chainID, view: $0.view, blockID: $0.blockID),
+                       signature: $0.signature, ["blockID": $0.blockID.hex])
+            }
+        case .doubleProposal(let a, let b):
+            out["messages"] = [a, b].map {
+                signed("proposal", $0.encoded,
+                       digest: SigningDomain.voteDigest(chainID: chainID, view: $0.block.view, blockID: $0.block.id),
+                       signature: $0.signature, ["blockID": $0.block.id.hex])
+            }
+        case .doubleTimeout(let a, let b):
+            out["messages"] = [a, b].map {
+                signed("timeout", $0.encoded,
+                       digest: SigningDomain.timeoutDigest(chainID: chainID, view: $0.view, highQCView: $0.highQC.view),
+                       signature: $0.signature, ["highQCView": $0.highQC.view])
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,76 @@
+import BatonCrypto
+import BatonTestSupport
+import Consensus
+import Foundation
+@_spi(Testing) import Node
+import Simulation
+import Testing
+
+/// Evidence is kept, served, counted and streamed, and checks out offline.
+@Suite(.serialized) struct EvidenceTests {
+    @Test func anEquivocatingLeadersDoubleProposalsAreKeptAndVerifiableOffline() async throws {
+        let members = SimulatedCommittee(n: 4, realCrypto: true, seed: 62)
+        let cluster = try LocalCluster(members: members, wrapTransport: { i, transport in
+            guard i == 3 else { return transport }
+            return EquivocatingTransport(wrapping: transport, signer: Secp256k1Signer(members.keys[3]),
+                                         committee: members.committee)
+        })
+        defer { cluster.removeDirectories() }
+        try cluster.startAll()
+        let node = try #require(cluster.nodes[0])
+        let events = node.events.subscribe()
+        // The SSE stream says so.
+        let streamed = await withTaskGroup(of: NodeEvent?.self) { group in
+            group.addTask {
+                for await event in events { if case .evidence = event { return event } }
+                return nil
+            }
+            group.addTask { try? await Task.sleep(for: .seconds(30)); return nil }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        guard case .evidence(let kind, let offender, _) = streamed else {
+            Issue.record("no evidence event in 30 s")
+            return
+        }
+        #expect(kind == "doubleProposal" && offender == 3)
+        #expect(node.metrics.text.split(separator: "\n").contains { $0.hasPrefix("baton_evidence_total ") && !$0.hasSuffix(" 0") })
+        let log = await node.evidence
+        let record = try #require(log.records.first)
+        // What GET /v1/evidence serves, through JSON and back: check it as an outsider would.
+        let json = try JSONSerialization.jsonObject(with: JSONSerialization.data(withJSONObject: record.json(chainID: node.chainID)))
+        let served = try #require(json as? [String: Any])
+        #expect(served["offender"] as? Int == 3 && served["publicKey"] as? String == members.keys[3].publicKey.hex)
+        let key = try #require(PublicKey(compressed: Hex.decode(served["publicKey"] as? String ?? "") ?? []))
+        let chainID = try #require(Hex.decode(served["chainID"] as? String ?? "").flatMap(Bytes32.init))
+        let messages = try #require(served["messages"] as? [[String: Any]])
+        #expect(messages.count == 2)
+        var ids: Set<BlockID> = []
+        for message in messages {
+            let proposal = try Proposal.decode(try #require(Hex.decode(message["message"] as? String ?? "")))
+            // The digest is recomputed from the message, not taken from the record.
+            let digest = SigningDomain.voteDigest(chainID: chainID, view: proposal.block.view, blockID: proposal.block.id)
+            #expect(digest.hex == message["digest"] as? String)
+            #expect(proposal.block.view == served["view"] as? UInt64 ?? UInt64(served["view"] as? Int ?? -1))
+            #expect(Secp256k1Verifier().verify(proposal.signature, digest: digest, publicKey: key))
+            ids.insert(proposal.block.id)
+        }
+        #expect(ids.count == 2, "two different blocks for one view")
+        await cluster.stopAll()
+    }
+
+    @Test func theLogIsBoundedAndKeepsOneProofPerOffenderKindAndView() {
+        let setup = SimulatedCommittee(n: 4, seed: 5)
+        var log = EvidenceLog(capacity: 3)
+        func doubleVote(view: View) -> Evidence {
+            .doubleVote(setup.vote(1, view: view, block: SHA256Digest.hash([1])), setup.vote(1, view: view, block: SHA256Digest.hash([2])))
+        }
+        let first = log.add(doubleVote(view: 5), offenderKey: nil, nowMs: 0)
+        let again = log.add(doubleVote(view: 5), offenderKey: nil, nowMs: 1)
+        #expect(first && !again, "the same proof twice is kept once")
+        for view in 6...9 as ClosedRange<View> { _ = log.add(doubleVote(view: view), offenderKey: nil, nowMs: 2) }
+        #expect(log.records.count == 3 && log.total == 5)
+        #expect(log.records.map(\.evidence.view) == [7, 8, 9])
+    }
+}
