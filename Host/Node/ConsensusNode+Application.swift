@@ -21,6 +21,7 @@ extension ConsensusNode {
                 followUps.append(.payloadProduced(view: proposal.view, payload: payload, nowMs: now, included: hashes))
             case .pending(let token):
                 pendingProductions[token.value] = proposal.view
+                armDeadline(token)
             }
         } catch {
             logger.error("produce_block failed; not proposing in this view", metadata: ["error": "\(error)"])
@@ -85,8 +86,35 @@ extension ConsensusNode {
         case .invalid(let reason):
             logger.info("app rejected a proposal", metadata: ["block": "\(block)", "reason": "\(reason)"])
             followUps.append(.payloadValidated(blockID: block.id, valid: false, nowMs: clock.nowMs()))
-        case .pending(let token): pendingValidations[token.value] = block.id
+        case .pending(let token):
+            pendingValidations[token.value] = block.id
+            armDeadline(token)
         }
+    }
+
+    private func armDeadline(_ token: PendingToken) {
+        let inputs = self.inputs
+        let delay = pendingDeadlineMs
+        Task {
+            try? await Task.sleep(for: .milliseconds(delay))
+            inputs.deadline(token)
+        }
+    }
+
+    /// A pending answer that did not come in time is the plugin's error: no
+    /// vote (validate) or no proposal this view (produce). Its token is
+    /// abandoned, so a completion after this is refused.
+    func pendingDeadlinePassed(_ token: PendingToken, now: UInt64) {
+        let validation = pendingValidations.removeValue(forKey: token.value)
+        let production = pendingProductions.removeValue(forKey: token.value)
+        guard validation != nil || production != nil else { return }  // answered in time
+        _ = app.abandon(token)
+        metrics.pluginDeadlines.increment()
+        let call = validation != nil ? "validate_block" : "produce_block"
+        logger.error("plugin did not complete a pending answer in time; counted as an error",
+                     metadata: ["plugin": "\(app.info.name)", "call": "\(call)", "token": "\(token)",
+                                "deadline_ms": "\(pendingDeadlineMs)"])
+        if let id = validation { step(.payloadValidated(blockID: id, valid: false, nowMs: now)) }
     }
 
     /// A late answer from the app, through the input queue.
@@ -103,8 +131,12 @@ extension ConsensusNode {
             }
             step(.payloadValidated(blockID: id, valid: completion.outcome == .valid, nowMs: now))
         case .produceBlock:
-            guard let view = pendingProductions.removeValue(forKey: completion.token.value),
-                  case .produced(let payload) = completion.outcome else { return }
+            guard let view = pendingProductions.removeValue(forKey: completion.token.value) else { return }
+            guard case .produced(let payload) = completion.outcome else {
+                logger.error("produce_block failed (late answer); not proposing in this view",
+                             metadata: ["plugin": "\(app.info.name)", "outcome": "\(completion.outcome)"])
+                return
+            }
             step(.payloadProduced(view: view, payload: payload, nowMs: now, included: proposalTransactions(payload, listed: [])))
         }
     }

@@ -39,6 +39,7 @@ public actor ConsensusNode {
     let syncServer: BlockSyncServer
     let logger: Logger
     let onCommit: @Sendable (Height, Bytes32) -> Void
+    let pendingDeadlineMs: UInt64
     let signer: any MessageSigner
     /// The loop's only source of outside inputs.
     public nonisolated let inputs: InputQueue
@@ -80,6 +81,7 @@ public actor ConsensusNode {
         syncServer = BlockSyncServer(store: parts.store, limits: parts.blockSync)
         logger = parts.logger
         onCommit = parts.onCommit
+        pendingDeadlineMs = parts.pendingDeadlineMs
         inputs = parts.inputs
         mempool = Mempool(limits: parts.mempool)
         recentlyCommitted = RecentlyCommitted(lifetimeMs: parts.mempool.lifetimeMs)
@@ -156,6 +158,7 @@ public actor ConsensusNode {
         case .timer(let timer): step(.timerFired(timer, nowMs: now))
         case .completion(let completion): complete(completion, now: now)
         case .mempoolFilled: step(.mempoolChanged(nonEmpty: mempool.count > 0, nowMs: now))
+        case .pendingDeadline(let token): pendingDeadlinePassed(token, now: now)
         }
     }
 
@@ -175,6 +178,9 @@ public actor ConsensusNode {
         }
         followUps.removeAll(keepingCapacity: true)
     }
+
+    /// Test-only: carries out `effects` as if the core had asked for them.
+    @_spi(Testing) public func executeForTesting(_ effects: [Effect]) { execute(effects) }
 
     /// Stops the node for good: the loop ends after this input, and the
     /// service that runs the node fails with `reason` (exit status 1).

@@ -13,10 +13,10 @@ import Synchronization
 ///   is dropped and counted (`droppedPeerMessages`, exported as
 ///   `baton_input_dropped_peer_messages`): consensus tolerates loss, and a
 ///   flooding peer must not grow the node's memory.
-/// - timers, app completions and mempool wake-ups: never dropped — losing
+/// - timers, app completions and deadlines, and mempool wake-ups: never dropped — losing
 ///   one could stall a view. They are bounded by construction: timers by the
 ///   core's schedule (a view timer and an idle-proposal timer per view),
-///   completions by the plugin's `pendingAnswersMax`, and wake-ups to one
+///   completions and deadlines by the plugin's `pendingAnswersMax`, and wake-ups to one
 ///   queued at a time.
 public final class InputQueue: Sendable {
     public enum Input: Sendable {
@@ -25,6 +25,8 @@ public final class InputQueue: Sendable {
         case completion(PendingCompletion)
         /// The mempool went from empty to non-empty (a client submitted).
         case mempoolFilled
+        /// A pending app answer's deadline passed (bounded like completions).
+        case pendingDeadline(PendingToken)
     }
 
     public static let peerMessagesMaxDefault = 16_384
@@ -53,6 +55,8 @@ public final class InputQueue: Sendable {
 
     public func complete(_ completion: PendingCompletion) { push(.completion(completion)) }
 
+    public func deadline(_ token: PendingToken) { push(.pendingDeadline(token)) }
+
     /// Coalesced: one queued wake-up stands for any number of submissions.
     public func mempoolFilled() { push(.mempoolFilled) }
 
@@ -72,7 +76,7 @@ public final class InputQueue: Sendable {
             case .mempoolFilled:
                 guard !state.wakeUpQueued else { return nil }
                 state.wakeUpQueued = true
-            case .timer, .completion: break
+            case .timer, .completion, .pendingDeadline: break
             }
             state.items.append(input)
             guard let waiter = state.waiter else { return nil }
@@ -117,7 +121,7 @@ public final class InputQueue: Sendable {
         switch input {
         case .message: state.peerMessages -= 1
         case .mempoolFilled: state.wakeUpQueued = false
-        case .timer, .completion: break
+        case .timer, .completion, .pendingDeadline: break
         }
         return input
     }

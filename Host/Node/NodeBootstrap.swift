@@ -23,6 +23,9 @@ public struct NodeParts {
     public var mempool: Mempool.Limits
     public var blockSync: BlockSyncServer.Limits
     public var logger: Logger
+    /// A pending app answer (produce/validate) that has not come by then
+    /// counts as the plugin's error.
+    public var pendingDeadlineMs: UInt64 = 10_000
     /// Called after every block the app committed (height, state hash).
     public var onCommit: @Sendable (Height, Bytes32) -> Void
 
@@ -91,8 +94,10 @@ public enum NodeBootstrap {
         if equivocate {
             transport = EquivocatingTransport(wrapping: transport, signer: signer, committee: committee)
         }
-        return NodeParts(identity: key, committee: committee, genesis: genesis, store: store, app: app, inputs: inputs,
-                         transport: transport, consensus: consensus, mempool: limits, logger: logger, onCommit: onCommit)
+        var parts = NodeParts(identity: key, committee: committee, genesis: genesis, store: store, app: app, inputs: inputs,
+                              transport: transport, consensus: consensus, mempool: limits, logger: logger, onCommit: onCommit)
+        if let deadline = config.pending_deadline_ms { parts.pendingDeadlineMs = max(deadline, 1) }
+        return parts
     }
 
     static func openStore(config: NodeConfig, genesis: Block, logger: Logger) throws(BootstrapError) -> NodeStore {

@@ -55,6 +55,9 @@ public struct NodeConfig: Codable, Sendable {
     /// safety failure) keeps its HTTP API up before exiting, so status pages
     /// and scrapers see why; default 3000.
     public var stop_linger_ms: UInt64? = nil
+    /// How long a plugin's BATON_PENDING answer may take before it counts as
+    /// an error (no vote, or no proposal in that view); default 10000.
+    public var pending_deadline_ms: UInt64? = nil
 
     public struct Storage: Codable, Sendable {
         /// false: safety data is written without fsync. Benchmarks only: a
@@ -67,7 +70,7 @@ public struct NodeConfig: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case key_file, genesis_file, data_dir, listen, api, plugin_dir, plugin, plugin_config, consensus, mempool, storage,
-             stop_linger_ms
+             stop_linger_ms, pending_deadline_ms
     }
 
     public struct Invalid: Error, CustomStringConvertible, Sendable { public let description: String }

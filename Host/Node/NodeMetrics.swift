@@ -23,6 +23,7 @@ public final class NodeMetrics: Sendable {
     let appDiverged: Gauge
     let appStateRefusals: Counter
     let evidence: Counter
+    let pluginDeadlines: Counter
 
     public init() {
         view = registry.makeGauge(name: "baton_view", help: "Current consensus view")
@@ -41,6 +42,7 @@ public final class NodeMetrics: Sendable {
         appDiverged.set(Double(0))
         appStateRefusals = registry.makeCounter(name: "baton_app_state_refusals_total", help: "Proposals not voted for because their app state hash differs from this node's app's")
         evidence = registry.makeCounter(name: "baton_evidence_total", help: "Misbehavior proofs this node kept (double proposals, votes, timeouts); GET /v1/evidence")
+        pluginDeadlines = registry.makeCounter(name: "baton_plugin_deadlines_total", help: "Pending plugin answers that did not come within pending_deadline_ms (counted as errors)")
         commitLatency = registry.makeValueHistogram(
             name: "baton_commit_latency_ms", buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000],
             help: "From the proposer's timestamp to the local commit, in milliseconds")

@@ -32,10 +32,14 @@ public protocol Application: AnyObject {
     /// 1.2 `block_transactions`), or nil when the app cannot tell (an older
     /// plugin): the host then falls back (see the node's `BlockTransactions`).
     func blockTransactions(_ payload: [UInt8]) throws(ApplicationError) -> [[UInt8]]?
+
+    /// Gives up on a pending answer whose deadline passed; true if it was still pending.
+    func abandon(_ token: PendingToken) -> Bool
 }
 
 extension Application {
     public func blockTransactions(_ payload: [UInt8]) throws(ApplicationError) -> [[UInt8]]? { nil }
+    public func abandon(_ token: PendingToken) -> Bool { false }
 }
 
 /// Where a block sits in the chain (see `baton_block_context`).

@@ -53,7 +53,8 @@ final class HostSession: @unchecked Sendable {
 
     // MARK: - Key-value store
 
-    func get(_ key: [UInt8], into writer: UnsafePointer<baton_writer>) -> baton_status {
+    /// `writer` nil: only whether the key exists (BATON_OK or BATON_NOT_FOUND).
+    func get(_ key: [UInt8], into writer: UnsafePointer<baton_writer>?) -> baton_status {
         let value: [UInt8]?
         switch staged.staged(key) {
         case .some(let stagedValue): value = stagedValue
@@ -64,6 +65,7 @@ final class HostSession: @unchecked Sendable {
             }
         }
         guard let value else { return BATON_NOT_FOUND }
+        guard let writer else { return BATON_OK }
         return value.withUnsafeBufferPointer { writer.pointee.write(writer.pointee.ctx, $0.baseAddress, $0.count) }
     }
 
@@ -102,9 +104,21 @@ final class HostSession: @unchecked Sendable {
     // MARK: - Pending answers
 
     func complete(token: UInt64, status: baton_status, data: [UInt8]) -> baton_status {
-        guard let call = pending.withLock({ $0.take(token) }) else { return BATON_ERR_INVALID_ARGUMENT }
-        let limit = call == .produceBlock ? limits.payloadBytesMax : limits.messageBytesMax
+        // A status the call cannot answer is refused and the token stays
+        // open: the plugin may still complete it properly (or the deadline ends it).
+        guard let call = pending.withLock({ $0.call(of: token) }) else {
+            logger.warning("complete: unknown, used or expired token", metadata: ["token": "\(token)"])
+            return BATON_ERR_INVALID_ARGUMENT
+        }
         let callName = call == .produceBlock ? "produce_block" : "validate_block"
+        guard Self.allowed(call: call).contains(status) else {
+            logger.error("complete: refused a status the pending call cannot answer",
+                         metadata: ["call": "\(callName)", "token": "\(token)", "status": "\(status)",
+                                    "allowed": "\(Self.allowed(call: call))"])
+            return BATON_ERR_INVALID_ARGUMENT
+        }
+        guard pending.withLock({ $0.take(token) }) != nil else { return BATON_ERR_INVALID_ARGUMENT }
+        let limit = call == .produceBlock ? limits.payloadBytesMax : limits.messageBytesMax
         let outcome: PendingCompletion.Outcome
         var result = BATON_OK
         if data.count > limit {
@@ -116,6 +130,11 @@ final class HostSession: @unchecked Sendable {
         }
         onCompletion(PendingCompletion(token: PendingToken(token), call: call, outcome: outcome))
         return result
+    }
+
+    /// What `complete` may carry for each pending call (baton_plugin.h).
+    static func allowed(call: PendingCompletion.Call) -> [baton_status] {
+        call == .produceBlock ? [BATON_OK, BATON_ERROR] : [BATON_OK, BATON_REJECT, BATON_ERROR]
     }
 
     private static func outcome(call: PendingCompletion.Call, callName: String, status: baton_status, data: [UInt8])
@@ -155,6 +174,8 @@ struct PendingRegistry: ~Copyable {
     mutating func take(_ token: UInt64) -> PendingCompletion.Call? {
         closed ? nil : open.removeValue(forKey: token)
     }
+
+    func call(of token: UInt64) -> PendingCompletion.Call? { closed ? nil : open[token] }
 
     /// After destroy, no token completes.
     mutating func close() {

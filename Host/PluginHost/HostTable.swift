@@ -20,9 +20,8 @@ extension HostSession {
                 session.logger.log(level: Logger.Level(batonLevel: level), "\(text)")
             },
             kv_get: { host, key, value in
-                guard let session = HostSession.from(host), let key = key.array, let value else {
-                    return BATON_ERR_INVALID_ARGUMENT
-                }
+                guard let session = HostSession.from(host), let key = key.array else { return BATON_ERR_INVALID_ARGUMENT }
+                // A NULL writer asks only whether the key exists (the header says so).
                 return session.get(key, into: value)
             },
             kv_put: { host, key, value in

@@ -8,6 +8,8 @@ import Logging
 /// Not thread-safe, as the ABI says: call it from one thread at a time.
 public final class PluginApplication: Application {
     public let library: PluginLibrary
+    /// What the process prints if it dies inside one of this plugin's calls.
+    let crashLines: CrashReport.Lines
     public var info: PluginInfo { library.info }
     private let session: HostSession
     let instance: UnsafeMutableRawPointer
@@ -24,12 +26,15 @@ public final class PluginApplication: Application {
         onCompletion: @escaping @Sendable (PendingCompletion) -> Void = { _ in }
     ) throws(PluginLoadError) {
         self.library = library
+        crashLines = CrashReport.Lines(plugin: library.info.name)
         var pluginLogger = logger ?? Logger(label: "baton.plugin")
         pluginLogger[metadataKey: "plugin"] = "\(library.info.name)"
         let session = HostSession(store: store, limits: limits, logger: pluginLogger, onCompletion: onCompletion)
         self.session = session
         let error = OutputBuffer(limit: limits.messageBytesMax)
         var created: UnsafeMutableRawPointer?
+        let mark = crashLines.enter(.create)
+        defer { mark.leave() }
         let status = config.withUnsafeBufferPointer { config in
             error.withWriter { writer in
                 library.calls.create(library.descriptor, session.table,
@@ -53,13 +58,22 @@ public final class PluginApplication: Application {
 
     deinit {
         session.pending.withLock { $0.close() }
+        let mark = crashLines.enter(.destroy)
         calls.destroy(instance)
+        mark.leave()
     }
 
     /// Pending produce/validate answers not yet completed.
     public var pendingAnswerCount: Int { session.pending.withLock { $0.count } }
 
+    /// Gives up on a pending answer (its deadline passed): a completion that
+    /// comes later is refused with BATON_ERR_INVALID_ARGUMENT, and the slot
+    /// is free again. Returns whether it was still pending.
+    public func abandon(_ token: PendingToken) -> Bool { session.pending.withLock { $0.take(token.value) } != nil }
+
     public func checkTransaction(_ transaction: [UInt8]) throws(ApplicationError) -> TransactionVerdict {
+        let mark = crashLines.enter(.checkTx)
+        defer { mark.leave() }
         let reason = OutputBuffer(limit: session.limits.messageBytesMax)
         let status = transaction.withUnsafeBufferPointer { tx in
             reason.withWriter { calls.checkTx(instance, baton_bytes(ptr: tx.baseAddress, len: tx.count), $0) }
@@ -72,6 +86,8 @@ public final class PluginApplication: Application {
     }
 
     public func produceBlock(_ context: BlockContext, candidates: [[UInt8]]) throws(ApplicationError) -> ProduceAnswer {
+        let mark = crashLines.enter(.produceBlock)
+        defer { mark.leave() }
         try checkIDs(context, call: "produce_block")
         let token = try openToken(.produceBlock, call: "produce_block")
         let payload = OutputBuffer(limit: session.limits.payloadBytesMax)
@@ -104,6 +120,8 @@ public final class PluginApplication: Application {
     }
 
     public func validateBlock(_ context: BlockContext, payload: [UInt8]) throws(ApplicationError) -> ValidateAnswer {
+        let mark = crashLines.enter(.validateBlock)
+        defer { mark.leave() }
         try checkIDs(context, call: "validate_block")
         let token = try openToken(.validateBlock, call: "validate_block")
         let reason = OutputBuffer(limit: session.limits.messageBytesMax)
@@ -127,6 +145,8 @@ public final class PluginApplication: Application {
     }
 
     public func commitBlock(_ context: BlockContext, payload: [UInt8]) throws(ApplicationError) -> StateHash {
+        let mark = crashLines.enter(.commitBlock)
+        defer { mark.leave() }
         let error = OutputBuffer(limit: session.limits.messageBytesMax)
         var hash = [UInt8](repeating: 0, count: StateHash.byteCount)
         session.staged = AppStateWrites()
@@ -154,6 +174,8 @@ public final class PluginApplication: Application {
     }
 
     public func query(_ request: [UInt8]) throws(ApplicationError) -> [UInt8] {
+        let mark = crashLines.enter(.query)
+        defer { mark.leave() }
         let response = OutputBuffer(limit: session.limits.responseBytesMax)
         let error = OutputBuffer(limit: session.limits.messageBytesMax)
         let status = request.withUnsafeBufferPointer { request in
@@ -172,6 +194,8 @@ public final class PluginApplication: Application {
 
     public func blockTransactions(_ payload: [UInt8]) throws(ApplicationError) -> [[UInt8]]? {
         guard let call = calls.blockTransactions else { return nil }
+        let mark = crashLines.enter(.blockTransactions)
+        defer { mark.leave() }
         let list = OutputBuffer(limit: Self.transactionListBytesMax)
         let error = OutputBuffer(limit: session.limits.messageBytesMax)
         let status = payload.withUnsafeBufferPointer { payload in

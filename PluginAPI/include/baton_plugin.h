@@ -50,6 +50,10 @@ extern "C" {
 #endif
 
 #if defined(__clang__)
+/* Nullability annotations are a Clang extension: silence -pedantic about them
+ * for this header only, so plugins build with -std=c99 -pedantic -Werror. */
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wnullability-extension"
 #define BATON_NULLABLE _Nullable
 #define BATON_NONNULL _Nonnull
 #pragma clang assume_nonnull begin
@@ -151,7 +155,10 @@ typedef struct baton_host {
      * the block, atomically) and answer BATON_ERR_READ_ONLY elsewhere, so
      * check_tx/produce/validate/query cannot change replicated state. Keys are
      * at most 4 KiB and values 16 MiB (else BATON_ERR_TOO_LARGE). kv_get
-     * answers BATON_OK with the value written, or BATON_NOT_FOUND. [in-call] */
+     * answers BATON_OK with the value written, or BATON_NOT_FOUND; with a
+     * NULL `value` writer it only says whether the key exists. kv_iterate
+     * sees the same as kv_get: inside commit_block, this commit's own writes
+     * too. [in-call] */
     baton_status (*kv_get)(const struct baton_host *host, baton_bytes key,
                            const baton_writer *BATON_NULLABLE value);
     baton_status (*kv_put)(const struct baton_host *host, baton_bytes key, baton_bytes value);
@@ -165,8 +172,13 @@ typedef struct baton_host {
      *                   or BATON_ERROR (data = message).
      *   produce_block:  status BATON_OK (data = payload) or BATON_ERROR.
      * `data` is copied before this returns. May be called before the pending
-     * call has returned. Returns BATON_ERR_INVALID_ARGUMENT for an unknown or
-     * used token, BATON_ERR_TOO_LARGE if data passes the call's limit. [any] */
+     * call has returned. Returns BATON_ERR_INVALID_ARGUMENT for an unknown,
+     * used or expired token, or a status the call cannot answer (the host
+     * logs it, naming the plugin and call; the token stays open), and
+     * BATON_ERR_TOO_LARGE if data passes the call's limit. A pending answer
+     * not completed within the node's pending_deadline_ms (default 10 s)
+     * counts as BATON_ERROR and its token expires. A completion for a view
+     * that has ended is accepted and ignored (no vote, no proposal). [any] */
     baton_status (*complete)(const struct baton_host *host, uint64_t token,
                              baton_status status, baton_bytes data);
 
@@ -299,6 +311,7 @@ typedef const baton_plugin *BATON_NULLABLE (*baton_plugin_entry_fn)(void);
 
 #if defined(__clang__)
 #pragma clang assume_nonnull end
+#pragma clang diagnostic pop
 #endif
 
 #ifdef __cplusplus

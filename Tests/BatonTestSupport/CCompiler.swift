@@ -20,12 +20,19 @@ public enum CCompiler {
         return nil
     }()
 
+    /// Every one of clang and gcc on PATH (the header must satisfy both).
+    public static let all: [String] = ["clang", "gcc"].compactMap { name in
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
     /// Compiles `sources` into `<directory>/<name>` and returns its path.
     /// `headers`: the folder of the baton_plugin.h to build against (the
     /// current one by default; Tests/Fixtures/abi/1.x for older ABIs).
     public static func sharedObject(_ sources: [String], arguments: [String] = [], name: String,
-                             in directory: String? = nil, headers: String = Paths.source("PluginAPI/include")) throws -> String {
-        guard let executable else { throw CompilerError(description: "no C compiler (cc, clang, gcc) on PATH") }
+                             in directory: String? = nil, headers: String = Paths.source("PluginAPI/include"),
+                             compiler: String? = nil) throws -> String {
+        guard let executable = compiler ?? executable else { throw CompilerError(description: "no C compiler (cc, clang, gcc) on PATH") }
         let output = (try directory ?? makeTemporaryDirectory()) + "/" + name
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)

@@ -17,6 +17,8 @@ public final class LocalCluster: @unchecked Sendable {
     public let directories: [String]
     public let plugin: String
     public let consensus: ConsensusConfig
+    let pluginConfig: String
+    let pendingDeadlineMs: UInt64
     /// Wraps each node's store (tests record what it writes).
     let wrapStore: @Sendable (Int, NodeStore) -> any ConsensusStore
     /// Wraps each node's transport (tests record what it sends).
@@ -37,10 +39,12 @@ public final class LocalCluster: @unchecked Sendable {
     /// `members`: the committee (fresh keys by default; a test that wraps a
     /// transport with a member's key builds it first).
     public init(n: Int = 4, plugin: String = "kvstore", consensus: ConsensusConfig = LocalCluster.fastConsensus,
-                members: SimulatedCommittee? = nil,
+                members: SimulatedCommittee? = nil, pluginConfig: String = "", pendingDeadlineMs: UInt64 = 10_000,
                 wrapStore: @escaping @Sendable (Int, NodeStore) -> any ConsensusStore = { $1 },
                 wrapTransport: @escaping @Sendable (Int, any PeerTransport) -> any PeerTransport = { $1 }) throws {
         self.members = members ?? SimulatedCommittee(n: n, realCrypto: true)
+        self.pluginConfig = pluginConfig
+        self.pendingDeadlineMs = pendingDeadlineMs
         directories = try (0..<n).map { _ in try makeTemporaryDirectory("baton-local") }
         self.plugin = plugin
         self.consensus = consensus
@@ -62,14 +66,16 @@ public final class LocalCluster: @unchecked Sendable {
         let library = try PluginLibrary.load(path: plugin.contains("/") ? plugin : Paths.shippedPlugin(plugin))
         var logger = Logger(label: "baton.local.\(i)")
         logger.logLevel = .warning
-        let app = try PluginApplication(library: library, store: RocksAppStateStore(store, plugin: library.info.name), logger: logger,
+        let app = try PluginApplication(library: library, config: Array(pluginConfig.utf8), store: RocksAppStateStore(store, plugin: library.info.name), logger: logger,
                                         onCompletion: { inputs.complete($0) })
         let key = members.keys[i]
         let parts = NodeParts(identity: key, committee: members.committee, genesis: members.genesis,
                               store: wrapStore(i, store), app: app, inputs: inputs,
                               transport: wrapTransport(i, network.transport(for: key.publicKey)),
                               consensus: consensus, logger: logger)
-        let node = try ConsensusNode(parts: parts)
+        var configured = parts
+        configured.pendingDeadlineMs = pendingDeadlineMs
+        let node = try ConsensusNode(parts: configured)
         network.attach(key.publicKey, to: inputs)
         nodes[i] = node
         tasks[i] = Task { try await node.run() }

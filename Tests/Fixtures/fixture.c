@@ -25,6 +25,9 @@
  *   "pending-never"      validate answers pending and never completes
  *   "complete-and-ok"    completes the token inside validate, then returns OK
  *   "commit-fails"       commit writes a key, then returns BATON_ERROR
+ *   "crash-commit"       commit_block calls abort(): a plugin that crashes
+ *   "pending-reject-produce"  produce answers pending; the completion first
+ *                        says BATON_REJECT (which produce cannot answer), then OK
  *   "abuse-host"         check_tx calls the host with NULLs, oversized keys and
  *                        unknown tokens; accepts only if every call was refused
  *
@@ -87,6 +90,12 @@ static baton_status try_write(fixture *f, const baton_writer *w) {
 
 static void *completer(void *arg) {
     fixture *f = (fixture *)arg;
+    if (f->pending_call == 0 && is(f, "pending-reject-produce")) {
+        /* A status produce_block cannot answer (refused, token stays open), then a proper one. */
+        f->last_complete = f->host->complete(f->host, f->token, BATON_REJECT, bytes_of("no", 2));
+        f->second_complete = f->host->complete(f->host, f->token, BATON_OK, bytes_of("late-payload", 12));
+        return NULL;
+    }
     if (f->pending_call == 0) {
         f->last_complete = f->host->complete(f->host, f->token, BATON_OK, bytes_of("late-payload", 12));
     } else if (f->payload_len == 4 && memcmp(f->payload, "good", 4) == 0) {
@@ -150,7 +159,9 @@ static baton_status abuse_host(fixture *f, const baton_writer *reason) {
     h->log(h, BATON_LOG_INFO, NULL, 10);
     h->sha256(h, bytes_of("abc", 3), NULL);
     h->sha256(h, bytes_of(NULL, 3), big);
-    if (h->kv_get(h, bytes_of("n", 1), NULL) != BATON_ERR_INVALID_ARGUMENT) { say(reason, "kv_get NULL writer"); return BATON_REJECT; }
+    /* A NULL writer only asks whether the key exists (header: value is nullable). */
+    baton_status exists = h->kv_get(h, bytes_of("n", 1), NULL);
+    if (exists != BATON_OK && exists != BATON_NOT_FOUND) { say(reason, "kv_get NULL writer"); return BATON_REJECT; }
     if (h->kv_get(h, bytes_of(NULL, 5), NULL) != BATON_ERR_INVALID_ARGUMENT) { say(reason, "kv_get NULL key"); return BATON_REJECT; }
     if (h->kv_iterate(h, bytes_of(NULL, 0), NULL, NULL) != BATON_ERR_INVALID_ARGUMENT) { say(reason, "kv_iterate NULL visitor"); return BATON_REJECT; }
     if (h->kv_put(h, bytes_of(NULL, 4), bytes_of("v", 1)) != BATON_ERR_INVALID_ARGUMENT) { say(reason, "kv_put NULL key"); return BATON_REJECT; }
@@ -195,7 +206,7 @@ static baton_status fx_produce(void *instance, const baton_block_context *ctx, c
     (void)ctx;
     if (is(f, "bad-status")) return 42;
     if (is(f, "huge")) return huge(payload) == BATON_OK ? BATON_OK : (say(error, "payload refused"), BATON_ERROR);
-    if (is(f, "pending")) { start_completer(f, 0, token, bytes_of(NULL, 0)); return BATON_PENDING; }
+    if (is(f, "pending") || is(f, "pending-reject-produce")) { start_completer(f, 0, token, bytes_of(NULL, 0)); return BATON_PENDING; }
     for (size_t i = 0; i < count; i++) {
         payload->write(payload->ctx, candidates[i].ptr, candidates[i].len);
         included[i] = 1;
@@ -247,6 +258,7 @@ static baton_status fx_commit(void *instance, const baton_block_context *ctx, ba
         return BATON_ERROR;
     }
     if (is(f, "commit-fails")) { say(error, "fixture: commit fails on purpose"); return BATON_ERROR; }
+    if (is(f, "crash-commit")) abort();
     if (is(f, "abuse-host")) {
         uint8_t big[5000] = {0};
         if (f->host->kv_put(f->host, bytes_of(big, sizeof big), bytes_of("v", 1)) != BATON_ERR_TOO_LARGE) {

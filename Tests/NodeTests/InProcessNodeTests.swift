@@ -154,3 +154,36 @@ import Testing
 }
 
 struct DiskFull: Error {}
+
+extension InProcessNodeTests {
+    /// A plugin whose pending validation never completes: each answer counts
+    /// as an error after the deadline (a log line names plugin and call) and
+    /// its slot is freed (ContractTests: `anAbandonedTokenFreesItsSlot`).
+    @Test func aPendingAnswerThatNeverComesEndsAtItsDeadline() async throws {
+        let fixture = try CCompiler.fixture(name: "libfixture-pending.so")
+        let cluster = try LocalCluster(plugin: fixture, pluginConfig: "pending-never", pendingDeadlineMs: 200)
+        defer { cluster.removeDirectories() }
+        try cluster.startAll()
+        let node = try #require(cluster.nodes[0])
+        func deadlines() -> Int {
+            node.metrics.text.split(separator: "\n").first { $0.hasPrefix("baton_plugin_deadlines_total ") }
+                .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+        }
+        // Each view's validation ends at its deadline (no vote: views time out).
+        #expect(await waitUntil(seconds: 30) { deadlines() >= 3 }, "deadlines: \(deadlines())")
+        await cluster.stopAll()
+    }
+
+    /// Test hook: a safety fault (which only more than a third of Byzantine
+    /// weight can cause) stops the node with the evidence in its reason.
+    @Test func aSafetyFaultStopsTheNodeWithTheEvidence() async throws {
+        let cluster = try LocalCluster()
+        defer { cluster.removeDirectories() }
+        try cluster.startAll()
+        let node = try #require(cluster.nodes[2])
+        await node.executeForTesting([.safetyFault("Block(v9 h5 aa) would be finalized but does not descend from finalized Block(v8 h5 bb)")])
+        let reason = await node.stopReason ?? ""
+        #expect(reason.contains("SAFETY FAULT") && reason.contains("does not descend from finalized Block(v8 h5 bb)"), "\(reason)")
+        await cluster.stopAll()
+    }
+}

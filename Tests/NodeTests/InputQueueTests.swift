@@ -24,6 +24,7 @@ import Testing
             case .timer: kinds.append("timer")
             case .completion: kinds.append("completion")
             case .mempoolFilled: kinds.append("mempool")
+            case .pendingDeadline: kinds.append("deadline")
             case nil: kinds.append("end")
             }
         }

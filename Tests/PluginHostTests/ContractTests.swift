@@ -94,6 +94,37 @@ import Testing
         #expect(app.pendingAnswerCount == 0)
     }
 
+    /// complete() with a status the call cannot answer (REJECT for
+    /// produce_block) is refused, not turned into a silent drop; the token
+    /// stays open for a proper answer.
+    @Test func aCompletionWithAStatusTheCallCannotAnswerIsRefused() async throws {
+        let (stream, continuation) = AsyncStream.makeStream(of: PendingCompletion.self)
+        let app = try fixture("pending-reject-produce") { continuation.yield($0) }
+        var completions = stream.makeAsyncIterator()
+        guard case .pending(let token) = try app.produceBlock(context(height: 1), candidates: []) else {
+            Issue.record("expected pending")
+            return
+        }
+        let completion = await next(&completions)
+        #expect(completion?.token == token && completion?.outcome == .produced(payload: Array("late-payload")))
+        _ = try app.query(Array("join"))
+        // The REJECT was refused with BATON_ERR_INVALID_ARGUMENT (-4: "0-"), the OK after it accepted ("A").
+        #expect(try app.query(Array("results")).text == "0-,A")
+        #expect(app.pendingAnswerCount == 0)
+    }
+
+    /// A pending answer given up on (its deadline passed) frees its slot, and
+    /// a completion after that is refused.
+    @Test func anAbandonedTokenFreesItsSlot() throws {
+        var limits = PluginLimits()
+        limits.pendingAnswersMax = 1
+        let app = try fixture("pending-never", limits: limits)
+        guard case .pending(let token) = try app.validateBlock(context(height: 1), payload: []) else { return }
+        #expect(app.abandon(token) && !app.abandon(token))
+        #expect(app.pendingAnswerCount == 0)
+        #expect(try app.validateBlock(context(height: 1), payload: []) == .pending(PendingToken(2)))
+    }
+
     @Test func completingAndAlsoAnsweringIsAContractViolation() throws {
         let app = try fixture("complete-and-ok")
         let error = #expect(throws: ApplicationError.self) { try app.validateBlock(context(height: 1), payload: []) }

@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Names the plugin call that was running when the process dies of a
+/// signal (abort, SIGSEGV, SIGBUS, SIGILL, SIGFPE): a plugin is native code
+/// in the host's address space, and a Swift backtrace through its frames
+/// names neither the plugin nor the call.
+///
+/// The one global mutable state in the host, and why: a signal handler can
+/// reach nothing else. It is a fixed 512-byte buffer holding the line to
+/// print, written before each call and cleared after; the handler only
+/// `write(2)`s it and hands the signal to the handler that was installed
+/// before (Swift's backtracer, or the default), so the process still dies
+/// as it would have. Several nodes in one process (tests) share the buffer:
+/// the line may then name another node's call.
+public enum CrashReport {
+    nonisolated(unsafe) static let line = UnsafeMutablePointer<CChar>.allocate(capacity: lineBytes)
+    nonisolated(unsafe) static let length = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+    nonisolated(unsafe) private static let previous = UnsafeMutablePointer<sigaction>.allocate(capacity: 65)
+    static let lineBytes = 512
+    static let signals: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT]
+
+    /// Installs the handlers once (the first plugin instance does it).
+    static let installed: Bool = {
+        length.pointee = 0
+        for signal in signals {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { signal in
+                let n = CrashReport.length.pointee
+                if n > 0 { _ = write(2, CrashReport.line, n) }
+                // The earlier handler takes over; a fault re-raises on return.
+                _ = sigaction(signal, CrashReport.previous + Int(signal), nil)
+                if signal == SIGABRT || signal == SIGFPE { raise(signal) }
+            }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = 0
+            _ = sigaction(signal, &action, previous + Int(signal))
+        }
+        return true
+    }()
+
+    /// The plugin calls a line can name.
+    enum Call: Int, CaseIterable {
+        case create, destroy, checkTx, produceBlock, validateBlock, commitBlock, query, blockTransactions
+
+        var name: String {
+            switch self {
+            case .create: "create"
+            case .destroy: "destroy"
+            case .checkTx: "check_tx"
+            case .produceBlock: "produce_block"
+            case .validateBlock: "validate_block"
+            case .commitBlock: "commit_block"
+            case .query: "query"
+            case .blockTransactions: "block_transactions"
+            }
+        }
+    }
+
+    /// One plugin's lines, formatted once: marking a call copies ~150 bytes.
+    struct Lines: Sendable {
+        let bytes: [[UInt8]]
+
+        init(plugin: String) {
+            bytes = Call.allCases.map { call in
+                Array("baton: the process is dying in plugin '\(plugin)', call \(call.name): the plugin crashed (fix or replace it)\n"
+                    .utf8.prefix(CrashReport.lineBytes))
+            }
+        }
+
+        /// Marks `call` as running until the returned mark is left.
+        func enter(_ call: Call) -> Mark {
+            _ = CrashReport.installed
+            let text = bytes[call.rawValue]
+            CrashReport.length.pointee = 0
+            text.withUnsafeBufferPointer { source in
+                UnsafeMutableRawPointer(CrashReport.line).copyMemory(from: source.baseAddress!, byteCount: source.count)
+            }
+            CrashReport.length.pointee = text.count
+            return Mark()
+        }
+    }
+
+    struct Mark {
+        func leave() { CrashReport.length.pointee = 0 }
+    }
+}
