@@ -79,7 +79,12 @@ struct RobotDemo: AsyncParsableCommand {
             process.arguments = arguments
             let pipe = Pipe()
             let output = NodeOutput()
-            pipe.fileHandleForReading.readabilityHandler = { output.consume($0.availableData) }
+            pipe.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                // At end of file the handler would be called again and again with nothing.
+                guard !data.isEmpty else { handle.readabilityHandler = nil; return }
+                output.consume(data)
+            }
             process.standardOutput = pipe
             process.standardError = FileHandle(forWritingAtPath: "/dev/null")
             try process.run()

@@ -16,11 +16,19 @@ public final class NodeProcess: @unchecked Sendable {
         let errorPipe = Pipe()
         process.standardOutput = pipe
         process.standardError = errorPipe
+        // At end of file a handler is called again and again with no data:
+        // remove it then, or a process that exits first spins the test at 100% CPU.
         errorPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let text = String(decoding: handle.availableData, as: UTF8.self)
+            let data = handle.availableData
+            guard !data.isEmpty else { handle.readabilityHandler = nil; return }
+            let text = String(decoding: data, as: UTF8.self)
             self?.lock.withLock { self?.errors += text }
         }
-        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in self?.consume(handle.availableData) }
+        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard !data.isEmpty else { handle.readabilityHandler = nil; return }
+            self?.consume(data)
+        }
         try process.run()
     }
 

@@ -96,3 +96,27 @@ import Testing
         }
     }
 }
+
+/// A plugin that crashes inside a call takes the process down — it is native
+/// code in the host's address space — but the node first says which plugin
+/// and which call.
+@Suite(.processTests) struct PluginCrashProcessTests {
+    @Test func aCrashInCommitNamesThePluginAndTheCall() async throws {
+        let folder = try makeTemporaryDirectory("baton-plugins")
+        _ = try CCompiler.fixture(name: "libfixture.so", in: folder)
+        let config = folder + "/crash.conf"
+        try "crash-commit".write(toFile: config, atomically: true, encoding: .utf8)
+        let net = try Testnet(plugin: "fixture", extraArguments: ["--plugin-config", config], pluginDirectory: folder)
+        let nodes = try net.configs.map { try NodeProcess(config: $0) }
+        defer { nodes.forEach { $0.stop() } }
+        // The first commit aborts the nodes that make it (once two are gone,
+        // the other two cannot finalize any more, and stay up).
+        #expect(await waitUntil(seconds: 60) { nodes.filter { !$0.process.isRunning }.count >= 2 })
+        for node in nodes where !node.process.isRunning {
+            node.process.waitUntilExit()
+            #expect(node.process.terminationReason == .uncaughtSignal)
+            #expect(node.stderr.contains("baton: the process is dying in plugin 'fixture', call commit_block"),
+                    "\(node.stderrTail())")
+        }
+    }
+}
