@@ -29,7 +29,7 @@ final class RobotApp: BatonApplication {
 
     func checkTransaction(_ transaction: [UInt8]) throws -> TransactionVerdict {
         guard transaction.count <= 32, Command(transaction: transaction) != nil else {
-            return .reject("not a robot command; send one of: \(Command.allCases.map(\.name).joined(separator: ", "))")
+            return .reject("not a robot command; send one of: \(Command.allCases.map(\.name).joined(separator: ", ")), optionally followed by a nonce (\"left 2\") to send one again within a minute")
         }
         return .accept
     }

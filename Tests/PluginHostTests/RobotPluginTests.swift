@@ -95,7 +95,7 @@ import Testing
 
     @Test func checkTransactionAcceptsCommandsOnly() throws {
         let robot = try makeRobot()
-        for command in ["forward", "back", "left", "right", "wait", " Forward\n"] {
+        for command in ["forward", "back", "left", "right", "wait", " Forward\n", "left 2", "left  #a7f"] {
             #expect(try robot.checkTransaction(Array(command)) == .accept)
         }
         for bad in ["", "jump", "forward forward", String(repeating: "x", count: 100)] {
