@@ -9,13 +9,16 @@ import Testing
         return try runProcess("baton", arguments)
     }
 
-    @Test func inspectPrintsNameVersionABIAndDescription() throws {
+    @Test func inspectPrintsNameVersionABIDescriptionAndSHA256() throws {
         for name in ["robot", "kvstore"] {
             let run = try baton(["plugins", "inspect", name])
             #expect(run.status == 0)
             #expect(run.stdout.contains("name         \(name)"))
-            #expect(run.stdout.contains("abi          1.1 (host speaks 1.1)"))
+            #expect(run.stdout.contains("abi          1.2 (host speaks 1.2)"))
             #expect(run.stdout.contains("description"))
+            // The SHA-256 of the very file, as a genesis pins it.
+            let sha = run.stdout.split(separator: "\n").first { $0.hasPrefix("sha256") }?.split(separator: " ").last
+            #expect(sha?.count == 64 && sha?.allSatisfy(\.isHexDigit) == true)
         }
     }
 
