@@ -110,16 +110,22 @@ import Testing
         #expect(Self.votes(other.handle(.payloadValidated(blockID: good.block.id, valid: true, nowMs: 2))).count == 1)
     }
 
+    /// Genesis ← b1 (view 1) ← b2 (view 2), handed to `node`: b2 certifies
+    /// b1 and claims state x after height 1, which the node's app has not reached.
+    func waitingForHeightOne(_ node: inout EventHandler, _ setup: TestCommittee) -> (Proposal, Proposal) {
+        let b1 = proposal(setup, view: 1, height: 1, parent: setup.genesis, qc: setup.genesisQC, executedHeight: 0, hash: .zero)
+        _ = node.handle(.proposal(b1, nowMs: 1))
+        let b2 = proposal(setup, view: 2, height: 2, parent: b1.block, qc: setup.qc(view: 1, block: b1.block.id),
+                          executedHeight: 1, hash: x)
+        _ = node.handle(.proposal(b2, nowMs: 2))
+        return (b1, b2)
+    }
+
     @Test func aVoteWaitsForTheAppToReachTheExecutedHeightThenChecksIt() {
         let setup = TestCommittee()
         for (reached, expectVote) in [(x, true), (y, false)] {
             var (node, _) = core(setup)
-            // Genesis ← b1 (view 1); b2 (view 2) certifies b1 and claims state x after height 1.
-            let b1 = proposal(setup, view: 1, height: 1, parent: setup.genesis, qc: setup.genesisQC, executedHeight: 0, hash: .zero)
-            _ = node.handle(.proposal(b1, nowMs: 1))
-            let b2 = proposal(setup, view: 2, height: 2, parent: b1.block, qc: setup.qc(view: 1, block: b1.block.id),
-                              executedHeight: 1, hash: x)
-            _ = node.handle(.proposal(b2, nowMs: 2))
+            let (_, b2) = waitingForHeightOne(&node, setup)
             #expect(node.currentView == 2)
             #expect(Self.votes(node.handle(.payloadValidated(blockID: b2.block.id, valid: true, nowMs: 3))).isEmpty,
                     "the app has not executed height 1: the vote waits")
@@ -132,11 +138,7 @@ import Testing
     @Test func aDeferredVoteDiesWithItsView() {
         let setup = TestCommittee()
         var (node, _) = core(setup)
-        let b1 = proposal(setup, view: 1, height: 1, parent: setup.genesis, qc: setup.genesisQC, executedHeight: 0, hash: .zero)
-        _ = node.handle(.proposal(b1, nowMs: 1))
-        let b2 = proposal(setup, view: 2, height: 2, parent: b1.block, qc: setup.qc(view: 1, block: b1.block.id),
-                          executedHeight: 1, hash: x)
-        _ = node.handle(.proposal(b2, nowMs: 2))
+        let (b1, b2) = waitingForHeightOne(&node, setup)
         _ = node.handle(.payloadValidated(blockID: b2.block.id, valid: true, nowMs: 3))
         // View 3 begins (a QC for b2 arrives) before the app gets to height 1.
         _ = node.handle(.vote(setup.vote(0, view: 99, block: b2.block.id), nowMs: 4))
