@@ -40,6 +40,9 @@ public actor ConsensusNode {
     let logger: Logger
     let onCommit: @Sendable (Height, Bytes32) -> Void
     let pendingDeadlineMs: UInt64
+    /// The plugin file's SHA-256, and whether the genesis pins it.
+    public nonisolated let pluginSHA256: String?
+    public nonisolated let pluginPinned: Bool
     let signer: any MessageSigner
     /// The loop's only source of outside inputs.
     public nonisolated let inputs: InputQueue
@@ -82,6 +85,8 @@ public actor ConsensusNode {
         logger = parts.logger
         onCommit = parts.onCommit
         pendingDeadlineMs = parts.pendingDeadlineMs
+        pluginSHA256 = parts.pluginSHA256
+        pluginPinned = parts.pluginPinned
         inputs = parts.inputs
         mempool = Mempool(limits: parts.mempool)
         recentlyCommitted = RecentlyCommitted(lifetimeMs: parts.mempool.lifetimeMs)

@@ -65,7 +65,8 @@ public enum HTTPAPI {
                 "node": key.hex, "member": index.map { Int($0) } as Any, "view": status.view,
                 "finalizedHeight": status.finalizedHeight, "finalizedID": status.finalizedID.hex,
                 "stateHash": status.stateHash.hex, "peers": status.peers, "mempool": mempool,
-                "plugin": ["name": plugin.name, "version": plugin.version],
+                "plugin": ["name": plugin.name, "version": plugin.version, "sha256": node.pluginSHA256 ?? NSNull(),
+                           "pinned": node.pluginPinned] as [String: Any],
                 // AA-3 and AA-1 (see AppAgreement): why a node stopped, or refuses to vote.
                 "appDiverged": status.appDivergence?.dictionary ?? NSNull(),
                 "evidence": await node.evidence.total,

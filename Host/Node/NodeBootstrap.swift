@@ -23,6 +23,10 @@ public struct NodeParts {
     public var mempool: Mempool.Limits
     public var blockSync: BlockSyncServer.Limits
     public var logger: Logger
+    /// The SHA-256 of the plugin's `.so`, and whether the genesis pins it
+    /// (shown in `/v1/status` and on the status page).
+    public var pluginSHA256: String?
+    public var pluginPinned = false
     /// A pending app answer (produce/validate) that has not come by then
     /// counts as the plugin's error.
     public var pendingDeadlineMs: UInt64 = 10_000
@@ -72,10 +76,12 @@ public enum NodeBootstrap {
         let store = try openStore(config: config, genesis: genesis, logger: logger)
         let inputs = InputQueue()
         let app: PluginApplication
+        let pluginSHA256: String?
         do {
             let locator = PluginLocator.standard(pluginDirectory: config.plugin_dir.map(config.resolve))
             let library = try locator.load(config.plugin.map { $0.contains("/") ? config.resolve($0) : $0 } ?? genesisFile.plugin)
             try PluginPin.check(library, against: genesisFile)
+            pluginSHA256 = PluginFileDigest.sha256(path: library.path)
             let pluginConfig = genesisFile.pluginConfig + (config.plugin_config.map { "\n" + $0 } ?? "")
             app = try PluginApplication(library: library, config: Array(pluginConfig.utf8),
                                         store: RocksAppStateStore(store, plugin: genesisFile.application),
@@ -97,6 +103,8 @@ public enum NodeBootstrap {
         var parts = NodeParts(identity: key, committee: committee, genesis: genesis, store: store, app: app, inputs: inputs,
                               transport: transport, consensus: consensus, mempool: limits, logger: logger, onCommit: onCommit)
         if let deadline = config.pending_deadline_ms { parts.pendingDeadlineMs = max(deadline, 1) }
+        parts.pluginSHA256 = pluginSHA256
+        parts.pluginPinned = genesisFile.pluginSHA256 != nil
         return parts
     }
 

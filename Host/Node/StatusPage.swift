@@ -29,7 +29,9 @@ enum StatusPage {
       const status = await (await fetch("/v1/status")).json();
       document.getElementById("status").innerHTML =
         `view <b>${status.view}</b> · finalized height <b id="height">${status.finalizedHeight}</b> · peers ${status.peers}` +
-        ` · plugin ${status.plugin.name} ${status.plugin.version} · state <code>${status.stateHash.slice(0, 16)}</code>`;
+        ` · plugin ${status.plugin.name} ${status.plugin.version}` +
+        (status.plugin.sha256 ? ` (<code>${status.plugin.sha256.slice(0, 12)}</code>${status.plugin.pinned ? ", pinned by the genesis" : ", not pinned"})` : "") +
+        ` · state <code>${status.stateHash.slice(0, 16)}</code>`;
       // Trouble first: a diverged app, proposals refused for their app state.
       const alerts = [];
       if (status.appDiverged) alerts.push(`<b>App diverged</b> at height ${status.appDiverged.height}: ` +

@@ -12,6 +12,10 @@
  * State hash:    h_n = SHA-256(h_{n-1} || payload_n), h_0 = 32 zero bytes, so
  *                equal hashes mean equal histories. Kept in the host's store
  *                (key "m/hash"); entries live under "d/<key>".
+ * Uniqueness:    the host commits identical bytes once while they may sit in a
+ *                mempool (about a minute); after that "k=v" sent again is
+ *                applied again, which a plain put makes harmless. An app that
+ *                must never apply a transaction twice carries a nonce.
  */
 #include "baton_plugin.h"
 

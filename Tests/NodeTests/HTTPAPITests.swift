@@ -19,7 +19,10 @@ import Testing
 
         let status = try await httpRequest(base + "/v1/status")
         #expect(status.status == 200)
-        #expect((status.json["plugin"] as? [String: Any])?["name"] as? String == "robot")
+        let plugin = status.json["plugin"] as? [String: Any]
+        #expect(plugin?["name"] as? String == "robot")
+        #expect((plugin?["sha256"] as? String)?.count == 64 && plugin?["pinned"] as? Bool == false)
+        #expect(status.json["appDiverged"] is NSNull && status.json["evidence"] as? Int == 0)
         #expect((status.json["finalizedHeight"] as? Int ?? 0) >= 5)
 
         // A user command: accepted, gossiped, included, finalized, visible in the robot's state.
@@ -50,6 +53,13 @@ import Testing
         // The one accepted transaction was committed exactly once, though the
         // next leaders had it too while its block was in flight.
         #expect(metrics.contains("baton_committed_transactions_total 1\n"))
+        // Once committed, the same bytes are refused as committed (409); a nonce makes them new.
+        let again = try await httpRequest(base + "/v1/tx", method: "POST", body: Data("left".utf8))
+        #expect(again.status == 409 && (again.json["error"] as? String)?.contains("was committed at height") == true,
+                "\(again.status) \(again.json)")
+        #expect(try await httpRequest(base + "/v1/tx", method: "POST", body: Data("left 2".utf8)).status == 202)
+        let evidence = try await httpRequest(base + "/v1/evidence")
+        #expect(evidence.status == 200 && (evidence.json["evidence"] as? [Any])?.isEmpty == true)
 
         // Server-sent events: a finalized block arrives on the stream.
         let page = try await httpRequest(base + "/")
