@@ -45,8 +45,11 @@ extension ConsensusNode {
     func transactionListProblem(_ block: Block) -> String? {
         do {
             if let derived = try BlockTransactions.derived(block.payload, app: app) {
-                return derived == block.includedTransactions ? nil
-                    : "it lists \(block.includedTransactions.count) transactions, its payload carries \(derived.count) others or in another order"
+                guard derived == block.includedTransactions else {
+                    return "it lists \(block.includedTransactions.count) transactions, its payload carries \(derived.count) others or in another order"
+                }
+                rememberVerifiedList(block.id)
+                return nil
             }
         } catch {
             return "block_transactions failed in plugin \(app.info.name): \(error)"
@@ -57,8 +60,15 @@ extension ConsensusNode {
         return nil
     }
 
+    func rememberVerifiedList(_ id: BlockID) {
+        if verifiedTransactionLists.count >= Self.verifiedListsMax { verifiedTransactionLists.removeAll() }
+        verifiedTransactionLists.insert(id)
+    }
+
     /// The transactions a committed block carries, as far as this node can tell.
     func committedTransactions(_ block: Block) -> [Bytes32] {
+        // Derived and checked before (validation, or this node's own proposal): the list is the payload's.
+        if verifiedTransactionLists.remove(block.id) != nil { return block.includedTransactions }
         do {
             if let derived = try BlockTransactions.derived(block.payload, app: app) { return derived }
         } catch {

@@ -24,6 +24,8 @@ extension ConsensusNode {
             try store.saveBlock(block)
         case .broadcast(let message):
             if case .timeout = message { metrics.timeoutsSent.increment() }
+            // This node's own proposal: its transaction list is the one this node established.
+            if case .proposal(let proposal) = message { rememberVerifiedList(proposal.block.id) }
             transport.broadcast(message)
         case .send(let message, let index):
             guard let key = committee.publicKey(of: index) else { return }

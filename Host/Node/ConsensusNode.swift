@@ -52,6 +52,11 @@ public actor ConsensusNode {
     /// Whether an effect list is being carried out (see `nestedHandleCalls`).
     var executingEffects = false
     var pendingValidations: [UInt64: BlockID] = [:]
+    /// Blocks whose transaction list this node derived and found true (its
+    /// own proposals, the proposals it validated), so commit need not derive
+    /// it again. Pruned at commit; at most `verifiedListsMax`.
+    var verifiedTransactionLists: Set<BlockID> = []
+    static let verifiedListsMax = 1_024
     var pendingProductions: [UInt64: View] = [:]
     var requestCount: UInt64 = 0
     public internal(set) var mempool: Mempool
