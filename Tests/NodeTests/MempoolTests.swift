@@ -27,3 +27,28 @@ import Testing
         #expect(pool.count == 0)
     }
 }
+
+/// The committed-transaction filter: a window in time and a bound in count.
+@Suite struct RecentlyCommittedTests {
+    let hashes = (0..<10).map { SHA256Digest.hash([UInt8($0)]) }
+
+    @Test func entriesLeaveAfterTheLifetime() {
+        var filter = RecentlyCommitted(lifetimeMs: 1_000)
+        filter.record(Array(hashes[0..<3]), height: 7, nowMs: 0)
+        #expect(filter.height(of: hashes[1]) == 7)
+        filter.record([hashes[3]], height: 8, nowMs: 900)
+        filter.expire(nowMs: 1_001)
+        #expect(filter.height(of: hashes[1]) == nil && filter.height(of: hashes[3]) == 8)
+        #expect(filter.count == 1)
+    }
+
+    @Test func theOldestGoFirstWhenFull() {
+        var filter = RecentlyCommitted(lifetimeMs: 60_000, capacity: 4)
+        filter.record(hashes, height: 1, nowMs: 0)
+        #expect(filter.count == 4)
+        #expect(filter.height(of: hashes[5]) == nil && filter.height(of: hashes[9]) == 1)
+        // Recording a kept hash again does not count it twice.
+        filter.record([hashes[9]], height: 2, nowMs: 1)
+        #expect(filter.count == 4 && filter.height(of: hashes[9]) == 1)
+    }
+}
