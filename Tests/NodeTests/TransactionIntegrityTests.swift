@@ -66,3 +66,22 @@ import Testing
         await cluster.stopAll()
     }
 }
+
+extension TransactionIntegrityTests {
+    /// A plugin whose check_tx fails (an error, not a verdict) is the
+    /// plugin's bug: the submission says so and names the plugin (HTTP 500),
+    /// unlike a rejection (400 with the app's reason).
+    @Test func aFailingCheckTxIsThePluginsFaultNotTheClients() async throws {
+        let fixture = try CCompiler.fixture(name: "libfixture-bad.so")
+        let cluster = try LocalCluster(plugin: fixture, pluginConfig: "bad-status")
+        defer { cluster.removeDirectories() }
+        try cluster.start(0)  // alone: nothing commits, so the broken commit never runs
+        let node = try #require(cluster.nodes[0])
+        guard case .failed(let reason) = await node.submit(Array("put:x".utf8)) else {
+            Issue.record("a failing check_tx was not reported as the plugin's failure")
+            return
+        }
+        #expect(reason.contains("check_tx failed in plugin fixture") && reason.contains("42"), "\(reason)")
+        await cluster.stopAll()
+    }
+}
