@@ -12,19 +12,33 @@ public final class EventStreamReader: @unchecked Sendable {
         socket.send(Array("GET /v1/events HTTP/1.1\r\nHost: \(api)\r\nAccept: text/event-stream\r\n\r\n".utf8))
     }
 
+    /// Text read past the response's headers, not yet handed out.
+    private var pending = ""
+
+    /// Blocks until the response's headers arrived: the node has the
+    /// subscription from then on. False if the stream ended or went quiet.
+    public func awaitHeaders() -> Bool {
+        while !pending.contains("\r\n\r\n") {
+            guard let chunk = socket.receive(), !chunk.isEmpty else { return false }
+            pending += String(decoding: chunk, as: UTF8.self)
+        }
+        return true
+    }
+
     /// Reads (blocking; run it `offThePool`) until an `event: name` frame has
     /// fully arrived; returns its data line, or nil if the stream ended or
     /// went quiet for the timeout first.
     public func next(_ name: String) -> String? {
-        var text = ""
-        while let chunk = socket.receive(), !chunk.isEmpty {
-            text += String(decoding: chunk, as: UTF8.self)
+        var text = pending
+        pending = ""
+        while true {
             if let start = text.range(of: "event: \(name)\n"),
                let end = text.range(of: "\n\n", range: start.upperBound..<text.endIndex) {
                 let frame = text[start.upperBound..<end.lowerBound]
                 return frame.split(separator: "\n").first { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
             }
+            guard let chunk = socket.receive(), !chunk.isEmpty else { return nil }
+            text += String(decoding: chunk, as: UTF8.self)
         }
-        return nil
     }
 }

@@ -25,12 +25,14 @@ import Testing
     @Test func aNodeWhoseAppDivergesStopsItselfAndTheOthersGoOn() async throws {
         let net = try Testnet(plugin: "fixture", pluginDirectory: try pluginFolder())
         try net.configure(3, "plugin = \"fixture-nondeterministic\"\nstop_linger_ms = 4000")
-        let nodes = try net.configs.map { try NodeProcess(config: $0) }
+        // Node 3 first, alone (it can finalize nothing without two more):
+        // subscribed to its events before any block can commit, then the others.
+        var nodes = [try NodeProcess(config: net.configs[3])]
         defer { nodes.forEach { $0.stop() } }
-        // Subscribed before the app reaches the height where it diverges.
-        #expect(await waitUntil(seconds: 30) { await status(net.api(3))["view"] != nil })
+        try #require(await waitUntil(seconds: 30) { await status(net.api(3))["view"] != nil }, "\(nodes[0].stderrTail())")
         let events = try EventStreamReader(api: net.api(3))
-        #expect(nodes[3].height < UInt64(Self.divergesAt), "subscribed too late to see the divergence")
+        try #require(await offThePool { events.awaitHeaders() }, "the event stream did not start")
+        nodes = try net.configs[0...2].map { try NodeProcess(config: $0) } + nodes
         let diverged = try #require(await offThePool { events.next("diverged") }, "no diverged event; \(nodes[3].stderrTail())")
         let event = try #require(try JSONSerialization.jsonObject(with: Data(diverged.utf8)) as? [String: Any])
         let height = try #require(event["height"] as? Int)
