@@ -36,10 +36,22 @@ public enum KeyFile {
         }
     }
 
-    /// Reads and checks a key file: both keys present, valid, and matching.
+    /// Reads and checks a key file: owner-only, both keys present, valid,
+    /// and matching. A file group or others can read is refused, as ssh
+    /// refuses such a private key.
     public static func load(_ path: String) throws(Failure) -> PrivateKey {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw Failure(description: "cannot read key file \(path): \(String(cString: strerror(errno))). "
+                + "A committee member's key is the one whose public key the genesis lists: restore that file from your backup "
+                + "(`baton keygen` would make another key, which the committee does not know)")
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            throw Failure(description: "key file \(path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))): "
+                + "run `chmod 600 \(path)`; a private key must be readable by its owner alone")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw Failure(description: "cannot read key file \(path): missing or unreadable. Create one with `baton keygen --out \(path)`.")
+            throw Failure(description: "cannot read key file \(path): permission denied; run the node as the file's owner")
         }
         let contents: Contents
         do { contents = try JSONDecoder().decode(Contents.self, from: data) } catch {

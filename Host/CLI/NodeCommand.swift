@@ -22,9 +22,12 @@ struct NodeCommand: AsyncParsableCommand {
         }
         // Structured logs go to <data_dir>/node.log; the console gets a concise
         // status line, and warnings and errors.
-        let dataDir = settings.resolve(settings.data_dir)
-        try? FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-        let toFile = FileLogHandler.factory(path: dataDir + "/node.log", level: .info)
+        let logPath: String
+        do { logPath = try DataDirectory.prepare(settings.resolve(settings.data_dir)) } catch {
+            printError("error: \(error)")
+            throw ExitCode.failure
+        }
+        let toFile = FileLogHandler.factory(path: logPath, level: .info)
         var logger = Logger(label: "baton.node") { label in
             var console = StreamLogHandler.standardError(label: label)
             console.logLevel = .warning

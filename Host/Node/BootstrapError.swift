@@ -5,6 +5,7 @@ public struct BootstrapError: Error, CustomStringConvertible, Sendable {
     enum Code: Sendable {
         case genesis(String)
         case key(String)
+        case unknownKey(String)
         case listen(String)
         case dataDirectory(String, String)
         case store(String, String)
@@ -20,10 +21,13 @@ public struct BootstrapError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch code {
         case .genesis(let why): "\(why) — check genesis_file in the node's config"
-        case .key(let why): "\(why) — check key_file in the node's config (baton keygen writes one)"
+        case .key(let why): "\(why) — check key_file in the node's config"
+        case .unknownKey(let publicKey):
+            "this node's key \(publicKey) is neither a committee member nor a listed follower in the genesis: "
+                + "point key_file at the member's key, or add the key to the genesis's listeners to run a follower"
         case .listen(let value): "config: listen = \"\(value)\" is not host:port"
         case .dataDirectory(let path, let why):
-            "cannot create the data directory \(path): \(why) — check data_dir and its permissions"
+            "cannot use the data directory \(path): \(why)"
         case .store(let path, let why): "cannot open the store in \(path): \(why)"
         case .plugin(let why): why
         case .consensus(let problem): "config [consensus]: \(problem)"

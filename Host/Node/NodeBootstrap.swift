@@ -70,6 +70,10 @@ public enum NodeBootstrap {
         } catch { throw BootstrapError(.genesis(error.description)) }
         let key: PrivateKey
         do { key = try KeyFile.load(config.resolve(config.key_file)) } catch { throw BootstrapError(.key("\(error)")) }
+        // A key the genesis does not know would run with no peers and no say: refuse it.
+        guard committee.index(of: key.publicKey) != nil || genesisFile.listenerKeys.contains(key.publicKey) else {
+            throw BootstrapError(.unknownKey(key.publicKey.hex))
+        }
         guard let (host, port) = Genesis.split(config.listen) else { throw BootstrapError(.listen(config.listen)) }
         let consensus = try consensusConfig(config.consensus)
         let limits = try mempoolLimits(config.mempool)
@@ -110,9 +114,7 @@ public enum NodeBootstrap {
 
     static func openStore(config: NodeConfig, genesis: Block, logger: Logger) throws(BootstrapError) -> NodeStore {
         let dataDir = config.resolve(config.data_dir)
-        do {
-            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-        } catch { throw BootstrapError(.dataDirectory(dataDir, "\(error)")) }
+        _ = try DataDirectory.prepare(dataDir)
         let hasStore = FileManager.default.fileExists(atPath: dataDir + "/db/CURRENT")
         let store: NodeStore
         do { store = try NodeStore(directory: dataDir, genesis: genesis, create: !hasStore) } catch {

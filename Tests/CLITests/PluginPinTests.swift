@@ -69,3 +69,4 @@ import Testing
         #expect(toml.contains("plugin = \"checkpointing-aged\""))
     }
 }
+

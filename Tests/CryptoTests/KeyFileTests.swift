@@ -23,12 +23,22 @@ import Testing
         let path = temporaryPath()
         let a = PrivateKey.generate(), b = PrivateKey.generate()
         let mixed = "{\"publicKey\": \"\(b.publicKey.hex)\", \"privateKey\": \"\(Hex.encode(a.bytes))\"}"
-        FileManager.default.createFile(atPath: path, contents: Data(mixed.utf8))
+        FileManager.default.createFile(atPath: path, contents: Data(mixed.utf8), attributes: [.posixPermissions: 0o600])
         let mismatch = #expect(throws: KeyFile.Failure.self) { try KeyFile.load(path) }
         #expect(mismatch?.description.contains("does not belong") == true)
-        FileManager.default.createFile(atPath: path, contents: Data("{\"publicKey\": 1}".utf8))
+        FileManager.default.createFile(atPath: path, contents: Data("{\"publicKey\": 1}".utf8), attributes: [.posixPermissions: 0o600])
         #expect(throws: KeyFile.Failure.self) { try KeyFile.load(path) }
         let missing = #expect(throws: KeyFile.Failure.self) { try KeyFile.load(path + ".nope") }
-        #expect(missing?.description.contains("baton keygen") == true)
+        #expect(missing?.description.contains("restore that file from your backup") == true)
+    }
+
+    @Test func aKeyFileOthersCanReadIsRefusedWithTheChmodToRun() throws {
+        let path = temporaryPath()
+        try KeyFile.write(PrivateKey.generate(), to: path)
+        chmod(path, 0o644)
+        let open = #expect(throws: KeyFile.Failure.self) { try KeyFile.load(path) }
+        #expect(open?.description.contains("mode 644") == true && open?.description.contains("chmod 600 \(path)") == true)
+        chmod(path, 0o600)
+        _ = try KeyFile.load(path)
     }
 }

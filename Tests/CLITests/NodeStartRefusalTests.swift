@@ -1,0 +1,42 @@
+import BatonTestSupport
+import Foundation
+import Testing
+
+/// Keys and data folders an operator gets wrong: one clear refusal each.
+@Suite struct NodeStartRefusalTests {
+    func refusal(_ config: String) throws -> String {
+        let run = try runProcess("baton", ["node", "--config", config])
+        #expect(run.status == 1)
+        return run.stderr
+    }
+
+    @Test func aKeyTheGenesisDoesNotKnowIsRefused() throws {
+        let net = try Testnet(plugin: "kvstore")
+        let stranger = URL(fileURLWithPath: net.configs[0]).deletingLastPathComponent().path + "/stranger.json"
+        _ = try runProcess("baton", ["keygen", "--out", stranger])
+        try net.replace(0, "key_file = \"key.json\"", with: "key_file = \"stranger.json\"")
+        let message = try refusal(net.configs[0])
+        #expect(message.contains("is neither a committee member nor a listed follower in the genesis"), "\(message)")
+    }
+
+    @Test func aKeyFileOthersCanReadIsRefused() throws {
+        let net = try Testnet(plugin: "kvstore")
+        let key = URL(fileURLWithPath: net.configs[0]).deletingLastPathComponent().path + "/key.json"
+        chmod(key, 0o644)
+        let message = try refusal(net.configs[0])
+        #expect(message.contains("chmod 600 \(key)"), "\(message)")
+    }
+
+    @Test func aDataDirThatIsAFileOrAnUnwritableLogIsRefused() throws {
+        let net = try Testnet(plugin: "kvstore")
+        let folder = URL(fileURLWithPath: net.configs[0]).deletingLastPathComponent().path
+        FileManager.default.createFile(atPath: folder + "/data", contents: Data("not a folder".utf8))
+        let file = try refusal(net.configs[0])
+        #expect(file.contains("it is a file, not a folder: point data_dir in node.toml at a folder"), "\(file)")
+        try FileManager.default.removeItem(atPath: folder + "/data")
+        // node.log is a folder: it cannot be written (whatever the user's rights).
+        try FileManager.default.createDirectory(atPath: folder + "/data/node.log", withIntermediateDirectories: true)
+        let log = try refusal(net.configs[0])
+        #expect(log.contains("the node's log \(folder)/data/node.log cannot be written"), "\(log)")
+    }
+}
