@@ -1,3 +1,4 @@
+import Synchronization
 import BatonCrypto
 import Consensus
 import Foundation
@@ -32,11 +33,19 @@ import Testing
     }
 
     /// Waits until `transport` reports `count` connections (an awaited event, no sleep).
+    /// Bounded: polls the peer count (connection events may come and go
+    /// while both sides dial each other).
     func awaitConnected(_ transport: Transport, count: Int) async {
-        var events = transport.events.makeAsyncIterator()
-        while transport.connectedPeers.count < count {
-            guard await events.next() != nil else { return }
+        _ = await waitUntil(seconds: 30) { transport.connectedPeers.count >= count }
+    }
+
+    /// Collects what `transport` receives until `enough`, for at most 30 s.
+    func received(at transport: Transport, until enough: @escaping @Sendable ([Message]) -> Bool) async -> [Message] {
+        let box = Mutex<[Message]>([])
+        _ = await consume(transport.inbound, within: 30) { item in
+            box.withLock { $0.append(item.message); return enough($0) }
         }
+        return box.withLock { $0 }
     }
 
     @Test func membersConnectOnceEachAndExchangeMessages() async throws {
@@ -45,11 +54,9 @@ import Testing
         let vote = Vote(view: 7, blockID: SHA256Digest.hash([7]), signer: 0, signature: nodes[0].signer.sign(.zero))
         nodes[0].transport.send(.vote(vote), to: nodes[2].signer.publicKey)
         nodes[1].transport.broadcast(.transactions(TransactionBatch([Array("k=v".utf8)])))
-        var atTwo = nodes[2].transport.inbound.makeAsyncIterator()
-        var received: [Message] = []
-        while received.count < 2, let next = await atTwo.next() { received.append(next.message) }
-        #expect(received.contains(.vote(vote)))
-        #expect(received.contains(.transactions(TransactionBatch([Array("k=v".utf8)]))))
+        let got = await received(at: nodes[2].transport) { $0.count >= 2 }
+        #expect(got.contains(.vote(vote)))
+        #expect(got.contains(.transactions(TransactionBatch([Array("k=v".utf8)]))))
         for node in nodes { await node.transport.shutdown() }
     }
 
@@ -59,11 +66,10 @@ import Testing
         let intruder = Transport(chainID: chain, signer: outsider, verifier: Secp256k1Verifier(),
                                  members: nodes.map(\.signer.publicKey), dialsEveryone: true)
         _ = try await intruder.listen(host: "127.0.0.1", port: 0)
-        var events = nodes[0].transport.events.makeAsyncIterator()
+        let events = nodes[0].transport.events
         await intruder.connect(to: [Transport.Peer(key: nodes[0].signer.publicKey, host: "127.0.0.1", port: nodes[0].port)])
-        var refused = false
-        while let event = await events.next() {
-            if case .refused(.unauthorizedPeer) = event { refused = true; break }
+        let refused = await consume(events, within: 30) { event in
+            if case .refused(.unauthorizedPeer) = event { true } else { false }
         }
         #expect(refused)
         #expect(await nodes[0].transport.stats.refusedConnections >= 1)
@@ -75,26 +81,26 @@ import Testing
     @Test func oversizedAndGarbageFramesDisconnectThePeerAndTheNodeRunsOn() async throws {
         let nodes = try await makeNodes(2)
         await awaitConnected(nodes[0].transport, count: 1)
-        var events = nodes[0].transport.events.makeAsyncIterator()
+        let events = nodes[0].transport.events
         // A raw client announcing a 1 GiB frame.
         try rawSend(port: nodes[0].port, bytes: [0x40, 0, 0, 0] + [UInt8](repeating: 0, count: 64))
         // A raw client sending a well-framed but meaningless hello.
         try rawSend(port: nodes[0].port, bytes: [0, 0, 0, 5, 1, 2, 3, 4, 5])
-        var sawTooLarge = false, sawRefused = false
-        var seen: [Transport.ConnectionEvent] = []
         // Bounded: a missed event fails the test instead of hanging the suite.
-        let deadline = ContinuousClock.now + .seconds(30)
-        while !(sawTooLarge && sawRefused), ContinuousClock.now < deadline,
-              let event = await events.next() {
-            seen.append(event)
-            if case .badFrame(let reason) = event, reason.contains("exceeds") { sawTooLarge = true }
-            if case .refused(.malformed) = event { sawRefused = true }
+        let seen = Mutex<[Transport.ConnectionEvent]>([])
+        let both = await consume(events, within: 30) { event in
+            seen.withLock { seen in
+                seen.append(event)
+                let tooLarge = seen.contains { if case .badFrame(let reason) = $0 { reason.contains("exceeds") } else { false } }
+                let refused = seen.contains { if case .refused(.malformed) = $0 { true } else { false } }
+                return tooLarge && refused
+            }
         }
-        #expect(sawTooLarge && sawRefused, "events: \(seen)")
+        #expect(both, "events: \(seen.withLock { $0 })")
         // The members still talk.
         nodes[1].transport.send(.transactions(TransactionBatch([[1]])), to: nodes[0].signer.publicKey)
-        var inbound = nodes[0].transport.inbound.makeAsyncIterator()
-        #expect(await inbound.next()?.message == .transactions(TransactionBatch([[1]])))
+        let got = await received(at: nodes[0].transport) { !$0.isEmpty }
+        #expect(got.first == .transactions(TransactionBatch([[1]])))
         for node in nodes { await node.transport.shutdown() }
     }
 
