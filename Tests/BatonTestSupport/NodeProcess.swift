@@ -9,8 +9,12 @@ public final class NodeProcess: @unchecked Sendable {
     private var buffer = ""
     private var errors = ""
 
-    public init(config: String, arguments: [String] = []) throws {
+    /// `environment`: variables added to the test's own (e.g. SWIFT_BACKTRACE).
+    public init(config: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
         process.executableURL = URL(fileURLWithPath: Paths.binary("baton"))
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.arguments = ["node", "--config", config, "--print-commits"] + arguments
         let pipe = Pipe()
         let errorPipe = Pipe()

@@ -109,7 +109,9 @@ import Testing
         let config = folder + "/crash.conf"
         try "crash-commit".write(toFile: config, atomically: true, encoding: .utf8)
         let net = try Testnet(plugin: "fixture", extraArguments: ["--plugin-config", config], pluginDirectory: folder)
-        let nodes = try net.configs.map { try NodeProcess(config: $0) }
+        // Without Swift's backtracer, which after our line symbolicates for
+        // tens of seconds on a loaded machine before the process dies.
+        let nodes = try net.configs.map { try NodeProcess(config: $0, environment: ["SWIFT_BACKTRACE": "enable=no"]) }
         defer { nodes.forEach { $0.stop() } }
         // The first commit aborts the nodes that make it (once two are gone,
         // the other two cannot finalize any more, and stay up).
