@@ -70,8 +70,9 @@ public struct AppAgreement: Sendable {
 
     let retainedHeights: Int
     let deferredMax: Int
-    /// The highest height the app executed, and its hash there.
-    public private(set) var executed: (height: Height, hash: Bytes32) = (0, .zero)
+    /// The highest height the app executed, and its hash there (always kept in `ownHashes`).
+    public private(set) var executedHeight: Height = 0
+    public var executed: (height: Height, hash: Bytes32) { (executedHeight, ownHashes[executedHeight] ?? .zero) }
     /// Own hash per executed height, the newest `retainedHeights` of them.
     private var ownHashes: [Height: Bytes32] = [0: .zero]
     /// Certified hashes for heights the app has not executed yet (AA-2).
@@ -89,11 +90,11 @@ public struct AppAgreement: Sendable {
     /// The app reached `hash` at `height`. Returns the divergence if a quorum
     /// certified another hash for it (AA-3).
     mutating func executed(height: Height, hash: Bytes32) -> Mismatch? {
-        if height >= executed.height { executed = (height, hash) }
+        executedHeight = max(executedHeight, height)
         ownHashes[height] = hash
         // Amortized pruning: a full scan once per `retainedHeights` insertions.
         if ownHashes.count > 2 * retainedHeights {
-            let floor = executed.height >= Height(retainedHeights) ? executed.height - Height(retainedHeights) : 0
+            let floor = executedHeight >= Height(retainedHeights) ? executedHeight - Height(retainedHeights) : 0
             ownHashes = ownHashes.filter { $0.key > floor }
         }
         guard let certified = certifiedAhead.removeValue(forKey: height), certified.hash != hash else { return nil }
@@ -111,7 +112,7 @@ public struct AppAgreement: Sendable {
                             proposer: block.proposer)
         }
         // Not executed yet: compared when it is. Below the window: unknowable.
-        if height > executed.height, certifiedAhead.count < retainedHeights, certifiedAhead[height] == nil {
+        if height > executedHeight, certifiedAhead.count < retainedHeights, certifiedAhead[height] == nil {
             certifiedAhead[height] = (block.executedStateHash, block.id, block.proposer)
         }
         return nil
@@ -128,7 +129,7 @@ public struct AppAgreement: Sendable {
             return .disagrees(Mismatch(height: height, ownHash: own, otherHash: block.executedStateHash,
                                        blockID: block.id, proposer: block.proposer))
         }
-        return height > executed.height ? .notExecutedYet : .forgotten
+        return height > executedHeight ? .notExecutedYet : .forgotten
     }
 
     /// Defers the vote for `id` until the app executes far enough; false

@@ -1,16 +1,29 @@
 import BatonCrypto
 
 extension Proposal {
+    /// `block` signed by `signer` as its proposer's vote. Only a Byzantine
+    /// proposer signs a block its own core did not build: the simulator's
+    /// Byzantine members, the demo's `EquivocatingTransport` and tests share this.
+    @_spi(Testing) public static func forged(_ block: Block, signer: any MessageSigner, chainID: Bytes32) -> Proposal {
+        Proposal(block: block, signature: signer.sign(SigningDomain.voteDigest(chainID: chainID, view: block.view,
+                                                                             blockID: block.id)))
+    }
+
     /// A conflicting proposal for the same view, parent and certificates,
-    /// with `suffix` appended to the payload, signed by `signer` as its
-    /// proposer's vote. Only a Byzantine leader sends one: the simulator's
-    /// equivocating members and the demo's `EquivocatingTransport` share it.
+    /// with `suffix` appended to the payload (and no transaction list).
     @_spi(Testing) public func twin(payloadSuffix suffix: [UInt8], signer: any MessageSigner, chainID: Bytes32) -> Proposal {
-        let b = block
-        let twin = Block(view: b.view, height: b.height, parentID: b.parentID, qc: b.qc, lastViewTC: b.lastViewTC,
-                         proposer: b.proposer, timestampMs: b.timestampMs, executedHeight: b.executedHeight,
-                         executedStateHash: b.executedStateHash, payload: b.payload + suffix)
-        return Proposal(block: twin, signature: signer.sign(SigningDomain.voteDigest(chainID: chainID, view: twin.view,
-                                                                                       blockID: twin.id)))
+        .forged(block.altered(payload: block.payload + suffix, includedTransactions: []), signer: signer, chainID: chainID)
+    }
+}
+
+extension Block {
+    /// This block with some fields replaced (a new id follows from them);
+    /// `lastViewTC: .some(nil)` removes the TC. For forging, as above.
+    @_spi(Testing) public func altered(lastViewTC: TimeoutCertificate?? = .none, executedStateHash: Bytes32? = nil,
+                                       payload: [UInt8]? = nil, includedTransactions: [Bytes32]? = nil) -> Block {
+        Block(view: view, height: height, parentID: parentID, qc: qc, lastViewTC: lastViewTC ?? self.lastViewTC,
+              proposer: proposer, timestampMs: timestampMs, executedHeight: executedHeight,
+              executedStateHash: executedStateHash ?? self.executedStateHash, payload: payload ?? self.payload,
+              includedTransactions: includedTransactions ?? self.includedTransactions)
     }
 }

@@ -28,36 +28,48 @@ extension ConsensusNode {
         }
     }
 
+    /// The app's answer to `block_transactions` for `payload` (see `BlockTransactions`).
+    enum Derivation {
+        case derived([Bytes32])
+        /// The app cannot tell (ABI 1.0/1.1, or BATON_NOT_FOUND): the fallback applies.
+        case unknown
+        case failed(ApplicationError)
+    }
+
+    func derive(_ payload: [UInt8]) -> Derivation {
+        do { return try BlockTransactions.derived(payload, app: app).map { .derived($0) } ?? .unknown } catch {
+            return .failed(error)
+        }
+    }
+
     /// The list a proposal of `payload` carries: what the app derives from the
     /// payload, else what it flagged and the payload contains verbatim.
     func proposalTransactions(_ payload: [UInt8], listed: [Bytes32]) -> [Bytes32] {
-        do {
-            if let derived = try BlockTransactions.derived(payload, app: app) { return derived }
-        } catch {
+        switch derive(payload) {
+        case .derived(let hashes): return hashes
+        case .unknown: return BlockTransactions.verified(listed, payload: payload, mempool: mempool)
+        case .failed(let error):
             logger.error("block_transactions failed; proposing without a transaction list",
                          metadata: ["plugin": "\(app.info.name)", "error": "\(error)"])
             return []
         }
-        return BlockTransactions.verified(listed, payload: payload, mempool: mempool)
     }
 
     /// Why `block`'s transaction list is not what its payload carries, or nil.
     func transactionListProblem(_ block: Block) -> String? {
-        do {
-            if let derived = try BlockTransactions.derived(block.payload, app: app) {
-                guard derived == block.includedTransactions else {
-                    return "it lists \(block.includedTransactions.count) transactions, its payload carries \(derived.count) others or in another order"
-                }
-                rememberVerifiedList(block.id)
-                return nil
+        switch derive(block.payload) {
+        case .derived(let hashes):
+            guard hashes == block.includedTransactions else {
+                return "it lists \(block.includedTransactions.count) transactions, its payload carries \(hashes.count) others or in another order"
             }
-        } catch {
+            rememberVerifiedList(block.id)
+            return nil
+        case .unknown:
+            return BlockTransactions.missing(block.includedTransactions, payload: block.payload, mempool: mempool)
+                .map { "it lists transaction \($0.short), which its payload does not contain" }
+        case .failed(let error):
             return "block_transactions failed in plugin \(app.info.name): \(error)"
         }
-        if let missing = BlockTransactions.missing(block.includedTransactions, payload: block.payload, mempool: mempool) {
-            return "it lists transaction \(missing.short), which its payload does not contain"
-        }
-        return nil
     }
 
     func rememberVerifiedList(_ id: BlockID) {
@@ -69,14 +81,14 @@ extension ConsensusNode {
     func committedTransactions(_ block: Block) -> [Bytes32] {
         // Derived and checked before (validation, or this node's own proposal): the list is the payload's.
         if verifiedTransactionLists.remove(block.id) != nil { return block.includedTransactions }
-        do {
-            if let derived = try BlockTransactions.derived(block.payload, app: app) { return derived }
-        } catch {
+        switch derive(block.payload) {
+        case .derived(let hashes): return hashes
+        case .unknown: return BlockTransactions.verified(block.includedTransactions, payload: block.payload, mempool: mempool)
+        case .failed(let error):
             logger.error("block_transactions failed at commit; its transactions stay in the mempool until they expire",
                          metadata: ["plugin": "\(app.info.name)", "block": "\(block)", "error": "\(error)"])
             return []
         }
-        return BlockTransactions.verified(block.includedTransactions, payload: block.payload, mempool: mempool)
     }
 
     func validate(_ block: Block, ancestors: [Block]) {

@@ -6,9 +6,10 @@ import Consensus
 /// holding the committee's public keys can check it offline (the digests are
 /// `SigningDomain`'s, over the chain id; the messages are in wire encoding).
 ///
-/// Bound: `capacity` records (the oldest go first), at most one per
-/// (kind, offender, view); about 1 KiB each without the blocks, up to two
-/// blocks' size for a double proposal.
+/// Bound: `capacity` records and `bytesMax` bytes of them (the oldest go
+/// first), at most one per (kind, offender, view). A record is about 1 KiB,
+/// plus both payloads for a double proposal: a Byzantine leader proposing
+/// two large blocks in every view must not grow the log past `bytesMax`.
 public struct EvidenceLog: Sendable {
     public struct Record: Sendable {
         public let evidence: Evidence
@@ -17,7 +18,10 @@ public struct EvidenceLog: Sendable {
     }
 
     public let capacity: Int
+    public let bytesMax: Int
     public private(set) var records: [Record] = []
+    /// Approximate bytes the records hold (`Record.size`).
+    public private(set) var bytes = 0
     /// Records ever added (the log keeps the newest `capacity`).
     public private(set) var total = 0
     private var seen: Set<Key> = []
@@ -28,19 +32,24 @@ public struct EvidenceLog: Sendable {
         let view: View
     }
 
-    public init(capacity: Int = 1_000) {
-        precondition(capacity > 0, "the evidence log needs room")
+    public init(capacity: Int = 1_000, bytesMax: Int = 64 * 1024 * 1024) {
+        precondition(capacity > 0 && bytesMax > 0, "the evidence log needs room")
         self.capacity = capacity
+        self.bytesMax = bytesMax
     }
 
     /// Adds `evidence` unless this offender's same kind of proof for that view is kept; returns whether it was new.
     public mutating func add(_ evidence: Evidence, offenderKey: PublicKey?, nowMs: UInt64) -> Bool {
         let key = Key(kind: evidence.kind, offender: evidence.offender, view: evidence.view)
         guard seen.insert(key).inserted else { return false }
-        records.append(Record(evidence: evidence, offenderKey: offenderKey, seenAtMs: nowMs))
+        let record = Record(evidence: evidence, offenderKey: offenderKey, seenAtMs: nowMs)
+        records.append(record)
+        bytes += record.size
         total += 1
-        if records.count > capacity {
+        // The newest record stays even if it alone is over the byte bound.
+        while records.count > capacity || (bytes > bytesMax && records.count > 1) {
             let oldest = records.removeFirst()
+            bytes -= oldest.size
             seen.remove(Key(kind: oldest.evidence.kind, offender: oldest.evidence.offender, view: oldest.evidence.view))
         }
         return true
@@ -48,6 +57,12 @@ public struct EvidenceLog: Sendable {
 }
 
 extension EvidenceLog.Record {
+    /// What the record holds, roughly: 1 KiB of messages, plus the payloads.
+    var size: Int {
+        if case .doubleProposal(let a, let b) = evidence { return 1_024 + a.block.payload.count + b.block.payload.count }
+        return 1_024
+    }
+
     /// The record as JSON: who, which view, and both signed messages with
     /// what each signature covers.
     public func json(chainID: Bytes32) -> [String: Any] {

@@ -84,8 +84,8 @@ public enum NodeBootstrap {
         do {
             let locator = PluginLocator.standard(pluginDirectory: config.plugin_dir.map(config.resolve))
             let library = try locator.load(config.plugin.map { $0.contains("/") ? config.resolve($0) : $0 } ?? genesisFile.plugin)
-            try PluginPin.check(library, against: genesisFile)
             pluginSHA256 = PluginFileDigest.sha256(path: library.path)
+            try PluginPin.check(library, sha256: pluginSHA256, against: genesisFile)
             let pluginConfig = genesisFile.pluginConfig + (config.plugin_config.map { "\n" + $0 } ?? "")
             app = try PluginApplication(library: library, config: Array(pluginConfig.utf8),
                                         store: RocksAppStateStore(store, plugin: genesisFile.application),

@@ -1,3 +1,4 @@
+import Foundation
 import BatonCrypto
 import Consensus
 import Synchronization
@@ -61,9 +62,10 @@ public final class EventHub: Sendable {
 }
 
 extension AppAgreement.Mismatch {
-    /// `{"height":…,"ownHash":…,"otherHash":…,"block":…,"proposer":…}`
+    /// `{"block":…,"height":…,"otherHash":…,"ownHash":…,"proposer":…}`
     public var json: String {
-        "{\"height\":\(height),\"ownHash\":\"\(ownHash.hex)\",\"otherHash\":\"\(otherHash.hex)\",\"block\":\"\(blockID.hex)\",\"proposer\":\(proposer)}"
+        (try? JSONSerialization.data(withJSONObject: dictionary, options: [.sortedKeys]))
+            .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
     var dictionary: [String: Any] {

@@ -9,7 +9,8 @@ enum PluginPin {
         let description: String
     }
 
-    static func check(_ library: PluginLibrary, against genesis: Genesis) throws(Mismatch) {
+    /// `sha256`: the file's digest, read once by the caller (nil: unreadable).
+    static func check(_ library: PluginLibrary, sha256: String?, against genesis: Genesis) throws(Mismatch) {
         let info = library.info
         let application = genesis.application
         guard info.name == application else {
@@ -21,7 +22,7 @@ enum PluginPin {
                 + "install version \(pinned), or change the pin in every node's genesis")
         }
         if let pinned = genesis.pluginSHA256?.lowercased() {
-            guard let actual = PluginFileDigest.sha256(path: library.path) else {
+            guard let actual = sha256 else {
                 throw Mismatch(description: "cannot read \(library.path) to check the SHA-256 the genesis pins")
             }
             guard actual == pinned else {

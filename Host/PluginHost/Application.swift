@@ -102,7 +102,12 @@ public enum ValidateAnswer: Sendable, Hashable {
 
 /// A late answer to a pending produce or validate call.
 public struct PendingCompletion: Sendable, Hashable {
-    public enum Call: Sendable, Hashable { case produceBlock, validateBlock }
+    public enum Call: Sendable, Hashable {
+        case produceBlock, validateBlock
+
+        /// The ABI's name for it.
+        public var name: String { self == .produceBlock ? "produce_block" : "validate_block" }
+    }
     public enum Outcome: Sendable, Hashable {
         /// produce_block's payload (a pending produce includes no candidates).
         case produced(payload: [UInt8])
@@ -127,12 +132,13 @@ public struct StateHash: Sendable, Hashable, CustomStringConvertible {
         self.bytes = bytes
     }
 
-    public var hex: String { bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined() }
+    public var hex: String { bytes.lowercaseHex }
     public var description: String { hex }
 }
 
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
+extension Sequence<UInt8> {
+    /// Two lower-case hex digits a byte: state hashes, plugin file digests.
+    var lowercaseHex: String {
+        map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
     }
 }

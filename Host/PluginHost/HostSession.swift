@@ -106,18 +106,19 @@ final class HostSession: @unchecked Sendable {
     func complete(token: UInt64, status: baton_status, data: [UInt8]) -> baton_status {
         // A status the call cannot answer is refused and the token stays
         // open: the plugin may still complete it properly (or the deadline ends it).
-        guard let call = pending.withLock({ $0.call(of: token) }) else {
+        let call: PendingCompletion.Call
+        switch pending.withLock({ $0.take(token) { Self.allowed(call: $0).contains(status) } }) {
+        case .unknown:
             logger.warning("complete: unknown, used or expired token", metadata: ["token": "\(token)"])
             return BATON_ERR_INVALID_ARGUMENT
-        }
-        let callName = call == .produceBlock ? "produce_block" : "validate_block"
-        guard Self.allowed(call: call).contains(status) else {
+        case .refused(let refused):
             logger.error("complete: refused a status the pending call cannot answer",
-                         metadata: ["call": "\(callName)", "token": "\(token)", "status": "\(status)",
-                                    "allowed": "\(Self.allowed(call: call))"])
+                         metadata: ["call": "\(refused.name)", "token": "\(token)", "status": "\(status)",
+                                    "allowed": "\(Self.allowed(call: refused))"])
             return BATON_ERR_INVALID_ARGUMENT
+        case .taken(let taken): call = taken
         }
-        guard pending.withLock({ $0.take(token) }) != nil else { return BATON_ERR_INVALID_ARGUMENT }
+        let callName = call.name
         let limit = call == .produceBlock ? limits.payloadBytesMax : limits.messageBytesMax
         let outcome: PendingCompletion.Outcome
         var result = BATON_OK
@@ -175,7 +176,15 @@ struct PendingRegistry: ~Copyable {
         closed ? nil : open.removeValue(forKey: token)
     }
 
-    func call(of token: UInt64) -> PendingCompletion.Call? { closed ? nil : open[token] }
+    enum Taking { case unknown, refused(PendingCompletion.Call), taken(PendingCompletion.Call) }
+
+    /// Takes `token` only if `accepts` its call; otherwise it stays open.
+    mutating func take(_ token: UInt64, if accepts: (PendingCompletion.Call) -> Bool) -> Taking {
+        guard !closed, let call = open[token] else { return .unknown }
+        guard accepts(call) else { return .refused(call) }
+        open[token] = nil
+        return .taken(call)
+    }
 
     /// After destroy, no token completes.
     mutating func close() {

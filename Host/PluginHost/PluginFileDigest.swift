@@ -18,9 +18,6 @@ public enum PluginFileDigest {
             if count < chunk.count { break }
         }
         guard ferror(file) == 0 else { return nil }
-        return hasher.finalize().map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        return hasher.finalize().lowercaseHex
     }
 }

@@ -20,12 +20,8 @@ extension Simulator {
         case .wrongStateHash:
             guard case .proposal(let proposal) = message else { return [(member, message)] }
             let b = proposal.block
-            let bad = Block(view: b.view, height: b.height, parentID: b.parentID, qc: b.qc, lastViewTC: b.lastViewTC,
-                            proposer: b.proposer, timestampMs: b.timestampMs, executedHeight: b.executedHeight,
-                            executedStateHash: SHA256Digest.hash(b.executedStateHash.bytes), payload: b.payload)
-            let signed = Proposal(block: bad, signature: signer.sign(
-                SigningDomain.voteDigest(chainID: chain, view: bad.view, blockID: bad.id)))
-            return [(member, .proposal(signed))]
+            let bad = b.altered(executedStateHash: SHA256Digest.hash(b.executedStateHash.bytes))
+            return [(member, .proposal(.forged(bad, signer: signer, chainID: chain)))]
         case .withholding:
             if case .vote = message { return [] }
             if case .timeout = message { return [] }
@@ -67,12 +63,7 @@ extension Simulator {
             let b = proposal.block
             // Missing TC where one is needed, or a TC where none is.
             let tc: TimeoutCertificate? = b.lastViewTC == nil ? fakeTC(view: b.view - 1, highQC: b.qc) : nil
-            let bad = Block(view: b.view, height: b.height, parentID: b.parentID, qc: b.qc, lastViewTC: tc,
-                            proposer: b.proposer, timestampMs: b.timestampMs, executedHeight: b.executedHeight,
-                            executedStateHash: b.executedStateHash, payload: b.payload)
-            let signed = Proposal(block: bad, signature: signer.sign(
-                SigningDomain.voteDigest(chainID: chain, view: bad.view, blockID: bad.id)))
-            return [(member, .proposal(signed))]
+            return [(member, .proposal(.forged(b.altered(lastViewTC: .some(tc)), signer: signer, chainID: chain)))]
         }
     }
 

@@ -1,5 +1,5 @@
 import BatonCrypto
-import Consensus
+@_spi(Testing) import Consensus
 import Node
 
 /// A Byzantine proposer: every proposal this node sends lists `extra`
@@ -20,13 +20,8 @@ public struct RelistingTransport: PeerTransport {
 
     func relisted(_ message: Message) -> Message {
         guard case .proposal(let p) = message else { return message }
-        let b = p.block
-        let lie = Block(view: b.view, height: b.height, parentID: b.parentID, qc: b.qc, lastViewTC: b.lastViewTC,
-                        proposer: b.proposer, timestampMs: b.timestampMs, executedHeight: b.executedHeight,
-                        executedStateHash: b.executedStateHash, payload: b.payload,
-                        includedTransactions: b.includedTransactions + extra)
-        return .proposal(Proposal(block: lie, signature: signer.sign(
-            SigningDomain.voteDigest(chainID: chainID, view: lie.view, blockID: lie.id))))
+        let lie = p.block.altered(includedTransactions: p.block.includedTransactions + extra)
+        return .proposal(.forged(lie, signer: signer, chainID: chainID))
     }
 
     public func broadcast(_ message: Message) { inner.broadcast(relisted(message)) }

@@ -74,3 +74,18 @@ import Testing
         #expect(log.records.map(\.evidence.view) == [7, 8, 9])
     }
 }
+
+extension EvidenceTests {
+    /// Double proposals carry two payloads each: the log is bounded in bytes too.
+    @Test func theLogIsBoundedInBytes() {
+        let setup = SimulatedCommittee(n: 4, seed: 5)
+        var log = EvidenceLog(capacity: 100, bytesMax: 8_100)  // two records of 1,024 + 2 × 1,500 bytes
+        for view in 1...5 as ClosedRange<View> {
+            let a = setup.block(view: view, height: 1, parent: setup.genesis, payload: [UInt8](repeating: 1, count: 1_500))
+            let b = setup.block(view: view, height: 1, parent: setup.genesis, payload: [UInt8](repeating: 2, count: 1_500))
+            _ = log.add(.doubleProposal(setup.proposal(a), setup.proposal(b)), offenderKey: nil, nowMs: 0)
+        }
+        #expect(log.total == 5 && log.records.count == 2 && log.bytes <= 8_100)
+        #expect(log.records.map(\.evidence.view) == [4, 5])
+    }
+}
