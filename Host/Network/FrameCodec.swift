@@ -1,11 +1,24 @@
 import NIOCore
 
+import Synchronization
+
+/// The largest frame a connection may receive, raised once its peer is
+/// authenticated: before that only handshake messages (under 100 bytes) are
+/// due, so an unauthenticated peer can make the node buffer at most
+/// `ConnectionLimits.handshakeFrameBytesMax` per connection, not a block.
+final class FrameLimit: Sendable {
+    private let bytes: Atomic<Int>
+    init(_ bytes: Int) { self.bytes = Atomic(bytes) }
+    var current: Int { bytes.load(ordering: .relaxed) }
+    func raise(to bytes: Int) { self.bytes.store(bytes, ordering: .relaxed) }
+}
+
 /// Frames on the wire: a big-endian u32 length, then that many bytes. The
-/// length is checked against `frameBytesMax` before a byte of the body is
-/// buffered: a peer announcing a huge frame is disconnected at once.
+/// length is checked against the connection's `FrameLimit` before a byte of
+/// the body is buffered: a peer announcing a huge frame is disconnected at once.
 struct FrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = ByteBuffer
-    let frameBytesMax: Int
+    let limit: FrameLimit
 
     struct FrameTooLarge: Error, CustomStringConvertible {
         let bytes: Int
@@ -15,9 +28,13 @@ struct FrameDecoder: ByteToMessageDecoder {
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return .needMoreData }
+        let frameBytesMax = limit.current
         guard Int(length) <= frameBytesMax else { throw FrameTooLarge(bytes: Int(length), max: frameBytesMax) }
         guard buffer.readableBytes >= 4 + Int(length) else { return .needMoreData }
         buffer.moveReaderIndex(forwardBy: 4)
+        // An empty frame is a keep-alive (see `KeepAlive`): it has done its
+        // work by arriving; nothing above the decoder sees it.
+        guard length > 0 else { return .continue }
         context.fireChannelRead(wrapInboundOut(buffer.readSlice(length: Int(length))!))
         return .continue
     }

@@ -52,13 +52,13 @@ public struct Handshake: Sendable {
 
     /// Takes the peer's authentication: returns who it is and the session.
     public func receiveAuth(_ bytes: [UInt8], verifier: any SignatureVerifier,
-                            authorize: (PublicKey) -> Bool) throws(HandshakeError) -> (peer: PublicKey, cipher: SessionCipher) {
+                            authorize: (PublicKey) throws(HandshakeError) -> Void) throws(HandshakeError) -> (peer: PublicKey, cipher: SessionCipher) {
         guard let peerHello else { throw .malformed("authentication before hello") }
         guard let signature = Signature(bytes) else { throw .malformed("authentication of \(bytes.count) bytes") }
         guard let peerKey = PublicKey(compressed: Array(peerHello[65..<98])) else { throw .malformed("peer public key") }
         let peerRole: Role = role == .initiator ? .responder : .initiator
         guard verifier.verify(signature, digest: authDigest(for: peerRole), publicKey: peerKey) else { throw .badSignature }
-        guard authorize(peerKey) else { throw .unauthorizedPeer(peerKey.hex) }
+        try authorize(peerKey)
         guard let peerEphemeral = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: peerHello[33..<65]),
               let secret = try? ephemeral.sharedSecretFromKeyAgreement(with: peerEphemeral) else {
             throw .keyAgreementFailed

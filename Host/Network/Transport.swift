@@ -13,6 +13,18 @@ import Synchronization
 /// listeners is refused and counted. Then every frame is a ChaChaPoly-sealed
 /// `Message`. Dialling retries with exponential backoff (100 ms to 5 s).
 ///
+/// Unauthenticated connections are bounded (`ConnectionLimits`): in number
+/// (64, and 8 per IP address), in frame size (256 bytes) and in time (5 s).
+///
+/// One key, one connection: a second connection presenting a key that already
+/// has a live connection is refused, counted in `duplicateKeyConnections` and
+/// warned about — two processes run with one key. The established connection
+/// wins while it is alive (keep-alives every second; 5 s of silence closes
+/// it), and a node accepts a key only if that key is the one to dial it (the
+/// lower key dials; followers dial): so a twin can never take the slot of a
+/// connection this node dialled to the genesis address, and the real member,
+/// which keeps dialling, gets its slot back within seconds of the twin going.
+///
 /// Send queues: one per peer, bounded at `queueFramesMax`. When a queue is
 /// full the new message is dropped, counted in `stats.droppedMessages` and
 /// logged with its kind (consensus recovers lost votes and timeouts by
@@ -34,6 +46,8 @@ public actor Transport {
         public var refusedConnections = 0
         public var droppedMessages = 0
         public var badFrames = 0
+        /// Connections refused because their key already had a live one.
+        public var duplicateKeyConnections = 0
     }
 
     /// What happens to connections, for logs, metrics and tests.
@@ -42,6 +56,8 @@ public actor Transport {
         case disconnected(PublicKey)
         case refused(HandshakeError)
         case badFrame(String)
+        /// A second connection presented `key` while its first was alive.
+        case duplicateKey(PublicKey)
     }
 
     public nonisolated let inbound: AsyncStream<(from: PublicKey, message: Message)>
@@ -53,10 +69,11 @@ public actor Transport {
     let verifier: any SignatureVerifier
     private var peers: [Peer] = []
     let allowed: Set<PublicKey>
+    let listeners: Set<PublicKey>
     let dialsEveryone: Bool
     let frameBytesMax: Int
     let queueFramesMax: Int
-    let handshakeTimeout: Duration
+    let limits: ConnectionLimits
     let group: MultiThreadedEventLoopGroup
     let logger: Logger
     /// Per-peer send queues. Behind a mutex rather than the actor, so that
@@ -79,8 +96,17 @@ public actor Transport {
     /// Accepted connections' tasks, removed as they end.
     private var connections: [Int: Task<Void, Never>] = [:]
     private var acceptedCount = 0
+    /// Accepted connections still in their handshake: id → remote IP address.
+    private var pending: [Int: String] = [:]
+    private var pendingPerAddress: [String: Int] = [:]
     private var stopped = false
-    private var server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>?
+    private var server: NIOAsyncChannel<Connection, Never>?
+
+    /// A framed channel and the frame limit its decoder reads.
+    struct Connection: Sendable {
+        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        let frameLimit: FrameLimit
+    }
 
     /// - Parameters:
     ///   - members: the committee's keys (allowed to connect).
@@ -91,16 +117,18 @@ public actor Transport {
     ///     switch less per message for a node that has its own input queue.
     public init(chainID: Bytes32, signer: any MessageSigner, verifier: any SignatureVerifier, members: [PublicKey],
                 listeners: [PublicKey] = [], dialsEveryone: Bool = false, frameBytesMax: Int = WireLimits.standard.messageBytesMax + 64,
-                queueFramesMax: Int = 4_096, handshakeTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "baton.network"),
+                queueFramesMax: Int = 4_096, limits: ConnectionLimits = ConnectionLimits(),
+                logger: Logger = Logger(label: "baton.network"),
                 deliver: (@Sendable (PublicKey, Message) -> Void)? = nil) {
         self.chainID = chainID
         self.signer = signer
         self.verifier = verifier
         allowed = Set(members + listeners).subtracting([signer.publicKey])
+        self.listeners = Set(listeners)
         self.dialsEveryone = dialsEveryone
         self.frameBytesMax = frameBytesMax
         self.queueFramesMax = queueFramesMax
-        self.handshakeTimeout = handshakeTimeout
+        self.limits = limits
         self.logger = logger
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let (inbound, inboundContinuation) = AsyncStream.makeStream(of: (from: PublicKey, message: Message).self,
@@ -113,11 +141,11 @@ public actor Transport {
     /// Listens on `host:port` (0: any free port). Returns the bound port.
     @discardableResult
     public func listen(host: String, port: Int) async throws -> Int {
-        let frameMax = frameBytesMax
+        let limits = self.limits
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture { try Self.framed(channel, frameMax: frameMax) }
+                channel.eventLoop.makeCompletedFuture { try Self.framed(channel, limits: limits) }
             }
         self.server = server
         let bound = server.channel.localAddress?.port ?? port
@@ -181,13 +209,20 @@ public actor Transport {
 
     static func dials(from me: PublicKey, to peer: PublicKey) -> Bool { me.compressed.lexicographicallyPrecedes(peer.compressed) }
 
-    static func framed(_ channel: Channel, frameMax: Int) throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(frameBytesMax: frameMax)))
-        try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(FrameEncoder()))
-        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+    /// Frames start at the handshake's limit; `serve` raises it after authentication.
+    static func framed(_ channel: Channel, limits: ConnectionLimits) throws -> Connection {
+        let frameLimit = FrameLimit(limits.handshakeFrameBytesMax)
+        let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(KeepAlive.Sender(interval: TimeAmount(limits.keepAliveInterval)))
+        try pipeline.addHandler(IdleStateHandler(readTimeout: TimeAmount(limits.silenceTimeout)))
+        try pipeline.addHandler(KeepAlive.SilenceDetector())
+        try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(limit: frameLimit)))
+        try pipeline.addHandler(MessageToByteHandler(FrameEncoder()))
+        return Connection(channel: try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel),
+                          frameLimit: frameLimit)
     }
 
-    private func accept(_ server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>) async {
+    private func accept(_ server: NIOAsyncChannel<Connection, Never>) async {
         do {
             try await server.executeThenClose { connections in
                 for try await connection in connections {
@@ -199,29 +234,58 @@ public actor Transport {
         }
     }
 
-    private func track(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) {
-        guard !stopped else {
-            connection.channel.close(promise: nil)
+    /// Admits an accepted connection to its handshake, within the pending bounds.
+    private func track(_ connection: Connection) {
+        guard !stopped else { return Self.discard(connection) }
+        let address = connection.channel.channel.remoteAddress?.ipAddress ?? "unknown"
+        guard pending.count < limits.pendingHandshakesMax,
+              pendingPerAddress[address, default: 0] < limits.pendingHandshakesPerAddressMax else {
+            Self.discard(connection)
+            counters.refusedConnections += 1
+            // Debug only: a flood must not become a flood of log lines.
+            logger.debug("connection refused: too many handshakes pending", metadata: ["address": "\(address)"])
+            eventsContinuation.yield(.refused(.overloaded(address)))
             return
         }
         acceptedCount += 1
         let id = acceptedCount
+        pending[id] = address
+        pendingPerAddress[address, default: 0] += 1
         connections[id] = Task {
-            await self.serve(connection, role: .responder, expected: nil)
+            await self.serve(connection, role: .responder, expected: nil, pendingID: id)
             self.forget(id)
         }
     }
 
-    private func forget(_ id: Int) { connections.removeValue(forKey: id) }
+    /// Closes a connection never served. Through `executeThenClose`: NIO
+    /// traps when an async channel's writer goes away unfinished.
+    private static func discard(_ connection: Connection) {
+        Task { try? await connection.channel.executeThenClose { _, _ in } }
+    }
+
+    private func forget(_ id: Int) {
+        connections.removeValue(forKey: id)
+        handshakeEnded(id)
+    }
+
+    /// Frees the pending slot of connection `id` (idempotent).
+    private func handshakeEnded(_ id: Int) {
+        guard let address = pending.removeValue(forKey: id) else { return }
+        let left = pendingPerAddress[address, default: 1] - 1
+        pendingPerAddress[address] = left > 0 ? left : nil
+    }
+
+    /// Connections still in their handshake (tests watch the bound hold).
+    public var pendingHandshakes: Int { pending.count }
 
     private func dial(_ peer: Peer) async {
         var backoff = Duration.milliseconds(100)
         while !Task.isCancelled, !stopped {
             do {
-                let frameMax = frameBytesMax
+                let limits = self.limits
                 let channel = try await ClientBootstrap(group: group)
                     .connect(host: peer.host, port: peer.port) { channel in
-                        channel.eventLoop.makeCompletedFuture { try Self.framed(channel, frameMax: frameMax) }
+                        channel.eventLoop.makeCompletedFuture { try Self.framed(channel, limits: limits) }
                     }
                 backoff = .milliseconds(100)
                 await serve(channel, role: .initiator, expected: peer.key)
@@ -233,14 +297,22 @@ public actor Transport {
         }
     }
 
-    /// Runs one connection: handshake, then a writer task draining the peer's
-    /// queue while this task reads, until either side closes.
+    /// Runs one connection: handshake (closed if not done within
+    /// `limits.handshakeTimeout`), then a writer task draining the peer's
+    /// queue while this task reads, until either side closes or the peer
+    /// falls silent (see `KeepAlive`).
     ///
     /// Nonisolated: decryption, decoding and sealing run on the connection's
     /// own task, in parallel with other connections and off this actor.
-    private nonisolated func serve(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, role: Handshake.Role,
-                                   expected: PublicKey?) async {
+    private nonisolated func serve(_ connection: Connection, role: Handshake.Role, expected: PublicKey?,
+                                   pendingID: Int? = nil) async {
+        let channel = connection.channel
         var registered: (peer: PublicKey, connection: Int)?
+        let timedOut = Atomic<Bool>(false)
+        let deadline = channel.channel.eventLoop.scheduleTask(in: TimeAmount(limits.handshakeTimeout)) {
+            timedOut.store(true, ordering: .relaxed)
+            channel.channel.close(promise: nil)
+        }
         do {
             try await channel.executeThenClose { inbound, outbound in
                 var frames = inbound.makeAsyncIterator()
@@ -250,13 +322,17 @@ public actor Transport {
                 let auth = try handshake.receiveHello(Array(buffer: hello))
                 try await outbound.write(ByteBuffer(bytes: auth))
                 guard let peerAuth = try await frames.next() else { throw HandshakeError.malformed("closed before authentication") }
-                let allowed = self.allowed
-                let (peer, cipher) = try handshake.receiveAuth(Array(buffer: peerAuth), verifier: verifier) {
-                    allowed.contains($0) && (expected == nil || expected == $0)
+                let (peer, cipher) = try handshake.receiveAuth(Array(buffer: peerAuth), verifier: verifier) { key throws(HandshakeError) in
+                    try self.authorize(key, role: role, expected: expected)
                 }
+                deadline.cancel()
+                guard !timedOut.load(ordering: .relaxed) else { throw HandshakeError.timedOut }
+                if let pendingID { await handshakeEnded(pendingID) }
                 let (outgoing, continuation) = AsyncStream.makeStream(of: [UInt8].self,
                                                                        bufferingPolicy: .bufferingOldest(queueFramesMax))
-                registered = (peer, await register(peer, continuation))
+                guard let id = await register(peer, continuation) else { throw HandshakeError.duplicateKey(peer.hex) }
+                registered = (peer, id)
+                connection.frameLimit.raise(to: frameBytesMax)
                 let (sealing, opening) = cipher.split()
                 var opener = opening
                 let writer = Task {
@@ -277,16 +353,37 @@ public actor Transport {
                 }
             }
         } catch let error as HandshakeError {
-            await countRefusal(error)
+            await countRefusal(registered == nil && timedOut.load(ordering: .relaxed) ? .timedOut : error)
         } catch let error as FrameDecoder.FrameTooLarge {
             await countBadFrame("\(error)")
         } catch {
-            logger.debug("connection closed", metadata: ["error": "\(error)"])
+            if registered == nil, timedOut.load(ordering: .relaxed) {
+                await countRefusal(.timedOut)
+            } else {
+                logger.debug("connection closed", metadata: ["error": "\(error)"])
+            }
         }
+        deadline.cancel()
         if let registered { await unregister(registered.peer, registered.connection) }
     }
 
+    /// Which keys may open a connection in `role`. A dialler expects the key
+    /// the genesis gives the address it dialled. A responder takes a member
+    /// only if that member is the one to dial (the lower key), or a listener:
+    /// a key this node dials itself must come through that dial, at the
+    /// genesis address, never through an inbound connection from elsewhere.
+    private nonisolated func authorize(_ key: PublicKey, role: Handshake.Role, expected: PublicKey?) throws(HandshakeError) {
+        guard allowed.contains(key) else { throw .unauthorizedPeer(key.hex) }
+        if let expected, key != expected {
+            throw .unexpectedPeer(key.hex, "the address dialled belongs to \(expected.hex) in the genesis")
+        }
+        if role == .responder, !dialsEveryone, !listeners.contains(key), !Self.dials(from: key, to: signer.publicKey) {
+            throw .unexpectedPeer(key.hex, "this node dials that member at its genesis address; it does not accept it inbound")
+        }
+    }
+
     private func countRefusal(_ error: HandshakeError) {
+        if case .duplicateKey = error { return }  // counted and warned about in `register`
         counters.refusedConnections += 1
         logger.info("connection refused", metadata: ["reason": "\(error)"])
         eventsContinuation.yield(.refused(error))
@@ -298,13 +395,24 @@ public actor Transport {
         eventsContinuation.yield(.badFrame(reason))
     }
 
-    /// A newer connection to the same peer replaces the older one.
-    private func register(_ peer: PublicKey, _ queue: AsyncStream<[UInt8]>.Continuation) -> Int {
+    /// The established connection keeps the key while it is alive: a second
+    /// one is refused (nil) and warned about — it is a second process with the
+    /// same key, or a reconnection racing the close of the old socket, which
+    /// its dialler retries within 100 ms.
+    private func register(_ peer: PublicKey, _ queue: AsyncStream<[UInt8]>.Continuation) -> Int? {
         connectionCount += 1
         let id = connectionCount
-        queues.withLock { queues in
-            queues[peer]?.queue.finish()
+        let taken = queues.withLock { queues in
+            guard queues[peer] == nil else { return true }
             queues[peer] = (id, queue)
+            return false
+        }
+        guard !taken else {
+            counters.duplicateKeyConnections += 1
+            logger.warning("a second connection presents a connected peer's key; kept the established one. Two processes may be running with that key: stop the one that is not the member's",
+                           metadata: ["peer": "\(peer)"])
+            eventsContinuation.yield(.duplicateKey(peer))
+            return nil
         }
         defer { eventsContinuation.yield(.connected(peer)) }
         logger.info("peer connected", metadata: ["peer": "\(peer)"])

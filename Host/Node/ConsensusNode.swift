@@ -23,6 +23,8 @@ public actor ConsensusNode {
         public var finalizedID: BlockID = .zero
         public var stateHash: Bytes32 = .zero
         public var peers = 0
+        /// Connections refused because their key already had a live one.
+        public var duplicateKeyConnections = 0
         /// AA-3: this node's app disagreed with a certified state hash; it stopped.
         public var appDivergence: AppAgreement.Mismatch?
         /// AA-1: proposals not voted for because their app state hash is not ours.
@@ -146,6 +148,8 @@ public actor ConsensusNode {
         metrics.droppedMessages.set(Double(stats.droppedMessages))
         metrics.refusedConnections.set(Double(stats.refusedConnections))
         metrics.badFrames.set(Double(stats.badFrames))
+        metrics.duplicateKeyConnections.set(Double(stats.duplicateKeyConnections))
+        status.duplicateKeyConnections = stats.duplicateKeyConnections
         metrics.droppedInputs.set(Double(inputs.droppedPeerMessages))
         metrics.mempoolSize.set(Double(mempool.count))
     }

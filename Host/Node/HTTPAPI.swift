@@ -65,6 +65,7 @@ public enum HTTPAPI {
                 "node": key.hex, "member": index.map { Int($0) } as Any, "view": status.view,
                 "finalizedHeight": status.finalizedHeight, "finalizedID": status.finalizedID.hex,
                 "stateHash": status.stateHash.hex, "peers": status.peers, "mempool": mempool,
+                "duplicateKeyConnections": status.duplicateKeyConnections,
                 "plugin": ["name": plugin.name, "version": plugin.version, "sha256": node.pluginSHA256 ?? NSNull(),
                            "pinned": node.pluginPinned] as [String: Any],
                 // AA-3 and AA-1 (see AppAgreement): why a node stopped, or refuses to vote.

@@ -11,6 +11,7 @@ public final class NodeMetrics: Sendable {
     let droppedMessages: Gauge
     let refusedConnections: Gauge
     let badFrames: Gauge
+    let duplicateKeyConnections: Gauge
     /// Peer messages the input queue dropped under overload (see `InputQueue`).
     let droppedInputs: Gauge
     let viewsByQC: Counter
@@ -33,6 +34,7 @@ public final class NodeMetrics: Sendable {
         droppedMessages = registry.makeGauge(name: "baton_network_dropped_messages", help: "Messages dropped on full send queues since start")
         refusedConnections = registry.makeGauge(name: "baton_network_refused_connections", help: "Connections refused in the handshake since start")
         badFrames = registry.makeGauge(name: "baton_network_bad_frames", help: "Connections closed for an oversized or undecodable frame since start")
+        duplicateKeyConnections = registry.makeGauge(name: "baton_network_duplicate_key_connections", help: "Connections refused because their key already had a live connection (two processes with one key), since start")
         droppedInputs = registry.makeGauge(name: "baton_input_dropped_peer_messages", help: "Peer messages dropped because the node's input queue was full, since start")
         viewsByQC = registry.makeCounter(name: "baton_views_entered_by_qc_total", help: "Views entered on a quorum certificate")
         viewsByTC = registry.makeCounter(name: "baton_views_entered_by_tc_total", help: "Views entered on a timeout certificate")

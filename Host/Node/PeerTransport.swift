@@ -25,10 +25,14 @@ public struct TransportStatistics: Sendable, Hashable {
     public var droppedMessages = 0
     public var refusedConnections = 0
     public var badFrames = 0
+    /// Connections refused because their key already had a live one (two
+    /// processes running with one key).
+    public var duplicateKeyConnections = 0
 
-    public init(droppedMessages: Int = 0, refusedConnections: Int = 0, badFrames: Int = 0) {
+    public init(droppedMessages: Int = 0, refusedConnections: Int = 0, badFrames: Int = 0, duplicateKeyConnections: Int = 0) {
         self.droppedMessages = droppedMessages
         self.refusedConnections = refusedConnections
         self.badFrames = badFrames
+        self.duplicateKeyConnections = duplicateKeyConnections
     }
 }

@@ -29,7 +29,7 @@ public struct TCPTransport: PeerTransport {
     public func statistics() async -> TransportStatistics {
         let stats = await transport.stats
         return TransportStatistics(droppedMessages: stats.droppedMessages, refusedConnections: stats.refusedConnections,
-                                   badFrames: stats.badFrames)
+                                   badFrames: stats.badFrames, duplicateKeyConnections: stats.duplicateKeyConnections)
     }
 
     public func shutdown() async { await transport.shutdown() }

@@ -50,6 +50,15 @@ public final class LoopbackSocket {
         }
     }
 
+    /// Whether the peer has closed within about 100 ms (nothing sent here counts).
+    public func closedByPeerWithin(milliseconds: Int = 100) -> Bool {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, Int32(milliseconds)) > 0 else { return false }
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_PEEK))
+        return n == 0 || (n < 0 && errno == ECONNRESET)
+    }
+
     static func address(host: String, port: Int) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

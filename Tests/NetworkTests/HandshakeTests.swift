@@ -9,7 +9,8 @@ import Testing
     let b = Secp256k1Signer(PrivateKey.generate())
     let verifier = Secp256k1Verifier()
 
-    func pair(authorize: @escaping (PublicKey) -> Bool = { _ in true }) throws -> (SessionCipher, SessionCipher) {
+    func pair(allow: @escaping (PublicKey) -> Bool = { _ in true }) throws -> (SessionCipher, SessionCipher) {
+        let authorize = { (key: PublicKey) throws(HandshakeError) in if !allow(key) { throw .unauthorizedPeer(key.hex) } }
         var initiator = Handshake(role: .initiator, chainID: chain, signer: a)
         var responder = Handshake(role: .responder, chainID: chain, signer: b)
         let authA = try initiator.receiveHello(responder.hello)
@@ -54,13 +55,13 @@ import Testing
         let authA = try initiator.receiveHello(responder.hello)
         var authB = try responder.receiveHello(initiator.hello)
         // Reflection: the initiator's own authentication sent back to it.
-        #expect(throws: HandshakeError.badSignature) { try initiator.receiveAuth(authA, verifier: verifier) { _ in true } }
+        #expect(throws: HandshakeError.badSignature) { try initiator.receiveAuth(authA, verifier: verifier) { _ in } }
         authB[10] ^= 1
-        #expect(throws: HandshakeError.badSignature) { try initiator.receiveAuth(authB, verifier: verifier) { _ in true } }
+        #expect(throws: HandshakeError.badSignature) { try initiator.receiveAuth(authB, verifier: verifier) { _ in } }
     }
 
     @Test func aKeyOutsideTheCommitteeIsRefused() {
-        #expect(throws: HandshakeError.self) { try pair(authorize: { _ in false }) }
+        #expect(throws: HandshakeError.self) { try pair(allow: { _ in false }) }
     }
 
     @Test func malformedHellosAreRefused() {

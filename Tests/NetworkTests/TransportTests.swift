@@ -106,9 +106,9 @@ import Testing
 
     /// Plain blocking socket: what a misbehaving peer would do.
     func rawSend(port: Int, bytes: [UInt8]) throws {
-        let socket = try LoopbackSocket(port: port)
+        let socket = try LoopbackSocket(port: port, receiveTimeoutSeconds: 30)
         socket.send(bytes)
-        // Let the server read before the close: wait for it to close its side.
-        _ = socket.receive(max: 256)
+        // Let the server read before the close: wait (bounded) for it to close its side.
+        _ = socket.closedByPeer()
     }
 }
