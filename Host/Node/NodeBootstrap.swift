@@ -77,7 +77,7 @@ public enum NodeBootstrap {
         guard let (host, port) = Genesis.split(config.listen) else { throw BootstrapError(.listen(config.listen)) }
         let consensus = try consensusConfig(config.consensus)
         let limits = try mempoolLimits(config.mempool)
-        let store = try openStore(config: config, genesis: genesis, logger: logger)
+        let store = try openStore(config: config, genesis: genesis, owner: key.publicKey, logger: logger)
         let inputs = InputQueue()
         let app: PluginApplication
         let pluginSHA256: String?
@@ -112,12 +112,13 @@ public enum NodeBootstrap {
         return parts
     }
 
-    static func openStore(config: NodeConfig, genesis: Block, logger: Logger) throws(BootstrapError) -> NodeStore {
+    /// Creates the store in a new data directory; anything else opens as it
+    /// is or is refused (see `NodeStore.init`): never re-initialised.
+    static func openStore(config: NodeConfig, genesis: Block, owner: PublicKey, logger: Logger) throws(BootstrapError) -> NodeStore {
         let dataDir = config.resolve(config.data_dir)
         _ = try DataDirectory.prepare(dataDir)
-        let hasStore = FileManager.default.fileExists(atPath: dataDir + "/db/CURRENT")
         let store: NodeStore
-        do { store = try NodeStore(directory: dataDir, genesis: genesis, create: !hasStore) } catch {
+        do { store = try NodeStore(directory: dataDir, genesis: genesis, create: true, owner: owner) } catch {
             throw BootstrapError(.store(dataDir, "\(error)"))
         }
         if config.storage?.sync_writes == false {

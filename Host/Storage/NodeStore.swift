@@ -19,30 +19,114 @@ public final class NodeStore: @unchecked Sendable {
     /// with the next commit (nil value: delete).
     private var staged: [(key: [UInt8], value: [UInt8]?)] = []
 
-    /// Opens the store in `directory` for the chain of `genesis`.
-    ///
-    /// - Parameter create: initialise an empty directory (a new node). An
-    ///   existing store is always opened as it is, never re-initialised.
-    /// - Throws: `missingDirectory`, `otherChain`, `newerSchema`, `locked`,
-    ///   `corrupted`, `notInitialized`, `io`.
+    /// The checksummed safety record beside the database (see `SafetyRecordFile`).
+    private let safetyRecord: SafetyRecordFile
+    /// The finalized height the next synchronous write makes durable.
+    private var committedHeight: Height
+
     /// false only to measure what the fsync costs (`baton bench cluster
     /// --no-sync`): a crash may then lose the safety data and let the node
     /// sign twice in one view. Never in production.
     public var syncSafetyWrites = true
 
-    public init(directory: String, genesis: Block, create: Bool = false) throws(StorageError) {
+    /// Opens the store in `directory` for the chain of `genesis`.
+    ///
+    /// Whether a store exists is decided by the marker written at its
+    /// creation (`StoreMarker`) and the directory's contents, never by
+    /// RocksDB's `CURRENT` alone:
+    /// - no marker, `db/` missing or empty: a new store, created if `create`;
+    /// - no marker, `db/CURRENT` present: a store from before markers, opened
+    ///   as it is and given its marker;
+    /// - no marker, other files in `db/`: not a store this binary knows (`unrecognized`);
+    /// - a marker: the store must open as it is (`missingStore` otherwise), be
+    ///   of this chain and, when `owner` is given, of this node key; its
+    ///   safety data and finalized height must not be behind the safety
+    ///   record's (`lostSyncedWrites`).
+    ///
+    /// - Throws: `missingDirectory`, `otherChain`, `otherNode`, `newerSchema`,
+    ///   `locked`, `corrupted`, `notInitialized`, `missingStore`,
+    ///   `unrecognized`, `missingSafetyRecord`, `lostSyncedWrites`, `io`.
+    public init(directory: String, genesis: Block, create: Bool = false, owner: PublicKey? = nil) throws(StorageError) {
         var info = stat()
         guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
             throw StorageError(.missingDirectory, path: directory, "")
         }
         path = directory
         self.genesis = genesis
-        db = try RocksDatabase(path: directory + "/db", createIfMissing: create)
-        try checkIdentity(create: create)
+        let dbPath = directory + "/db"
+        let marker = try StoreMarker.read(directory: directory)
+        let expected = StoreMarker(chain: genesis.parentID, genesis: genesis.id, node: owner)
+        var creating = false
+        if let marker {
+            guard marker.chain == expected.chain, marker.genesis == expected.genesis else {
+                throw StorageError(.otherChain, path: directory,
+                                   "its genesis is \(Hex.encode(marker.genesis.bytes.prefix(4)))…, the configured one \(genesis.id.short)…")
+            }
+            if let owner, let node = marker.node, node != owner {
+                throw StorageError(.otherNode, path: directory, "it was created for node \(node.hex), the configured key is \(owner.hex)")
+            }
+            guard access(dbPath + "/CURRENT", F_OK) == 0 else {
+                throw StorageError(.missingStore, path: directory, "db/CURRENT is missing")
+            }
+        } else {
+            let files = Self.storeFiles(in: dbPath)
+            if files.isEmpty {
+                guard create else { throw StorageError(.notInitialized, path: directory, "no store in db/") }
+                creating = true
+            } else if !files.contains("CURRENT") {
+                throw StorageError(.unrecognized, path: directory,
+                                   "db/ holds \(files.count) files but no CURRENT, and there is no \(StoreMarker.fileName)")
+            }
+        }
+        let db = try RocksDatabase(path: dbPath, createIfMissing: creating)
+        self.db = db
+        try Self.checkIdentity(db, genesis: genesis, path: directory, create: creating)
+        let (record, recorded) = try SafetyRecordFile.open(directory: directory, create: marker == nil)
+        safetyRecord = record
+        let head = try Self.finalizedHead(db, path: directory)
+        committedHeight = head.height
+        let safety = try Self.decoded(db, StoreLayout.safety, as: SafetyData.self, path: directory) ?? SafetyData()
+        if let recorded {
+            try Self.checkNotBehind(safety: safety, height: head.height, recorded: recorded, path: directory)
+        } else {
+            try record.write(SafetyRecordFile.Record(safety: safety, finalizedHeight: head.height), sync: true)
+        }
+        if marker == nil { try expected.write(directory: directory) }
+    }
+
+    /// RocksDB may hold more than the record (a crash between the two
+    /// writes), never less.
+    private static func checkNotBehind(safety: SafetyData, height: Height, recorded: SafetyRecordFile.Record,
+                                       path: String) throws(StorageError) {
+        var lost: [String] = []
+        if safety.highestVotedView < recorded.safety.highestVotedView {
+            lost.append("its last vote is in view \(safety.highestVotedView), the safety record says \(recorded.safety.highestVotedView)")
+        }
+        if safety.highestTimeoutView < recorded.safety.highestTimeoutView {
+            lost.append("its last timeout is in view \(safety.highestTimeoutView), the safety record says \(recorded.safety.highestTimeoutView)")
+        }
+        if height < recorded.finalizedHeight {
+            lost.append("its finalized height is \(height), the safety record says \(recorded.finalizedHeight) was synced")
+        }
+        if !lost.isEmpty { throw StorageError(.lostSyncedWrites, path: path, lost.joined(separator: "; ")) }
+    }
+
+    /// The files of `db/` that only a store has (RocksDB's own logs and lock
+    /// are left by a failed open too).
+    private static func storeFiles(in dbPath: String) -> [String] {
+        guard let folder = opendir(dbPath) else { return [] }
+        defer { closedir(folder) }
+        var names: [String] = []
+        while let entry = readdir(folder) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name == "." || name == ".." || name == "LOCK" || name.hasPrefix("LOG") { continue }
+            names.append(name)
+        }
+        return names
     }
 
     /// Schema and chain identity: written once at creation, checked at every open.
-    private func checkIdentity(create: Bool) throws(StorageError) {
+    private static func checkIdentity(_ db: RocksDatabase, genesis: Block, path: String, create: Bool) throws(StorageError) {
         guard let schemaBytes = try db.get(StoreLayout.schema) else {
             guard create else { throw StorageError(.notInitialized, path: path, "no schema record") }
             let batch = WriteBatch()
@@ -74,12 +158,15 @@ public final class NodeStore: @unchecked Sendable {
 
     // MARK: - Consensus state
 
-    /// Synchronous: returns only once the write is on disk (WAL fsync). The
-    /// vote or timeout this guards may be sent after it returns, not before.
+    /// Synchronous: returns only once the write is on disk (WAL fsync), and
+    /// then the safety record with it (its own fdatasync; RocksDB first, so
+    /// the record never claims more than RocksDB holds). The vote or timeout
+    /// this guards may be sent after it returns, not before.
     public func saveSafetyData(_ data: SafetyData) throws(StorageError) {
         let batch = WriteBatch()
         batch.put(StoreLayout.safety, data.encoded)
         try db.write(batch, sync: syncSafetyWrites)
+        try safetyRecord.write(SafetyRecordFile.Record(safety: data, finalizedHeight: committedHeight), sync: syncSafetyWrites)
     }
 
     public func saveLiveness(_ data: LivenessData) throws(StorageError) {
@@ -125,6 +212,7 @@ public final class NodeStore: @unchecked Sendable {
         }
         try db.write(batch, sync: false)
         staged.removeAll()
+        committedHeight = block.height
     }
 
     /// Closes the database (see `RocksDatabase.close`); later calls throw.
@@ -193,7 +281,9 @@ public final class NodeStore: @unchecked Sendable {
                          executedStates: executedStates)
     }
 
-    public func finalizedHead() throws(StorageError) -> FinalizedHead {
+    public func finalizedHead() throws(StorageError) -> FinalizedHead { try Self.finalizedHead(db, path: path) }
+
+    private static func finalizedHead(_ db: RocksDatabase, path: String) throws(StorageError) -> FinalizedHead {
         guard let bytes = try db.get(StoreLayout.head) else { throw StorageError(.corrupted, path: path, "no finalized head record") }
         do { return try FinalizedHead(decoding: bytes) } catch { throw StorageError(.corrupted, path: path, "head: \(error)") }
     }
@@ -224,6 +314,11 @@ public final class NodeStore: @unchecked Sendable {
     func finalizedBlock(id: BlockID) throws(StorageError) -> Block? { try decoded(StoreLayout.finalized(id), as: Block.self) }
 
     private func decoded<T: WireCodable>(_ key: [UInt8], as type: T.Type) throws(StorageError) -> T? {
+        try Self.decoded(db, key, as: type, path: path)
+    }
+
+    private static func decoded<T: WireCodable>(_ db: RocksDatabase, _ key: [UInt8], as type: T.Type,
+                                               path: String) throws(StorageError) -> T? {
         guard let bytes = try db.get(key) else { return nil }
         do { return try T.decode(bytes) } catch { throw StorageError(.corrupted, path: path, "\(T.self): \(error)") }
     }

@@ -9,6 +9,16 @@ public struct StorageError: Error, Hashable, Sendable, CustomStringConvertible {
         case corrupted
         case io
         case notInitialized
+        /// The marker says a store was created here; RocksDB's files are gone.
+        case missingStore
+        /// `db/` holds files, but neither a marker nor RocksDB's `CURRENT`.
+        case unrecognized
+        /// The directory is another node key's.
+        case otherNode
+        /// The store exists; its safety record does not.
+        case missingSafetyRecord
+        /// RocksDB is behind what was synced (a WAL truncated, emptied or damaged).
+        case lostSyncedWrites
     }
 
     public let kind: Kind
@@ -35,6 +45,16 @@ public struct StorageError: Error, Hashable, Sendable, CustomStringConvertible {
             "\(path): the database is corrupted (\(detail)). Restore it from a backup or a peer; do not delete it without keeping a copy."
         case .io:
             "\(path): storage failed: \(detail)"
+        case .missingStore:
+            "\(path): a store was created here (store.id) but its database is gone (\(detail)). Nothing was initialised: restore db/ from a backup. To rebuild this node from its peers instead, move the whole data directory aside and start again; the node then starts without its safety data and signs nothing until it is safe (README: Storage)."
+        case .unrecognized:
+            "\(path): not a Baton store (\(detail)). Nothing was touched: point data_dir at the node's own directory, or move these files aside."
+        case .otherNode:
+            "\(path): this data directory belongs to another node (\(detail)). Each node needs its own directory: its safety data speaks for its key alone."
+        case .missingSafetyRecord:
+            "\(path): the safety record (what this node last signed) is missing; the node will not guess. Restore it with the rest of the directory from a backup, or move the whole data directory aside and start again, which starts the node without its safety data (README: Storage)."
+        case .lostSyncedWrites:
+            "\(path): the database lost writes that had been synced to disk (\(detail)) — a WAL truncated, emptied or damaged. Running on could make this node sign twice in one view, so it stops. Restore the data directory from a backup, or move it aside and start again, which starts the node without its safety data (README: Storage)."
         case .notInitialized:
             "\(path): a directory exists but holds no Baton store (\(detail)). Initialise it explicitly, or point to the right directory."
         }

@@ -60,8 +60,7 @@ public final class LocalCluster: @unchecked Sendable {
     public func start(_ i: Int) throws {
         precondition(nodes[i] == nil, "node \(i) is running")
         let directory = directories[i]
-        let hasStore = FileManager.default.fileExists(atPath: directory + "/db/CURRENT")
-        let store = try NodeStore(directory: directory, genesis: members.genesis, create: !hasStore)
+        let store = try NodeStore(directory: directory, genesis: members.genesis, create: true)
         let inputs = InputQueue()
         let library = try PluginLibrary.load(path: plugin.contains("/") ? plugin : Paths.shippedPlugin(plugin))
         var logger = Logger(label: "baton.local.\(i)")

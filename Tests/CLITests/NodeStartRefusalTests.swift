@@ -39,4 +39,21 @@ import Testing
         let log = try refusal(net.configs[0])
         #expect(log.contains("the node's log \(folder)/data/node.log cannot be written"), "\(log)")
     }
+
+    /// The reproduction: a node that ran, stopped, lost db/CURRENT and
+    /// its WAL. It started at height 0 before, and RocksDB deleted its tables.
+    @Test(.processTests) func aStoreThatLostItsCurrentAndWALIsNotReinitialised() async throws {
+        let net = try Testnet(plugin: "kvstore")
+        let nodes = try (0..<4).map { try NodeProcess(config: net.configs[$0]) }
+        defer { for node in nodes { node.stop() } }
+        #expect(await waitUntil(seconds: 60) { nodes[0].height >= 3 }, "\(nodes[0].stderrTail())")
+        nodes[0].stop()
+        let db = URL(fileURLWithPath: net.configs[0]).deletingLastPathComponent().path + "/data/db"
+        let wals = try FileManager.default.contentsOfDirectory(atPath: db).filter { $0.hasSuffix(".log") }
+        #expect(!wals.isEmpty)
+        for file in wals + ["CURRENT"] { try FileManager.default.removeItem(atPath: db + "/" + file) }
+        let message = try refusal(net.configs[0])
+        #expect(message.contains("a store was created here (store.id) but its database is gone (db/CURRENT is missing)"), "\(message)")
+        #expect(!FileManager.default.fileExists(atPath: db + "/CURRENT"))
+    }
 }
