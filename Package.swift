@@ -33,6 +33,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         // TCP transport between nodes.
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // NIOHTTPTypes (the API's answer to unparsable requests). Already in
+        // the graph through Hummingbird, so it costs no build time.
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
         // The node's HTTP API (transactions, status, blocks, events, pages).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         // Prometheus metrics for /metrics (on swift-metrics' types).
@@ -132,6 +135,12 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // Its connection cap (MaximumAvailableConnections) and, for a JSON
+                // answer to requests NIO cannot parse, the HTTP parts below it;
+                // all built with Hummingbird anyway.
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ],

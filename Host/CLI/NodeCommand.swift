@@ -1,9 +1,11 @@
 import BatonConsole
 import ArgumentParser
+import BatonNetwork
 import Foundation
 import Logging
 import Node
 import ServiceLifecycle
+import Storage
 
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -57,7 +59,16 @@ struct NodeCommand: AsyncParsableCommand {
                 printError("error: config: api = \"\(api)\" is not host:port")
                 throw ExitCode.failure
             }
-            services.append(.init(service: HTTPAPI.application(node: node, host: host, port: port)))
+            var limits = HTTPAPI.Limits()
+            if let v = settings.http?.connections_max { limits.connectionsMax = max(v, 1) }
+            if let v = settings.http?.idle_timeout_ms { limits.idleTimeout = .milliseconds(max(v, 1)) }
+            if let v = settings.http?.event_streams_max { limits.eventSubscribersMax = max(v, 0) }
+            let budget = DescriptorBudget.apiConnections(
+                requested: limits.connectionsMax, peers: await node.committeeSize + 16,
+                pendingHandshakes: ConnectionLimits().pendingHandshakesMax, rocksDBFiles: RocksDatabase.openFilesMax)
+            limits.connectionsMax = budget.connections
+            if let warning = budget.warning { logger.warning("\(warning)") }
+            services.append(.init(service: HTTPAPI.application(node: node, host: host, port: port, limits: limits, logger: logger)))
             printLine("HTTP API and status page on http://\(host):\(port)/")
         }
         services.append(.init(service: NodeService(node: node, linger: .milliseconds(settings.stop_linger_ms ?? 3_000))))

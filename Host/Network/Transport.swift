@@ -257,9 +257,11 @@ public actor Transport {
         }
     }
 
-    /// Closes a connection never served. Through `executeThenClose`: NIO
-    /// traps when an async channel's writer goes away unfinished.
+    /// Closes a connection never served: at once (its descriptor is freed
+    /// now), and through `executeThenClose`, since NIO traps when an async
+    /// channel's writer goes away unfinished.
     private static func discard(_ connection: Connection) {
+        connection.channel.channel.close(promise: nil)
         Task { try? await connection.channel.executeThenClose { _, _ in } }
     }
 

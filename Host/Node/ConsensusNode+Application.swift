@@ -12,7 +12,7 @@ extension ConsensusNode {
                                    parentID: proposal.parentID.bytes, proposer: publicKey.compressed,
                                    pendingPayloads: proposal.pendingAncestors.map(\.payload))
         let inFlight = Set(proposal.pendingAncestors.flatMap(\.includedTransactions))
-        let candidates = mempool.batch(nowMs: now, excluding: inFlight)
+        let candidates = mempool.batch(nowMs: now, finalizedHeight: status.finalizedHeight, excluding: inFlight)
         do {
             switch try app.produceBlock(context, candidates: candidates.map(\.transaction)) {
             case .ready(let payload, let included):

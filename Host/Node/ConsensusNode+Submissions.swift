@@ -15,16 +15,38 @@ extension ConsensusNode {
         /// `check_tx` failed (an error, not a verdict): the plugin's fault.
         case failed(String)
         case full
+        /// Not taken: this node is not connected to members holding a quorum
+        /// of weight, so nothing it accepts could be finalized now (and a
+        /// 202 from a cut-off node was lost with it).
+        case noQuorum(connectedWeight: UInt64, totalWeight: UInt64)
     }
 
     /// Counts of a batch submission's outcomes.
     public struct BatchSubmission: Sendable {
         public var accepted = 0, duplicates = 0, rejected = 0, committed = 0, failed = 0, full = 0
         public var firstRejection: String?
+        /// Set when nothing was taken because no quorum is connected.
+        public var noQuorum: Submission?
+    }
+
+    /// The voting weight this node reaches: its own and its connected
+    /// members'. Below a quorum nothing can be finalized, so nothing is
+    /// accepted (what 202 promises: see the README, HTTP API).
+    func reachableWeight() -> UInt64 {
+        let own = memberIndex.map { committee.weight(of: $0) } ?? 0
+        return transport.connectedPeers.reduce(own) { sum, key in
+            sum + (committee.index(of: key).map { committee.weight(of: $0) } ?? 0)
+        }
+    }
+
+    func quorumUnreachable() -> Submission? {
+        let weight = reachableWeight()
+        return committee.isQuorum(weight) ? nil : .noQuorum(connectedWeight: weight, totalWeight: committee.totalWeight)
     }
 
     /// A transaction from a client, forwarded to every peer once admitted.
     public func submit(_ transaction: [UInt8]) -> Submission {
+        if let refusal = quorumUnreachable() { return refusal }
         let result = admit(transaction, now: clock.nowMs())
         if case .accepted = result { transport.broadcast(.transactions(TransactionBatch([transaction]))) }
         return result
@@ -34,6 +56,10 @@ extension ConsensusNode {
     /// ones (`POST /v1/txs`: load generators, bridges).
     public func submit(batch transactions: [[UInt8]]) -> BatchSubmission {
         var result = BatchSubmission()
+        if let refusal = quorumUnreachable() {
+            result.noQuorum = refusal
+            return result
+        }
         var accepted: [[UInt8]] = []
         let now = clock.nowMs()
         for transaction in transactions {
@@ -50,6 +76,7 @@ extension ConsensusNode {
                 result.failed += 1
                 if result.firstRejection == nil { result.firstRejection = reason }
             case .full: result.full += 1
+            case .noQuorum: break  // checked once, above
             }
         }
         // Peers admit at most one proposal's worth from a gossip message: send
@@ -81,7 +108,7 @@ extension ConsensusNode {
             return .failed("check_tx failed in plugin \(app.info.name): \(error)")
         }
         let wasEmpty = mempool.count == 0
-        switch mempool.add(transaction, hash: hash, nowMs: now) {
+        switch mempool.add(transaction, hash: hash, nowMs: now, finalizedHeight: status.finalizedHeight) {
         case .added(let hash):
             // A leader with an empty mempool waits for the idle interval; wake it.
             if wasEmpty { inputs.mempoolFilled() }

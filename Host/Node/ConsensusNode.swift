@@ -107,6 +107,7 @@ public actor ConsensusNode {
 
     public var plugin: PluginInfo { app.info }
     public var publicKey: PublicKey { signer.publicKey }
+    public var committeeSize: Int { committee.count }
     public var memberIndex: ValidatorIndex? { committee.index(of: signer.publicKey) }
 
     /// The app's answer to `request` (read-only).

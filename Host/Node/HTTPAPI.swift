@@ -2,14 +2,20 @@ import BatonCrypto
 import Consensus
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import Logging
 import NIOCore
 
-/// The node's HTTP API (Hummingbird). Bad requests get a 4xx with a JSON
-/// `{"error": …}` body; nothing a client sends can stop the node.
+/// The node's HTTP API (Hummingbird). Every error answer has a JSON
+/// `{"error": …}` body; a wrong method is a 405; nothing a client sends can
+/// stop the node.
 ///
+/// Bounds (`HTTPAPI.Limits`): at most 256 open connections (more wait in the
+/// kernel's backlog, and hold no descriptor of the node's), an idle
+/// connection is closed after 30 s, at most 64 event-stream subscribers.
 /// | route | what |
 /// | --- | --- |
-/// | `POST /v1/tx` | body = one transaction; 202 accepted, 200 duplicate, 400 rejected by the app, 409 committed recently, 500 the plugin's check_tx failed, 503 mempool full |
+/// | `POST /v1/tx` | body = one transaction; 202 accepted, 200 duplicate, 400 rejected by the app, 409 committed recently, 500 the plugin's check_tx failed, 503 mempool full or no quorum connected |
 /// | `POST /v1/txs` | body = transactions, each a u32 big-endian length then its bytes (≤ 4,096, ≤ 8 MiB); counts of accepted/duplicates/rejected/committed/failed/full |
 /// | `GET /v1/status` | node, view, finalized height/id, app state hash, peers, plugin, mempool size, app divergence and refused proposals |
 /// | `GET /v1/blocks/{height}` | a finalized block |
@@ -19,8 +25,23 @@ import NIOCore
 /// | `GET /metrics` | Prometheus text: view, finalized height, commit latency, QC/TC views, timeouts, peers, mempool, drops |
 /// | `GET /` | a live status page (for the robot: the robot on its grid) |
 public enum HTTPAPI {
-    public static func application(node: ConsensusNode, host: String, port: Int) -> some ApplicationProtocol {
+    public struct Limits: Sendable, Hashable {
+        public var connectionsMax = 256
+        public var idleTimeout: Duration = .seconds(30)
+        public var eventSubscribersMax = 64
+        public init() {}
+    }
+
+    /// Every route, for 405s (`JSONErrorMiddleware`).
+    static let routes: [(method: HTTPRequest.Method, path: String)] = [
+        (.post, "/v1/tx"), (.post, "/v1/txs"), (.get, "/v1/status"), (.get, "/v1/evidence"), (.get, "/v1/blocks/:height"),
+        (.get, "/v1/apps/query"), (.get, "/v1/events"), (.get, "/metrics"), (.get, "/"),
+    ]
+
+    public static func application(node: ConsensusNode, host: String, port: Int, limits: Limits = Limits(),
+                                   logger: Logger = Logger(label: "baton.api")) -> some ApplicationProtocol {
         let router = Router()
+        router.add(middleware: JSONErrorMiddleware(routes: routes))
         router.post("/v1/tx") { request, _ -> Response in
             let body = try await request.body.collect(upTo: WireLimits.standard.transactionBytesMax + 1)
             let bytes = Array(buffer: body)
@@ -35,6 +56,7 @@ public enum HTTPAPI {
                                                  "hash": .string(hash.hex), "height": .int(Int(height))]))
             case .failed(let reason): return json(.internalServerError, FlatJSON(["error": .string(reason)]))
             case .full: return json(.serviceUnavailable, ["error": "mempool full; retry later"])
+            case .noQuorum(let connected, let total): return noQuorum(connected, total)
             }
         }
         router.post("/v1/txs") { request, _ -> Response in
@@ -48,6 +70,7 @@ public enum HTTPAPI {
             case .failure(let error): return json(.badRequest, ["error": error.description])
             }
             let result = await node.submit(batch: transactions)
+            if case .noQuorum(let connected, let total) = result.noQuorum { return noQuorum(connected, total) }
             var answer = FlatJSON(["accepted": .int(result.accepted), "duplicates": .int(result.duplicates),
                                    "rejected": .int(result.rejected), "committed": .int(result.committed),
                                    "failed": .int(result.failed), "full": .int(result.full)])
@@ -107,7 +130,9 @@ public enum HTTPAPI {
         }
         router.get("/v1/events") { request, _ -> Response in
             let hashes = request.uri.queryParameters.get("transactions") == "1"
-            let events = node.events.subscribe()
+            guard let events = node.events.subscribe(max: limits.eventSubscribersMax) else {
+                return json(.serviceUnavailable, ["error": "\(limits.eventSubscribersMax) event streams are open already; retry later"])
+            }
             let frames = events.map { ByteBuffer(string: $0.serverSentEvent(hashes: hashes)) }
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                             body: ResponseBody(asyncSequence: frames))
@@ -121,8 +146,18 @@ public enum HTTPAPI {
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                      body: ResponseBody(byteBuffer: ByteBuffer(string: StatusPage.html)))
         }
-        return Application(router: router, configuration: .init(address: .hostname(host, port: port),
-                                                               serverName: "baton"))
+        return Application(router: router,
+                           server: .http1(configuration: .init(additionalChannelHandlers: [ParseErrorResponder()],
+                                                                               idleTimeout: TimeAmount(limits.idleTimeout))),
+                           configuration: .init(address: .hostname(host, port: port), serverName: "baton",
+                                                availableConnectionsDelegate: MaximumAvailableConnections(limits.connectionsMax, logger: logger)),
+                           logger: logger)
+    }
+
+    /// What a node cut off from a quorum answers instead of 202.
+    static func noQuorum(_ connected: UInt64, _ total: UInt64) -> Response {
+        json(.serviceUnavailable, ["error": "not accepted: this node reaches members holding \(connected) of \(total) voting weight, and more than two thirds are needed to finalize anything; retry later or send it to another node",
+                                   "reachableWeight": connected, "totalWeight": total])
     }
 
     /// `POST /v1/txs` bounds: at most this many bytes and transactions a request.

@@ -1,4 +1,5 @@
 import BatonCrypto
+import Consensus
 
 /// Transactions waiting for a block: deduplicated by SHA-256, in arrival
 /// order, bounded in count and bytes. Admission (the app's `check_tx`) is the
@@ -10,9 +11,13 @@ public struct Mempool: Sendable {
         /// What one proposal may take.
         public var batchTransactionsMax = 400
         public var batchBytesMax = 2 * 1024 * 1024
-        /// A transaction no block took within this time is dropped (e.g. a robot
-        /// command the grid forbids from where the robot stands).
+        /// A transaction no block took within this time *and* this many
+        /// finalized blocks is dropped (e.g. a robot command the grid forbids
+        /// from where the robot stands). Both: a stalled chain finalizes no
+        /// blocks, so it expires nothing — what was accepted with 202 waits for
+        /// the chain to move again instead of being dropped by the clock.
         public var lifetimeMs: UInt64 = 60_000
+        public var lifetimeBlocks: Height = 20
         public init() {}
     }
 
@@ -26,6 +31,8 @@ public struct Mempool: Sendable {
         let transaction: [UInt8]
         let hash: Bytes32
         let addedMs: UInt64
+        /// The finalized height when it was added.
+        let addedHeight: Height
     }
 
     public let limits: Limits
@@ -45,11 +52,13 @@ public struct Mempool: Sendable {
 
     /// `hash`: the transaction's SHA-256 if the caller has it already (the
     /// node hashes before `check_tx`, to skip duplicates): once per transaction.
-    public mutating func add(_ transaction: [UInt8], hash known: Bytes32? = nil, nowMs: UInt64) -> Admission {
+    /// `finalizedHeight`: the node's, now (for expiry by blocks).
+    public mutating func add(_ transaction: [UInt8], hash known: Bytes32? = nil, nowMs: UInt64,
+                             finalizedHeight: Height = 0) -> Admission {
         let hash = known ?? SHA256Digest.hash(transaction)
         guard entries[hash] == nil else { return .duplicate(hash) }
         guard entries.count < limits.transactionsMax, bytes + transaction.count <= limits.bytesMax else { return .full }
-        entries[hash] = Entry(transaction: transaction, hash: hash, addedMs: nowMs)
+        entries[hash] = Entry(transaction: transaction, hash: hash, addedMs: nowMs, addedHeight: finalizedHeight)
         order.append(hash)
         bytes += transaction.count
         return .added(hash)
@@ -58,8 +67,10 @@ public struct Mempool: Sendable {
     /// The oldest transactions that fit one proposal (expired ones are dropped
     /// first), skipping `excluded`: those already carried by blocks that are
     /// proposed but not yet committed (pipelining would include them twice).
-    public mutating func batch(nowMs: UInt64, excluding excluded: Set<Bytes32> = []) -> [(hash: Bytes32, transaction: [UInt8])] {
-        expire(nowMs: nowMs)
+    /// `finalizedHeight` nil: expiry by the clock alone (tests of the clock rule).
+    public mutating func batch(nowMs: UInt64, finalizedHeight: Height? = nil,
+                               excluding excluded: Set<Bytes32> = []) -> [(hash: Bytes32, transaction: [UInt8])] {
+        expire(nowMs: nowMs, finalizedHeight: finalizedHeight)
         var out: [(Bytes32, [UInt8])] = []
         var size = 0
         for hash in order[head...] where !excluded.contains(hash) {
@@ -78,13 +89,15 @@ public struct Mempool: Sendable {
         compact()
     }
 
-    /// Drops the transactions older than `lifetimeMs`: the oldest are at the
-    /// front of `order`, so this stops at the first young one.
-    mutating func expire(nowMs: UInt64) {
+    /// Drops the transactions older than `lifetimeMs` and `lifetimeBlocks`:
+    /// the oldest are at the front of `order` (on both counts), so this stops
+    /// at the first young one.
+    mutating func expire(nowMs: UInt64, finalizedHeight: Height? = nil) {
         while head < order.count {
             let hash = order[head]
             if let entry = entries[hash] {
                 guard nowMs > entry.addedMs + limits.lifetimeMs else { break }
+                if let finalizedHeight, finalizedHeight < entry.addedHeight + limits.lifetimeBlocks { break }
                 entries[hash] = nil
                 bytes -= entry.transaction.count
             }

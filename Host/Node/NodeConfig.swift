@@ -51,6 +51,7 @@ public struct NodeConfig: Codable, Sendable {
     public var consensus: Consensus? = nil
     public var mempool: Mempool? = nil
     public var storage: Storage? = nil
+    public var http: HTTP? = nil
     /// How long a node that stopped itself (a diverged app, a storage or
     /// safety failure) keeps its HTTP API up before exiting, so status pages
     /// and scrapers see why; default 3000.
@@ -65,12 +66,19 @@ public struct NodeConfig: Codable, Sendable {
         public var sync_writes: Bool? = nil
     }
 
+    /// `[http]`: the API's bounds (see `HTTPAPI.Limits`).
+    public struct HTTP: Codable, Sendable {
+        public var connections_max: Int? = nil
+        public var idle_timeout_ms: UInt64? = nil
+        public var event_streams_max: Int? = nil
+    }
+
     /// The folder the config file is in; relative paths resolve against it.
     public var baseDirectory = ""
 
     enum CodingKeys: String, CodingKey {
         case key_file, genesis_file, data_dir, listen, api, plugin_dir, plugin, plugin_config, consensus, mempool, storage,
-             stop_linger_ms, pending_deadline_ms
+             stop_linger_ms, pending_deadline_ms, http
     }
 
     public struct Invalid: Error, CustomStringConvertible, Sendable { public let description: String }

@@ -39,12 +39,24 @@ public final class EventHub: Sendable {
 
     public init() {}
 
-    public func subscribe() -> AsyncStream<NodeEvent> {
+    public func subscribe() -> AsyncStream<NodeEvent> { subscribe(max: .max)! }
+
+    /// A subscription, or nil when `max` are open already (the API's bound:
+    /// each holds a buffer of up to `bufferedEventsMax` events).
+    public func subscribe(max: Int) -> AsyncStream<NodeEvent>? {
         let id = nextID.add(1, ordering: .relaxed).newValue
         let (stream, continuation) = AsyncStream.makeStream(of: NodeEvent.self,
                                                             bufferingPolicy: .bufferingNewest(Self.bufferedEventsMax))
         continuation.onTermination = { [weak self] _ in _ = self?.subscribers.withLock { $0.removeValue(forKey: id) } }
-        subscribers.withLock { $0[id] = continuation }
+        let admitted = subscribers.withLock { subscribers in
+            guard subscribers.count < max else { return false }
+            subscribers[id] = continuation
+            return true
+        }
+        guard admitted else {
+            continuation.finish()
+            return nil
+        }
         return stream
     }
 

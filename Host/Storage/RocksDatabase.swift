@@ -33,6 +33,7 @@ public final class RocksDatabase: @unchecked Sendable {
     static let walRecoveryTolerateTornTail = 0
     public static let infoLogFileBytesMax = 4 * 1024 * 1024
     public static let infoLogFilesKept = 4
+    public static let openFilesMax = 512
 
     public init(path: String, createIfMissing: Bool) throws(StorageError) {
         self.path = path
@@ -51,6 +52,9 @@ public final class RocksDatabase: @unchecked Sendable {
         // `infoLogFileBytesMax` (LOG.old.* grew without bound before).
         rocksdb_options_set_max_log_file_size(options, Self.infoLogFileBytesMax)
         rocksdb_options_set_keep_log_file_num(options, Self.infoLogFilesKept)
+        // Table files held open: bounded, so the node's descriptor budget
+        // (the API's connection cap) can count on it.
+        rocksdb_options_set_max_open_files(options, Int32(Self.openFilesMax))
         tableOptions = rocksdb_block_based_options_create()
         cache = rocksdb_cache_create_lru(Self.blockCacheBytes)
         rocksdb_block_based_options_set_block_cache(tableOptions, cache)

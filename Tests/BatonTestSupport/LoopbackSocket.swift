@@ -50,13 +50,22 @@ public final class LoopbackSocket {
         }
     }
 
-    /// Whether the peer has closed within about 100 ms (nothing sent here counts).
+    /// Whether the peer has closed within `milliseconds` (what it sent
+    /// first — a hello, keep-alives — is read and dropped).
     public func closedByPeerWithin(milliseconds: Int = 100) -> Bool {
-        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        guard poll(&descriptor, 1, Int32(milliseconds)) > 0 else { return false }
-        var byte: UInt8 = 0
-        let n = recv(fd, &byte, 1, Int32(MSG_PEEK))
-        return n == 0 || (n < 0 && errno == ECONNRESET)
+        var sink = [UInt8](repeating: 0, count: 4_096)
+        var waited = 0
+        while true {
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let step = min(max(milliseconds - waited, 0), 10)
+            if poll(&descriptor, 1, Int32(step)) > 0 {
+                let n = recv(fd, &sink, sink.count, Int32(MSG_DONTWAIT))
+                if n == 0 || (n < 0 && errno == ECONNRESET) { return true }
+                if n > 0 { continue }
+            }
+            waited += step
+            if waited >= milliseconds { return false }
+        }
     }
 
     static func address(host: String, port: Int) -> sockaddr_in {

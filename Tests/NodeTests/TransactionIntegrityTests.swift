@@ -77,7 +77,8 @@ extension TransactionIntegrityTests {
         defer { cluster.removeDirectories() }
         try cluster.start(0)  // alone: nothing commits, so the broken commit never runs
         let node = try #require(cluster.nodes[0])
-        guard case .failed(let reason) = await node.submit(Array("put:x".utf8)) else {
+        // admitLocally: a lone node refuses submissions (no quorum), before check_tx.
+        guard case .failed(let reason) = await node.admitLocally(Array("put:x".utf8)) else {
             Issue.record("a failing check_tx was not reported as the plugin's failure")
             return
         }
