@@ -78,17 +78,27 @@ public final class NodeStore: @unchecked Sendable {
                                    "db/ holds \(files.count) files but no CURRENT, and there is no \(StoreMarker.fileName)")
             }
         }
+        let (record, recorded) = try SafetyRecordFile.open(directory: directory, create: marker == nil)
+        if let recorded {
+            // Checked read-only first: a store refused here is left exactly
+            // as it was found (a read-write open would write RocksDB's
+            // recovery back and retire the WAL it had, so putting a damaged
+            // WAL back from a copy could no longer help).
+            let check = try RocksDatabase(path: dbPath, createIfMissing: false, readOnly: true)
+            try Self.checkIdentity(check, genesis: genesis, path: directory, create: false, marked: true)
+            let head = try Self.finalizedHead(check, path: directory)
+            let safety = try Self.decoded(check, StoreLayout.safety, as: SafetyData.self, path: directory) ?? SafetyData()
+            check.close()
+            try Self.checkNotBehind(safety: safety, height: head.height, recorded: recorded, path: directory)
+        }
         let db = try RocksDatabase(path: dbPath, createIfMissing: creating)
         self.db = db
-        try Self.checkIdentity(db, genesis: genesis, path: directory, create: creating)
-        let (record, recorded) = try SafetyRecordFile.open(directory: directory, create: marker == nil)
         safetyRecord = record
+        try Self.checkIdentity(db, genesis: genesis, path: directory, create: creating, marked: marker != nil)
         let head = try Self.finalizedHead(db, path: directory)
         committedHeight = head.height
-        let safety = try Self.decoded(db, StoreLayout.safety, as: SafetyData.self, path: directory) ?? SafetyData()
-        if let recorded {
-            try Self.checkNotBehind(safety: safety, height: head.height, recorded: recorded, path: directory)
-        } else {
+        if recorded == nil {
+            let safety = try Self.decoded(db, StoreLayout.safety, as: SafetyData.self, path: directory) ?? SafetyData()
             try record.write(SafetyRecordFile.Record(safety: safety, finalizedHeight: head.height), sync: true)
         }
         if marker == nil { try expected.write(directory: directory) }
@@ -126,8 +136,12 @@ public final class NodeStore: @unchecked Sendable {
     }
 
     /// Schema and chain identity: written once at creation, checked at every open.
-    private static func checkIdentity(_ db: RocksDatabase, genesis: Block, path: String, create: Bool) throws(StorageError) {
+    /// - Parameter marked: the directory has a store marker, so a store
+    ///   without records lost them (it was not merely never made).
+    private static func checkIdentity(_ db: RocksDatabase, genesis: Block, path: String, create: Bool,
+                                      marked: Bool) throws(StorageError) {
         guard let schemaBytes = try db.get(StoreLayout.schema) else {
+            if marked { throw StorageError(.lostSyncedWrites, path: path, "the database holds no records at all, not even its schema") }
             guard create else { throw StorageError(.notInitialized, path: path, "no schema record") }
             let batch = WriteBatch()
             var schema = WireWriter()

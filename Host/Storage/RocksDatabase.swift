@@ -35,7 +35,9 @@ public final class RocksDatabase: @unchecked Sendable {
     public static let infoLogFilesKept = 4
     public static let openFilesMax = 512
 
-    public init(path: String, createIfMissing: Bool) throws(StorageError) {
+    /// - Parameter readOnly: open without writing anything (no WAL replay
+    ///   written back, no new files): to check a store before trusting it.
+    public init(path: String, createIfMissing: Bool, readOnly: Bool = false) throws(StorageError) {
         self.path = path
         options = rocksdb_options_create()
         rocksdb_options_set_create_if_missing(options, createIfMissing ? 1 : 0)
@@ -64,7 +66,7 @@ public final class RocksDatabase: @unchecked Sendable {
         rocksdb_writeoptions_set_sync(syncWrite, 1)
         lazyWrite = rocksdb_writeoptions_create()
         var error: UnsafeMutablePointer<CChar>?
-        let handle = rocksdb_open(options, path, &error)
+        let handle = readOnly ? rocksdb_open_for_read_only(options, path, 0, &error) : rocksdb_open(options, path, &error)
         guard let handle, error == nil else {
             let message = Self.take(error) ?? "rocksdb_open failed"
             // Every stored property is initialized by now, so throwing runs

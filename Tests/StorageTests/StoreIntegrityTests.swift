@@ -56,6 +56,30 @@ import Testing
         #expect(failure?.description.contains("sign twice") == true)
     }
 
+    /// The refusal leaves the store as it found it: with the WAL put back
+    /// from a copy, it opens with nothing lost. Also when nothing was ever
+    /// flushed, so RocksDB alone would see an empty database.
+    @Test(arguments: [true, false]) func aRefusedStoreIsLeftAsItWasFound(flushed: Bool) throws {
+        let dir: String
+        if flushed {
+            dir = try storeWithHistory()
+        } else {
+            dir = try makeTemporaryDirectory("baton-integrity")
+            let store = try NodeStore(directory: dir, genesis: genesis, create: true)
+            for view in View(1)...20 { try store.saveSafetyData(SafetyData(highestVotedView: view)) }
+            store.close()
+        }
+        let wals = try files(dir, suffix: ".log")
+        let saved = try wals.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+        for wal in wals { #expect(truncate(wal, 0) == 0) }
+        let failure = error { _ = try NodeStore(directory: dir, genesis: genesis, create: true) }
+        #expect(failure?.kind == .lostSyncedWrites, "\(String(describing: failure))")
+        for (wal, bytes) in zip(wals, saved) { try bytes.write(to: URL(fileURLWithPath: wal)) }
+        let store = try NodeStore(directory: dir, genesis: genesis)
+        #expect(try store.recover().safety.highestVotedView == 20)
+        store.close()
+    }
+
     @Test func aTruncatedWALStopsTheStore() throws {
         let dir = try storeWithHistory()
         for wal in try files(dir, suffix: ".log") {
