@@ -35,6 +35,8 @@ public enum Effect: Hashable, Sendable {
     /// this reason and exit status 1. Never expected; never a peer's doing.
     case halt(HaltReason)
     case enteredView(View, cause: Pacemaker.Cause)
+    /// SR-R: safety data recovered; nothing is signed in views up to this one.
+    case safetyRecovered(refusedThrough: View)
     /// An input was refused; for logs and metrics.
     case dropped(DropReason)
 }

@@ -22,6 +22,11 @@ public enum Event: Sendable {
     /// The app committed up to `height`, reaching `stateHash`; proposals
     /// carry it so divergent apps show.
     case stateExecuted(height: Height, stateHash: Bytes32)
+    /// SR-R: a member asks for this node's highest certificates (`from`: the
+    /// sender the transport authenticated).
+    case statusRequest(StatusRequest, from: ValidatorIndex, nowMs: UInt64)
+    /// SR-R: a member's answer to this node's request.
+    case statusReport(StatusReport, from: ValidatorIndex, nowMs: UInt64)
 }
 
 /// Timers the core asks the shell to arm. A timer for a view the node has
@@ -29,4 +34,6 @@ public enum Event: Sendable {
 public enum Timer: Hashable, Sendable {
     case viewTimeout(View)
     case idleProposal(View)
+    /// SR-R: ask for the members' certificates again while recovering.
+    case statusRetry
 }

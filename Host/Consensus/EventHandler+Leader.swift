@@ -6,7 +6,7 @@ extension EventHandler {
     /// (responsiveness); an idle one waits until `idleBlockIntervalMs` after
     /// the last block it saw, so an idle chain does not spin.
     mutating func startProposalIfLeader() {
-        guard !isFollower, leader(of: currentView) == me, proposalRequested != currentView,
+        guard !isFollower, !safety.muted, leader(of: currentView) == me, proposalRequested != currentView,
               safety.data.highestVotedView < currentView else { return }
         let readyAt = lastBlockSeenMs + config.pacemaker.idleBlockIntervalMs
         if mempoolNonEmpty || nowMs >= readyAt {
@@ -17,7 +17,7 @@ extension EventHandler {
     }
 
     mutating func requestPayload() {
-        guard !isFollower, leader(of: currentView) == me, proposalRequested != currentView,
+        guard !isFollower, !safety.muted, leader(of: currentView) == me, proposalRequested != currentView,
               safety.data.highestVotedView < currentView else { return }
         let parentID = pacemaker.highestQC.blockID
         guard let parent = forks.block(parentID) else {

@@ -55,6 +55,8 @@ extension EventHandler {
         case .idleProposal(let view):
             guard view == currentView else { return }
             requestPayload()
+        case .statusRetry:
+            askForStatus()
         }
     }
 

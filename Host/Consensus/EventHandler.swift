@@ -19,10 +19,14 @@ public struct EventHandler: Sendable {
         /// The app's state hash at recently executed heights (AA: compared
         /// with proposals' claims); the newest `appHashesRetained` count.
         public var executedStates: [Height: Bytes32]
+        /// The node starts without its safety data (a new data directory, or
+        /// one that lost it): SR-R applies (see `SafetyRecovery`).
+        public var safetyLost: Bool
 
         public init(safety: SafetyData = SafetyData(), liveness: LivenessData? = nil, finalized: Block,
-                    unfinalized: [Block] = [], executedStates: [Height: Bytes32] = [:]) {
+                    unfinalized: [Block] = [], executedStates: [Height: Bytes32] = [:], safetyLost: Bool = false) {
             self.executedStates = executedStates
+            self.safetyLost = safetyLost
             self.safety = safety
             self.liveness = liveness
             self.finalized = finalized
@@ -53,6 +57,10 @@ public struct EventHandler: Sendable {
     var lastBlockSeenMs: UInt64 = 0
     /// The app's state hashes, and the AA rules over them (see `AppAgreement`).
     public internal(set) var appAgreement: AppAgreement
+    /// SR-R: non-nil while lost safety data is being recovered.
+    public internal(set) var safetyRecovery: SafetyRecovery?
+    /// SR-R: when each member was last answered a status request.
+    var statusAnswered: [ValidatorIndex: UInt64] = [:]
     var nowMs: UInt64 = 0
     var effects: [Effect] = []
     /// Finalizations found while replaying the recovered tree, emitted by `.start`.
@@ -75,6 +83,10 @@ public struct EventHandler: Sendable {
         }
         self.appAgreement = appAgreement
         safety = SafetyRules(data: recovery.safety, signer: signer, index: index, chainID: committee.chainID)
+        if recovery.safetyLost, let index, SafetyRecovery.possible(in: committee, me: index) {
+            safety.muted = true
+            safetyRecovery = SafetyRecovery(nonce: 0)
+        }
         var forks = Forks(root: recovery.finalized)
         // Replay the stored tree parents-first; what does not connect is dropped.
         // Replaying can finalize blocks the app has not committed yet: those
@@ -108,6 +120,7 @@ public struct EventHandler: Sendable {
             // Begin with what the recovery replay finalized, so the app commits it.
             effects = replayEffects
             replayEffects = []
+            startRecovery()
             enterView(pacemaker.currentView, cause: .qc)
         case .proposal(let proposal, let now):
             nowMs = now
@@ -136,6 +149,12 @@ public struct EventHandler: Sendable {
             if nonEmpty { startProposalIfLeader() }
         case .stateExecuted(let height, let hash):
             onStateExecuted(height: height, hash: hash)
+        case .statusRequest(let request, let from, let now):
+            nowMs = now
+            onStatusRequest(request, from: from)
+        case .statusReport(let report, let from, let now):
+            nowMs = now
+            onStatusReport(report, from: from)
         }
         return effects
     }

@@ -8,11 +8,17 @@ public struct SafetyData: Hashable, Sendable {
     public var highestTimeoutView: View = 0
     /// The last timeout it signed, re-broadcast while stuck in that view.
     public var lastTimeout: TimeoutObject?
+    /// The highest view it actually signed in. The two views above may be
+    /// raised without a signature (SR-R's floor); this one never is: it is
+    /// what a status answer reports (`StatusReport.signedThrough`).
+    public var highestSignedView: View = 0
 
-    public init(highestVotedView: View = 0, highestTimeoutView: View = 0, lastTimeout: TimeoutObject? = nil) {
+    public init(highestVotedView: View = 0, highestTimeoutView: View = 0, lastTimeout: TimeoutObject? = nil,
+                highestSignedView: View? = nil) {
         self.highestVotedView = highestVotedView
         self.highestTimeoutView = highestTimeoutView
         self.lastTimeout = lastTimeout
+        self.highestSignedView = highestSignedView ?? max(highestVotedView, highestTimeoutView)
     }
 }
 
@@ -22,11 +28,14 @@ extension SafetyData: WireCodable {
         w.u64(highestTimeoutView)
         w.bool(lastTimeout != nil)
         lastTimeout?.encode(to: &w)
+        w.u64(highestSignedView)
     }
 
     public init(from r: inout WireReader) throws(WireDecodingError) {
         highestVotedView = try r.u64("safety.highestVotedView")
         highestTimeoutView = try r.u64("safety.highestTimeoutView")
         lastTimeout = try r.bool("safety.hasTimeout") ? try TimeoutObject(from: &r) : nil
+        // Written since SR-R; older records (which always end here) count every view as signed.
+        highestSignedView = r.remaining >= 8 ? try r.u64("safety.highestSignedView") : max(highestVotedView, highestTimeoutView)
     }
 }

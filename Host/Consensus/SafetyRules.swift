@@ -15,6 +15,8 @@ public struct SafetyRules: Sendable {
         case votingRuleViolated(View, qcView: View)
         case staleTimeout(View, highestVoted: View)
         case notAVoter
+        /// SR-R: safety data lost, not yet recovered from the other members.
+        case recovering
 
         /// Whether refusing to sign the node's *own* proposal for this reason
         /// is expected: the view moved on, or the node timed out (or, as a
@@ -23,13 +25,15 @@ public struct SafetyRules: Sendable {
         /// certificates that do not justify it — a bug, fatal.
         public var isExpectedForOwnProposal: Bool {
             switch self {
-            case .notCurrentView, .alreadyVoted, .timedOutInView, .staleTimeout: true
+            case .notCurrentView, .alreadyVoted, .timedOutInView, .staleTimeout, .recovering: true
             case .votingRuleViolated, .notAVoter: false
             }
         }
     }
 
     public private(set) var data: SafetyData
+    /// SR-R: while the node recovers lost safety data, it signs nothing.
+    public internal(set) var muted = false
     let signer: any MessageSigner
     /// nil for a follower: it never signs.
     let index: ValidatorIndex?
@@ -51,6 +55,7 @@ public struct SafetyRules: Sendable {
     /// Signs a vote for `block`, or refuses.
     public mutating func vote(for block: Block, currentView: View) throws(Refusal) -> Vote {
         guard let index else { throw .notAVoter }
+        guard !muted else { throw .recovering }
         guard block.view == currentView else { throw .notCurrentView(blockView: block.view, currentView: currentView) }
         // Vote at most once per view, and only in views above every vote so far.
         guard block.view > data.highestVotedView || (allowDoubleVotesForTesting && block.view == data.highestVotedView) else {
@@ -61,6 +66,7 @@ public struct SafetyRules: Sendable {
         // Jolteon voting rule: QC from v-1, or TC for v-1 with QC ≥ max(TC.highQCViews).
         try checkVotingRule(block)
         data.highestVotedView = block.view
+        data.highestSignedView = max(data.highestSignedView, block.view)
         // Vote at most once per view: nothing below may sign this view again.
         precondition(data.highestVotedView > data.highestTimeoutView, "voted in a view already timed out in")
         let digest = SigningDomain.voteDigest(chainID: chainID, view: block.view, blockID: block.id)
@@ -72,6 +78,7 @@ public struct SafetyRules: Sendable {
         throws(Refusal) -> TimeoutObject
     {
         guard let index else { throw .notAVoter }
+        guard !muted else { throw .recovering }
         if let last = data.lastTimeout, last.view == view { return last }
         // Never time out in a view below one already voted in: the view is over.
         guard view >= data.highestVotedView, view > data.highestTimeoutView else {
@@ -82,9 +89,18 @@ public struct SafetyRules: Sendable {
         let digest = SigningDomain.timeoutDigest(chainID: chainID, view: view, highQCView: highQC.view)
         let timeout = TimeoutObject(view: view, highQC: highQC, lastViewTC: tc, signer: index, signature: signer.sign(digest))
         data.highestTimeoutView = view
+        data.highestSignedView = max(data.highestSignedView, view)
         data.lastTimeout = timeout
         precondition(data.highestTimeoutView >= data.highestVotedView, "timed out below a view voted in")
         return timeout
+    }
+
+    /// SR-R: signing resumes, refusing votes (and proposals) in every view up
+    /// to `votes` and timeouts up to `timeouts` (see `SafetyRecovery`).
+    mutating func resume(refusingVotesThrough votes: View, timeoutsThrough timeouts: View) {
+        data.highestVotedView = max(data.highestVotedView, votes)
+        data.highestTimeoutView = max(data.highestTimeoutView, timeouts)
+        muted = false
     }
 
     private func checkVotingRule(_ block: Block) throws(Refusal) {

@@ -439,6 +439,8 @@ public actor Transport {
         case .blockRequest: "block request"
         case .blockResponse: "block response"
         case .transactions: "transactions"
+        case .statusRequest: "status request"
+        case .status: "status"
         }
     }
 }

@@ -63,6 +63,10 @@ extension ConsensusNode {
             throw NodeFailure.appDiverged(mismatch)
         case .halt(let reason):
             throw NodeFailure.halted(reason)
+        case .safetyRecovered(let floor):
+            try store.safetyRecovered()
+            logger.notice("safety data recovered from the other members' certificates (SR-R): nothing is signed in views up to \(floor)",
+                          metadata: ["refusedThrough": "\(floor)"])
         case .enteredView(let view, let cause):
             status.view = view
             metrics.view.set(Double(view))

@@ -169,6 +169,11 @@ public actor ConsensusNode {
             case .transactions(let batch):
                 // Gossip from a peer: admit through the app; do not forward again.
                 for tx in batch.transactions.prefix(mempool.limits.batchTransactionsMax) { _ = admit(tx, now: now) }
+            case .statusRequest(let request):
+                // SR-R: the sender the transport authenticated, as a member index.
+                if let member = committee.index(of: from) { step(.statusRequest(request, from: member, nowMs: now)) }
+            case .status(let report):
+                if let member = committee.index(of: from) { step(.statusReport(report, from: member, nowMs: now)) }
             }
         case .timer(let timer): step(.timerFired(timer, nowMs: now))
         case .completion(let completion): complete(completion, now: now)

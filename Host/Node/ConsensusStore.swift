@@ -11,6 +11,8 @@ import Consensus
 /// what it signed, or keep app state and the chain in step.
 public protocol ConsensusStore: AnyObject, Sendable {
     func saveSafetyData(_ data: SafetyData) throws
+    /// SR-R completed: the next start is an ordinary restart.
+    func safetyRecovered() throws
     func saveLiveness(_ data: LivenessData) throws
     func saveBlock(_ block: Block) throws
     /// Writes `block` as finalized with the app's staged state, atomically.

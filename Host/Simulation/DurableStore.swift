@@ -16,10 +16,21 @@ struct DurableStore {
     private(set) var blocks: [BlockID: Block] = [:]
     private(set) var finalized: Block
     private var unsynced: [LazyWrite] = []
+    /// SR-R has not completed since this store was created (the node's
+    /// `s/recovering` key): a restart recovers again.
+    private(set) var safetyLost: Bool
 
-    init(genesis: Block) {
+    init(genesis: Block, safetyLost: Bool = false) {
         finalized = genesis
         blocks[genesis.id] = genesis
+        self.safetyLost = safetyLost
+    }
+
+    /// SR-R completed: a synchronous write, as the node's.
+    mutating func safetyRecovered() {
+        for write in unsynced { apply(write) }
+        unsynced.removeAll()
+        safetyLost = false
     }
 
     /// The live process sees its unsynced writes too.
@@ -68,7 +79,7 @@ struct DurableStore {
     /// What a restarted core resumes from.
     var recovery: EventHandler.Recovery {
         EventHandler.Recovery(safety: safety, liveness: liveness, finalized: finalized,
-                              unfinalized: blocks.values.filter { $0.view > finalized.view })
+                              unfinalized: blocks.values.filter { $0.view > finalized.view }, safetyLost: safetyLost)
     }
 
     private mutating func apply(_ write: LazyWrite) {

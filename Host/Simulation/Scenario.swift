@@ -45,6 +45,12 @@ public struct Scenario: Hashable, Sendable {
     public var network = Network()
     /// Honest nodes crash and restart from their durable state.
     public var crashes = false
+    /// A crash loses the node's whole data directory: it restarts new, with
+    /// no safety data, and must recover it (SR-R) before signing.
+    public var wipes = false
+    /// Nodes start the chain as real nodes do, each from a new data
+    /// directory: SR-R at launch (the genesis exception).
+    public var newNodesRecover = false
     /// Byzantine behaviors; each Byzantine member gets one, round-robin.
     public var behaviors: [Behavior] = []
     /// GST as a fraction of the run's expected length, in percent.
@@ -70,6 +76,12 @@ public struct Scenario: Hashable, Sendable {
             s.network.latencyMs = 1...10
             list.append(s)
         }
+        var wipe = Scenario(name: "wipe", gstPercent: 50)
+        wipe.crashes = true
+        wipe.wipes = true
+        wipe.newNodesRecover = true
+        wipe.network.latencyMs = 1...10
+        list.append(wipe)
         var chaos = Scenario(name: "chaos", gstPercent: 50)
         chaos.network = Network(latencyMs: 1...30, dropPermille: 80, duplicatePermille: 30, partitions: true)
         chaos.crashes = true

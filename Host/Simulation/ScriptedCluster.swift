@@ -88,11 +88,11 @@ public struct ScriptedCluster {
             case .persistSafetyData(let data): persisted[i].append(data)
             case .broadcast(let message):
                 guard !isolated.contains(i), !drop(message) else { continue }
-                for j in nodes.indices where j != i { queue.append((j, event(message))) }
-                if case .proposal = message { for f in followers.indices { queue.append((nodes.count + f, event(message))) } }
+                for j in nodes.indices where j != i { queue.append((j, event(message, from: i))) }
+                if case .proposal = message { for f in followers.indices { queue.append((nodes.count + f, event(message, from: i))) } }
             case .send(let message, let j):
                 guard !isolated.contains(i), !drop(message) else { continue }
-                queue.append((Int(j), event(message)))
+                queue.append((Int(j), event(message, from: i)))
             case .scheduleTimer(let timer, let at): timers.append((at, i, timer))
             case .produceBlock(let context):
                 queue.append((i, .payloadProduced(view: context.view, payload: Array("v\(context.view)".utf8), nowMs: now)))
@@ -119,16 +119,18 @@ public struct ScriptedCluster {
             case .evidence(let proof): evidence.append(proof)
             case .safetyFault(let fault): faults.append(fault)
             case .halt(let reason): faults.append(reason.description)
-            case .persistLiveness, .enteredView, .dropped: break
+            case .persistLiveness, .enteredView, .dropped, .safetyRecovered: break
             }
         }
     }
 
-    func event(_ message: Message) -> Event {
+    func event(_ message: Message, from i: Int) -> Event {
         switch message {
         case .proposal(let p): .proposal(p, nowMs: now)
         case .vote(let v): .vote(v, nowMs: now)
         case .timeout(let t): .timeout(t, nowMs: now)
+        case .statusRequest(let r): .statusRequest(r, from: ValidatorIndex(i), nowMs: now)
+        case .status(let s): .statusReport(s, from: ValidatorIndex(i), nowMs: now)
         default: .mempoolChanged(nonEmpty: false, nowMs: now)
         }
     }

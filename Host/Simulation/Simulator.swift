@@ -17,6 +17,8 @@ public struct Simulator {
         public var breakHonestSafetyForTesting = false
         /// Honest nodes vote without checking the executed state hash (AA-1).
         public var breakAppAgreementForTesting = false
+        /// Test-only: nodes without safety data sign at once (SR-R off).
+        public var skipSafetyRecoveryForTesting = false
         public init() {}
     }
 
@@ -63,6 +65,12 @@ public struct Simulator {
     /// Proposals honest nodes refused for a wrong executed state hash (AA-1).
     var appDisagreements = 0
     var partition: Set<Int>? = nil
+    /// Wipes: the floor a wiped node recovered (SR-R). Until it is in a view
+    /// above it, the node cannot sign in the views the chain is in, so it
+    /// counts as a fault: the next crash waits for it (f = 1 at n = 4).
+    var recoveringFloor: [Int: View] = [:]
+    /// Wiped nodes restarted and still recovering (SR-R not complete).
+    var wiped: Set<Int> = []
     let gstMs: UInt64
     /// Per honest node: the view it was in when it last finalized (or at GST),
     /// and when its view last changed.
@@ -109,12 +117,14 @@ public struct Simulator {
             let behavior = position.map { parameters.scenario.behaviors[$0 % parameters.scenario.behaviors.count] }
             let copies = behavior == .twins ? 2 : 1
             for _ in 0..<copies {
+                let store = DurableStore(genesis: setup.genesis, safetyLost: parameters.scenario.newNodesRecover)
                 var core = EventHandler(committee: setup.committee, genesis: setup.genesis, signer: setup.signer(member),
-                                        verifier: verifier, config: config)
+                                        verifier: verifier, config: config, recovery: store.recovery)
                 if parameters.breakHonestSafetyForTesting, behavior == nil { core.allowDoubleVotesForTesting() }
                 if parameters.breakAppAgreementForTesting, behavior == nil { core.ignoreAppAgreementForTesting = true }
+                if parameters.skipSafetyRecoveryForTesting, behavior == nil { core.skipSafetyRecoveryForTesting() }
                 nodes.append(Node(member: ValidatorIndex(member), behavior: behavior, signer: setup.signer(member),
-                                  core: core, store: DurableStore(genesis: setup.genesis),
+                                  core: core, store: store,
                                   app: SimulatedApp(divergent: behavior == .divergentApp)))
                 views.append(core.currentView)
             }
@@ -242,7 +252,16 @@ public struct Simulator {
             case .dropped(.appStateDisagrees): if nodes[i].honest { appDisagreements += 1 }
             case .evidence: if nodes[i].honest { evidenceCount += 1 }
             case .dropped(.invalid): if nodes[i].honest { invalidDropped += 1 }
-            case .enteredView, .dropped: break
+            case .enteredView(let view, _):
+                if let floor = recoveringFloor[i], view > floor {
+                    recoveringFloor[i] = nil
+                    scheduleCrash()
+                }
+            case .dropped: break
+            case .safetyRecovered(let floor):
+                nodes[i].store.safetyRecovered()
+                record(i, nil, note: "safety recovered: refuses through v\(floor)")
+                if wiped.remove(i) != nil { recoveringFloor[i] = floor }
             }
         }
         return followUps
@@ -268,13 +287,15 @@ public struct Simulator {
             let copies = now < gstMs && rng.chance(network.duplicatePermille) ? 2 : 1
             for _ in 0..<copies {
                 let at = now + latency()
-                queue.push(.deliver(event(message, at: at), to: j), at: at)
+                queue.push(.deliver(event(message, from: nodes[i].member, at: at), to: j), at: at)
             }
         }
     }
 
-    func event(_ message: Message, at: UInt64) -> Event {
+    func event(_ message: Message, from member: ValidatorIndex, at: UInt64) -> Event {
         switch message {
+        case .statusRequest(let r): .statusRequest(r, from: member, nowMs: at)
+        case .status(let s): .statusReport(s, from: member, nowMs: at)
         case .proposal(let p): .proposal(p, nowMs: at)
         case .vote(let v): .vote(v, nowMs: at)
         case .timeout(let t): .timeout(t, nowMs: at)
@@ -348,8 +369,14 @@ public struct Simulator {
             nodes[i].core = nil
             views[i] = nil
             crashCount += 1
-            nodes[i].store.crash(&rng)
-            nodes[i].app.rollBack(to: nodes[i].store.recovery.finalized.height)
+            if parameters.scenario.wipes {
+                // The whole data directory is gone: a new store, a new app.
+                nodes[i].store = DurableStore(genesis: setup.genesis, safetyLost: true)
+                nodes[i].app = SimulatedApp(divergent: nodes[i].behavior == .divergentApp)
+            } else {
+                nodes[i].store.crash(&rng)
+                nodes[i].app.rollBack(to: nodes[i].store.recovery.finalized.height)
+            }
             queue.removeAll { if case .timer(_, let node) = $0 { node == i } else { false } }
             record(i, nil, note: "crash")
             queue.push(.restart(node: i), at: min(now + rng.uniform(500...4_000), max(gstMs, now + 1)))
@@ -361,12 +388,14 @@ public struct Simulator {
                                 verifier: verifier, config: config, recovery: recovery)
         if parameters.breakHonestSafetyForTesting, nodes[i].honest { core.allowDoubleVotesForTesting() }
         if parameters.breakAppAgreementForTesting, nodes[i].honest { core.ignoreAppAgreementForTesting = true }
+        if parameters.skipSafetyRecoveryForTesting, nodes[i].honest { core.skipSafetyRecoveryForTesting() }
         nodes[i].core = core
         views[i] = core.currentView
         record(i, nil, note: "restart")
         handle(.stateExecuted(height: nodes[i].app.height, stateHash: nodes[i].app.hash), at: i)
         handle(.start(nowMs: now), at: i)
-        scheduleCrash()
+        // A wiped node is a fault until it signs again (see `recoveringFloor`).
+        if parameters.scenario.wipes { wiped.insert(i) } else { scheduleCrash() }
     }
 
     // MARK: - Liveness
@@ -456,6 +485,8 @@ public struct Simulator {
         case .blocksFetched(let blocks, _): "fetched \(blocks.count) blocks"
         case .mempoolChanged: "mempool"
         case .stateExecuted(let h, _): "executed h\(h)"
+        case .statusRequest(let r, let from, _): "status request \(r.nonce) from \(from)"
+        case .statusReport(let s, let from, _): "status v\(s.certifiedView) from \(from)"
         }
     }
 

@@ -23,6 +23,8 @@ public final class NodeStore: @unchecked Sendable {
     private let safetyRecord: SafetyRecordFile
     /// The finalized height the next synchronous write makes durable.
     private var committedHeight: Height
+    /// The store was created by this open.
+    public let created: Bool
 
     /// false only to measure what the fsync costs (`baton bench cluster
     /// --no-sync`): a crash may then lose the safety data and let the node
@@ -94,6 +96,7 @@ public final class NodeStore: @unchecked Sendable {
         let db = try RocksDatabase(path: dbPath, createIfMissing: creating)
         self.db = db
         safetyRecord = record
+        created = creating
         try Self.checkIdentity(db, genesis: genesis, path: directory, create: creating, marked: marker != nil)
         let head = try Self.finalizedHead(db, path: directory)
         committedHeight = head.height
@@ -152,6 +155,9 @@ public final class NodeStore: @unchecked Sendable {
             batch.put(StoreLayout.finalized(genesis.id), genesis.encoded)
             batch.put(StoreLayout.height(0), genesis.id.bytes)
             batch.put(StoreLayout.head, FinalizedHead(height: 0, blockID: genesis.id, stateHash: .zero).encoded)
+            // A new store has no safety data, and its node may have had some
+            // elsewhere: SR-R applies until it completes (`safetyRecovered`).
+            batch.put(StoreLayout.recovering, [1])
             try db.write(batch, sync: true)
             return
         }
@@ -181,6 +187,14 @@ public final class NodeStore: @unchecked Sendable {
         batch.put(StoreLayout.safety, data.encoded)
         try db.write(batch, sync: syncSafetyWrites)
         try safetyRecord.write(SafetyRecordFile.Record(safety: data, finalizedHeight: committedHeight), sync: syncSafetyWrites)
+    }
+
+    /// SR-R completed (its safety data, with the recovered floor, was saved
+    /// before): later starts are ordinary restarts.
+    public func safetyRecovered() throws(StorageError) {
+        let batch = WriteBatch()
+        batch.delete(StoreLayout.recovering)
+        try db.write(batch, sync: syncSafetyWrites)
     }
 
     public func saveLiveness(_ data: LivenessData) throws(StorageError) {
@@ -245,11 +259,13 @@ public final class NodeStore: @unchecked Sendable {
         public let liveness: LivenessData?
         /// The app state hash at each of the newest committed heights (and the head's).
         public let executedStates: [Height: Bytes32]
+        /// SR-R has not completed since the store was created.
+        public let safetyLost: Bool
 
         /// Where the consensus core resumes.
         public var recovery: EventHandler.Recovery {
             EventHandler.Recovery(safety: safety, liveness: liveness, finalized: finalized, unfinalized: unfinalized,
-                                  executedStates: executedStates)
+                                  executedStates: executedStates, safetyLost: safetyLost)
         }
     }
 
@@ -292,7 +308,7 @@ public final class NodeStore: @unchecked Sendable {
         }
         if badEntry { throw StorageError(.corrupted, path: path, "an app state hash entry (e/) is malformed") }
         return Recovered(head: head, finalized: finalized, unfinalized: unfinalized, safety: safety, liveness: liveness,
-                         executedStates: executedStates)
+                         executedStates: executedStates, safetyLost: try db.get(StoreLayout.recovering) != nil)
     }
 
     public func finalizedHead() throws(StorageError) -> FinalizedHead { try Self.finalizedHead(db, path: path) }

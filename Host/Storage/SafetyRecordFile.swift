@@ -78,8 +78,8 @@ final class SafetyRecordFile {
 
     func write(_ record: Record, sync: Bool) throws(StorageError) {
         var payload = WireWriter(capacity: 256)
-        record.safety.encode(to: &payload)
         payload.u64(record.finalizedHeight)
+        record.safety.encode(to: &payload)
         guard Self.headerBytes + payload.bytes.count + 32 <= Self.slotBytes else {
             throw StorageError(.io, path: path, "safety data of \(payload.bytes.count) bytes exceeds the record's slot")
         }
@@ -119,7 +119,7 @@ final class SafetyRecordFile {
         let payload = Array(rest[0..<Int(length)])
         guard SHA256Digest.hash(header + payload).bytes == Array(rest[Int(length)...]) else { return .damaged }
         var p = WireReader(payload)
-        guard let safety = try? SafetyData(from: &p), let height = try? p.u64("finalizedHeight") else { return .damaged }
+        guard let height = try? p.u64("finalizedHeight"), let safety = try? SafetyData(from: &p) else { return .damaged }
         return .valid(sequence, Record(safety: safety, finalizedHeight: height))
     }
 }

@@ -8,6 +8,7 @@ import Consensus
 /// | --- | --- | --- |
 /// | `m/` | `schema`, `chain`, `genesis`, `head` | u32 version; chain id; genesis block id; finalized head (height, id, state hash) |
 /// | `s/` | `safety` | `SafetyData` (synchronous writes only) |
+/// | `s/` | `recovering` | present from a store's creation until SR-R recovered its safety data |
 /// | `l/` | `liveness` | `LivenessData` |
 /// | `u/` | block id | an unfinalized block |
 /// | `b/` | block id | a finalized block |
@@ -23,6 +24,7 @@ enum StoreLayout {
     static let genesis = key("m/genesis")
     static let head = key("m/head")
     static let safety = key("s/safety")
+    static let recovering = key("s/recovering")
     static let liveness = key("l/liveness")
     static let unfinalizedPrefix = key("u/")
     static let finalizedPrefix = key("b/")

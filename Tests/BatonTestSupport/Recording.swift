@@ -45,6 +45,7 @@ public final class InterceptingStore: ConsensusStore {
         after(data, inner.syncSafetyWrites)
     }
 
+    public func safetyRecovered() throws { try inner.safetyRecovered() }
     public func saveLiveness(_ data: LivenessData) throws { try inner.saveLiveness(data) }
     public func saveBlock(_ block: Block) throws { try inner.saveBlock(block) }
     public func commit(_ block: Block, certifiedBy qc: QuorumCertificate, stateHash: Bytes32) throws {

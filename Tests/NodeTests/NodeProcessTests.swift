@@ -66,6 +66,11 @@ import Testing
                 "wiped node at \(nodes[3].height) of \(target); log: \(nodes[3].stderrTail())")
         #expect(nodes[3].hash(at: target) != nil && nodes[3].hash(at: target) == nodes[0].hash(at: target))
         #expect(nodes[3].hash(at: 1) == nodes[0].hash(at: 1))
+        // SR-R: it signed nothing before the others told it where the chain
+        // was, and no peer saw it sign twice.
+        let log = (try? String(contentsOfFile: data + "/node.log", encoding: .utf8)) ?? ""
+        #expect(log.contains("safety data recovered from the other members' certificates"), "\(nodes[3].stderrTail())")
+        #expect(nodes.allSatisfy { !$0.stderr.contains("misbehavior evidence") })
     }
 
     @Test func killingAllFourAndRestartingContinuesTheChainWithoutDoubleVotes() async throws {

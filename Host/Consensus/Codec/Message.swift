@@ -10,11 +10,14 @@ public enum Message: Hashable, Sendable {
     case blockRequest(BlockRequest)
     case blockResponse(BlockResponse)
     case transactions(TransactionBatch)
+    /// SR-R (see `SafetyRecovery`).
+    case statusRequest(StatusRequest)
+    case status(StatusReport)
 
     public static let version: UInt8 = 1
 
     enum Kind: UInt8 {
-        case proposal = 1, vote, timeout, blockRequest, blockResponse, transactions
+        case proposal = 1, vote, timeout, blockRequest, blockResponse, transactions, statusRequest, status
     }
 
     public var encoded: [UInt8] {
@@ -27,6 +30,8 @@ public enum Message: Hashable, Sendable {
         case .blockRequest(let r): w.u8(Kind.blockRequest.rawValue); r.encode(to: &w)
         case .blockResponse(let r): w.u8(Kind.blockResponse.rawValue); r.encode(to: &w)
         case .transactions(let b): w.u8(Kind.transactions.rawValue); b.encode(to: &w)
+        case .statusRequest(let r): w.u8(Kind.statusRequest.rawValue); r.encode(to: &w)
+        case .status(let s): w.u8(Kind.status.rawValue); s.encode(to: &w)
         }
         return w.bytes
     }
@@ -49,6 +54,8 @@ public enum Message: Hashable, Sendable {
         case .blockRequest: .blockRequest(try BlockRequest(from: &r))
         case .blockResponse: .blockResponse(try BlockResponse(from: &r))
         case .transactions: .transactions(try TransactionBatch(from: &r))
+        case .statusRequest: .statusRequest(try StatusRequest(from: &r))
+        case .status: .status(try StatusReport(from: &r))
         }
         try r.expectEnd("message")
         return message
