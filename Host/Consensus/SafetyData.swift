@@ -12,9 +12,14 @@ public struct SafetyData: Hashable, Sendable {
     /// raised without a signature (SR-R's floor); this one never is: it is
     /// what a status answer reports (`StatusReport.signedThrough`).
     public var highestSignedView: View = 0
+    /// SR-R: no vote (and no proposal) in a view up to this one. Apart from
+    /// `highestVotedView`, so that a new chain's members may still time out
+    /// in view 1 (see `SafetyRecovery`, the genesis exception).
+    public var votesRefusedThrough: View = 0
 
     public init(highestVotedView: View = 0, highestTimeoutView: View = 0, lastTimeout: TimeoutObject? = nil,
-                highestSignedView: View? = nil) {
+                highestSignedView: View? = nil, votesRefusedThrough: View = 0) {
+        self.votesRefusedThrough = votesRefusedThrough
         self.highestVotedView = highestVotedView
         self.highestTimeoutView = highestTimeoutView
         self.lastTimeout = lastTimeout
@@ -29,6 +34,7 @@ extension SafetyData: WireCodable {
         w.bool(lastTimeout != nil)
         lastTimeout?.encode(to: &w)
         w.u64(highestSignedView)
+        w.u64(votesRefusedThrough)
     }
 
     public init(from r: inout WireReader) throws(WireDecodingError) {
@@ -37,5 +43,6 @@ extension SafetyData: WireCodable {
         lastTimeout = try r.bool("safety.hasTimeout") ? try TimeoutObject(from: &r) : nil
         // Written since SR-R; older records (which always end here) count every view as signed.
         highestSignedView = r.remaining >= 8 ? try r.u64("safety.highestSignedView") : max(highestVotedView, highestTimeoutView)
+        votesRefusedThrough = r.remaining >= 8 ? try r.u64("safety.votesRefusedThrough") : 0
     }
 }

@@ -33,14 +33,19 @@
 ///
 /// **The genesis exception.** A chain launched with every member new would
 /// have every member refuse views 1 and 2, timeouts included: nobody could
-/// leave view 1. So each answer also says whether its sender has signed
-/// anything. When no answerer holds a certificate beyond genesis and none
-/// has signed anything, no certificate for view 1 existed at the loss (its
-/// quorum of signers would share an honest member with the answerers, and
-/// that member would have signed), so the member signed at most in view 1:
-/// it refuses votes and proposals in view 1 only, and may time out in it —
-/// a timeout in view 1 carries the genesis QC, exactly as any it signed
-/// before. A new chain thus times out in view 1 once, then runs.
+/// leave view 1. When no answerer holds a certificate beyond genesis (V = 0)
+/// the member refuses only *votes* (and proposals) — in view 1, or through
+/// view 2 if an answerer has signed anything (then a certificate for view 1
+/// may have existed; if none has, its quorum of signers would share an
+/// honest member with the answerers, who would have signed) — and may time
+/// out from view 1. Its timeouts there carry the genesis QC; one it signed
+/// before in view 1 carried the same. In view 2 an earlier one may have
+/// carried view 1's QC: then the member signs a second, different timeout
+/// there — evidence against it, not a safety risk, since it votes in
+/// neither view and nothing can be final before view 2 ends. A new chain
+/// times out in view 1 (and perhaps 2) once, then runs. The vote floor is
+/// kept apart from the views voted in (`SafetyData.votesRefusedThrough`)
+/// precisely so that these timeouts stay allowed.
 ///
 /// A committee in which the other members cannot form a quorum (a single
 /// member) cannot apply the rule; such a member resumes at once.
@@ -69,7 +74,8 @@ public struct SafetyRecovery: Hashable, Sendable {
     public func floor(in committee: Committee) -> (votes: View, timeouts: View)? {
         let weight = reports.keys.reduce(UInt64(0)) { $0 + committee.weight(of: $1) }
         guard committee.isQuorum(weight), let highest = reports.values.max() else { return nil }
-        if highest == 0, !anySigned { return (1, 0) }
+        // Genesis exception: a timeout in view 1 or 2 then carries the genesis QC.
+        if highest == 0 { return (anySigned ? 2 : 1, 0) }
         return (highest + 2, highest + 2)
     }
 

@@ -63,6 +63,8 @@ public struct SafetyRules: Sendable {
         }
         // After timing out in a view, never vote in it.
         guard block.view > data.highestTimeoutView else { throw .timedOutInView(block.view) }
+        // SR-R: never vote in a view this node may have signed in before losing its data.
+        guard block.view > data.votesRefusedThrough else { throw .alreadyVoted(block.view, highestVoted: data.votesRefusedThrough) }
         // Jolteon voting rule: QC from v-1, or TC for v-1 with QC ≥ max(TC.highQCViews).
         try checkVotingRule(block)
         data.highestVotedView = block.view
@@ -98,7 +100,7 @@ public struct SafetyRules: Sendable {
     /// SR-R: signing resumes, refusing votes (and proposals) in every view up
     /// to `votes` and timeouts up to `timeouts` (see `SafetyRecovery`).
     mutating func resume(refusingVotesThrough votes: View, timeoutsThrough timeouts: View) {
-        data.highestVotedView = max(data.highestVotedView, votes)
+        data.votesRefusedThrough = max(data.votesRefusedThrough, votes)
         data.highestTimeoutView = max(data.highestTimeoutView, timeouts)
         muted = false
     }

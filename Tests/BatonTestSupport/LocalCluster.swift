@@ -64,7 +64,7 @@ public final class LocalCluster: @unchecked Sendable {
         let inputs = InputQueue()
         let library = try PluginLibrary.load(path: plugin.contains("/") ? plugin : Paths.shippedPlugin(plugin))
         var logger = Logger(label: "baton.local.\(i)")
-        logger.logLevel = .warning
+        logger.logLevel = ProcessInfo.processInfo.environment["BATON_LOCAL_DEBUG"] != nil ? .debug : .warning
         let app = try PluginApplication(library: library, config: Array(pluginConfig.utf8), store: RocksAppStateStore(store, plugin: library.info.name), logger: logger,
                                         onCompletion: { inputs.complete($0) })
         let key = members.keys[i]
