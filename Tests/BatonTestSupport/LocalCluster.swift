@@ -107,7 +107,7 @@ public final class LocalCluster: @unchecked Sendable {
     }
 
     /// Waits until every node in `which` (default: all running) has finalized `height`.
-    public func waitForHeight(_ height: Height, nodes which: [Int]? = nil, seconds: Double = 30) async -> Bool {
+    public func waitForHeight(_ height: Height, nodes which: [Int]? = nil, seconds: Double = 60) async -> Bool {
         let indices = which ?? nodes.indices.filter { nodes[$0] != nil }
         return await waitUntil(seconds: seconds) {
             for i in indices {
