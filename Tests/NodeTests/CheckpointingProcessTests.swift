@@ -280,8 +280,11 @@ import Testing
         }
         // Member 3 did propose, and its foreign candidates were refused in
         // validation (the honest nodes log it in node.log).
-        let log = (try? String(contentsOfFile: cluster.directory + "/federation/node-0/data/node.log", encoding: .utf8)) ?? ""
-        #expect(log.contains("app rejected a proposal"))
+        // (Awaited: which views member 3 leads, and when, depends on the launch.)
+        let path = cluster.directory + "/federation/node-0/data/node.log"
+        #expect(await waitUntil(seconds: 120) {
+            ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").contains("app rejected a proposal")
+        })
     }
 
     @Test func theCheckpointingDemoRunsAndAgrees() throws {
