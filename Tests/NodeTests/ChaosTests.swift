@@ -163,9 +163,19 @@ import Testing
         #expect(twice.isEmpty, "\(twice.count) transactions committed more than once")
         func hash(_ key: String) -> String { SHA256Digest.hash(Array("\(key)=\(key.dropFirst(6))".utf8)).hex }
         let hashes = accepted.map(hash)
-        #expect(hashes.allSatisfy { seen[$0] == 1 }, "\(hashes.filter { seen[$0] != 1 }.count) accepted transactions not in exactly one block")
+        let lost = hashes.filter { seen[$0] == nil }.count
+        #expect(hashes.allSatisfy { (seen[$0] ?? 0) <= 1 }, "accepted transactions committed twice")
+        // 202 is not durable (README, HTTP API): a transaction only its
+        // accepting node held (peers' mempools full under this load) dies
+        // with that node whenever it is killed. CI's short run must lose
+        // none; a long run by hand reports them and bounds them at 1 in 1,000.
+        if rounds <= 4 {
+            #expect(lost == 0, "\(lost) accepted transactions lost")
+        } else {
+            #expect(lost * 1_000 <= hashes.count, "\(lost) of \(hashes.count) accepted transactions lost")
+        }
         #expect(atRisk.map(hash).allSatisfy { (seen[$0] ?? 0) <= 1 })
-        print("chaos: \(rounds) rounds, \(accepted.count) accepted and committed once, \(atRisk.count) accepted by a node killed within 5 s (\(atRisk.map(hash).filter { seen[$0] == 1 }.count) committed), \(load.refused.load(ordering: .relaxed)) refused or unanswered, \(height) blocks")
+        print("chaos: \(rounds) rounds, \(accepted.count - lost) accepted and committed once, \(lost) lost, \(atRisk.count) accepted by a node killed within 5 s (\(atRisk.map(hash).filter { seen[$0] == 1 }.count) committed), \(load.refused.load(ordering: .relaxed)) refused or unanswered, \(height) blocks")
         #expect(nodes.allSatisfy { !$0.stderr.contains("SAFETY FAULT") && !$0.stderr.contains("misbehavior evidence") })
     }
 }
