@@ -8,6 +8,10 @@ import Synchronization
 /// `ConnectionLimits.handshakeFrameBytesMax` per connection, not a block.
 final class FrameLimit: Sendable {
     private let bytes: Atomic<Int>
+    /// The size of a frame refused for exceeding the limit (0: none). Kept
+    /// here because the error itself may never reach the connection's task:
+    /// a write that fails on the closing channel first hides it.
+    let refusedFrameBytes = Atomic<Int>(0)
     init(_ bytes: Int) { self.bytes = Atomic(bytes) }
     var current: Int { bytes.load(ordering: .relaxed) }
     func raise(to bytes: Int) { self.bytes.store(bytes, ordering: .relaxed) }
@@ -29,7 +33,10 @@ struct FrameDecoder: ByteToMessageDecoder {
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return .needMoreData }
         let frameBytesMax = limit.current
-        guard Int(length) <= frameBytesMax else { throw FrameTooLarge(bytes: Int(length), max: frameBytesMax) }
+        guard Int(length) <= frameBytesMax else {
+            limit.refusedFrameBytes.store(Int(length), ordering: .relaxed)
+            throw FrameTooLarge(bytes: Int(length), max: frameBytesMax)
+        }
         guard buffer.readableBytes >= 4 + Int(length) else { return .needMoreData }
         buffer.moveReaderIndex(forwardBy: 4)
         // An empty frame is a keep-alive (see `KeepAlive`): it has done its

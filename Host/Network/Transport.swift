@@ -359,7 +359,11 @@ public actor Transport {
         } catch let error as FrameDecoder.FrameTooLarge {
             await countBadFrame("\(error)")
         } catch {
-            if registered == nil, timedOut.load(ordering: .relaxed) {
+            let refused = connection.frameLimit.refusedFrameBytes.load(ordering: .relaxed)
+            if refused > 0 {
+                // The decoder refused a frame; another error (a write on the closing channel) surfaced first.
+                await countBadFrame("\(FrameDecoder.FrameTooLarge(bytes: refused, max: connection.frameLimit.current))")
+            } else if registered == nil, timedOut.load(ordering: .relaxed) {
                 await countRefusal(.timedOut)
             } else {
                 logger.debug("connection closed", metadata: ["error": "\(error)"])
