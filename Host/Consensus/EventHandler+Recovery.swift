@@ -26,7 +26,7 @@ extension EventHandler {
                                         signedThrough: safety.data.highestSignedView)), to: member))
     }
 
-    static var statusAnswerIntervalMs: UInt64 { 100 }
+    static let statusAnswerIntervalMs: UInt64 = 100
 
     /// SR-R: an answer to this run's request, from another voting member,
     /// with valid certificates, counts; a quorum of them ends the recovery.
@@ -39,9 +39,7 @@ extension EventHandler {
         } catch {
             return emit(.dropped(.invalid(error)))
         }
-        recovery.record(member, certifiedView: report.certifiedView, signedThrough: report.signedThrough)
-        if report.highQC.view > recovery.highestQC?.view ?? 0 || recovery.highestQC == nil { recovery.highestQC = report.highQC }
-        if let tc = report.lastViewTC, tc.view > recovery.highestTC?.view ?? 0 { recovery.highestTC = tc }
+        recovery.record(member, report)
         safetyRecovery = recovery
         guard let floor = recovery.floor(in: committee) else { return }
         safetyRecovery = nil

@@ -69,6 +69,13 @@ public struct SafetyRecovery: Hashable, Sendable {
         if signedThrough > 0 { anySigned = true }
     }
 
+    /// Keeps a validated answer: its views, and its certificates if they are the highest so far.
+    mutating func record(_ member: ValidatorIndex, _ report: StatusReport) {
+        record(member, certifiedView: report.certifiedView, signedThrough: report.signedThrough)
+        if report.highQC.view >= highestQC?.view ?? 0 { highestQC = report.highQC }
+        if let tc = report.lastViewTC, tc.view > highestTC?.view ?? 0 { highestTC = tc }
+    }
+
     /// The views up to which nothing may be signed, once the answers carry
     /// a quorum of weight; nil while they do not.
     public func floor(in committee: Committee) -> (votes: View, timeouts: View)? {

@@ -23,8 +23,7 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 return response
             }
             return HTTPAPI.json(error.status, ["error": message(error)])
-        } catch let error as NIOTooManyBytesError {
-            _ = error
+        } catch is NIOTooManyBytesError {
             return HTTPAPI.json(.contentTooLarge, ["error": "request body too large for this route (POST /v1/tx: one transaction; POST /v1/txs: 8 MiB)"])
         } catch let error as DecodingError {
             return HTTPAPI.json(.badRequest, ["error": "malformed request: \(error)"])

@@ -49,12 +49,7 @@ import Glibc
         #expect(Set(nodes.compactMap { $0.hash(at: common) }).count == 1)
     }
 
-    /// The value of an unlabelled Prometheus gauge, or -1 if unreadable.
-    func gauge(_ name: String, at url: String) async -> Double {
-        guard let reply = try? await httpRequest(url) else { return -1 }
-        let line = String(decoding: reply.body, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(name + " ") }
-        return line.flatMap { Double($0.split(separator: " ")[1]) } ?? -1
-    }
+    func gauge(_ name: String, at url: String) async -> Double { await prometheusValue(name, at: url) }
 
     /// Connects, sends `bytes`, and reports whether the node then closed the
     /// connection (end of stream or reset) within 10 s.
