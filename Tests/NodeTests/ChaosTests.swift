@@ -1,6 +1,7 @@
 import BatonCrypto
 import Foundation
 import BatonTestSupport
+import Node
 import Synchronization
 import Testing
 
@@ -54,11 +55,7 @@ import Testing
 
     func folder(_ config: String) -> String { URL(fileURLWithPath: config).deletingLastPathComponent().path }
 
-    func gauge(_ name: String, api: String) async -> Double {
-        guard let reply = try? await httpRequest("http://\(api)/metrics") else { return -1 }
-        let line = String(decoding: reply.body, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(name + " ") }
-        return line.flatMap { Double($0.split(separator: " ")[1]) } ?? -1
-    }
+    func gauge(_ name: String, api: String) async -> Double { await prometheusValue(name, at: "http://\(api)/metrics") }
 
     /// Every node finalizes at least `blocks` more blocks (bounded).
     func advance(_ nodes: [NodeProcess], by blocks: UInt64) async -> Bool {
@@ -103,15 +100,18 @@ import Testing
             #expect(await advance(nodes, by: 3), "round \(round): heights \(nodes.map(\.height)); \(nodes.map { $0.stderrTail() })")
         }
 
-        // A twin of member 1: its key, another address and data folder. It
-        // must not take member 1's connections, and member 1 keeps finalizing.
-        let twinFolder = folder(net.configs[1]) + "/twin"
+        // A twin of the member whose key sorts lowest (it dials every peer, so
+        // its twin does too; a twin of the highest key would dial no one):
+        // it must not take the member's connections, and the member keeps finalizing.
+        let keys = try Genesis.load(net.genesis).members.map(\.publicKey)
+        let member = keys.indices.min { keys[$0] < keys[$1] }!
+        let twinFolder = folder(net.configs[member]) + "/twin"
         try FileManager.default.createDirectory(atPath: twinFolder, withIntermediateDirectories: true)
-        let config = try String(contentsOfFile: net.configs[1], encoding: .utf8)
+        let config = try String(contentsOfFile: net.configs[member], encoding: .utf8)
             .replacingOccurrences(of: "key_file = \"key.json\"", with: "key_file = \"../key.json\"")
             .replacingOccurrences(of: "genesis_file = \"../genesis.json\"", with: "genesis_file = \"../../genesis.json\"")
-            .replacingOccurrences(of: "127.0.0.1:\(net.basePort + 1)", with: "127.0.0.1:\(net.basePort + 50)")
-            .replacingOccurrences(of: "api = \"\(apis[1])\"\n", with: "")
+            .replacingOccurrences(of: "127.0.0.1:\(net.basePort + member)\"", with: "127.0.0.1:\(net.basePort + 50)\"")
+            .replacingOccurrences(of: "api = \"\(apis[member])\"\n", with: "")
         try config.write(toFile: twinFolder + "/node.toml", atomically: true, encoding: .utf8)
         let twin = try NodeProcess(config: twinFolder + "/node.toml")
         var duplicates = 0.0
