@@ -3,6 +3,7 @@ import ArgumentParser
 import Glibc
 #endif
 import Consensus
+import Node
 import Simulation
 import Storage
 
@@ -10,7 +11,7 @@ import Storage
 struct DebugCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "debug", abstract: "Internal tools for tests.", shouldDisplay: false,
-        subcommands: [SafetyWriter.self])
+        subcommands: [SafetyWriter.self, Leaders.self])
 
     /// Writes ever-higher safety data synchronously and prints each view once
     /// its write returned, until killed: the crash test kills it with SIGKILL
@@ -30,6 +31,21 @@ struct DebugCommand: ParsableCommand {
                 let line = "durable \(view)\n"
                 line.withCString { _ = write(STDOUT_FILENO, $0, strlen($0)) }
             }
+        }
+    }
+
+    /// Who leads each view of a chain (weighted-random from the genesis's
+    /// seed): to read a node's log of timeouts against the schedule.
+    struct Leaders: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "leaders")
+
+        @Option var genesis: String
+        @Option var from: UInt64 = 1
+        @Option var count: UInt64 = 40
+
+        func run() throws {
+            let committee = try Genesis.load(genesis).resolve().committee
+            for view in from..<from + count { print("view \(view) leader \(committee.leader(of: view))") }
         }
     }
 }

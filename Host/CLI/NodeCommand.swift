@@ -29,7 +29,15 @@ struct NodeCommand: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitCode.failure
         }
-        let toFile = FileLogHandler.factory(path: logPath, level: .info)
+        var level = Logger.Level.info
+        if let name = settings.log_level {
+            guard let chosen = Logger.Level(rawValue: name) else {
+                printError("error: config: log_level = \"\(name)\" is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ExitCode.failure
+            }
+            level = chosen
+        }
+        let toFile = FileLogHandler.factory(path: logPath, level: level)
         var logger = Logger(label: "baton.node") { label in
             var console = StreamLogHandler.standardError(label: label)
             console.logLevel = .warning

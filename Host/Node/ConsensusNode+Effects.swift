@@ -23,12 +23,25 @@ extension ConsensusNode {
         case .persistBlock(let block):
             try store.saveBlock(block)
         case .broadcast(let message):
-            if case .timeout = message { metrics.timeoutsSent.increment() }
+            if case .timeout(let timeout) = message {
+                metrics.timeoutsSent.increment()
+                // Logged at info so a stalled federation explains itself in
+                // node.log (which view, how often): rare in a healthy network.
+                if timeout.view > lastLoggedTimeoutView {
+                    lastLoggedTimeoutView = timeout.view
+                    logger.info("view timed out; asking the others to move on", metadata: ["view": "\(timeout.view)", "highQC": "\(timeout.highQC.view)"])
+                }
+            }
             // This node's own proposal: its transaction list is the one this node established.
-            if case .proposal(let proposal) = message { rememberVerifiedList(proposal.block.id) }
+            if case .proposal(let proposal) = message {
+                rememberVerifiedList(proposal.block.id)
+                logger.debug("proposing", metadata: ["view": "\(proposal.block.view)", "height": "\(proposal.block.height)",
+                                                     "qc": "\(proposal.block.qc.view)"])
+            }
             transport.broadcast(message)
         case .send(let message, let index):
             guard let key = committee.publicKey(of: index) else { return }
+            if case .vote(let vote) = message { logger.debug("voting", metadata: ["view": "\(vote.view)", "to": "\(index)"]) }
             transport.send(message, to: key)
         case .scheduleTimer(let timer, let atMs):
             let now = clock.nowMs()
@@ -70,7 +83,10 @@ extension ConsensusNode {
         case .enteredView(let view, let cause):
             status.view = view
             metrics.view.set(Double(view))
-            if cause == .tc { metrics.viewsByTC.increment() } else { metrics.viewsByQC.increment() }
+            if cause == .tc {
+                metrics.viewsByTC.increment()
+                logger.info("entered a view on a timeout certificate", metadata: ["view": "\(view)"])
+            } else { metrics.viewsByQC.increment() }
             events.yield(.viewChanged(view: view, byTimeout: cause == .tc))
         case .dropped(.appStateDisagrees(let mismatch)):
             // AA-1: if every proposal is refused so, this node's app (or all of them) diverged.

@@ -59,6 +59,9 @@ public struct NodeConfig: Codable, Sendable {
     /// How long a plugin's BATON_PENDING answer may take before it counts as
     /// an error (no vote, or no proposal in that view); default 10000.
     public var pending_deadline_ms: UInt64? = nil
+    /// node.log's level: trace, debug, info (default), notice, warning, error.
+    /// debug shows every input the core dropped and why.
+    public var log_level: String? = nil
 
     public struct Storage: Codable, Sendable {
         /// false: safety data is written without fsync. Benchmarks only: a
@@ -78,7 +81,7 @@ public struct NodeConfig: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case key_file, genesis_file, data_dir, listen, api, plugin_dir, plugin, plugin_config, consensus, mempool, storage,
-             stop_linger_ms, pending_deadline_ms, http
+             stop_linger_ms, pending_deadline_ms, http, log_level
     }
 
     public struct Invalid: Error, CustomStringConvertible, Sendable { public let description: String }

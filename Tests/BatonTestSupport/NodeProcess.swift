@@ -4,6 +4,8 @@ import Foundation
 /// collected as they are printed.
 public final class NodeProcess: @unchecked Sendable {
     public let process = Process()
+    /// The node's config file: its data directory (and node.log) are read from it.
+    public let config: String
     private let lock = NSLock()
     private var hashes: [UInt64: String] = [:]
     private var buffer = ""
@@ -11,6 +13,7 @@ public final class NodeProcess: @unchecked Sendable {
 
     /// `environment`: variables added to the test's own (e.g. SWIFT_BACKTRACE).
     public init(config: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
+        self.config = config
         process.executableURL = URL(fileURLWithPath: Paths.binary("baton"))
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -57,6 +60,21 @@ public final class NodeProcess: @unchecked Sendable {
     /// The last lines of the node's log, minus connection chatter: what a failed expectation prints.
     public func stderrTail(lines: Int = 12) -> String {
         stderr.split(separator: "\n").filter { !$0.contains("peer connected") && !$0.contains("peer disconnected") }
+            .suffix(lines).joined(separator: "\n")
+    }
+
+    /// The last lines of `<data_dir>/node.log` (info and up): what the node
+    /// itself saw, read from its file rather than through the pipes this
+    /// process reads, so a failure message can tell a stalled node from a
+    /// stalled reader.
+    public func logTail(lines: Int = 12) -> String {
+        let folder = URL(fileURLWithPath: config).deletingLastPathComponent()
+        let text = (try? String(contentsOfFile: config, encoding: .utf8)) ?? ""
+        let dataDir = text.split(separator: "\n").first { $0.hasPrefix("data_dir") }
+            .flatMap { $0.split(separator: "\"").dropFirst().first.map(String.init) } ?? "data"
+        let path = dataDir.hasPrefix("/") ? dataDir + "/node.log" : folder.appendingPathComponent(dataDir).path + "/node.log"
+        guard let log = try? String(contentsOfFile: path, encoding: .utf8) else { return "(no node.log at \(path))" }
+        return log.split(separator: "\n").filter { !$0.contains("peer connected") && !$0.contains("peer disconnected") }
             .suffix(lines).joined(separator: "\n")
     }
 
