@@ -66,10 +66,19 @@ let package = Package(
             dependencies: ["BatonPluginAPI"],
             path: "PluginAPI/Kit"
         ),
+        // libffi from Debian's libffi-dev: the host calls a plugin's typed
+        // functions (ABI 1.3) by their declared signatures, no wrapper each.
+        .systemLibrary(
+            name: "CFFI",
+            path: "Host/CFFI",
+            pkgConfig: "libffi",
+            providers: [.apt(["libffi-dev"])]
+        ),
         .target(
             name: "PluginHost",
             dependencies: [
                 "BatonPluginAPI",
+                "CFFI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -48,7 +48,7 @@ struct PluginsCommand: ParsableCommand {
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show a plugin's name, version, ABI version and description.",
+            abstract: "Show a plugin's name, version, ABI version, description and typed functions.",
             discussion: "PATH_OR_NAME is a path to a .so, or a name looked up as lib<name>.so in the plugin folders.")
 
         @Argument(help: "A path to a plugin .so, or a plugin name.")
@@ -72,7 +72,11 @@ struct PluginsCommand: ParsableCommand {
                 ["description", plugin.info.description],
                 ["path", plugin.path],
                 ["sha256", PluginFileDigest.sha256(path: plugin.path) ?? "(cannot read the file)"],
+                ["functions", plugin.functions.isEmpty ? "none" : "\(plugin.functions.count) (ABI 1.3 typed functions)"],
             ]))
+            if !plugin.functions.isEmpty {
+                print(Table.render(plugin.functions.map { ["  \($0.name)\($0.signature)", $0.description] }))
+            }
             if let config {
                 guard let bytes = readFile(config) else {
                     printError("error: cannot read config file \(config)")

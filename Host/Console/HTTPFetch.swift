@@ -16,3 +16,19 @@ public func fetchJSON(_ url: String) async -> [String: Any] {
     guard let data = await fetchData(url) else { return [:] }
     return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
 }
+
+/// One request to a node's API: the status and body, or nil when the node
+/// could not be reached (the CLI's `baton call`).
+public func httpRequest(_ method: String, _ url: String, body: Data? = nil) async -> (status: Int, body: Data)? {
+    guard let target = URL(string: url) else { return nil }
+    var request = URLRequest(url: target)
+    request.httpMethod = method
+    request.timeoutInterval = 30
+    if let body {
+        request.httpBody = body
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+    }
+    guard let (data, response) = try? await URLSession.shared.data(for: request),
+          let http = response as? HTTPURLResponse else { return nil }
+    return (http.statusCode, data)
+}

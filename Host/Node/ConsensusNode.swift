@@ -61,6 +61,9 @@ public actor ConsensusNode {
     static let verifiedListsMax = 1_024
     var pendingProductions: [UInt64: View] = [:]
     var requestCount: UInt64 = 0
+    /// The last view whose local timeout was logged: a timeout is re-broadcast
+    /// while the view lasts, the log says so once per view.
+    var lastLoggedTimeoutView: View = 0
     public internal(set) var mempool: Mempool
     /// Transactions committed within the mempool's lifetime: not admitted again.
     public internal(set) var recentlyCommitted: RecentlyCommitted
@@ -113,6 +116,19 @@ public actor ConsensusNode {
     /// The app's answer to `request` (read-only).
     public func query(_ request: [UInt8]) throws -> [UInt8] { try app.query(request) }
 
+    /// The typed functions the app exports (ABI 1.3).
+    public var functions: [PluginFunction] { app.functions }
+
+    /// Calls a typed function against committed state, on this actor: one
+    /// call at a time on the instance, as the ABI's [instance] rule says.
+    /// Returns the result and the finalized height whose state it read.
+    public func call(_ function: String, arguments: [FunctionValue]) throws(FunctionCallError)
+        -> (result: FunctionResult, height: Height)
+    {
+        let result = try app.call(function, arguments: arguments)
+        return (result, status.finalizedHeight)
+    }
+
     /// The finalized block at `height` (genesis at 0), or nil.
     public func finalizedBlock(at height: Height) throws -> Block? {
         if height == 0 { return genesis }
@@ -160,8 +176,13 @@ public actor ConsensusNode {
         switch input {
         case .message(let from, let message):
             switch message {
-            case .proposal(let p): step(.proposal(p, nowMs: now))
-            case .vote(let v): step(.vote(v, nowMs: now))
+            case .proposal(let p):
+                logger.debug("proposal received", metadata: ["view": "\(p.block.view)", "qc": "\(p.block.qc.view)",
+                                                             "tc": "\(p.block.lastViewTC?.view.description ?? "-")", "proposer": "\(p.block.proposer)"])
+                step(.proposal(p, nowMs: now))
+            case .vote(let v):
+                logger.debug("vote received", metadata: ["view": "\(v.view)", "from": "\(v.signer)"])
+                step(.vote(v, nowMs: now))
             case .timeout(let t): step(.timeout(t, nowMs: now))
             case .blockRequest(let request):
                 if let response = syncServer.answer(request) { transport.send(.blockResponse(response), to: from) }

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import PluginHost
 
 /// The node's HTTP API (Hummingbird). Every error answer has a JSON
 /// `{"error": …}` body; a wrong method is a 405; nothing a client sends can
@@ -21,6 +22,8 @@ import NIOCore
 /// | `GET /v1/blocks/{height}` | a finalized block |
 /// | `GET /v1/evidence` | misbehavior this node saw: double proposals, votes, timeouts, each with both signed messages |
 /// | `GET /v1/apps/query?request=…` | the plugin's answer to `request` |
+/// | `GET /v1/apps/functions` | the plugin's typed functions (ABI 1.3): name, signature, description |
+/// | `POST /v1/apps/call/{name}` | calls one with JSON arguments (`FunctionJSON`); 200 with the result, 400 a wrong argument or the function rejected them (the message names which), 404 no such function, 500 it failed |
 /// | `GET /v1/events` | server-sent events: finalized blocks (`?transactions=1`: with their transaction hashes), view changes, `diverged`, `evidence` |
 /// | `GET /metrics` | Prometheus text: view, finalized height, commit latency, QC/TC views, timeouts, peers, mempool, drops |
 /// | `GET /` | a live status page (for the robot: the robot on its grid) |
@@ -35,8 +38,12 @@ public enum HTTPAPI {
     /// Every route, for 405s (`JSONErrorMiddleware`).
     static let routes: [(method: HTTPRequest.Method, path: String)] = [
         (.post, "/v1/tx"), (.post, "/v1/txs"), (.get, "/v1/status"), (.get, "/v1/evidence"), (.get, "/v1/blocks/:height"),
-        (.get, "/v1/apps/query"), (.get, "/v1/events"), (.get, "/metrics"), (.get, "/"),
+        (.get, "/v1/apps/query"), (.get, "/v1/apps/functions"), (.post, "/v1/apps/call/:name"), (.get, "/v1/events"),
+        (.get, "/metrics"), (.get, "/"),
     ]
+
+    /// Bound of a typed function call's JSON arguments.
+    static let callBytesMax = 1 << 20
 
     public static func application(node: ConsensusNode, host: String, port: Int, limits: Limits = Limits(),
                                    logger: Logger = Logger(label: "baton.api")) -> some ApplicationProtocol {
@@ -126,6 +133,38 @@ public enum HTTPAPI {
                                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer)))
             } catch {
                 return json(.badRequest, ["error": "\(error)"])
+            }
+        }
+        router.get("/v1/apps/functions") { _, _ -> Response in
+            let plugin = await node.plugin
+            return json(.ok, ["plugin": plugin.name, "functions": await node.functions.map(FunctionJSON.listing)])
+        }
+        router.post("/v1/apps/call/:name") { request, context -> Response in
+            let name = context.parameters.get("name") ?? ""
+            let encoding = FunctionJSON.BytesEncoding(rawValue: request.uri.queryParameters.get("bytes") ?? "hex")
+            guard let encoding else { return json(.badRequest, ["error": "bytes= must be hex or base64"]) }
+            let body = try await request.body.collect(upTo: Self.callBytesMax + 1)
+            guard body.readableBytes <= Self.callBytesMax else {
+                return json(.contentTooLarge, ["error": "arguments over \(Self.callBytesMax) bytes"])
+            }
+            let functions = await node.functions
+            guard let function = functions.first(where: { $0.name == name }) else {
+                return json(.notFound, ["error": "\(FunctionCallError.unknownFunction(name, known: functions.map(\.name)))"])
+            }
+            let arguments: [FunctionValue]
+            do { arguments = try FunctionJSON.arguments(Array(buffer: body), for: function, bytes: encoding) } catch {
+                return json(.badRequest, ["error": "\(error)", "signature": "\(function.signature)"])
+            }
+            do {
+                let (result, height) = try await node.call(name, arguments: arguments)
+                return json(.ok, ["function": name, "result": FunctionJSON.json(result, bytes: encoding),
+                                  "type": "\(function.signature.result)", "height": height])
+            } catch let error as FunctionCallError {
+                switch error {
+                case .failed: return json(.internalServerError, ["error": "\(error)"])
+                case .unknownFunction: return json(.notFound, ["error": "\(error)"])
+                default: return json(.badRequest, ["error": "\(error)", "signature": "\(function.signature)"])
+                }
             }
         }
         router.get("/v1/events") { request, _ -> Response in

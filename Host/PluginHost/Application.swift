@@ -35,11 +35,21 @@ public protocol Application: AnyObject {
 
     /// Gives up on a pending answer whose deadline passed; true if it was still pending.
     func abandon(_ token: PendingToken) -> Bool
+
+    /// The typed functions the app exports (ABI 1.3), in its order.
+    var functions: [PluginFunction] { get }
+
+    /// Calls a typed function by name, read-only, against committed state.
+    func call(_ function: String, arguments: [FunctionValue]) throws(FunctionCallError) -> FunctionResult
 }
 
 extension Application {
     public func blockTransactions(_ payload: [UInt8]) throws(ApplicationError) -> [[UInt8]]? { nil }
     public func abandon(_ token: PendingToken) -> Bool { false }
+    public var functions: [PluginFunction] { [] }
+    public func call(_ function: String, arguments: [FunctionValue]) throws(FunctionCallError) -> FunctionResult {
+        throw .unknownFunction(function, known: [])
+    }
 }
 
 /// Where a block sits in the chain (see `baton_block_context`).

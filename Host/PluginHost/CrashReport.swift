@@ -61,18 +61,26 @@ public enum CrashReport {
     /// One plugin's lines, formatted once: marking a call copies ~150 bytes.
     struct Lines: Sendable {
         let bytes: [[UInt8]]
+        /// One line per typed function (ABI 1.3), in table order.
+        let functionBytes: [[UInt8]]
 
-        init(plugin: String) {
-            bytes = Call.allCases.map { call in
-                Array("baton: the process is dying in plugin '\(plugin)', call \(call.name): the plugin crashed (fix or replace it)\n"
+        init(plugin: String, functions: [String] = []) {
+            func line(_ call: String) -> [UInt8] {
+                Array("baton: the process is dying in plugin '\(plugin)', call \(call): the plugin crashed (fix or replace it)\n"
                     .utf8.prefix(CrashReport.lineBytes))
             }
+            bytes = Call.allCases.map { line($0.name) }
+            functionBytes = functions.map { line("function \($0)") }
         }
 
         /// Marks `call` as running until the returned mark is left.
-        func enter(_ call: Call) -> Mark {
+        func enter(_ call: Call) -> Mark { enter(line: bytes[call.rawValue]) }
+
+        /// Marks the typed function at `index` as running.
+        func enter(function index: Int) -> Mark { enter(line: functionBytes[index]) }
+
+        private func enter(line text: [UInt8]) -> Mark {
             _ = CrashReport.installed
-            let text = bytes[call.rawValue]
             CrashReport.length.pointee = 0
             text.withUnsafeBufferPointer { source in
                 UnsafeMutableRawPointer(CrashReport.line).copyMemory(from: source.baseAddress!, byteCount: source.count)

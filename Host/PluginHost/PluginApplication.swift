@@ -26,7 +26,7 @@ public final class PluginApplication: Application {
         onCompletion: @escaping @Sendable (PendingCompletion) -> Void = { _ in }
     ) throws(PluginLoadError) {
         self.library = library
-        crashLines = CrashReport.Lines(plugin: library.info.name)
+        crashLines = CrashReport.Lines(plugin: library.info.name, functions: library.prepared.map(\.declaration.name))
         var pluginLogger = logger ?? Logger(label: "baton.plugin")
         pluginLogger[metadataKey: "plugin"] = "\(library.info.name)"
         let session = HostSession(store: store, limits: limits, logger: pluginLogger, onCompletion: onCompletion)
@@ -187,6 +187,58 @@ public final class PluginApplication: Application {
         }
         guard status == BATON_OK else { throw failure("query", status, error, overflowed: response.overflowed) }
         return response.bytes
+    }
+
+    public var functions: [PluginFunction] { library.functions }
+
+    public func call(_ name: String, arguments: [FunctionValue]) throws(FunctionCallError) -> FunctionResult {
+        guard let index = library.prepared.firstIndex(where: { $0.declaration.name == name }) else {
+            throw .unknownFunction(name, known: library.prepared.map(\.declaration.name))
+        }
+        let function = library.prepared[index]
+        try function.declaration.check(arguments)
+        let mark = crashLines.enter(function: index)
+        defer { mark.leave() }
+        // The session stays read-only: kv_put/kv_delete answer BATON_ERR_READ_ONLY.
+        let call = "function \(name)"
+        let result = function.declaration.signature.result
+        guard !result.isScalar else {
+            let raw = function.call(instance: instance, host: session.table, arguments: arguments, writer: nil)
+            return .value(Self.scalar(raw, as: result))
+        }
+        let limit = session.limits.responseBytesMax
+        let out = OutputBuffer(limit: limit)
+        let raw = out.withWriter { function.call(instance: instance, host: session.table, arguments: arguments, writer: $0) }
+        let status = baton_status(truncatingIfNeeded: raw)
+        // A refused write means the answer is incomplete, whatever the status says.
+        if out.overflowed {
+            throw .failed(ApplicationError(.failed, call: call, message: "its result passed the host's limit of \(limit) bytes"))
+        }
+        switch status {
+        case BATON_OK:
+            if result == .bytes { return .value(.bytes(out.bytes)) }
+            guard let text = String(validating: out.bytes, as: UTF8.self) else {
+                throw .failed(ApplicationError(.contractViolation, call: call, message: "its str result is not valid UTF-8"))
+            }
+            return .value(.str(text))
+        case BATON_NOT_FOUND: return .none
+        case BATON_REJECT: throw .rejected(function: name, message: out.text.isEmpty ? "no reason given" : out.text)
+        default: throw .failed(failure(call, status, out, overflowed: out.overflowed))
+        }
+    }
+
+    /// A scalar result from the bits libffi returned (integers narrower than
+    /// 8 bytes come widened to ffi_arg; the low bytes are the value).
+    static func scalar(_ raw: UInt64, as type: FunctionType) -> FunctionValue {
+        switch type {
+        case .i32: .i32(Int32(truncatingIfNeeded: raw))
+        case .i64: .i64(Int64(bitPattern: raw))
+        case .u32: .u32(UInt32(truncatingIfNeeded: raw))
+        case .u64: .u64(raw)
+        case .f64: .f64(Double(bitPattern: raw))
+        case .bool: .bool(UInt8(truncatingIfNeeded: raw) != 0)
+        case .str, .bytes: preconditionFailure("not a scalar")
+        }
     }
 
     /// Output bound of `block_transactions` (the header says it).

@@ -35,12 +35,23 @@ struct PluginCalls: @unchecked Sendable {
     typealias BlockTransactions = @convention(c) (
         UnsafeMutableRawPointer, baton_bytes, UnsafePointer<baton_writer>, UnsafePointer<baton_writer>
     ) -> baton_status
-    /// ABI 1.2, optional: nil for older plugins (their table ends before it).
+    /// ABI 1.2, optional: nil for older plugins (their table ends before it;
+    /// `readTable` leaves what is not there zero).
     let blockTransactions: BlockTransactions?
 
     /// The 1.0 table: everything up to and including `query`. A plugin's
     /// `struct_size` must cover it; later calls are read only if covered too.
     static let requiredBytes = MemoryLayout<baton_plugin>.offset(of: \.block_transactions)!
+
+    /// The table size each minor promises (header: BATON_PLUGIN_SIZE_1_x);
+    /// a minor newer than this host's promises at least this host's size.
+    static func tableBytes(minor: UInt32) -> Int {
+        switch minor {
+        case 0, 1: Int(BATON_PLUGIN_SIZE_1_0)
+        case 2: Int(BATON_PLUGIN_SIZE_1_2)
+        default: Int(BATON_PLUGIN_SIZE_1_3)
+        }
+    }
 
     /// Field names and offsets in table order, to name the first call a short
     /// table lacks.

@@ -28,12 +28,18 @@ public final class PluginLibrary: @unchecked Sendable {
     public let info: PluginInfo
     let descriptor: UnsafePointer<baton_plugin>
     let calls: PluginCalls
+    /// ABI 1.3 typed functions, prepared for libffi, in the plugin's order.
+    let prepared: [FFIFunction]
+    /// The typed functions the plugin declares (empty before ABI 1.3).
+    public var functions: [PluginFunction] { prepared.map(\.declaration) }
 
-    private init(path: String, info: PluginInfo, descriptor: UnsafePointer<baton_plugin>, calls: PluginCalls) {
+    private init(path: String, info: PluginInfo, descriptor: UnsafePointer<baton_plugin>, calls: PluginCalls,
+                 prepared: [FFIFunction]) {
         self.path = path
         self.info = info
         self.descriptor = descriptor
         self.calls = calls
+        self.prepared = prepared
     }
 
     /// Opens `path` and validates its descriptor.
@@ -58,7 +64,8 @@ public final class PluginLibrary: @unchecked Sendable {
         let table = try readTable(descriptor, path: path)
         let info = try readInfo(table, path: path)
         let calls = try PluginCalls(table, path: path)
-        return PluginLibrary(path: path, info: info, descriptor: descriptor, calls: calls)
+        let prepared = try FunctionTable.read(table, handle: handle, path: path)
+        return PluginLibrary(path: path, info: info, descriptor: descriptor, calls: calls, prepared: prepared)
     }
 
     /// Reads the descriptor field by field: the size first, then the versions,
@@ -80,6 +87,14 @@ public final class PluginLibrary: @unchecked Sendable {
             throw PluginLoadError(
                 .tableTooSmall(bytes: bytes, requiredBytes: required, firstMissing: missing?.name ?? "metadata"),
                 path: path)
+        }
+        // Compatibility policy (header): a plugin that declares a minor fills
+        // at least that minor's table; what a newer minor appended beyond
+        // this host's is simply not read.
+        let minor = raw.load(fromByteOffset: 8, as: UInt32.self)
+        let promised = PluginCalls.tableBytes(minor: minor)
+        guard Int(bytes) >= promised else {
+            throw PluginLoadError(.tableShorterThanMinor(bytes: bytes, minor: minor, requiredBytes: promised), path: path)
         }
         // Copy only what the plugin says is there: a 1.0 table is shorter
         // than the host's, and the bytes after it are not the plugin's. The
@@ -108,7 +123,7 @@ public final class PluginLibrary: @unchecked Sendable {
 
     /// Copies a plugin string, refusing NULL, unterminated (within the bound)
     /// and non-UTF-8 text.
-    private static func text(_ pointer: UnsafePointer<CChar>?, field: String, path: String) throws(PluginLoadError) -> String {
+    static func text(_ pointer: UnsafePointer<CChar>?, field: String, path: String) throws(PluginLoadError) -> String {
         guard let pointer else { throw PluginLoadError(.invalidMetadata(field: field, problem: "is NULL"), path: path) }
         let limit = Int(BATON_PLUGIN_TEXT_BYTES_MAX)
         let length = strnlen(pointer, limit + 1)

@@ -12,6 +12,8 @@ public struct PluginLoadError: Error, Hashable, Sendable, CustomStringConvertibl
         case entryReturnedNull
         case abiMajorMismatch(plugin: UInt32, host: UInt32)
         case tableTooSmall(bytes: UInt32, requiredBytes: Int, firstMissing: String)
+        case tableShorterThanMinor(bytes: UInt32, minor: UInt32, requiredBytes: Int)
+        case badFunction(name: String, problem: String)
         case missingCall(String)
         case invalidMetadata(field: String, problem: String)
         case createFailed(message: String)
@@ -41,6 +43,10 @@ public struct PluginLoadError: Error, Hashable, Sendable, CustomStringConvertibl
             return "\(path): plugin speaks Baton plugin ABI \(plugin).x but this host speaks \(host).x. Rebuild the plugin against this host's baton_plugin.h, or use a host of ABI \(plugin)."
         case .tableTooSmall(let bytes, let required, let missing):
             return "\(path): plugin table is \(bytes) bytes but ABI 1.0 needs \(required); `\(missing)` and later calls are missing. Rebuild the plugin against baton_plugin.h."
+        case .tableShorterThanMinor(let bytes, let minor, let required):
+            return "\(path): plugin says it is ABI 1.\(minor) but its table is \(bytes) bytes; 1.\(minor) needs \(required). Its struct_size or abi_minor is wrong: rebuild it against the header it claims."
+        case .badFunction(let name, let problem):
+            return "\(path): typed function '\(name)': \(problem). Fix its declaration in the plugin's function table (baton_plugin.h, \"Typed functions\")."
         case .missingCall(let name):
             return "\(path): required call `\(name)` is NULL in the plugin table. Implement it; every call is required in ABI 1."
         case .invalidMetadata(let field, let problem):
@@ -58,7 +64,7 @@ extension PluginLoadError {
     /// The cause alone, for tests and callers that branch on it.
     public enum Kind: Sendable, Hashable {
         case fileMissing, notSharedObject, entrySymbolMissing, entryReturnedNull, abiMajorMismatch
-        case tableTooSmall, missingCall, invalidMetadata, createFailed, notFound
+        case tableTooSmall, tableShorterThanMinor, badFunction, missingCall, invalidMetadata, createFailed, notFound
     }
 
     public var kind: Kind {
@@ -69,6 +75,8 @@ extension PluginLoadError {
         case .entryReturnedNull: .entryReturnedNull
         case .abiMajorMismatch: .abiMajorMismatch
         case .tableTooSmall: .tableTooSmall
+        case .tableShorterThanMinor: .tableShorterThanMinor
+        case .badFunction: .badFunction
         case .missingCall: .missingCall
         case .invalidMetadata: .invalidMetadata
         case .createFailed: .createFailed

@@ -23,8 +23,21 @@ public final class PluginExport: @unchecked Sendable {
     // @unchecked: immutable after init; the descriptor is never written again.
     private let descriptor: UnsafeMutablePointer<baton_plugin>
 
-    public init<App: BatonApplication>(_ type: App.Type, name: String, version: String, description: String) {
+    /// `functions`: the typed functions to export (ABI 1.3), each an
+    /// `@_cdecl` function of the plugin declared with its signature.
+    public init<App: BatonApplication>(_ type: App.Type, name: String, version: String, description: String,
+                                       functions: [BatonFunction] = []) {
         let factory = Factory { config, host in try App(config: config, host: host) }
+        let table = UnsafeMutablePointer<UnsafePointer<baton_function>?>.allocate(capacity: max(functions.count, 1))
+        for (index, function) in functions.enumerated() {
+            let declaration = UnsafeMutablePointer<baton_function>.allocate(capacity: 1)
+            declaration.initialize(to: baton_function(
+                struct_size: UInt32(MemoryLayout<baton_function>.size), reserved: 0,
+                name: UnsafePointer(strdup(function.name)), symbol: UnsafePointer(strdup(function.symbol)),
+                signature: UnsafePointer(strdup(function.signature)),
+                description: UnsafePointer(strdup(function.description))))
+            (table + index).initialize(to: UnsafePointer(declaration))
+        }
         descriptor = .allocate(capacity: 1)
         descriptor.initialize(to: baton_plugin(
             struct_size: UInt32(MemoryLayout<baton_plugin>.size),
@@ -42,7 +55,9 @@ public final class PluginExport: @unchecked Sendable {
             validate_block: Thunks.validateBlock,
             commit_block: Thunks.commitBlock,
             query: Thunks.query,
-            block_transactions: Thunks.blockTransactions))
+            block_transactions: Thunks.blockTransactions,
+            functions: functions.isEmpty ? nil : UnsafePointer(table),
+            function_count: functions.count))
     }
 
     /// What `baton_plugin_entry` returns.
@@ -75,8 +90,10 @@ enum Thunks {
         UnsafePointer<baton_plugin>, UnsafePointer<baton_host>, baton_bytes, UnsafePointer<baton_writer>,
         UnsafeMutablePointer<UnsafeMutableRawPointer?>
     ) -> baton_status = { plugin, hostTable, config, error, out in
-        guard hostTable.pointee.struct_size >= UInt32(MemoryLayout<baton_host>.size) else {
-            write("host table too small: host is older than this plugin's ABI \(BATON_PLUGIN_ABI_MAJOR).\(BATON_PLUGIN_ABI_MINOR)", to: error)
+        // Compatibility policy: the 1.0 size is all the kit needs (the host
+        // table has not grown since), so every 1.x host is accepted.
+        guard hostTable.pointee.struct_size >= UInt32(BATON_HOST_SIZE_1_0) else {
+            write("host table is \(hostTable.pointee.struct_size) bytes, smaller than ABI 1.0's \(BATON_HOST_SIZE_1_0): not a Baton host", to: error)
             return BATON_ERROR
         }
         let factory = Unmanaged<Factory>.fromOpaque(plugin.pointee.plugin_data!).takeUnretainedValue()
@@ -113,7 +130,7 @@ enum Thunks {
         let box = Instance.from(instance)
         let list = (0..<count).map { Array(candidates![$0]) }
         do {
-            switch try box.app.produceBlock(BatonBlock(context.pointee), candidates: list,
+            switch try box.app.produceBlock(BatonBlock(context), candidates: list,
                                             pending: PendingAnswer(host: box.host, token: token)) {
             case .pending: return BATON_PENDING
             case .payload(let bytes, let chosen):
@@ -135,7 +152,7 @@ enum Thunks {
     ) -> baton_status = { instance, context, payload, token, reason in
         let box = Instance.from(instance)
         do {
-            switch try box.app.validateBlock(BatonBlock(context.pointee), payload: Array(payload),
+            switch try box.app.validateBlock(BatonBlock(context), payload: Array(payload),
                                              pending: PendingAnswer(host: box.host, token: token)) {
             case .valid: return BATON_OK
             case .pending: return BATON_PENDING
@@ -154,7 +171,7 @@ enum Thunks {
         UnsafePointer<baton_writer>
     ) -> baton_status = { instance, context, payload, stateHash, error in
         do {
-            let hash = try Instance.from(instance).app.commitBlock(BatonBlock(context.pointee), payload: Array(payload))
+            let hash = try Instance.from(instance).app.commitBlock(BatonBlock(context), payload: Array(payload))
             guard hash.count == Int(BATON_STATE_HASH_BYTES) else {
                 write("state hash must be \(BATON_STATE_HASH_BYTES) bytes, app returned \(hash.count)", to: error)
                 return BATON_ERROR
@@ -218,16 +235,27 @@ enum Thunks {
 }
 
 extension BatonBlock {
-    init(_ c: baton_block_context) {
-        var context = c
-        let id = withUnsafeBytes(of: &context.block_id) { Array($0) }
-        let parent = withUnsafeBytes(of: &context.parent_id) { Array($0) }
-        let pending = (0..<c.pending_count).map { Array(c.pending_payloads![$0]) }
-        // A 1.0 host's context ends before finality_proof: never read past struct_size.
-        let hasProof = Int(c.struct_size) >= MemoryLayout<baton_block_context>.offset(of: \.finality_proof)!
-            + MemoryLayout<baton_bytes>.size
-        self.init(height: c.height, view: c.view, timestampMs: c.timestamp_ms, id: id, parentID: parent,
-                  proposer: Array(c.proposer), pendingPayloads: pending,
-                  finalityProof: hasProof ? Array(c.finality_proof) : [])
+    /// Reads the host's context field by field, never as a whole struct: an
+    /// older host's context is shorter than this kit's `baton_block_context`
+    /// (1.0 ends before `finality_proof`), and copying `pointee` would read
+    /// past it. Appended fields are read only when `struct_size` covers them.
+    init(_ context: UnsafePointer<baton_block_context>) {
+        let raw = UnsafeRawPointer(context)
+        func offset(_ field: PartialKeyPath<baton_block_context>) -> Int { MemoryLayout<baton_block_context>.offset(of: field)! }
+        let size = Int(raw.load(as: UInt32.self))
+        let id = Array(UnsafeRawBufferPointer(start: raw + offset(\.block_id), count: Int(BATON_BLOCK_ID_BYTES)))
+        let parent = Array(UnsafeRawBufferPointer(start: raw + offset(\.parent_id), count: Int(BATON_BLOCK_ID_BYTES)))
+        let count = raw.load(fromByteOffset: offset(\.pending_count), as: Int.self)
+        let list = raw.load(fromByteOffset: offset(\.pending_payloads), as: UnsafePointer<baton_bytes>?.self)
+        let pending = (0..<count).map { Array(list![$0]) }
+        let proofOffset = offset(\.finality_proof)
+        let hasProof = size >= proofOffset + MemoryLayout<baton_bytes>.size
+        self.init(height: raw.load(fromByteOffset: offset(\.height), as: UInt64.self),
+                  view: raw.load(fromByteOffset: offset(\.view), as: UInt64.self),
+                  timestampMs: raw.load(fromByteOffset: offset(\.timestamp_ms), as: UInt64.self),
+                  id: id, parentID: parent,
+                  proposer: Array(raw.load(fromByteOffset: offset(\.proposer), as: baton_bytes.self)),
+                  pendingPayloads: pending,
+                  finalityProof: hasProof ? Array(raw.load(fromByteOffset: proofOffset, as: baton_bytes.self)) : [])
     }
 }

@@ -1,5 +1,5 @@
 /*
- * baton_plugin.h — the Baton plugin ABI, version 1.
+ * baton_plugin.h — the Baton plugin ABI, version 1 (minor 3).
  *
  * A Baton application (the replicated state machine) is a shared object that
  * exports ONE symbol, `baton_plugin_entry`, a function returning a pointer to a
@@ -16,10 +16,19 @@
  * ------------------------------
  * - Every struct that crosses the boundary begins with `struct_size` (its
  *   sizeof as the writer of the struct compiled it). Structs grow only by
- *   appending fields; fields are never removed, reordered or retyped. A reader
- *   checks `struct_size` before it reads a field newer than it knows.
+ *   appending fields; fields are never removed, reordered or retyped.
  *   Exception: `baton_bytes` is a frozen (pointer, length) pair, like a C
  *   array argument; it will never grow.
+ * - Compatibility, both ways: a reader requires only the size the OLDEST
+ *   minor gave a struct (the BATON_*_SIZE_1_0 constants below), never its own
+ *   sizeof, and reads an appended field only when `struct_size` covers it
+ *   (BATON_HAS_FIELD). A field that is not there means the feature is not
+ *   there: the reader degrades that feature alone (no finality proof, no
+ *   block_transactions, no functions) and everything else works. A reader
+ *   never copies a whole struct it did not allocate (`*context`), since the
+ *   writer's may be shorter than the reader's. A plugin that declares a minor
+ *   must fill at least that minor's size (the host refuses it otherwise,
+ *   naming both numbers).
  * - `abi_major` changes only when an old plugin could no longer work; the host
  *   refuses a plugin whose major it does not speak and names both versions.
  *   `abi_minor` grows with every appended field or call.
@@ -71,11 +80,28 @@ extern "C" {
 /* ---- Versions and names ------------------------------------------------ */
 
 #define BATON_PLUGIN_ABI_MAJOR 1
-#define BATON_PLUGIN_ABI_MINOR 2
+#define BATON_PLUGIN_ABI_MINOR 3
 
 /* The one symbol a plugin exports. Its name is the same in every ABI major,
  * so a host can always read the versions and explain a mismatch. */
 #define BATON_PLUGIN_ENTRY_SYMBOL "baton_plugin_entry"
+
+/* The smallest struct_size each reader accepts: the sizes ABI 1.0 gave
+ * (LP64). Later minors only append, so these never change. */
+#define BATON_HOST_SIZE_1_0 80
+#define BATON_BLOCK_CONTEXT_SIZE_1_0 128
+#define BATON_PLUGIN_SIZE_1_0 104
+/* What each minor added, by the size that holds it:
+ *   1.1  baton_block_context.finality_proof   (context size 144)
+ *   1.2  baton_plugin.block_transactions      (plugin size 112)
+ *   1.3  baton_plugin.functions, function_count (plugin size 128) */
+#define BATON_PLUGIN_SIZE_1_2 112
+#define BATON_PLUGIN_SIZE_1_3 128
+
+/* Whether a struct written by the other side holds `field`: read an appended
+ * field only if this is true. `p` points at the struct, `type` is its type. */
+#define BATON_HAS_FIELD(p, type, field) \
+    ((p)->struct_size >= offsetof(type, field) + sizeof(((type *)0)->field))
 
 #define BATON_STATE_HASH_BYTES 32
 #define BATON_BLOCK_ID_BYTES 32
@@ -103,6 +129,10 @@ typedef int32_t baton_status;
 #define BATON_LOG_INFO 2
 #define BATON_LOG_WARNING 3
 #define BATON_LOG_ERROR 4
+
+/* Bounds of the function table (ABI 1.3). */
+#define BATON_FUNCTIONS_MAX 256
+#define BATON_FUNCTION_PARAMETERS_MAX 16
 
 /* ---- Buffers ------------------------------------------------------------ */
 
@@ -214,17 +244,74 @@ typedef struct baton_block_context {
      * "Finality proofs"): the chain id, the headers from this block up to the
      * certified child that finalizes it under the 2-chain rule, and that
      * child's quorum certificate. Read it only when
-     * struct_size >= offsetof(baton_block_context, finality_proof) + sizeof(baton_bytes):
-     * a 1.0 host does not write it. */
+     * BATON_HAS_FIELD(context, baton_block_context, finality_proof): a 1.0
+     * host does not write it. */
     baton_bytes finality_proof;
 } baton_block_context;
+
+/* ---- Typed functions (ABI 1.3) ------------------------------------------ */
+
+/* A read-only function of the application's state that users call by name
+ * with typed arguments (`baton call`, POST /v1/apps/call/{name}), without a
+ * wrapper per function: an ordinary exported C function with its own
+ * signature, which the host calls through libffi. Think CosmWasm's query
+ * entry points with ctypes' calling.
+ *
+ * The signature language (`signature` below), e.g. "(x: i32, y: i32) -> i32":
+ *
+ *     signature := "(" [ param { "," param } ] ")" "->" result
+ *     param     := name ":" type          name: 1-32 of a-z, 0-9, '_'
+ *
+ *   type   C parameter(s), in this order
+ *   i32    int32_t          i64   int64_t        u32   uint32_t
+ *   u64    uint64_t         f64   double         bool  uint8_t (0 or 1)
+ *   str    const char *: UTF-8, NUL-terminated, no NUL inside (the host checks)
+ *   bytes  const uint8_t *BATON_NULLABLE ptr, size_t len: TWO C parameters
+ *
+ *   result  the C function
+ *   i32 i64 u32 u64 f64 bool   returns that type (bool: uint8_t, 0 or 1)
+ *   bytes, str                 returns baton_status and takes one last
+ *                              parameter `const baton_writer *out`:
+ *       BATON_OK         the result is what was written (str: UTF-8)
+ *       BATON_NOT_FOUND  no result (JSON null); nothing written
+ *       BATON_REJECT     the arguments are wrong for this state: the message
+ *                        written is shown to the caller (HTTP 400)
+ *       BATON_ERROR      the function failed: message written (HTTP 500)
+ *
+ * Every function takes first `void *instance` (from create) and then
+ * `const baton_host *host` (the instance's table; during the call it is
+ * read-only: kv_get and kv_iterate see committed state, kv_put and
+ * kv_delete answer BATON_ERR_READ_ONLY), then its parameters. So
+ * "(x: i32, y: i32) -> i32" is
+ *
+ *     int32_t my_distance(void *instance, const baton_host *host, int32_t x, int32_t y);
+ *
+ * and "(key: str) -> bytes" is
+ *
+ *     baton_status my_get(void *instance, const baton_host *host, const char *key,
+ *                         const baton_writer *out);
+ *
+ * At most BATON_FUNCTION_PARAMETERS_MAX parameters, names unique. The host
+ * checks every declaration at load (the symbol exists, the signature parses,
+ * names are unique) and refuses the plugin naming the function and the
+ * problem. Calls follow [instance]: never concurrent with another call on
+ * the same instance. A function must not change anything replicated. */
+typedef struct baton_function {
+    uint32_t struct_size;
+    uint32_t reserved; /* 0 */
+    /* NUL-terminated UTF-8, at most BATON_PLUGIN_TEXT_BYTES_MAX bytes. */
+    const char *BATON_NULLABLE name;        /* 1-64 of a-z, 0-9, '_', '-'; unique in the plugin */
+    const char *BATON_NULLABLE symbol;      /* the exported C symbol the host resolves with dlsym */
+    const char *BATON_NULLABLE signature;   /* e.g. "(x: i32, y: i32) -> i32" */
+    const char *BATON_NULLABLE description; /* one line */
+} baton_function;
 
 /* ---- The plugin's descriptor -------------------------------------------- */
 
 /* Returned by baton_plugin_entry; must stay valid and unchanged for as long as
  * the shared object is loaded. The host copies what it needs. Function
  * pointers are NULL-checked by the host: the seven of 1.0 are required;
- * `block_transactions` (1.2) is optional. */
+ * `block_transactions` (1.2) and `functions` (1.3) are optional. */
 typedef struct baton_plugin {
     uint32_t struct_size;
     uint32_t abi_major; /* BATON_PLUGIN_ABI_MAJOR the plugin was built with */
@@ -300,6 +387,13 @@ typedef struct baton_plugin {
      * (README, "Transactions in blocks"). [instance] */
     baton_status (*BATON_NULLABLE block_transactions)(void *instance, baton_bytes payload,
                                                       const baton_writer *transactions, const baton_writer *error);
+
+    /* ABI 1.3, optional: the typed functions the plugin exports (see "Typed
+     * functions" above), `function_count` pointers to declarations that stay
+     * valid while the object is loaded; at most BATON_FUNCTIONS_MAX. NULL and
+     * 0 for none. An older host never reads them. */
+    const baton_function *BATON_NULLABLE const *BATON_NULLABLE functions;
+    size_t function_count;
 } baton_plugin;
 
 /* The exported entry's type. A C plugin defines it with BATON_PLUGIN_DEFINE_ENTRY. */

@@ -9,6 +9,10 @@
  * Payload:       a sequence of [u32 little-endian length][transaction bytes]
  * Query:         request = key  -> response = value (error if absent);
  *                request empty  -> {"blocks":N,"state_hash":"<hex>"}
+ * Functions:     (ABI 1.3, typed, called by name: `baton call`, POST /v1/apps/call)
+ *                get(key: str) -> bytes   the value, or null if absent
+ *                has(key: str) -> bool    whether the key is set
+ *                count() -> u64           how many keys are set
  * State hash:    h_n = SHA-256(h_{n-1} || payload_n), h_0 = 32 zero bytes, so
  *                equal hashes mean equal histories. Kept in the host's store
  *                (key "m/hash"); entries live under "d/<key>".
@@ -248,12 +252,71 @@ static baton_status kv_block_transactions(void *instance, baton_bytes payload, c
     return BATON_OK;
 }
 
+/* ---- typed functions (ABI 1.3) ----
+ * Ordinary C functions with their own signatures; the host calls them
+ * through libffi as the table below declares. They must be exported. */
+
+/* "d/" + key into `out` (2 + KV_KEY_BYTES_MAX bytes); 0 if the key is not one a
+ * transaction could have set. */
+static size_t data_key(const char *key, uint8_t *out) {
+    size_t len = strlen(key);
+    if (len == 0 || len > KV_KEY_BYTES_MAX || memchr(key, '=', len) != NULL) return 0;
+    out[0] = 'd'; out[1] = '/';
+    memcpy(out + 2, key, len);
+    return 2 + len;
+}
+
+BATON_PLUGIN_EXPORT baton_status kvstore_get(void *instance, const baton_host *host, const char *key,
+                                             const baton_writer *out);
+BATON_PLUGIN_EXPORT baton_status kvstore_get(void *instance, const baton_host *host, const char *key,
+                                             const baton_writer *out) {
+    (void)instance;
+    uint8_t stored[2 + KV_KEY_BYTES_MAX];
+    size_t n = data_key(key, stored);
+    if (n == 0) { write_text(out, "a key is 1..64 bytes without '='"); return BATON_REJECT; }
+    baton_status s = host->kv_get(host, bytes_of(stored, n), out);
+    if (s == BATON_OK || s == BATON_NOT_FOUND) return s;
+    write_text(out, "store read failed");
+    return BATON_ERROR;
+}
+
+BATON_PLUGIN_EXPORT uint8_t kvstore_has(void *instance, const baton_host *host, const char *key);
+BATON_PLUGIN_EXPORT uint8_t kvstore_has(void *instance, const baton_host *host, const char *key) {
+    (void)instance;
+    uint8_t stored[2 + KV_KEY_BYTES_MAX];
+    size_t n = data_key(key, stored);
+    return n != 0 && host->kv_get(host, bytes_of(stored, n), NULL) == BATON_OK;
+}
+
+static int32_t count_one(void *ctx, baton_bytes key, baton_bytes value) {
+    (void)key; (void)value;
+    *(uint64_t *)ctx += 1;
+    return 0;
+}
+
+BATON_PLUGIN_EXPORT uint64_t kvstore_count(void *instance, const baton_host *host);
+BATON_PLUGIN_EXPORT uint64_t kvstore_count(void *instance, const baton_host *host) {
+    (void)instance;
+    uint64_t count = 0;
+    (void)host->kv_iterate(host, bytes_of("d/", 2), count_one, &count);
+    return count;
+}
+
+static const baton_function KV_GET = {
+    sizeof(baton_function), 0, "get", "kvstore_get", "(key: str) -> bytes", "The value of a key, or null if it is not set"};
+static const baton_function KV_HAS = {
+    sizeof(baton_function), 0, "has", "kvstore_has", "(key: str) -> bool", "Whether a key is set"};
+static const baton_function KV_COUNT = {
+    sizeof(baton_function), 0, "count", "kvstore_count", "() -> u64", "How many keys are set"};
+static const baton_function *const KV_FUNCTIONS[] = {&KV_GET, &KV_HAS, &KV_COUNT};
+
 static const baton_plugin KVSTORE = {
     sizeof(baton_plugin), BATON_PLUGIN_ABI_MAJOR, BATON_PLUGIN_ABI_MINOR, 0,
-    "kvstore", "1.0.0", "A replicated key-value store in plain C (transactions: key=value)",
+    "kvstore", "1.1.0", "A replicated key-value store in plain C (transactions: key=value)",
     NULL,
     kv_create, kv_destroy, kv_check_tx, kv_produce, kv_validate, kv_commit, kv_query,
     kv_block_transactions,
+    KV_FUNCTIONS, sizeof KV_FUNCTIONS / sizeof KV_FUNCTIONS[0],
 };
 
 BATON_PLUGIN_DEFINE_ENTRY(KVSTORE)

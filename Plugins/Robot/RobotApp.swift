@@ -93,6 +93,44 @@ final class RobotApp: BatonApplication {
         return Array(try encoder.encode(RobotView(grid: grid, state: try committedState())))
     }
 
+    // MARK: - Typed functions (ABI 1.3; exported in RobotExport.swift)
+
+    /// Moves on the shortest path from the robot's committed position to
+    /// (x, y), around obstacles (4 neighbours, turns not counted); -1 when
+    /// the cell is outside the grid, an obstacle, or walled off.
+    func distance(toX x: Int, y: Int) throws -> Int32 {
+        let target = Position(x: x, y: y)
+        guard grid.isFree(target) else { return -1 }
+        let start = try committedState().pose.position
+        // Breadth-first over at most 256 × 256 cells.
+        var seen = Set([start])
+        var frontier = [start]
+        var distance: Int32 = 0
+        while !frontier.isEmpty {
+            if frontier.contains(target) { return distance }
+            var next: [Position] = []
+            for cell in frontier {
+                for heading in Heading.allCases {
+                    let neighbour = cell.moved(heading, steps: 1)
+                    if grid.isFree(neighbour), seen.insert(neighbour).inserted { next.append(neighbour) }
+                }
+            }
+            frontier = next
+            distance += 1
+        }
+        return -1
+    }
+
+    /// What is at (x, y) in committed state: "robot facing <heading>",
+    /// "obstacle" or "free"; refused outside the grid.
+    func cell(x: Int, y: Int) throws -> FunctionAnswer {
+        let position = Position(x: x, y: y)
+        guard grid.contains(position) else { return .reject("\(position) is outside the \(grid.width)×\(grid.height) grid") }
+        let pose = try committedState().pose
+        if pose.position == position { return .text("robot facing \(pose.heading.name)") }
+        return .text(grid.obstacles.contains(position) ? "obstacle" : "free")
+    }
+
     // MARK: - State
 
     private func committedState() throws -> RobotState {

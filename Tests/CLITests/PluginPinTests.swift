@@ -34,7 +34,7 @@ import Testing
         let net = try Testnet(plugin: "kvstore", extraArguments: ["--pin-plugin"])
         let written = try genesis(net)
         #expect(written["plugin"] as? String == "kvstore")
-        #expect(written["pluginVersion"] as? String == "1.0.0")
+        #expect(written["pluginVersion"] as? String == "1.1.0")
         let inspect = try runProcess("baton", ["plugins", "inspect", "kvstore", "--plugin-dir", Paths.binDirectory])
         let sha = try #require(written["pluginSHA256"] as? String)
         #expect(inspect.stdout.contains("sha256       \(sha)"))
@@ -57,7 +57,7 @@ import Testing
         #expect(build.contains("has SHA-256 \(pinned), but the genesis pins \(other)"), "\(build)")
         try editGenesis(net) { $0["pluginSHA256"] = pinned; $0["pluginVersion"] = "9.9.9" }
         let version = try refusal(net.configs[0])
-        #expect(version.contains("is kvstore version 1.0.0, but the genesis pins version 9.9.9"), "\(version)")
+        #expect(version.contains("is kvstore version 1.1.0, but the genesis pins version 9.9.9"), "\(version)")
     }
 
     /// A file named other than its application is another build of it: the

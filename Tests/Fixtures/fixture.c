@@ -7,6 +7,13 @@
  *   -DFIXTURE_NULL_QUERY      query is NULL
  *   -DFIXTURE_NAME="..."      a different (e.g. invalid) name
  *   -DFIXTURE_NULL_ENTRY      entry returns NULL
+ *   -DFIXTURE_FUNCTIONS       (ABI 1.3 header) exports typed functions of
+ *                             every type of the signature language (below)
+ *   -DFIXTURE_BAD_FUNCTION=N  with FIXTURE_FUNCTIONS: declaration N is broken
+ *                             (1 missing symbol, 2 bad signature, 3 name used
+ *                             twice, 4 NULL in the table, 5 struct_size too
+ *                             small, 6 more than BATON_FUNCTIONS_MAX)
+ *   -DFIXTURE_MINOR=N         claims ABI minor N (with the table it has)
  *   -DFIXTURE_NONDETERMINISTIC_FROM=H
  *                             from height H on, the state hash mixes in the
  *                             process id: a non-deterministic app, which the
@@ -318,19 +325,146 @@ static baton_status fx_query(void *instance, baton_bytes request, const baton_wr
     return BATON_OK;
 }
 
+#ifdef FIXTURE_FUNCTIONS
+/* ---- typed functions (ABI 1.3): one per type, and every answer ---- */
+#include <stdio.h>
+
+#define FX_EXPORT(ret, name, params) BATON_PLUGIN_EXPORT ret name params; BATON_PLUGIN_EXPORT ret name params
+
+FX_EXPORT(int32_t, fx_fn_add, (void *i, const baton_host *h, int32_t a, int32_t b)) { (void)i; (void)h; return a + b; }
+FX_EXPORT(int64_t, fx_fn_negate, (void *i, const baton_host *h, int64_t x)) { (void)i; (void)h; return -x; }
+FX_EXPORT(uint32_t, fx_fn_max_u32, (void *i, const baton_host *h, uint32_t a, uint32_t b)) { (void)i; (void)h; return a > b ? a : b; }
+FX_EXPORT(uint64_t, fx_fn_twice, (void *i, const baton_host *h, uint64_t x)) { (void)i; (void)h; return x * 2u; }
+FX_EXPORT(double, fx_fn_scale, (void *i, const baton_host *h, double x, double by)) { (void)i; (void)h; return x * by; }
+FX_EXPORT(uint8_t, fx_fn_not, (void *i, const baton_host *h, uint8_t b)) { (void)i; (void)h; return b ? 0 : 1; }
+FX_EXPORT(uint32_t, fx_fn_length, (void *i, const baton_host *h, const char *s)) { (void)i; (void)h; return (uint32_t)strlen(s); }
+FX_EXPORT(baton_status, fx_fn_reverse, (void *i, const baton_host *h, const uint8_t *data, size_t len, const baton_writer *out)) {
+    (void)i; (void)h;
+    for (size_t k = len; k > 0; k--) out->write(out->ctx, data + k - 1, 1);
+    return BATON_OK;
+}
+FX_EXPORT(baton_status, fx_fn_greet, (void *i, const baton_host *h, const char *name, const baton_writer *out)) {
+    (void)i; (void)h;
+    char text[256];
+    int n = snprintf(text, sizeof text, "hello, %s", name);
+    out->write(out->ctx, (const uint8_t *)text, (size_t)(n < (int)sizeof text ? n : (int)sizeof text - 1));
+    return BATON_OK;
+}
+/* Every kind of parameter at once, in an order that mixes register classes,
+ * echoed back: proves the host lays out each C argument where it belongs. */
+FX_EXPORT(baton_status, fx_fn_mixed, (void *i, const baton_host *h, int32_t a, const uint8_t *data, size_t len,
+                                      const char *s, uint8_t flag, double x, uint64_t big, const baton_writer *out)) {
+    (void)i; (void)h;
+    char text[512];
+    int n = snprintf(text, sizeof text, "a=%d len=%zu first=%d s=%s flag=%d x=%.3f big=%llu", a, len,
+                     len ? data[0] : -1, s, flag, x, (unsigned long long)big);
+    out->write(out->ctx, (const uint8_t *)text, (size_t)n);
+    return BATON_OK;
+}
+FX_EXPORT(int64_t, fx_fn_sum16, (void *i, const baton_host *h, int32_t a, int32_t b, int32_t c, int32_t d, int32_t e,
+                                 int32_t f, int32_t g, int32_t hh, int32_t k, int32_t l, int32_t m, int32_t n, int32_t o,
+                                 int32_t p, int32_t q, int32_t r)) {
+    (void)i; (void)h;
+    return (int64_t)a + b + c + d + e + f + g + hh + k + l + m + n + o + p + q + r * 1000;
+}
+/* Reads committed state through the host: BATON_NOT_FOUND when absent. */
+FX_EXPORT(baton_status, fx_fn_stored, (void *i, const baton_host *h, const char *key, const baton_writer *out)) {
+    (void)i;
+    return h->kv_get(h, bytes_of(key, strlen(key)), out);
+}
+/* What the host answers a write during a function: BATON_ERR_READ_ONLY. */
+FX_EXPORT(int32_t, fx_fn_write_attempt, (void *i, const baton_host *h)) {
+    (void)i;
+    return h->kv_put(h, bytes_of("x", 1), bytes_of("y", 1));
+}
+FX_EXPORT(baton_status, fx_fn_refuse, (void *i, const baton_host *h, int32_t x, const baton_writer *out)) {
+    (void)i; (void)h;
+    if (x % 2 != 0) { say(out, "x must be even"); return BATON_REJECT; }
+    say(out, "even");
+    return BATON_OK;
+}
+FX_EXPORT(baton_status, fx_fn_fail, (void *i, const baton_host *h, const baton_writer *out)) {
+    (void)i; (void)h;
+    say(out, "it failed on purpose");
+    return BATON_ERROR;
+}
+FX_EXPORT(baton_status, fx_fn_bad_utf8, (void *i, const baton_host *h, const baton_writer *out)) {
+    (void)i; (void)h;
+    const uint8_t bad[2] = {0xFF, 0xFE};
+    out->write(out->ctx, bad, 2);
+    return BATON_OK;
+}
+FX_EXPORT(baton_status, fx_fn_huge, (void *i, const baton_host *h, const baton_writer *out)) {
+    (void)i; (void)h;
+    return huge(out);
+}
+
+#define FX_FN(var, name, symbol, signature) \
+    static const baton_function var = {sizeof(baton_function), 0, name, symbol, signature, "fixture function " name};
+FX_FN(FN_ADD, "add", "fx_fn_add", "(a: i32, b: i32) -> i32")
+FX_FN(FN_NEGATE, "negate", "fx_fn_negate", "(x: i64) -> i64")
+FX_FN(FN_MAX, "max_u32", "fx_fn_max_u32", "(a: u32, b: u32) -> u32")
+FX_FN(FN_TWICE, "twice", "fx_fn_twice", "(x: u64) -> u64")
+FX_FN(FN_SCALE, "scale", "fx_fn_scale", "(x: f64, by: f64) -> f64")
+FX_FN(FN_NOT, "not", "fx_fn_not", "(b: bool) -> bool")
+FX_FN(FN_LENGTH, "length", "fx_fn_length", "(s: str) -> u32")
+FX_FN(FN_REVERSE, "reverse", "fx_fn_reverse", "(data: bytes) -> bytes")
+FX_FN(FN_GREET, "greet", "fx_fn_greet", "(name: str) -> str")
+FX_FN(FN_MIXED, "mixed", "fx_fn_mixed", "(a: i32, data: bytes, s: str, flag: bool, x: f64, big: u64) -> str")
+FX_FN(FN_SUM16, "sum16", "fx_fn_sum16",
+      "(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32, g: i32, h: i32, k: i32, l: i32, m: i32, n: i32, o: i32, p: i32, q: i32, r: i32) -> i64")
+FX_FN(FN_STORED, "stored", "fx_fn_stored", "(key: str) -> bytes")
+FX_FN(FN_WRITE, "write_attempt", "fx_fn_write_attempt", "() -> i32")
+FX_FN(FN_REFUSE, "refuse", "fx_fn_refuse", "(x: i32) -> str")
+FX_FN(FN_FAIL, "fail", "fx_fn_fail", "() -> bytes")
+FX_FN(FN_BAD_UTF8, "bad_utf8", "fx_fn_bad_utf8", "() -> str")
+FX_FN(FN_HUGE, "huge", "fx_fn_huge", "() -> bytes")
+#if FIXTURE_BAD_FUNCTION == 1
+FX_FN(FN_BROKEN, "broken", "fx_fn_not_exported", "() -> i32")
+#elif FIXTURE_BAD_FUNCTION == 2
+FX_FN(FN_BROKEN, "broken", "fx_fn_add", "(a: int, b: i32) -> i32")
+#elif FIXTURE_BAD_FUNCTION == 3
+FX_FN(FN_BROKEN, "add", "fx_fn_add", "(a: i32, b: i32) -> i32")
+#elif FIXTURE_BAD_FUNCTION == 5
+static const baton_function FN_BROKEN = {16, 0, "broken", "fx_fn_add", "(a: i32, b: i32) -> i32", "too short"};
+#endif
+
+static const baton_function *const FX_FUNCTIONS[] = {
+    &FN_ADD, &FN_NEGATE, &FN_MAX, &FN_TWICE, &FN_SCALE, &FN_NOT, &FN_LENGTH, &FN_REVERSE, &FN_GREET, &FN_MIXED,
+    &FN_SUM16, &FN_STORED, &FN_WRITE, &FN_REFUSE, &FN_FAIL, &FN_BAD_UTF8, &FN_HUGE,
+#if FIXTURE_BAD_FUNCTION == 4
+    NULL,
+#elif defined(FIXTURE_BAD_FUNCTION) && FIXTURE_BAD_FUNCTION != 6
+    &FN_BROKEN,
+#endif
+};
+#if FIXTURE_BAD_FUNCTION == 6
+#define FX_FUNCTION_COUNT (BATON_FUNCTIONS_MAX + 1)
+#else
+#define FX_FUNCTION_COUNT (sizeof FX_FUNCTIONS / sizeof FX_FUNCTIONS[0])
+#endif
+#endif /* FIXTURE_FUNCTIONS */
+
+#ifndef FIXTURE_MINOR
+#define FIXTURE_MINOR BATON_PLUGIN_ABI_MINOR
+#endif
+
 static const baton_plugin FIXTURE = {
 #ifdef FIXTURE_SHORT_TABLE
     (uint32_t)offsetof(baton_plugin, check_tx),
 #else
     sizeof(baton_plugin),
 #endif
-    FIXTURE_ABI_MAJOR, BATON_PLUGIN_ABI_MINOR, 0,
+    FIXTURE_ABI_MAJOR, FIXTURE_MINOR, 0,
     FIXTURE_NAME, "0.0.1", "test fixture", NULL,
     fx_create, fx_destroy, fx_check_tx, fx_produce, fx_validate, fx_commit,
 #ifdef FIXTURE_NULL_QUERY
     NULL,
 #else
     fx_query,
+#endif
+#ifdef FIXTURE_FUNCTIONS
+    NULL, FX_FUNCTIONS, FX_FUNCTION_COUNT,
 #endif
 };
 
