@@ -49,10 +49,37 @@ public enum CCompiler {
         return output
     }
 
+    /// Compiles a C program (`sources`, against the current header) into
+    /// `<directory>/<name>` and returns its path.
+    public static func program(_ sources: [String], arguments: [String] = [], name: String) throws -> String {
+        guard let executable else { throw CompilerError(description: "no C compiler (cc, clang, gcc) on PATH") }
+        let output = try makeTemporaryDirectory() + "/" + name
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["-std=c99", "-I", Paths.source("PluginAPI/include")] + arguments + sources + ["-o", output, "-ldl"]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CompilerError(description: "\(executable) failed: \(String(decoding: message, as: UTF8.self))")
+        }
+        return output
+    }
+
+    /// Whether this compiler builds and runs AddressSanitizer programs (clang
+    /// from the Swift toolchain does; a bare gcc may lack libasan).
+    public static let hasAddressSanitizer: Bool = {
+        guard let path = try? program([Paths.source("Tests/Fixtures/old_host.c")], arguments: ["-fsanitize=address"],
+                                      name: "asan-probe") else { return false }
+        return FileManager.default.isExecutableFile(atPath: path)
+    }()
+
     /// Tests/Fixtures/fixture.c with the given -D switches.
     public static func fixture(_ defines: [String] = [], name: String = "libfixture.so", in directory: String? = nil,
-                               abi: String? = nil) throws -> String {
-        try sharedObject([Paths.source("Tests/Fixtures/fixture.c")], arguments: defines.map { "-D" + $0 },
+                               abi: String? = nil, flags: [String] = []) throws -> String {
+        try sharedObject([Paths.source("Tests/Fixtures/fixture.c")], arguments: defines.map { "-D" + $0 } + flags,
                          name: name, in: directory,
                          headers: abi.map { Paths.source("Tests/Fixtures/abi/\($0)") } ?? Paths.source("PluginAPI/include"))
     }

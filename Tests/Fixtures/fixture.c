@@ -14,6 +14,8 @@
  *                             twice, 4 NULL in the table, 5 struct_size too
  *                             small, 6 more than BATON_FUNCTIONS_MAX)
  *   -DFIXTURE_MINOR=N         claims ABI minor N (with the table it has)
+ *   -DFIXTURE_COPIES_CONTEXT  produce_block copies *context whole (an
+ *                             over-read against a 1.0 host's shorter context)
  *   -DFIXTURE_NONDETERMINISTIC_FROM=H
  *                             from height H on, the state hash mixes in the
  *                             process id: a non-deterministic app, which the
@@ -211,6 +213,12 @@ static baton_status fx_produce(void *instance, const baton_block_context *ctx, c
                                const baton_writer *error) {
     fixture *f = (fixture *)instance;
     (void)ctx;
+#ifdef FIXTURE_COPIES_CONTEXT
+    /* The mistake the compatibility policy forbids: a whole-struct copy reads
+     * past an older host's shorter context. */
+    volatile baton_block_context copy = *ctx;
+    if (copy.finality_proof.len == 12345) return BATON_ERROR;
+#endif
     if (is(f, "bad-status")) return 42;
     if (is(f, "huge")) return huge(payload) == BATON_OK ? BATON_OK : (say(error, "payload refused"), BATON_ERROR);
     if (is(f, "pending") || is(f, "pending-reject-produce")) { start_completer(f, 0, token, bytes_of(NULL, 0)); return BATON_PENDING; }
