@@ -15,7 +15,11 @@ public enum PluginCallBenchmark {
 
     /// Runs each measurement `rounds` times of `callsPerRound` calls.
     /// `transaction` must be one the plugin accepts or rejects cheaply.
-    public static func run(_ app: PluginApplication, transaction: [UInt8], callsPerRound: Int, rounds: Int)
+    /// `function`: a typed function (ABI 1.3) and its arguments, measured
+    /// three ways: its C function pointer called directly (the floor),
+    /// `ffi_call` on the prepared cif, and `Application.call`.
+    public static func run(_ app: PluginApplication, transaction: [UInt8], callsPerRound: Int, rounds: Int,
+                           function: (name: String, arguments: [FunctionValue])? = nil)
         throws(ApplicationError) -> [Measurement]
     {
         _ = try app.checkTransaction(transaction)  // warm up, and surface a failing plugin early
@@ -37,6 +41,22 @@ public enum PluginCallBenchmark {
             for _ in 0..<callsPerRound where (try? app.validateBlock(context, payload: payload)) == .valid { valid += 1 }
             return valid
         })
+        if let function {
+            let name = function.name, arguments = function.arguments
+            if app.rawFunctionLoop(name, arguments: arguments, count: 1, direct: true) != nil {
+                results.append(measure("function \(name), direct C function pointer (its declared type)", callsPerRound, rounds) {
+                    app.rawFunctionLoop(name, arguments: arguments, count: callsPerRound, direct: true) ?? 0
+                })
+            }
+            results.append(measure("function \(name), ffi_call on the prepared cif (args marshalled)", callsPerRound, rounds) {
+                app.rawFunctionLoop(name, arguments: arguments, count: callsPerRound, direct: false) ?? 0
+            })
+            results.append(measure("function \(name), through Application.call (lookup, checks, result)", callsPerRound, rounds) {
+                var answered = 0
+                for _ in 0..<callsPerRound where (try? app.call(name, arguments: arguments)) != nil { answered += 1 }
+                return answered
+            })
+        }
         return results
     }
 

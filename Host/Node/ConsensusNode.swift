@@ -89,6 +89,7 @@ public actor ConsensusNode {
         genesis = parts.genesis
         store = parts.store
         app = parts.app
+        functions = parts.app.functions
         transport = parts.transport
         clock = parts.clock
         syncServer = BlockSyncServer(store: parts.store, limits: parts.blockSync)
@@ -116,8 +117,9 @@ public actor ConsensusNode {
     /// The app's answer to `request` (read-only).
     public func query(_ request: [UInt8]) throws -> [UInt8] { try app.query(request) }
 
-    /// The typed functions the app exports (ABI 1.3).
-    public var functions: [PluginFunction] { app.functions }
+    /// The typed functions the app exports (ABI 1.3). Fixed at load, so read
+    /// without a hop onto the actor: a call costs one hop, not two.
+    public nonisolated let functions: [PluginFunction]
 
     /// Calls a typed function against committed state, on this actor: one
     /// call at a time on the instance, as the ABI's [instance] rule says.

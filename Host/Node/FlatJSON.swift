@@ -7,6 +7,8 @@ struct FlatJSON {
         case int(Int)
         case bool(Bool)
         case string(String)
+        /// Already JSON (a number, null): written as it is.
+        case raw(String)
     }
 
     private var text = "{"
@@ -23,6 +25,7 @@ struct FlatJSON {
         case .int(let number): text += String(number)
         case .bool(let flag): text += flag ? "true" : "false"
         case .string(let string): Self.quote(string, into: &text)
+        case .raw(let json): text += json
         }
     }
 

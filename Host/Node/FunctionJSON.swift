@@ -158,6 +158,25 @@ public enum FunctionJSON {
         }
     }
 
+    /// A result as a `FlatJSON` value: the call route's reply is written by
+    /// hand, like `POST /v1/tx`'s (JSONSerialization costs ~150 µs a reply).
+    static func flat(_ result: FunctionResult, bytes: BytesEncoding) -> FlatJSON.Value {
+        guard case .value(let value) = result else { return .raw("null") }
+        switch value {
+        case .i32(let v): return .raw(String(v))
+        case .i64(let v): return .raw(String(v))
+        case .u32(let v): return .raw(String(v))
+        case .u64(let v): return .raw(String(v))
+        case .f64(let v):
+            if v.isNaN { return .string("NaN") }
+            if v.isInfinite { return .string(v > 0 ? "Infinity" : "-Infinity") }
+            return .raw("\(v)")
+        case .bool(let v): return .bool(v)
+        case .str(let v): return .string(v)
+        case .bytes(let v): return .string(bytes == .hex ? Hex.encode(v) : Data(v).base64EncodedString())
+        }
+    }
+
     /// A function's listing entry (`GET /v1/apps/functions`).
     public static func listing(_ function: PluginFunction) -> [String: Any] {
         ["name": function.name, "signature": "\(function.signature)", "description": function.description,

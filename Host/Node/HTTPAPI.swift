@@ -137,7 +137,7 @@ public enum HTTPAPI {
         }
         router.get("/v1/apps/functions") { _, _ -> Response in
             let plugin = await node.plugin
-            return json(.ok, ["plugin": plugin.name, "functions": await node.functions.map(FunctionJSON.listing)])
+            return json(.ok, ["plugin": plugin.name, "functions": node.functions.map(FunctionJSON.listing)])
         }
         router.post("/v1/apps/call/:name") { request, context -> Response in
             let name = context.parameters.get("name") ?? ""
@@ -147,7 +147,7 @@ public enum HTTPAPI {
             guard body.readableBytes <= Self.callBytesMax else {
                 return json(.contentTooLarge, ["error": "arguments over \(Self.callBytesMax) bytes"])
             }
-            let functions = await node.functions
+            let functions = node.functions
             guard let function = functions.first(where: { $0.name == name }) else {
                 return json(.notFound, ["error": "\(FunctionCallError.unknownFunction(name, known: functions.map(\.name)))"])
             }
@@ -157,8 +157,8 @@ public enum HTTPAPI {
             }
             do {
                 let (result, height) = try await node.call(name, arguments: arguments)
-                return json(.ok, ["function": name, "result": FunctionJSON.json(result, bytes: encoding),
-                                  "type": "\(function.signature.result)", "height": height])
+                return json(.ok, FlatJSON(["function": .string(name), "result": FunctionJSON.flat(result, bytes: encoding),
+                                           "type": .string("\(function.signature.result)"), "height": .raw(String(height))]))
             } catch let error as FunctionCallError {
                 switch error {
                 case .failed: return json(.internalServerError, ["error": "\(error)"])

@@ -22,16 +22,23 @@ final class FFIFunction: @unchecked Sendable {
     // @unchecked: immutable after init; the cif is only read by ffi_call, and
     // calls are serialized by the instance rule.
     let declaration: PluginFunction
-    private let address: UnsafeMutableRawPointer
+    /// The resolved symbol (benchmarks call it directly to measure libffi's cost).
+    let address: UnsafeMutableRawPointer
     private let cif: UnsafeMutablePointer<ffi_cif>
     private let types: UnsafeMutablePointer<UnsafeMutablePointer<ffi_type>?>
     /// C arguments: instance, host, the parameters (bytes counts twice), the writer.
     let cArgumentCount: Int
+    /// The declaration's parameter types and result, kept flat for the
+    /// per-call check (no copy of the declaration on the call path).
+    let parameterTypes: [FunctionType]
+    let result: FunctionType
 
     init(_ declaration: PluginFunction, address: UnsafeMutableRawPointer) throws(SignatureError) {
         self.declaration = declaration
         self.address = address
         let signature = declaration.signature
+        parameterTypes = signature.parameters.map(\.type)
+        result = signature.result
         var list: [UnsafeMutablePointer<ffi_type>?] = [baton_ffi_pointer(), baton_ffi_pointer()]
         for parameter in signature.parameters {
             switch parameter.type {
@@ -58,6 +65,16 @@ final class FFIFunction: @unchecked Sendable {
         cif.deallocate()
     }
 
+    /// `PluginFunction.check`, on the flat types: errors name the argument.
+    func check(_ arguments: [FunctionValue]) throws(FunctionCallError) {
+        guard arguments.count == parameterTypes.count else { return try declaration.check(arguments) }
+        for index in arguments.indices {
+            let argument = arguments[index]
+            guard argument.type == parameterTypes[index] else { return try declaration.check(arguments) }
+            if case .str(let text) = argument, text.utf8.contains(0) { return try declaration.check(arguments) }
+        }
+    }
+
     /// size_t as libffi sees it on this platform.
     private static var sizeT: UnsafeMutablePointer<ffi_type> {
         MemoryLayout<Int>.size == 8 ? baton_ffi_uint64() : baton_ffi_uint32()
@@ -79,57 +96,74 @@ final class FFIFunction: @unchecked Sendable {
     /// (`PluginApplication.call` checks); `writer` is the output for a
     /// str/bytes result and ignored for a scalar one. Returns the raw return
     /// value: the scalar's bits, or the baton_status.
+    ///
+    /// One temporary allocation holds everything the call needs (on the
+    /// stack when small): an 8-byte slot per C argument, the pointer to each
+    /// slot that `ffi_call` takes, and the copies of str (NUL-terminated) and
+    /// bytes arguments, which live until the call returns. No malloc, no
+    /// Swift array: measured, a per-call `strdup` and an array of owned
+    /// copies doubled the cost of a one-string call.
     func call(instance: UnsafeMutableRawPointer, host: UnsafePointer<baton_host>, arguments: [FunctionValue],
               writer: UnsafePointer<baton_writer>?) -> UInt64 {
-        // Every C argument fits in 8 bytes: one slot each, and one pointer to
-        // each slot for ffi_call. str and bytes point at copies that live
-        // until the call returns.
         let count = cArgumentCount
-        return withUnsafeTemporaryAllocation(byteCount: 8 * count, alignment: 8) { slots in
-            withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: count) { pointers in
-                var owned: [UnsafeMutableRawPointer] = []
-                defer { owned.forEach { free($0) } }
-                var index = 0
-                func put<T>(_ value: T) {
-                    let slot = slots.baseAddress! + 8 * index
-                    slot.storeBytes(of: value, as: T.self)
-                    pointers[index] = slot
-                    index += 1
-                }
-                put(instance)
-                put(host)
-                for argument in arguments {
-                    switch argument {
-                    case .i32(let v): put(v)
-                    case .i64(let v): put(v)
-                    case .u32(let v): put(v)
-                    case .u64(let v): put(v)
-                    case .f64(let v): put(v)
-                    case .bool(let v): put(UInt8(v ? 1 : 0))
-                    case .str(let v):
-                        let copy = strdup(v)!
-                        owned.append(UnsafeMutableRawPointer(copy))
-                        put(UnsafeRawPointer(copy))
-                    case .bytes(let v):
-                        if v.isEmpty {
-                            put(UnsafeRawPointer?.none)
-                        } else {
-                            let copy = malloc(v.count)!
-                            v.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: v.count) }
-                            owned.append(copy)
-                            put(UnsafeRawPointer(copy))
-                        }
-                        put(v.count)
-                    }
-                }
-                if !declaration.signature.result.isScalar { put(writer) }
-                precondition(index == count, "arguments were not checked against the signature")
-                // libffi widens integer results narrower than a register to
-                // ffi_arg (8 bytes here): the return buffer is 8 bytes.
-                var raw: UInt64 = 0
-                ffi_call(cif, unsafeBitCast(address, to: (@convention(c) () -> Void).self), &raw, pointers.baseAddress)
-                return raw
+        var dataBytes = 0
+        for argument in arguments {
+            switch argument {
+            case .str(let text): dataBytes += text.utf8.count + 1
+            case .bytes(let bytes): dataBytes += bytes.count
+            default: break
             }
+        }
+        let header = 16 * count
+        return withUnsafeTemporaryAllocation(byteCount: header + dataBytes, alignment: 8) { buffer in
+            let base = buffer.baseAddress!
+            let pointers = (base + 8 * count).bindMemory(to: UnsafeMutableRawPointer?.self, capacity: count)
+            var index = 0
+            var data = base + header
+            func put<T>(_ value: T) {
+                let slot = base + 8 * index
+                slot.storeBytes(of: value, as: T.self)
+                pointers[index] = slot
+                index += 1
+            }
+            put(instance)
+            put(host)
+            for argument in arguments {
+                switch argument {
+                case .i32(let v): put(v)
+                case .i64(let v): put(v)
+                case .u32(let v): put(v)
+                case .u64(let v): put(v)
+                case .f64(let v): put(v)
+                case .bool(let v): put(UInt8(v ? 1 : 0))
+                case .str(var text):
+                    let start = data
+                    let length = text.withUTF8 { utf8 in
+                        if let source = utf8.baseAddress, utf8.count > 0 { data.copyMemory(from: source, byteCount: utf8.count) }
+                        return utf8.count
+                    }
+                    data.storeBytes(of: 0, toByteOffset: length, as: UInt8.self)
+                    data += length + 1
+                    put(UnsafeRawPointer(start))
+                case .bytes(let bytes):
+                    if bytes.isEmpty {
+                        put(UnsafeRawPointer?.none)
+                    } else {
+                        let start = data
+                        bytes.withUnsafeBytes { data.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+                        data += bytes.count
+                        put(UnsafeRawPointer(start))
+                    }
+                    put(bytes.count)
+                }
+            }
+            if !declaration.signature.result.isScalar { put(writer) }
+            precondition(index == count, "arguments were not checked against the signature")
+            // libffi widens integer results narrower than a register to
+            // ffi_arg (8 bytes here): the return buffer is 8 bytes.
+            var raw: UInt64 = 0
+            ffi_call(cif, unsafeBitCast(address, to: (@convention(c) () -> Void).self), &raw, pointers)
+            return raw
         }
     }
 }

@@ -12,6 +12,8 @@ public final class PluginApplication: Application {
     let crashLines: CrashReport.Lines
     public var info: PluginInfo { library.info }
     private let session: HostSession
+    /// The instance's host table (what every call receives).
+    var hostTable: UnsafeMutablePointer<baton_host> { session.table }
     let instance: UnsafeMutableRawPointer
     private var calls: PluginCalls { library.calls }
 
@@ -192,16 +194,15 @@ public final class PluginApplication: Application {
     public var functions: [PluginFunction] { library.functions }
 
     public func call(_ name: String, arguments: [FunctionValue]) throws(FunctionCallError) -> FunctionResult {
-        guard let index = library.prepared.firstIndex(where: { $0.declaration.name == name }) else {
+        guard let index = library.functionIndex[name] else {
             throw .unknownFunction(name, known: library.prepared.map(\.declaration.name))
         }
         let function = library.prepared[index]
-        try function.declaration.check(arguments)
+        try function.check(arguments)
         let mark = crashLines.enter(function: index)
         defer { mark.leave() }
         // The session stays read-only: kv_put/kv_delete answer BATON_ERR_READ_ONLY.
-        let call = "function \(name)"
-        let result = function.declaration.signature.result
+        let result = function.result
         guard !result.isScalar else {
             let raw = function.call(instance: instance, host: session.table, arguments: arguments, writer: nil)
             return .value(Self.scalar(raw, as: result))
@@ -210,6 +211,7 @@ public final class PluginApplication: Application {
         let out = OutputBuffer(limit: limit)
         let raw = out.withWriter { function.call(instance: instance, host: session.table, arguments: arguments, writer: $0) }
         let status = baton_status(truncatingIfNeeded: raw)
+        let call = "function \(name)"
         // A refused write means the answer is incomplete, whatever the status says.
         if out.overflowed {
             throw .failed(ApplicationError(.failed, call: call, message: "its result passed the host's limit of \(limit) bytes"))

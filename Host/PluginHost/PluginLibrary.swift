@@ -30,6 +30,8 @@ public final class PluginLibrary: @unchecked Sendable {
     let calls: PluginCalls
     /// ABI 1.3 typed functions, prepared for libffi, in the plugin's order.
     let prepared: [FFIFunction]
+    /// Name → index in `prepared`.
+    let functionIndex: [String: Int]
     /// The typed functions the plugin declares (empty before ABI 1.3).
     public var functions: [PluginFunction] { prepared.map(\.declaration) }
 
@@ -40,6 +42,7 @@ public final class PluginLibrary: @unchecked Sendable {
         self.descriptor = descriptor
         self.calls = calls
         self.prepared = prepared
+        functionIndex = Dictionary(uniqueKeysWithValues: prepared.enumerated().map { ($1.declaration.name, $0) })
     }
 
     /// Opens `path` and validates its descriptor.

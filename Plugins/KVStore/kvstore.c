@@ -13,6 +13,8 @@
  *                get(key: str) -> bytes   the value, or null if absent
  *                has(key: str) -> bool    whether the key is set
  *                count() -> u64           how many keys are set
+ *                valid_key(key: str) -> bool  whether a transaction may set this key
+ *                                         (pure: the cheapest call, for benchmarks)
  * State hash:    h_n = SHA-256(h_{n-1} || payload_n), h_0 = 32 zero bytes, so
  *                equal hashes mean equal histories. Kept in the host's store
  *                (key "m/hash"); entries live under "d/<key>".
@@ -288,6 +290,13 @@ BATON_PLUGIN_EXPORT uint8_t kvstore_has(void *instance, const baton_host *host, 
     return n != 0 && host->kv_get(host, bytes_of(stored, n), NULL) == BATON_OK;
 }
 
+BATON_PLUGIN_EXPORT uint8_t kvstore_valid_key(void *instance, const baton_host *host, const char *key);
+BATON_PLUGIN_EXPORT uint8_t kvstore_valid_key(void *instance, const baton_host *host, const char *key) {
+    (void)instance; (void)host;
+    uint8_t stored[2 + KV_KEY_BYTES_MAX];
+    return data_key(key, stored) != 0;
+}
+
 static int32_t count_one(void *ctx, baton_bytes key, baton_bytes value) {
     (void)key; (void)value;
     *(uint64_t *)ctx += 1;
@@ -308,7 +317,10 @@ static const baton_function KV_HAS = {
     sizeof(baton_function), 0, "has", "kvstore_has", "(key: str) -> bool", "Whether a key is set"};
 static const baton_function KV_COUNT = {
     sizeof(baton_function), 0, "count", "kvstore_count", "() -> u64", "How many keys are set"};
-static const baton_function *const KV_FUNCTIONS[] = {&KV_GET, &KV_HAS, &KV_COUNT};
+static const baton_function KV_VALID_KEY = {
+    sizeof(baton_function), 0, "valid_key", "kvstore_valid_key", "(key: str) -> bool",
+    "Whether a transaction may set this key (1-64 bytes, no '=')"};
+static const baton_function *const KV_FUNCTIONS[] = {&KV_GET, &KV_HAS, &KV_COUNT, &KV_VALID_KEY};
 
 static const baton_plugin KVSTORE = {
     sizeof(baton_plugin), BATON_PLUGIN_ABI_MAJOR, BATON_PLUGIN_ABI_MINOR, 0,

@@ -14,7 +14,9 @@ import Testing
             let run = try baton(["plugins", "inspect", name])
             #expect(run.status == 0)
             #expect(run.stdout.contains("name         \(name)"))
-            #expect(run.stdout.contains("abi          1.2 (host speaks 1.2)"))
+            #expect(run.stdout.contains("abi          1.3 (host speaks 1.3)"))
+            // ABI 1.3: the typed functions with their signatures.
+            #expect(run.stdout.contains(name == "robot" ? "distance_to(x: i32, y: i32) -> i32" : "get(key: str) -> bytes"), "\(run.stdout)")
             #expect(run.stdout.contains("description"))
             // The SHA-256 of the very file, as a genesis pins it.
             let sha = run.stdout.split(separator: "\n").first { $0.hasPrefix("sha256") }?.split(separator: " ").last
@@ -55,5 +57,18 @@ import Testing
         #expect(pair.publicKey.count == 66 && pair.privateKey.count == 64)
         let other = try JSONDecoder().decode(Pair.self, from: Data(try baton(["keygen"]).stdout.utf8))
         #expect(other.privateKey != pair.privateKey)
+    }
+
+    /// `baton bench plugin-call` measures a typed function three ways (a
+    /// short run: the figures are the README's, measured in release).
+    @Test func pluginCallBenchMeasuresATypedFunctionThreeWays() throws {
+        let run = try baton(["bench", "plugin-call", "--calls", "2000", "--rounds", "1"])
+        #expect(run.status == 0, "\(run.output)")
+        for row in ["function valid_key, direct C function pointer", "function valid_key, ffi_call on the prepared cif",
+                    "function valid_key, through Application.call"] {
+            #expect(run.stdout.contains(row), "\(run.stdout)")
+        }
+        let bad = try baton(["bench", "plugin-call", "--calls", "10", "--rounds", "1", "--function", "get", "--args", "[1]"])
+        #expect(bad.status != 0 && bad.stderr.contains("argument 'key' must be a string"), "\(bad.output)")
     }
 }
