@@ -24,11 +24,19 @@ public struct Block: Hashable, Sendable, CustomStringConvertible {
     /// node's mempool drops them at commit (the payload itself is opaque).
     public let includedTransactions: [Bytes32]
     public let payloadHash: Bytes32
+    /// Host-level transactions (e.g. upgrade plans and approvals), opaque to
+    /// consensus and never shown to the app; empty in most blocks. It enters
+    /// the id through its hash only when non-empty (`BlockHeader`).
+    public let hostPayload: [UInt8]
+    public let hostPayloadHash: Bytes32?
     public let id: BlockID
+
+    /// Bound of a block's host payload: approvals and plans are small.
+    public static let hostPayloadBytesMax = 64 * 1024
 
     public init(view: View, height: Height, parentID: BlockID, qc: QuorumCertificate, lastViewTC: TimeoutCertificate?,
                 proposer: ValidatorIndex, timestampMs: UInt64, executedHeight: Height, executedStateHash: Bytes32,
-                payload: [UInt8], includedTransactions: [Bytes32] = []) {
+                payload: [UInt8], includedTransactions: [Bytes32] = [], hostPayload: [UInt8] = []) {
         self.view = view
         self.height = height
         self.parentID = parentID
@@ -41,10 +49,12 @@ public struct Block: Hashable, Sendable, CustomStringConvertible {
         self.payload = payload
         self.includedTransactions = includedTransactions
         payloadHash = SHA256Digest.hash(payload)
+        self.hostPayload = hostPayload
+        hostPayloadHash = hostPayload.isEmpty ? nil : SHA256Digest.hash(hostPayload)
         id = BlockHeader(view: view, height: height, parentID: parentID, qc: qc, lastViewTC: lastViewTC,
                          proposer: proposer, timestampMs: timestampMs, executedHeight: executedHeight,
                          executedStateHash: executedStateHash, includedTransactions: includedTransactions,
-                         payloadHash: payloadHash).id
+                         payloadHash: payloadHash, hostPayloadHash: hostPayloadHash).id
     }
 
     /// The first block of every chain: view 0, height 0, no parent; certified
@@ -65,16 +75,22 @@ extension Block: WireCodable {
         BlockHeader.encodeFields(view: view, height: height, parentID: parentID, qc: qc, lastViewTC: lastViewTC,
                                  proposer: proposer, timestampMs: timestampMs, executedHeight: executedHeight,
                                  executedStateHash: executedStateHash, includedTransactions: includedTransactions,
-                                 to: &writer)
+                                 hasHostPayload: !hostPayload.isEmpty, to: &writer)
         writer.blob(payload)
+        if !hostPayload.isEmpty { writer.blob(hostPayload) }
     }
 
     public init(from reader: inout WireReader) throws(WireDecodingError) {
         let f = try BlockHeader.decodeFields(from: &reader)
         let payload = try reader.blob("block.payload", max: reader.limits.payloadBytesMax)
+        let host = f.hasHostPayload ? try reader.blob("block.hostPayload", max: Block.hostPayloadBytesMax) : []
+        guard !f.hasHostPayload || !host.isEmpty else {
+            throw WireDecodingError(.invalidValue, field: "block.hostPayload", detail: "flagged but empty")
+        }
         self.init(view: f.view, height: f.height, parentID: f.parentID, qc: f.qc, lastViewTC: f.lastViewTC,
                   proposer: f.proposer, timestampMs: f.timestampMs, executedHeight: f.executedHeight,
-                  executedStateHash: f.executedStateHash, payload: payload, includedTransactions: f.includedTransactions)
+                  executedStateHash: f.executedStateHash, payload: payload, includedTransactions: f.includedTransactions,
+                  hostPayload: host)
     }
 }
 

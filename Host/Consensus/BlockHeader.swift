@@ -17,22 +17,33 @@ public struct BlockHeader: Hashable, Sendable {
     public let executedStateHash: Bytes32
     public let includedTransactions: [Bytes32]
     public let payloadHash: Bytes32
+    /// SHA-256 of the block's host payload (host-level transactions such as
+    /// upgrade approvals), or nil when it carries none. A block without one
+    /// encodes exactly as before host payloads existed: same bytes, same id.
+    public let hostPayloadHash: Bytes32?
     /// SHA-256 of the encoding: computed, never received.
     public let id: BlockID
 
+    /// The flags byte of the encoding: bit 0, a TC follows; bit 1, the block
+    /// has a host payload (its hash follows the payload hash). Older decoders
+    /// read it as a boolean and refuse 2 and 3, as they should.
+    static let flagTC: UInt8 = 1
+    static let flagHostPayload: UInt8 = 2
+
     public init(view: View, height: Height, parentID: BlockID, qc: QuorumCertificate, lastViewTC: TimeoutCertificate?,
                 proposer: ValidatorIndex, timestampMs: UInt64, executedHeight: Height, executedStateHash: Bytes32,
-                includedTransactions: [Bytes32], payloadHash: Bytes32) {
+                includedTransactions: [Bytes32], payloadHash: Bytes32, hostPayloadHash: Bytes32? = nil) {
         self.init(view: view, height: height, parentID: parentID, qc: qc, lastViewTC: lastViewTC, proposer: proposer,
                   timestampMs: timestampMs, executedHeight: executedHeight, executedStateHash: executedStateHash,
-                  includedTransactions: includedTransactions, payloadHash: payloadHash, knownID: nil)
+                  includedTransactions: includedTransactions, payloadHash: payloadHash, hostPayloadHash: hostPayloadHash,
+                  knownID: nil)
     }
 
     /// `knownID`: the id of a `Block` built from these very fields (its init
     /// hashed them already), so taking a block's header costs no SHA-256.
     init(view: View, height: Height, parentID: BlockID, qc: QuorumCertificate, lastViewTC: TimeoutCertificate?,
          proposer: ValidatorIndex, timestampMs: UInt64, executedHeight: Height, executedStateHash: Bytes32,
-         includedTransactions: [Bytes32], payloadHash: Bytes32, knownID: BlockID?) {
+         includedTransactions: [Bytes32], payloadHash: Bytes32, hostPayloadHash: Bytes32?, knownID: BlockID?) {
         self.view = view
         self.height = height
         self.parentID = parentID
@@ -44,6 +55,7 @@ public struct BlockHeader: Hashable, Sendable {
         self.executedStateHash = executedStateHash
         self.includedTransactions = includedTransactions
         self.payloadHash = payloadHash
+        self.hostPayloadHash = hostPayloadHash
         if let knownID {
             id = knownID
             return
@@ -51,8 +63,10 @@ public struct BlockHeader: Hashable, Sendable {
         var writer = WireWriter(capacity: 512 + 32 * includedTransactions.count)
         Self.encodeFields(view: view, height: height, parentID: parentID, qc: qc, lastViewTC: lastViewTC,
                           proposer: proposer, timestampMs: timestampMs, executedHeight: executedHeight,
-                          executedStateHash: executedStateHash, includedTransactions: includedTransactions, to: &writer)
+                          executedStateHash: executedStateHash, includedTransactions: includedTransactions,
+                          hasHostPayload: hostPayloadHash != nil, to: &writer)
         writer.bytes32(payloadHash)
+        if let hostPayloadHash { writer.bytes32(hostPayloadHash) }
         id = SHA256Digest.hash(writer.bytes)
     }
 
@@ -61,12 +75,12 @@ public struct BlockHeader: Hashable, Sendable {
     static func encodeFields(view: View, height: Height, parentID: BlockID, qc: QuorumCertificate,
                              lastViewTC: TimeoutCertificate?, proposer: ValidatorIndex, timestampMs: UInt64,
                              executedHeight: Height, executedStateHash: Bytes32, includedTransactions: [Bytes32],
-                             to w: inout WireWriter) {
+                             hasHostPayload: Bool, to w: inout WireWriter) {
         w.u64(view)
         w.u64(height)
         w.bytes32(parentID)
         qc.encode(to: &w)
-        w.bool(lastViewTC != nil)
+        w.u8((lastViewTC != nil ? flagTC : 0) | (hasHostPayload ? flagHostPayload : 0))
         lastViewTC?.encode(to: &w)
         w.u16(proposer)
         w.u64(timestampMs)
@@ -83,7 +97,11 @@ public struct BlockHeader: Hashable, Sendable {
         let height = try reader.u64("block.height")
         let parentID = try reader.bytes32("block.parentID")
         let qc = try QuorumCertificate(from: &reader)
-        let tc = try reader.bool("block.hasTC") ? try TimeoutCertificate(from: &reader) : nil
+        let flags = try reader.u8("block.flags")
+        guard flags & ~(flagTC | flagHostPayload) == 0 else {
+            throw WireDecodingError(.invalidValue, field: "block.flags", detail: "unknown flags \(flags)")
+        }
+        let tc = flags & flagTC != 0 ? try TimeoutCertificate(from: &reader) : nil
         let proposer = try reader.u16("block.proposer")
         let timestamp = try reader.u64("block.timestampMs")
         let executedHeight = try reader.u64("block.executedHeight")
@@ -94,13 +112,14 @@ public struct BlockHeader: Hashable, Sendable {
         for _ in 0..<includedCount { included.append(try reader.bytes32("block.includedTransaction")) }
         return Fields(view: view, height: height, parentID: parentID, qc: qc, lastViewTC: tc, proposer: proposer,
                       timestampMs: timestamp, executedHeight: executedHeight, executedStateHash: executedHash,
-                      includedTransactions: included)
+                      includedTransactions: included, hasHostPayload: flags & flagHostPayload != 0)
     }
 
     struct Fields {
         let view: View, height: Height, parentID: BlockID, qc: QuorumCertificate, lastViewTC: TimeoutCertificate?
         let proposer: ValidatorIndex, timestampMs: UInt64, executedHeight: Height, executedStateHash: Bytes32
         let includedTransactions: [Bytes32]
+        let hasHostPayload: Bool
     }
 }
 
@@ -108,17 +127,20 @@ extension BlockHeader: WireCodable {
     public func encode(to writer: inout WireWriter) {
         Self.encodeFields(view: view, height: height, parentID: parentID, qc: qc, lastViewTC: lastViewTC,
                           proposer: proposer, timestampMs: timestampMs, executedHeight: executedHeight,
-                          executedStateHash: executedStateHash, includedTransactions: includedTransactions, to: &writer)
+                          executedStateHash: executedStateHash, includedTransactions: includedTransactions,
+                          hasHostPayload: hostPayloadHash != nil, to: &writer)
         writer.bytes32(payloadHash)
+        if let hostPayloadHash { writer.bytes32(hostPayloadHash) }
     }
 
     public init(from reader: inout WireReader) throws(WireDecodingError) {
         let f = try Self.decodeFields(from: &reader)
         let payloadHash = try reader.bytes32("block.payloadHash")
+        let hostPayloadHash = f.hasHostPayload ? try reader.bytes32("block.hostPayloadHash") : nil
         self.init(view: f.view, height: f.height, parentID: f.parentID, qc: f.qc, lastViewTC: f.lastViewTC,
                   proposer: f.proposer, timestampMs: f.timestampMs, executedHeight: f.executedHeight,
                   executedStateHash: f.executedStateHash, includedTransactions: f.includedTransactions,
-                  payloadHash: payloadHash)
+                  payloadHash: payloadHash, hostPayloadHash: hostPayloadHash)
     }
 }
 
@@ -127,6 +149,7 @@ extension Block {
     public var header: BlockHeader {
         BlockHeader(view: view, height: height, parentID: parentID, qc: qc, lastViewTC: lastViewTC, proposer: proposer,
                     timestampMs: timestampMs, executedHeight: executedHeight, executedStateHash: executedStateHash,
-                    includedTransactions: includedTransactions, payloadHash: payloadHash, knownID: id)
+                    includedTransactions: includedTransactions, payloadHash: payloadHash, hostPayloadHash: hostPayloadHash,
+                    knownID: id)
     }
 }

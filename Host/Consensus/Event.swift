@@ -11,7 +11,9 @@ public enum Event: Sendable {
     case timerFired(Timer, nowMs: UInt64)
     /// The app answered `Effect.produceBlock` for `view`; `included` are the
     /// hashes of the mempool transactions the payload carries.
-    case payloadProduced(view: View, payload: [UInt8], nowMs: UInt64, included: [Bytes32] = [])
+    /// `hostPayload`: host-level transactions the node adds beside the app's
+    /// payload (see `Block.hostPayload`).
+    case payloadProduced(view: View, payload: [UInt8], nowMs: UInt64, included: [Bytes32] = [], hostPayload: [UInt8] = [])
     /// The app answered `Effect.validateBlock`.
     case payloadValidated(blockID: BlockID, valid: Bool, nowMs: UInt64)
     /// Block sync delivered blocks asked for by `Effect.fetchBlock`.

@@ -31,7 +31,7 @@ extension EventHandler {
 
     /// The app's payload: build the block on the highest QC, sign it (the
     /// signature is the leader's vote), persist, then broadcast.
-    mutating func onPayloadProduced(view: View, payload: [UInt8], included: [Bytes32]) {
+    mutating func onPayloadProduced(view: View, payload: [UInt8], included: [Bytes32], hostPayload: [UInt8] = []) {
         guard view == currentView, proposalRequested == view, let me else { return emit(.dropped(.stale(view))) }
         let qc = pacemaker.highestQC
         guard let parent = forks.block(qc.blockID) else { return emit(.dropped(.stale(view))) }
@@ -40,7 +40,8 @@ extension EventHandler {
         let claim = executedClaim(parent: parent)
         let block = Block(view: view, height: parent.height + 1, parentID: parent.id, qc: qc, lastViewTC: tc,
                           proposer: me, timestampMs: max(nowMs, parent.timestampMs), executedHeight: claim.height,
-                          executedStateHash: claim.hash, payload: payload, includedTransactions: included)
+                          executedStateHash: claim.hash, payload: payload, includedTransactions: included,
+                          hostPayload: hostPayload)
         let vote: Vote
         do throws(SafetyRules.Refusal) { vote = try safety.vote(for: block, currentView: view) } catch {
             // Flow's error contract: expected refusals are "no proposal"; the rest are fatal.

@@ -134,9 +134,9 @@ public struct EventHandler: Sendable {
         case .timerFired(let timer, let now):
             nowMs = now
             onTimer(timer)
-        case .payloadProduced(let view, let payload, let now, let included):
+        case .payloadProduced(let view, let payload, let now, let included, let hostPayload):
             nowMs = now
-            onPayloadProduced(view: view, payload: payload, included: included)
+            onPayloadProduced(view: view, payload: payload, included: included, hostPayload: hostPayload)
         case .payloadValidated(let id, let valid, let now):
             nowMs = now
             onPayloadValidated(id, valid: valid)

@@ -480,7 +480,7 @@ public struct Simulator {
         case .vote(let v, _): "recv \(v)"
         case .timeout(let t, _): "recv \(t)"
         case .timerFired(let t, _): "timer \(t)"
-        case .payloadProduced(let view, _, _, _): "produced v\(view)"
+        case .payloadProduced(let view, _, _, _, _): "produced v\(view)"
         case .payloadValidated(let id, let valid, _): "validated \(id.short) \(valid)"
         case .blocksFetched(let blocks, _): "fetched \(blocks.count) blocks"
         case .mempoolChanged: "mempool"
