@@ -11,14 +11,19 @@ extension ConsensusNode {
         let context = BlockContext(height: proposal.height, view: proposal.view, timestampMs: now,
                                    parentID: proposal.parentID.bytes, proposer: publicKey.compressed,
                                    pendingPayloads: proposal.pendingAncestors.map(\.payload))
-        let inFlight = Set(proposal.pendingAncestors.flatMap(\.includedTransactions))
-        let candidates = mempool.batch(nowMs: now, finalizedHeight: status.finalizedHeight, excluding: inFlight)
+        let inFlight = Set(proposal.pendingAncestors.flatMap(\.includedTransactions) + proposal.pendingAncestors.flatMap(hostTransactionHashes))
+        let batch = mempool.batch(nowMs: now, finalizedHeight: status.finalizedHeight, excluding: inFlight)
+        // Host transactions go in the block's host payload; the app sees only its own.
+        let candidates = batch.filter { !HostTransaction.isHostTransaction($0.transaction) }
+        let host = batch.filter { HostTransaction.isHostTransaction($0.transaction) }.prefix(HostPayload.transactionsMax)
+            .compactMap { try? HostTransaction(submission: $0.transaction) }
         do {
             switch try app.produceBlock(context, candidates: candidates.map(\.transaction)) {
             case .ready(let payload, let included):
                 let listed = included.filter { $0 < candidates.count }.map { candidates[$0].hash }
                 let hashes = proposalTransactions(payload, listed: listed)
-                followUps.append(.payloadProduced(view: proposal.view, payload: payload, nowMs: now, included: hashes))
+                followUps.append(.payloadProduced(view: proposal.view, payload: payload, nowMs: now, included: hashes,
+                                                  hostPayload: HostPayload.encode(Array(host))))
             case .pending(let token):
                 pendingProductions[token.value] = proposal.view
                 armDeadline(token)
@@ -91,7 +96,32 @@ extension ConsensusNode {
         }
     }
 
+    /// The mempool hashes of a block's host transactions (their submissions).
+    func hostTransactionHashes(_ block: Block) -> [Bytes32] {
+        ((try? HostPayload.decode(block.hostPayload)) ?? []).map { SHA256Digest.hash($0.submission) }
+    }
+
+    /// Why a proposal's host payload must not be voted for, or nil: it must
+    /// decode, and every transaction must be a member's valid signature for
+    /// this chain (what needs state is judged at commit, deterministically).
+    func hostPayloadProblem(_ block: Block) -> String? {
+        let transactions: [HostTransaction]
+        do { transactions = try HostPayload.decode(block.hostPayload) } catch { return "malformed host payload: \(error)" }
+        for transaction in transactions {
+            if let problem = transaction.problem(chainID: committee.chainID, committee: committee, verifier: hostVerifier) {
+                return "host transaction refused: \(problem)"
+            }
+        }
+        return nil
+    }
+
     func validate(_ block: Block, ancestors: [Block]) {
+        if let problem = hostPayloadProblem(block) {
+            logger.warning("not voting: the proposal's host payload is invalid",
+                           metadata: ["block": "\(block)", "proposer": "\(block.proposer)", "problem": "\(problem)"])
+            followUps.append(.payloadValidated(blockID: block.id, valid: false, nowMs: clock.nowMs()))
+            return
+        }
         if let problem = transactionListProblem(block) {
             logger.warning("not voting: the proposal's transaction list is false",
                            metadata: ["block": "\(block)", "proposer": "\(block.proposer)", "problem": "\(problem)"])
@@ -180,7 +210,8 @@ extension ConsensusNode {
                 throw NodeFailure.appCommit(block, error)
             }
             let stateHash = Bytes32(hash.bytes)!
-            let carried = committedTransactions(block)
+            let carried = committedTransactions(block) + hostTransactionHashes(block)
+            applyHostTransactions(of: block)
             try store.commit(block, certifiedBy: qc, stateHash: stateHash)
             mempool.remove(carried)
             recentlyCommitted.record(carried, height: block.height, nowMs: clock.nowMs())
@@ -188,6 +219,26 @@ extension ConsensusNode {
             followUps.append(.stateExecuted(height: block.height, stateHash: stateHash))
         }
         if mempool.count == 0 { followUps.append(.mempoolChanged(nonEmpty: false, nowMs: clock.nowMs())) }
+    }
+
+    /// Updates the upgrade schedule with `block`'s host transactions and
+    /// stages it to land with the block (`UpgradeSchedule`, U-1..U-4).
+    private func applyHostTransactions(of block: Block) {
+        guard !block.hostPayload.isEmpty else { return }
+        let transactions = (try? HostPayload.decode(block.hostPayload)) ?? []
+        let outcomes = upgrades.apply(transactions, at: block.height, committee: committee, verifier: hostVerifier)
+        store.stageUpgradeSchedule(upgrades.encoded)
+        for outcome in outcomes {
+            switch outcome {
+            case .proposed(let id): logger.notice("upgrade plan proposed", metadata: ["plan": "\(id.short)", "height": "\(block.height)"])
+            case .approved(let id, let key):
+                logger.info("upgrade plan approved", metadata: ["plan": "\(id.short)", "by": "\(key)", "height": "\(block.height)"])
+            case .decided(let decision):
+                logger.notice("upgrade plan decided: the application changes at its first height",
+                              metadata: ["plan": "\(decision.plan)", "decidedAt": "\(decision.decidedAt)"])
+            case .ignored(let why): logger.info("host transaction changed nothing", metadata: ["why": "\(why)", "height": "\(block.height)"])
+            }
+        }
     }
 
     private func recordCommit(_ block: Block, stateHash: Bytes32, transactions: [Bytes32]) {

@@ -89,6 +89,18 @@ extension ConsensusNode {
         return result
     }
 
+    /// Why a host transaction submission is not taken, or nil: malformed,
+    /// not a member's valid signature for this chain, or a replay or late
+    /// approval the committed schedule would ignore.
+    func hostAdmissionProblem(_ bytes: [UInt8]) -> String? {
+        let transaction: HostTransaction
+        do { transaction = try HostTransaction(submission: bytes) } catch { return "malformed host transaction: \(error)" }
+        if let problem = transaction.problem(chainID: committee.chainID, committee: committee, verifier: hostVerifier) {
+            return problem
+        }
+        return upgrades.admissionProblem(transaction, height: status.finalizedHeight)
+    }
+
     /// Test-only: admits without gossip, so one mempool alone holds it.
     @_spi(Testing) public func admitLocally(_ transaction: [UInt8]) -> Submission {
         admit(transaction, now: clock.nowMs())
@@ -101,11 +113,16 @@ extension ConsensusNode {
         let hash = SHA256Digest.hash(transaction)
         if mempool.contains(hash) { return .duplicate(hash) }
         if let height = recentlyCommitted.height(of: hash) { return .alreadyCommitted(hash, height: height) }
-        do {
-            if case .reject(let reason) = try app.checkTransaction(transaction) { return .rejected(reason) }
-        } catch {
-            logger.error("check_tx failed", metadata: ["plugin": "\(app.info.name)", "error": "\(error)"])
-            return .failed("check_tx failed in plugin \(app.info.name): \(error)")
+        if HostTransaction.isHostTransaction(transaction) {
+            // Host-level (an upgrade plan or approval): judged by the host, never by the app.
+            if let problem = hostAdmissionProblem(transaction) { return .rejected(problem) }
+        } else {
+            do {
+                if case .reject(let reason) = try app.checkTransaction(transaction) { return .rejected(reason) }
+            } catch {
+                logger.error("check_tx failed", metadata: ["plugin": "\(app.info.name)", "error": "\(error)"])
+                return .failed("check_tx failed in plugin \(app.info.name): \(error)")
+            }
         }
         let wasEmpty = mempool.count == 0
         switch mempool.add(transaction, hash: hash, nowMs: now, finalizedHeight: status.finalizedHeight) {

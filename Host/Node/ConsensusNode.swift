@@ -61,6 +61,10 @@ public actor ConsensusNode {
     static let verifiedListsMax = 1_024
     var pendingProductions: [UInt64: View] = [:]
     var requestCount: UInt64 = 0
+    /// The chain's upgrade plans and decisions as of the committed head
+    /// (`UpgradeSchedule`), stored with the block that changed it.
+    public internal(set) var upgrades: UpgradeSchedule
+    let hostVerifier = Secp256k1Verifier()
     /// The last view whose local timeout was logged: a timeout is re-broadcast
     /// while the view lasts, the log says so once per view.
     var lastLoggedTimeoutView: View = 0
@@ -90,6 +94,13 @@ public actor ConsensusNode {
         store = parts.store
         app = parts.app
         functions = parts.app.functions
+        if let bytes = try parts.store.upgradeSchedule() {
+            do { upgrades = try UpgradeSchedule.decode(bytes) } catch {
+                throw NodeFailure.corruptUpgradeSchedule("\(error)")
+            }
+        } else {
+            upgrades = UpgradeSchedule()
+        }
         transport = parts.transport
         clock = parts.clock
         syncServer = BlockSyncServer(store: parts.store, limits: parts.blockSync)

@@ -19,6 +19,10 @@ public protocol ConsensusStore: AnyObject, Sendable {
     func commit(_ block: Block, certifiedBy qc: QuorumCertificate, stateHash: Bytes32) throws
     /// Forgets app writes staged for a commit that failed.
     func discardStaged()
+    /// Stages the host's upgrade schedule for the next `commit`.
+    func stageUpgradeSchedule(_ encoded: [UInt8])
+    /// The upgrade schedule as of the committed head, or nil.
+    func upgradeSchedule() throws -> [UInt8]?
     func block(id: BlockID) throws -> Block?
     /// Finalized blocks from `height` on, in order, each with a QC that certifies it.
     func finalizedBlocks(from height: Height, limit: Int) throws -> [(block: Block, qc: QuorumCertificate)]

@@ -20,6 +20,7 @@ import PluginHost
 /// | `POST /v1/txs` | body = transactions, each a u32 big-endian length then its bytes (≤ 4,096, ≤ 8 MiB); counts of accepted/duplicates/rejected/committed/failed/full |
 /// | `GET /v1/status` | node, view, finalized height/id, app state hash, peers, plugin, mempool size, app divergence and refused proposals |
 /// | `GET /v1/blocks/{height}` | a finalized block |
+/// | `GET /v1/upgrade` | the application in force, open upgrade plans with their approvals, decided plans (`UpgradeSchedule`) |
 /// | `GET /v1/evidence` | misbehavior this node saw: double proposals, votes, timeouts, each with both signed messages |
 /// | `GET /v1/apps/query?request=…` | the plugin's answer to `request` |
 /// | `GET /v1/apps/functions` | the plugin's typed functions (ABI 1.3): name, signature, description |
@@ -38,7 +39,7 @@ public enum HTTPAPI {
     /// Every route, for 405s (`JSONErrorMiddleware`).
     static let routes: [(method: HTTPRequest.Method, path: String)] = [
         (.post, "/v1/tx"), (.post, "/v1/txs"), (.get, "/v1/status"), (.get, "/v1/evidence"), (.get, "/v1/blocks/:height"),
-        (.get, "/v1/apps/query"), (.get, "/v1/apps/functions"), (.post, "/v1/apps/call/:name"), (.get, "/v1/events"),
+        (.get, "/v1/upgrade"), (.get, "/v1/apps/query"), (.get, "/v1/apps/functions"), (.post, "/v1/apps/call/:name"), (.get, "/v1/events"),
         (.get, "/metrics"), (.get, "/"),
     ]
 
@@ -92,7 +93,7 @@ public enum HTTPAPI {
             let index = await node.memberIndex
             let mempool = await node.mempool.count
             return json(.ok, [
-                "node": key.hex, "member": index.map { Int($0) } as Any, "view": status.view,
+                "node": key.hex, "chainID": node.chainID.hex, "member": index.map { Int($0) } as Any, "view": status.view,
                 "finalizedHeight": status.finalizedHeight, "finalizedID": status.finalizedID.hex,
                 "stateHash": status.stateHash.hex, "peers": status.peers, "mempool": mempool,
                 "duplicateKeyConnections": status.duplicateKeyConnections,
@@ -104,6 +105,12 @@ public enum HTTPAPI {
                 "appState": ["refusedProposals": status.appRefusals,
                              "lastRefusal": status.lastAppRefusal?.dictionary ?? NSNull()] as [String: Any],
             ])
+        }
+        router.get("/v1/upgrade") { _, _ -> Response in
+            let upgrades = await node.upgrades
+            let height = await node.status.finalizedHeight
+            let plugin = await node.plugin
+            return json(.ok, UpgradeJSON.status(upgrades, height: height, chainID: node.chainID, running: plugin))
         }
         router.get("/v1/evidence") { _, _ -> Response in
             let log = await node.evidence

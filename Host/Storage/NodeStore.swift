@@ -246,6 +246,13 @@ public final class NodeStore: @unchecked Sendable {
     /// Closes the database (see `RocksDatabase.close`); later calls throw.
     public func close() { db.close() }
 
+    /// Stages the encoded upgrade schedule for the next `commit`: it lands
+    /// atomically with the block whose host transactions changed it.
+    public func stageUpgradeSchedule(_ encoded: [UInt8]) { stage(StoreLayout.upgradeSchedule, encoded) }
+
+    /// The encoded upgrade schedule as of the committed head, or nil (none yet).
+    public func upgradeSchedule() throws(StorageError) -> [UInt8]? { try db.get(StoreLayout.upgradeSchedule) }
+
     /// Drops app writes staged for a commit that will not happen.
     public func discardStaged() { staged.removeAll() }
 

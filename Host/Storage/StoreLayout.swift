@@ -26,6 +26,9 @@ enum StoreLayout {
     static let safety = key("s/safety")
     static let recovering = key("s/recovering")
     static let liveness = key("l/liveness")
+    /// The host's upgrade schedule (plans, approvals, decisions), written with
+    /// the block that changed it.
+    static let upgradeSchedule = key("m/upgrades")
     static let unfinalizedPrefix = key("u/")
     static let finalizedPrefix = key("b/")
     static let certificatePrefix = key("c/")

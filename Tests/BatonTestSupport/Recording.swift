@@ -52,6 +52,8 @@ public final class InterceptingStore: ConsensusStore {
         try inner.commit(block, certifiedBy: qc, stateHash: stateHash)
     }
     public func discardStaged() { inner.discardStaged() }
+    public func stageUpgradeSchedule(_ encoded: [UInt8]) { inner.stageUpgradeSchedule(encoded) }
+    public func upgradeSchedule() throws -> [UInt8]? { try inner.upgradeSchedule() }
     public func block(id: BlockID) throws -> Block? { try inner.block(id: id) }
     public func finalizedBlocks(from height: Height, limit: Int) throws -> [(block: Block, qc: QuorumCertificate)] {
         try inner.finalizedBlocks(from: height, limit: limit)

@@ -92,3 +92,50 @@ public enum HostPayload {
         return transactions
     }
 }
+
+extension HostTransaction {
+    /// How a host transaction travels as a client transaction (`POST /v1/tx`,
+    /// gossip, the mempool): these 15 bytes, then its encoding. The node
+    /// routes such bytes to the host, never to the app's `check_tx`; no app
+    /// transaction begins with a NUL, "baton/host/v1" and a NUL by accident.
+    public static let wirePrefix: [UInt8] = [0] + Array("baton/host/v1".utf8) + [0]
+
+    /// The bytes a client submits.
+    public var submission: [UInt8] { Self.wirePrefix + encoded }
+
+    public static func isHostTransaction(_ bytes: [UInt8]) -> Bool {
+        bytes.count > wirePrefix.count && bytes.starts(with: wirePrefix)
+    }
+
+    /// The host transaction a submission carries.
+    public init(submission bytes: [UInt8]) throws(WireDecodingError) {
+        guard Self.isHostTransaction(bytes) else {
+            throw WireDecodingError(.invalidValue, field: "hostTransaction", detail: "no host prefix")
+        }
+        self = try Self.decode(Array(bytes.dropFirst(Self.wirePrefix.count)))
+    }
+}
+
+extension UpgradeSchedule {
+    /// Why `transaction` would change nothing if committed now (a mempool
+    /// check, so clients hear of a replay or a late approval at once), or nil.
+    public func admissionProblem(_ transaction: HostTransaction, height: Height) -> String? {
+        let id = transaction.approval.planID
+        switch transaction {
+        case .propose(let plan, _):
+            if open[id] != nil || decided.contains(where: { $0.plan.id == id }) { return "plan \(id.short) was proposed already" }
+            if plan.expiresAtHeight <= height { return "its approval deadline, height \(plan.expiresAtHeight), has passed (the chain is at \(height))" }
+            if let last = decided.last, plan.fromHeight <= last.plan.fromHeight {
+                return "a decided plan starts at height \(last.plan.fromHeight); a new one must start after it"
+            }
+        case .approve(let approval):
+            guard let entry = open[id] else {
+                return decided.contains(where: { $0.plan.id == id })
+                    ? "plan \(id.short) is decided already" : "plan \(id.short) is not open (never proposed, or expired)"
+            }
+            if entry.approvers.contains(approval.signer) { return "\(approval.signer) approved plan \(id.short) already" }
+            if entry.plan.expiresAtHeight <= height { return "the plan's approval deadline, height \(entry.plan.expiresAtHeight), has passed" }
+        }
+        return nil
+    }
+}

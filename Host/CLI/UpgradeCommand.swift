@@ -1,0 +1,123 @@
+import ArgumentParser
+import BatonConsole
+import BatonCrypto
+import Consensus
+import Foundation
+import Node
+import PluginHost
+
+/// `baton upgrade`: live application upgrades decided by the chain. Plans and
+/// approvals are signed here, with the member's key file, and only relayed by
+/// the node (`POST /v1/tx`): a node's API never signs for a member.
+struct UpgradeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "upgrade",
+        abstract: "Propose, approve and follow live application upgrades.",
+        discussion: """
+            A plan says: from height H the application is plugin P (name, version, SHA-256 of the .so). \
+            It takes effect when members holding more than two thirds of the weight approved it in blocks \
+            before its deadline, which must be at least \(UpgradeSchedule.leadBlocksMin) blocks before H.
+            """,
+        subcommands: [Propose.self, Approve.self, Status.self])
+
+    struct Node: ParsableArguments {
+        @Option(help: "A node's HTTP API, HOST:PORT (it relays; it never signs).") var api: String
+    }
+
+    struct Propose: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Sign and submit a plan (it counts as your approval).")
+        @OptionGroup var node: Node
+        @Option(help: "Your member key file (key.json).") var key: String
+        @Option(help: "The new application's plugin (a name looked up in --plugin-dir, or a path): its version and SHA-256 go into the plan.")
+        var plugin: String
+        @Option(name: .customLong("plugin-dir"), help: "Folder of plugin .so files.") var pluginDirectory: String?
+        @Option(help: "The first height the new application runs.") var at: UInt64
+        @Option(help: "The last height an approval counts (default: --at minus \(UpgradeSchedule.leadBlocksMin)).") var expiresAt: UInt64?
+
+        func run() async throws {
+            let signer = try loadSigner(key)
+            let library: PluginLibrary
+            do { library = try PluginLocator.standard(pluginDirectory: pluginDirectory).load(plugin) } catch {
+                fail("\(error)")
+            }
+            guard let digest = PluginFileDigest.sha256(path: library.path).flatMap(Hex.decode).flatMap(Bytes32.init) else {
+                fail("cannot read \(library.path)")
+            }
+            let chain = try await chainID(node.api)
+            let deadline = expiresAt ?? (at > UpgradeSchedule.leadBlocksMin ? at - UpgradeSchedule.leadBlocksMin : 0)
+            let plan = UpgradePlan(chainID: chain, fromHeight: at, expiresAtHeight: deadline, plugin: library.info.name,
+                                   pluginVersion: library.info.version, sha256: digest)
+            if let problem = plan.problem(chainID: chain) { fail("plan refused: \(problem)") }
+            try await submit(.propose(plan, UpgradeApproval.sign(plan, with: signer)), api: node.api)
+            print("proposed \(plan)")
+            print("plan id \(plan.id.hex)")
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Sign and submit your approval of an open plan.")
+        @OptionGroup var node: Node
+        @Option(help: "Your member key file (key.json).") var key: String
+        @Option(help: "The plan's id (hex; `baton upgrade status` lists them).") var plan: String
+
+        func run() async throws {
+            let signer = try loadSigner(key)
+            let status = await fetchJSON("http://\(node.api)/v1/upgrade")
+            let open = status["open"] as? [[String: Any]] ?? []
+            guard let entry = open.first(where: { $0["id"] as? String == plan.lowercased() }) else {
+                fail("no open plan \(plan) on \(node.api); open plans: \(open.compactMap { $0["id"] as? String }.joined(separator: ", "))")
+            }
+            // Rebuild the plan from its fields and check its id: what is
+            // signed is exactly what is shown, whatever the node says.
+            guard let chain = (entry["chainID"] as? String).flatMap(Hex.decode).flatMap(Bytes32.init),
+                  let from = entry["fromHeight"] as? UInt64 ?? (entry["fromHeight"] as? Int).map(UInt64.init),
+                  let expires = entry["expiresAtHeight"] as? UInt64 ?? (entry["expiresAtHeight"] as? Int).map(UInt64.init),
+                  let name = entry["plugin"] as? String, let version = entry["version"] as? String,
+                  let digest = (entry["sha256"] as? String).flatMap(Hex.decode).flatMap(Bytes32.init)
+            else { fail("the node's description of plan \(plan) is incomplete") }
+            let rebuilt = UpgradePlan(chainID: chain, fromHeight: from, expiresAtHeight: expires, plugin: name,
+                                      pluginVersion: version, sha256: digest)
+            guard rebuilt.id.hex == plan.lowercased() else { fail("the node describes a plan whose id is not \(plan): not signing") }
+            guard chain == (try await chainID(node.api)) else { fail("the plan is for another chain: not signing") }
+            try await submit(.approve(UpgradeApproval.sign(rebuilt, with: signer)), api: node.api)
+            print("approved \(rebuilt)")
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The application in force and every plan.")
+        @OptionGroup var node: Node
+
+        func run() async throws {
+            guard let data = await fetchData("http://\(node.api)/v1/upgrade") else { fail("no answer from \(node.api)/v1/upgrade") }
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
+
+private func fail(_ message: String) -> Never {
+    printError("error: \(message)")
+    Foundation.exit(1)
+}
+
+private func loadSigner(_ path: String) throws -> Secp256k1Signer {
+    do { return Secp256k1Signer(try KeyFile.load(path)) } catch { fail("\(error)") }
+}
+
+private func chainID(_ api: String) async throws -> Bytes32 {
+    let status = await fetchJSON("http://\(api)/v1/status")
+    guard let chain = (status["chainID"] as? String).flatMap(Hex.decode).flatMap(Bytes32.init) else {
+        fail("no chain id from http://\(api)/v1/status: is a node's API there?")
+    }
+    return chain
+}
+
+private func submit(_ transaction: HostTransaction, api: String) async throws {
+    guard let (status, body) = await httpRequest("POST", "http://\(api)/v1/tx", body: Data(transaction.submission)) else {
+        fail("no answer from \(api)")
+    }
+    guard status == 202 || status == 200 else {
+        let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
+        fail("the node refused it: \(object?["error"] ?? String(decoding: body, as: UTF8.self)) (HTTP \(status))")
+    }
+}
