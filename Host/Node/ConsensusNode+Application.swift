@@ -17,11 +17,17 @@ extension ConsensusNode {
         let candidates = batch.filter { !HostTransaction.isHostTransaction($0.transaction) }
         let host = batch.filter { HostTransaction.isHostTransaction($0.transaction) }.prefix(HostPayload.transactionsMax)
             .compactMap { try? HostTransaction(submission: $0.transaction) }
+        // V-1: the application in force at this height, or no proposal.
+        guard let blockApp = application(for: proposal.height) else {
+            logger.error("not proposing: the application for height \(proposal.height) is not loaded", metadata: ["problem": "\(upgradeProblem ?? "-")"])
+            missingApplication(at: proposal.height)
+            return
+        }
         do {
-            switch try app.produceBlock(context, candidates: candidates.map(\.transaction)) {
+            switch try blockApp.produceBlock(context, candidates: candidates.map(\.transaction)) {
             case .ready(let payload, let included):
                 let listed = included.filter { $0 < candidates.count }.map { candidates[$0].hash }
-                let hashes = proposalTransactions(payload, listed: listed)
+                let hashes = proposalTransactions(payload, listed: listed, app: blockApp)
                 followUps.append(.payloadProduced(view: proposal.view, payload: payload, nowMs: now, included: hashes,
                                                   hostPayload: HostPayload.encode(Array(host))))
             case .pending(let token):
@@ -41,7 +47,7 @@ extension ConsensusNode {
         case failed(ApplicationError)
     }
 
-    func derive(_ payload: [UInt8]) -> Derivation {
+    func derive(_ payload: [UInt8], app: any Application) -> Derivation {
         do { return try BlockTransactions.derived(payload, app: app).map { .derived($0) } ?? .unknown } catch {
             return .failed(error)
         }
@@ -49,8 +55,8 @@ extension ConsensusNode {
 
     /// The list a proposal of `payload` carries: what the app derives from the
     /// payload, else what it flagged and the payload contains verbatim.
-    func proposalTransactions(_ payload: [UInt8], listed: [Bytes32]) -> [Bytes32] {
-        switch derive(payload) {
+    func proposalTransactions(_ payload: [UInt8], listed: [Bytes32], app: any Application) -> [Bytes32] {
+        switch derive(payload, app: app) {
         case .derived(let hashes): return hashes
         case .unknown: return BlockTransactions.verified(listed, payload: payload, mempool: mempool)
         case .failed(let error):
@@ -61,8 +67,8 @@ extension ConsensusNode {
     }
 
     /// Why `block`'s transaction list is not what its payload carries, or nil.
-    func transactionListProblem(_ block: Block) -> String? {
-        switch derive(block.payload) {
+    func transactionListProblem(_ block: Block, app: any Application) -> String? {
+        switch derive(block.payload, app: app) {
         case .derived(let hashes):
             guard hashes == block.includedTransactions else {
                 return "it lists \(block.includedTransactions.count) transactions, its payload carries \(hashes.count) others or in another order"
@@ -83,10 +89,10 @@ extension ConsensusNode {
     }
 
     /// The transactions a committed block carries, as far as this node can tell.
-    func committedTransactions(_ block: Block) -> [Bytes32] {
+    func committedTransactions(_ block: Block, app: any Application) -> [Bytes32] {
         // Derived and checked before (validation, or this node's own proposal): the list is the payload's.
         if verifiedTransactionLists.remove(block.id) != nil { return block.includedTransactions }
-        switch derive(block.payload) {
+        switch derive(block.payload, app: app) {
         case .derived(let hashes): return hashes
         case .unknown: return BlockTransactions.verified(block.includedTransactions, payload: block.payload, mempool: mempool)
         case .failed(let error):
@@ -122,14 +128,22 @@ extension ConsensusNode {
             followUps.append(.payloadValidated(blockID: block.id, valid: false, nowMs: clock.nowMs()))
             return
         }
-        if let problem = transactionListProblem(block) {
+        // V-1: judged by the application in force at the block's height.
+        guard let blockApp = application(for: block.height) else {
+            logger.warning("not voting: the application for height \(block.height) is not loaded",
+                           metadata: ["block": "\(block)", "problem": "\(upgradeProblem ?? "-")"])
+            followUps.append(.payloadValidated(blockID: block.id, valid: false, nowMs: clock.nowMs()))
+            missingApplication(at: block.height)
+            return
+        }
+        if let problem = transactionListProblem(block, app: blockApp) {
             logger.warning("not voting: the proposal's transaction list is false",
                            metadata: ["block": "\(block)", "proposer": "\(block.proposer)", "problem": "\(problem)"])
             followUps.append(.payloadValidated(blockID: block.id, valid: false, nowMs: clock.nowMs()))
             return
         }
         let answer: ValidateAnswer
-        do { answer = try app.validateBlock(context(for: block, ancestors: ancestors), payload: block.payload) } catch {
+        do { answer = try blockApp.validateBlock(context(for: block, ancestors: ancestors), payload: block.payload) } catch {
             logger.error("validate_block failed; not voting", metadata: ["block": "\(block)", "error": "\(error)"])
             return
         }
@@ -189,7 +203,7 @@ extension ConsensusNode {
                              metadata: ["plugin": "\(app.info.name)", "outcome": "\(completion.outcome)"])
                 return
             }
-            step(.payloadProduced(view: view, payload: payload, nowMs: now, included: proposalTransactions(payload, listed: [])))
+            step(.payloadProduced(view: view, payload: payload, nowMs: now, included: proposalTransactions(payload, listed: [], app: app)))
         }
     }
 
@@ -202,22 +216,31 @@ extension ConsensusNode {
         for (index, block) in blocks.enumerated() where block.height > status.finalizedHeight {
             let qc = index + 1 < blocks.count ? blocks[index + 1].qc : finalization.child.qc
             let proof = FinalityProof(chainID: committee.chainID, headers: Array(headers[index...]), qc: finalization.childQC)
+            // V-1, V-3: the application in force at this height, or nothing more is applied.
+            guard let blockApp = application(for: block.height) else {
+                missingApplication(at: block.height)
+                return
+            }
             let hash: StateHash
             do {
-                hash = try app.commitBlock(context(for: block, ancestors: [], finalityProof: proof.encoded), payload: block.payload)
+                hash = try blockApp.commitBlock(context(for: block, ancestors: [], finalityProof: proof.encoded), payload: block.payload)
             } catch {
                 store.discardStaged()
                 throw NodeFailure.appCommit(block, error)
             }
             let stateHash = Bytes32(hash.bytes)!
-            let carried = committedTransactions(block) + hostTransactionHashes(block)
+            let carried = committedTransactions(block, app: blockApp) + hostTransactionHashes(block)
             applyHostTransactions(of: block)
             try store.commit(block, certifiedBy: qc, stateHash: stateHash)
             mempool.remove(carried)
             recentlyCommitted.record(carried, height: block.height, nowMs: clock.nowMs())
             recordCommit(block, stateHash: stateHash, transactions: carried)
             followUps.append(.stateExecuted(height: block.height, stateHash: stateHash))
+            let now = clock.nowMs()
+            if blockApp !== app { switchedApplication(to: blockApp, at: block.height, now: now) }  // V-2
+            lastCommitMs = now
         }
+        prepareUpgrade(now: clock.nowMs())
         if mempool.count == 0 { followUps.append(.mempoolChanged(nonEmpty: false, nowMs: clock.nowMs())) }
     }
 

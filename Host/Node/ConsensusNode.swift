@@ -1,5 +1,6 @@
 import BatonCrypto
 import Consensus
+import Synchronization
 import Logging
 import PluginHost
 
@@ -35,7 +36,22 @@ public actor ConsensusNode {
     let committee: Committee
     let genesis: Block
     let store: any ConsensusStore
-    let app: any Application
+    /// The application in force at the committed height (`appPlan`'s, or the
+    /// genesis's when nil). A decided upgrade replaces it between two blocks
+    /// (`ConsensusNode+Upgrade`).
+    var app: any Application
+    var appPlan: UpgradePlan?
+    /// The next decided plan's application, created ahead of its height.
+    var prepared: (plan: UpgradePlan, app: any Application)?
+    /// Set while this node cannot apply the block at a plan's first height
+    /// for lack of its plugin: it applies nothing, answers block requests,
+    /// and looks for the file every second.
+    public internal(set) var awaitingPlugin: UpgradePlan?
+    var upgradeProblem: String?
+    var lastPreparationMs: UInt64 = 0
+    var lastCommitMs: UInt64 = 0
+    let makeApplication: ((UpgradePlan) throws -> any Application)?
+    let consensusConfig: ConsensusConfig
     let transport: any PeerTransport
     let clock: any NodeClock
     let syncServer: BlockSyncServer
@@ -80,7 +96,7 @@ public actor ConsensusNode {
     public nonisolated let metrics = NodeMetrics()
     /// Why the node stopped by itself (a storage, app or safety failure), or nil.
     public internal(set) var stopReason: String?
-    private var isShutDown = false
+    private(set) var isShutDown = false
     /// `core.handle` calls that began while an effect list was being carried
     /// out. The loop's design keeps it at 0; a test holds it to that.
     @_spi(Testing) public internal(set) var nestedHandleCalls = 0
@@ -93,7 +109,9 @@ public actor ConsensusNode {
         genesis = parts.genesis
         store = parts.store
         app = parts.app
-        functions = parts.app.functions
+        functionList = Mutex(parts.app.functions)
+        makeApplication = parts.makeApplication
+        consensusConfig = parts.consensus
         if let bytes = try parts.store.upgradeSchedule() {
             do { upgrades = try UpgradeSchedule.decode(bytes) } catch {
                 throw NodeFailure.corruptUpgradeSchedule("\(error)")
@@ -128,9 +146,11 @@ public actor ConsensusNode {
     /// The app's answer to `request` (read-only).
     public func query(_ request: [UInt8]) throws -> [UInt8] { try app.query(request) }
 
-    /// The typed functions the app exports (ABI 1.3). Fixed at load, so read
-    /// without a hop onto the actor: a call costs one hop, not two.
-    public nonisolated let functions: [PluginFunction]
+    /// The typed functions the app in force exports (ABI 1.3), read without
+    /// a hop onto the actor: a call costs one hop, not two. Replaced when an
+    /// upgrade switches the application.
+    public nonisolated var functions: [PluginFunction] { functionList.withLock { $0 } }
+    nonisolated let functionList: Mutex<[PluginFunction]>
 
     /// Calls a typed function against committed state, on this actor: one
     /// call at a time on the instance, as the ABI's [instance] rule says.
@@ -151,7 +171,12 @@ public actor ConsensusNode {
     /// Runs until the task is cancelled, the node is shut down, or it stops itself.
     public func run() async throws {
         try await transport.start()
-        step(.start(nowMs: clock.nowMs()))
+        // A node restarted past an upgrade's first height runs the plan's
+        // application from the start (or waits for its plugin).
+        adoptApplicationInForce()
+        prepareUpgrade(now: clock.nowMs(), force: true)
+        // While waiting for a plugin the core starts when it arrives (`restartCore`).
+        if awaitingPlugin == nil { step(.start(nowMs: clock.nowMs())) }
         // Checked after each wait too: `shutdown` may run while the loop
         // waits, and an input handed over just before must not reach a closed store.
         while !isShutDown, stopReason == nil, let input = await inputs.next(), !isShutDown, stopReason == nil {
@@ -186,6 +211,15 @@ public actor ConsensusNode {
 
     private func handle(_ input: InputQueue.Input) {
         let now = clock.nowMs()
+        if awaitingPlugin != nil {
+            // Applying nothing until the plan's plugin is here: serve block
+            // requests (the others may need them), drop the rest; the core
+            // restarts from the store when the plugin appears.
+            if case .message(let from, .blockRequest(let request)) = input, let response = syncServer.answer(request) {
+                transport.send(.blockResponse(response), to: from)
+            }
+            return
+        }
         switch input {
         case .message(let from, let message):
             switch message {

@@ -102,6 +102,7 @@ public enum HTTPAPI {
                 // AA-3 and AA-1 (see AppAgreement): why a node stopped, or refuses to vote.
                 "appDiverged": status.appDivergence?.dictionary ?? NSNull(),
                 "evidence": await node.evidence.total,
+                "upgrade": await node.upgradeReadiness.json,
                 "appState": ["refusedProposals": status.appRefusals,
                              "lastRefusal": status.lastAppRefusal?.dictionary ?? NSNull()] as [String: Any],
             ])
@@ -110,7 +111,9 @@ public enum HTTPAPI {
             let upgrades = await node.upgrades
             let height = await node.status.finalizedHeight
             let plugin = await node.plugin
-            return json(.ok, UpgradeJSON.status(upgrades, height: height, chainID: node.chainID, running: plugin))
+            var answer = UpgradeJSON.status(upgrades, height: height, chainID: node.chainID, running: plugin)
+            answer["node"] = await node.upgradeReadiness.json
+            return json(.ok, answer)
         }
         router.get("/v1/evidence") { _, _ -> Response in
             let log = await node.evidence

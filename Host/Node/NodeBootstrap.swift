@@ -32,6 +32,12 @@ public struct NodeParts {
     public var pendingDeadlineMs: UInt64 = 10_000
     /// Called after every block the app committed (height, state hash).
     public var onCommit: @Sendable (Height, Bytes32) -> Void
+    /// Makes the application a decided upgrade plan names: finds its plugin
+    /// in the plugin folder, checks the SHA-256, and creates an instance over
+    /// the same app state namespace. Throws `UpgradePreparationError` saying
+    /// what is missing. Nil: this node cannot upgrade (it waits, see
+    /// `ConsensusNode.awaitingPlugin`).
+    public var makeApplication: ((UpgradePlan) throws -> any Application)?
 
     public init(identity: PrivateKey, committee: Committee, genesis: Block, store: any ConsensusStore,
                 app: any Application, inputs: InputQueue, transport: any PeerTransport,
@@ -81,8 +87,9 @@ public enum NodeBootstrap {
         let inputs = InputQueue()
         let app: PluginApplication
         let pluginSHA256: String?
+        let locator = PluginLocator.standard(pluginDirectory: config.plugin_dir.map(config.resolve))
+        let pluginConfigBytes = Array((genesisFile.pluginConfig + (config.plugin_config.map { "\n" + $0 } ?? "")).utf8)
         do {
-            let locator = PluginLocator.standard(pluginDirectory: config.plugin_dir.map(config.resolve))
             let library = try locator.load(config.plugin.map { $0.contains("/") ? config.resolve($0) : $0 } ?? genesisFile.plugin)
             pluginSHA256 = PluginFileDigest.sha256(path: library.path)
             try PluginPin.check(library, sha256: pluginSHA256, against: genesisFile)
@@ -109,6 +116,12 @@ public enum NodeBootstrap {
         if let deadline = config.pending_deadline_ms { parts.pendingDeadlineMs = max(deadline, 1) }
         parts.pluginSHA256 = pluginSHA256
         parts.pluginPinned = genesisFile.pluginSHA256 != nil
+        let application = genesisFile.application
+        parts.makeApplication = { plan in
+            try UpgradePreparation.application(for: plan, locator: locator, config: pluginConfigBytes,
+                                               store: RocksAppStateStore(store, plugin: application), logger: logger,
+                                               onCompletion: { inputs.complete($0) })
+        }
         return parts
     }
 

@@ -12,6 +12,9 @@ public enum NodeEvent: Sendable, Hashable {
     case diverged(AppAgreement.Mismatch)
     /// A misbehavior proof was kept (the messages are at `/v1/evidence`).
     case evidence(kind: String, offender: ValidatorIndex, view: View)
+    /// A decided upgrade took effect: the block at `height` was the first the
+    /// new application committed, `gapMs` after the old one's last.
+    case upgraded(height: Height, plugin: String, version: String, gapMs: UInt64)
 
     /// One server-sent-events frame; with `hashes`, finalized blocks list
     /// their transactions' hashes (`txs`), so a client can time its own.
@@ -26,6 +29,8 @@ public enum NodeEvent: Sendable, Hashable {
             "event: diverged\ndata: \(m.json)\n\n"
         case .evidence(let kind, let offender, let view):
             "event: evidence\ndata: {\"kind\":\"\(kind)\",\"offender\":\(offender),\"view\":\(view)}\n\n"
+        case .upgraded(let height, let plugin, let version, let gap):
+            "event: upgraded\ndata: {\"height\":\(height),\"plugin\":\"\(plugin)\",\"version\":\"\(version)\",\"gapMs\":\(gap)}\n\n"
         }
     }
 }

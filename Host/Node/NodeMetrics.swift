@@ -22,6 +22,9 @@ public final class NodeMetrics: Sendable {
     let commitLatency: ValueHistogram
     /// 1 once this node's app disagreed with a quorum-certified state hash (AA-3).
     let appDiverged: Gauge
+    let upgradeReady: Gauge
+    let awaitingPlugin: Gauge
+    let upgradeSwitchGapMs: Gauge
     let appStateRefusals: Counter
     let evidence: Counter
     let pluginDeadlines: Counter
@@ -41,6 +44,9 @@ public final class NodeMetrics: Sendable {
         timeoutsSent = registry.makeCounter(name: "baton_timeouts_sent_total", help: "Timeout messages this node broadcast")
         committedTransactions = registry.makeCounter(name: "baton_committed_transactions_total", help: "Mempool transactions in committed blocks")
         appDiverged = registry.makeGauge(name: "baton_app_diverged", help: "1 if this node's app state disagreed with a quorum-certified one and the node stopped")
+        upgradeReady = registry.makeGauge(name: "baton_upgrade_ready", help: "0 while a decided upgrade's plugin cannot be loaded (it must be, by the plan's height); 1 when loaded")
+        awaitingPlugin = registry.makeGauge(name: "baton_upgrade_awaiting_plugin", help: "1 while this node applies nothing, waiting for a decided upgrade's plugin")
+        upgradeSwitchGapMs = registry.makeGauge(name: "baton_upgrade_switch_gap_ms", help: "The last application switch: ms between the old application's last commit and the new one's first")
         appDiverged.set(Double(0))
         appStateRefusals = registry.makeCounter(name: "baton_app_state_refusals_total", help: "Proposals not voted for because their app state hash differs from this node's app's")
         evidence = registry.makeCounter(name: "baton_evidence_total", help: "Misbehavior proofs this node kept (double proposals, votes, timeouts); GET /v1/evidence")

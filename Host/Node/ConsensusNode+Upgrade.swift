@@ -1,0 +1,162 @@
+import BatonCrypto
+import Consensus
+import PluginHost
+
+/// Live upgrades on this node: which application instance serves each
+/// height, preparing the next one ahead of its height, the switch between two
+/// blocks, and waiting (applying nothing) when the plugin is missing.
+///
+/// Invariants:
+/// - V-1 A block at height h is produced, validated and committed only by the
+///   application `upgrades.plan(at: h)` names (the genesis's when none): never
+///   by the old plugin at or above a plan's first height.
+/// - V-2 The old instance is released only after the first block at or above
+///   the plan's height was committed by the new one.
+/// - V-3 Without the plan's plugin, the node stops applying blocks at the
+///   plan's height, keeps its store (safety data included) and connections,
+///   and resumes by itself once the file appears.
+extension ConsensusNode {
+    /// What `/v1/upgrade` and `/v1/status` show of this node's side of upgrades.
+    public struct UpgradeReadiness: Sendable {
+        public let prepared: String?, awaitingPlugin: String?, problem: String?
+        public var json: [String: Any] {
+            ["prepared": prepared as Any, "awaitingPlugin": awaitingPlugin as Any, "problem": problem as Any]
+        }
+    }
+
+    public var upgradeReadiness: UpgradeReadiness {
+        UpgradeReadiness(prepared: prepared?.plan.id.hex, awaitingPlugin: awaitingPlugin?.id.hex, problem: upgradeProblem)
+    }
+
+    /// The instance for blocks at `height`, or nil when that application is
+    /// not here (not prepared, or its plugin is missing).
+    func application(for height: Height) -> (any Application)? {
+        let plan = upgrades.plan(at: height)
+        if plan == appPlan { return app }
+        if let prepared, prepared.plan == plan { return prepared.app }
+        return nil
+    }
+
+    /// At startup: the plan in force at the next height to apply is this
+    /// node's application (a restart after an upgrade's height).
+    func adoptApplicationInForce() {
+        guard let plan = upgrades.plan(at: status.finalizedHeight + 1), plan != appPlan else { return }
+        do {
+            guard let makeApplication else { throw UpgradePreparationError(description: "this node cannot load plugins") }
+            let instance = try makeApplication(plan)
+            logger.notice("running the upgraded application in force at this height",
+                          metadata: ["plan": "\(plan)", "height": "\(status.finalizedHeight + 1)"])
+            install(instance, plan: plan)
+        } catch {
+            awaitPlugin(plan, reason: "\(error)")
+        }
+    }
+
+    /// Creates the next decided plan's application ahead of its height (at
+    /// most once a second while it fails, with a loud warning each time).
+    func prepareUpgrade(now: UInt64, force: Bool = false) {
+        guard let next = upgrades.decided.first(where: { $0.plan.fromHeight > status.finalizedHeight && $0.plan != appPlan })?.plan
+        else { return }
+        guard prepared?.plan != next else { return }
+        guard force || now >= lastPreparationMs + 1_000 else { return }
+        lastPreparationMs = now
+        do {
+            guard let makeApplication else { throw UpgradePreparationError(description: "this node cannot load plugins") }
+            prepared = (next, try makeApplication(next))
+            upgradeProblem = nil
+            metrics.upgradeReady.set(Double(1))
+            logger.notice("upgrade prepared: the new application is loaded and waits for its height",
+                          metadata: ["plan": "\(next)"])
+        } catch {
+            upgradeProblem = "\(error)"
+            metrics.upgradeReady.set(Double(0))
+            logger.error("UPGRADE NOT READY: this node cannot load the application a decided plan needs; it will stop applying blocks at the plan's height",
+                         metadata: ["plan": "\(next)", "problem": "\(error)"])
+        }
+    }
+
+    /// After the first block at a plan's height was committed by its
+    /// application (V-2): that instance is the node's, the old one goes.
+    func switchedApplication(to instance: any Application, at height: Height, now: UInt64) {
+        guard let plan = upgrades.plan(at: height) else { return }
+        let gap = now >= lastCommitMs ? now - lastCommitMs : 0
+        install(instance, plan: plan)
+        prepared = nil
+        metrics.upgradeSwitchGapMs.set(Double(gap))
+        logger.notice("application switched between two blocks",
+                      metadata: ["height": "\(height)", "plugin": "\(plan.plugin) \(plan.pluginVersion)",
+                                 "gapMs": "\(gap)", "plan": "\(plan.id.short)"])
+        events.yield(.upgraded(height: height, plugin: plan.plugin, version: plan.pluginVersion, gapMs: gap))
+    }
+
+    private func install(_ instance: any Application, plan: UpgradePlan) {
+        app = instance  // the previous instance is released here, after its last block
+        appPlan = plan
+        functionList.withLock { $0 = instance.functions }
+    }
+
+    /// A block at `height` needs an application this node does not have:
+    /// one last try to load it, else wait for it (V-3).
+    func missingApplication(at height: Height) {
+        guard let plan = upgrades.plan(at: height) else { return }
+        prepareUpgrade(now: clock.nowMs(), force: true)
+        if application(for: height) == nil { awaitPlugin(plan, reason: upgradeProblem ?? "the plugin is not loaded") }
+    }
+
+    /// V-3: applies nothing from `plan`'s height until its plugin is here.
+    func awaitPlugin(_ plan: UpgradePlan, reason: String) {
+        guard awaitingPlugin == nil else { return }
+        awaitingPlugin = plan
+        upgradeProblem = reason
+        metrics.upgradeReady.set(Double(0))
+        metrics.awaitingPlugin.set(Double(1))
+        logger.critical("STOPPED APPLYING BLOCKS at height \(plan.fromHeight): the chain decided to run \(plan.plugin) \(plan.pluginVersion) (SHA-256 \(plan.sha256.hex)) from there, and this node cannot load it. It stays connected and keeps its data; put the file in its plugin folder and it resumes by itself.",
+                        metadata: ["problem": "\(reason)"])
+        let node = self
+        Task {
+            while await node.awaitingPlugin != nil, await !node.isStopped {
+                try? await Task.sleep(for: .seconds(1))
+                await node.retryAwaitedPlugin()
+            }
+        }
+    }
+
+    /// Whether the node is shut down or stopped itself.
+    var isStopped: Bool { stopReason != nil || isShutDown }
+
+    /// Once a second while waiting: the plugin appeared? Then restart the
+    /// core from the store (its safety data, its finalized head) and catch up.
+    func retryAwaitedPlugin() {
+        guard let plan = awaitingPlugin, let makeApplication else { return }
+        let instance: any Application
+        do { instance = try makeApplication(plan) } catch {
+            upgradeProblem = "\(error)"
+            return
+        }
+        prepared = (plan, instance)
+        awaitingPlugin = nil
+        upgradeProblem = nil
+        metrics.awaitingPlugin.set(Double(0))
+        metrics.upgradeReady.set(Double(1))
+        logger.notice("the plan's plugin is here: resuming from the store", metadata: ["plan": "\(plan)"])
+        do { try restartCore() } catch {
+            stop("cannot resume after loading the upgraded plugin: \(error)")
+        }
+    }
+
+    /// A fresh core from the store, as a restart would build it (the old
+    /// core may have finalized blocks this node did not apply).
+    func restartCore() throws {
+        let recovered = try store.recoverState()
+        core = EventHandler(committee: committee, genesis: genesis, signer: signer, verifier: Secp256k1Verifier(),
+                            config: consensusConfig, recovery: recovered.recovery)
+        pendingValidations = [:]
+        pendingProductions = [:]
+        followUps = []
+        status.finalizedHeight = recovered.committedHeight
+        status.stateHash = recovered.committedStateHash
+        if application(for: recovered.committedHeight + 1) == nil { adoptApplicationInForce() }
+        step(.stateExecuted(height: recovered.committedHeight, stateHash: recovered.committedStateHash))
+        step(.start(nowMs: clock.nowMs()))
+    }
+}
