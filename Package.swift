@@ -19,7 +19,9 @@ let package = Package(
         .executable(name: "powchain", targets: ["PowChain"]),
         // Shipped applications: real shared objects the host dlopens. SwiftPM
         // writes them as lib<name>.so next to the `baton` binary.
-        .library(name: "robot", type: .dynamic, targets: ["RobotPlugin"]),
+        .library(name: "robot", type: .dynamic, targets: ["RobotEntry"]),
+        // The robot's second build (adds a command): the live-upgrade demo's target.
+        .library(name: "robot-v2", type: .dynamic, targets: ["RobotV2Entry"]),
         .library(name: "kvstore", type: .dynamic, targets: ["KVStorePlugin"]),
         // The checkpointing interpreter, two policies: swapped by config alone.
         .library(name: "checkpointing", type: .dynamic, targets: ["CheckpointingPlugin"]),
@@ -221,11 +223,15 @@ let package = Package(
             ],
             path: "Host/CLI"
         ),
+        // The robot application, shared by its two builds; each build is a
+        // target holding only its export (one `baton_plugin_entry` per .so).
         .target(
             name: "RobotPlugin",
             dependencies: ["BatonPluginKit"],
-            path: "Plugins/Robot"
+            path: "Plugins/Robot/App"
         ),
+        .target(name: "RobotEntry", dependencies: ["RobotPlugin", "BatonPluginKit"], path: "Plugins/Robot/Entry"),
+        .target(name: "RobotV2Entry", dependencies: ["RobotPlugin", "BatonPluginKit"], path: "Plugins/Robot/EntryV2"),
         // The interpreter links no host module (the host would then hold two
         // copies of its Swift types); only the kit and Foundation.
         .target(

@@ -1,6 +1,8 @@
 import BatonConsole
+import BatonCrypto
 import ArgumentParser
 import Foundation
+import Node
 import PluginHost
 import Synchronization
 
@@ -20,6 +22,8 @@ struct RobotDemo: AsyncParsableCommand {
     @Option(help: "Stop after this many seconds (default: run until Ctrl-C).") var duration: Int?
     @Option(help: "Folder for the testnet (default: a new temporary folder).") var dir: String?
     @Option(help: "First consensus port.") var basePort = 7100
+    @Option(help: "Live upgrade: members sign a plan to run the robot's second build (librobot-v2.so, which adds 'uturn') from this height, and every node switches there without a restart (at least 20 blocks ahead).")
+    var upgradeAt: UInt64?
 
     final class NodeOutput: @unchecked Sendable {
         let lock = NSLock()
@@ -91,12 +95,19 @@ struct RobotDemo: AsyncParsableCommand {
             processes.append(process)
             outputs.append(output)
         }
+        if let upgradeAt {
+            let apis = (0..<nodes).map { "127.0.0.1:\(basePort + 100 + $0)" }
+            let keys = (0..<nodes).map { "\(folder)/node-\($0)/key.json" }
+            let honest = byzantine == 1 ? nodes - 1 : nodes
+            Task { await Self.upgrade(at: upgradeAt, plugin: "\(binDir)/librobot-v2.so", apis: apis, keys: Array(keys.prefix(honest))) }
+        }
         let interrupted = await showProgress(duration: duration) { seconds in
             let leader = outputs.max { $0.height < $1.height }!
             // Evidence as the honest nodes saw it (the Byzantine one's own view is no proof).
             let honestOutputs = byzantine == 1 ? Array(outputs.dropLast()) : outputs
             let evidence = honestOutputs.map { $0.field("evidence") as Int? ?? 0 }.max() ?? 0
-            var line = "[\(seconds)s] view \(leader.field("view") as Int? ?? 0)  finalized \(leader.height)  robot \(leader.robot)  evidence \(evidence)  |"
+            let build = leader.field("app").flatMap { ($0 as [String: Any])["build"] as? String }.map { "  robot build \($0)" } ?? ""
+            var line = "[\(seconds)s] view \(leader.field("view") as Int? ?? 0)  finalized \(leader.height)  robot \(leader.robot)\(build)  evidence \(evidence)  |"
             for (i, output) in outputs.enumerated() {
                 line += " n\(i) h\(output.height) \(output.field("peers") as Int? ?? 0)p\(processes[i].isRunning ? "" : " DOWN") |"
             }
@@ -111,4 +122,44 @@ struct RobotDemo: AsyncParsableCommand {
         if common == 0 || !agree { throw ExitCode.failure }
     }
 
+
+    /// `--upgrade-at`: member 0 proposes the plan (the second robot build
+    /// from `height`), the others approve, each with its own key file, all
+    /// through the nodes' APIs as any member would (`baton upgrade`).
+    static func upgrade(at height: UInt64, plugin: String, apis: [String], keys: [String]) async {
+        do {
+            let library = try PluginLibrary.load(path: plugin)
+            guard let digest = PluginFileDigest.sha256(path: plugin).flatMap(Hex.decode).flatMap(Bytes32.init) else {
+                printLine("upgrade: cannot read \(plugin)")
+                return
+            }
+            var chain: Bytes32?
+            while chain == nil {
+                try await Task.sleep(for: .milliseconds(500))
+                chain = (await fetchJSON("http://\(apis[0])/v1/status")["chainID"] as? String).flatMap(Hex.decode).flatMap(Bytes32.init)
+            }
+            let plan = UpgradePlan(chainID: chain!, fromHeight: height, expiresAtHeight: height - min(height, UpgradeSchedule.leadBlocksMin),
+                                   plugin: library.info.name, pluginVersion: library.info.version, sha256: digest)
+            if let problem = plan.problem(chainID: chain!) {
+                printLine("upgrade: plan refused: \(problem)")
+                return
+            }
+            let signers = try keys.map { Secp256k1Signer(try KeyFile.load($0)) }
+            let proposal = HostTransaction.propose(plan, UpgradeApproval.sign(plan, with: signers[0])).submission
+            _ = await httpRequest("POST", "http://\(apis[0])/v1/tx", body: Data(proposal))
+            printLine("upgrade: member 0 proposed \(plan)")
+            // Each approval once the proposal is committed (the plan open); a node says so with 400 before.
+            for (index, signer) in signers.enumerated().dropFirst() {
+                let approval = HostTransaction.approve(UpgradeApproval.sign(plan, with: signer)).submission
+                for _ in 0..<100 {
+                    if let (status, _) = await httpRequest("POST", "http://\(apis[index])/v1/tx", body: Data(approval)),
+                       status == 202 || status == 200 || status == 409 { break }
+                    try await Task.sleep(for: .milliseconds(300))
+                }
+                printLine("upgrade: member \(index) approved")
+            }
+        } catch {
+            printLine("upgrade: \(error)")
+        }
+    }
 }

@@ -40,6 +40,17 @@ enum StatusPage {
       const refusal = status.appState && status.appState.lastRefusal;
       if (refusal) alerts.push(`${status.appState.refusedProposals} proposals not voted for: app state differs ` +
         `(last at height ${refusal.height}, member ${refusal.proposer})`);
+      // Live upgrades: what the chain decided, and this node's side of it.
+      const upgrade = await (await fetch("/v1/upgrade")).json();
+      for (const plan of upgrade.decided || []) {
+        alerts.push(plan.inEffect
+          ? `<span id="upgraded">Application upgraded at height ${plan.fromHeight} to ${plan.plugin} ${plan.version}</span> (decided at ${plan.decidedAt})`
+          : `Upgrade decided: ${plan.plugin} ${plan.version} from height ${plan.fromHeight} (in ${plan.fromHeight - status.finalizedHeight} blocks)`);
+      }
+      for (const plan of upgrade.open || []) alerts.push(`Upgrade proposed: ${plan.plugin} ${plan.version} from height ${plan.fromHeight}, ` +
+        `approved by ${plan.approvers.length} members, until height ${plan.expiresAtHeight}`);
+      if (status.upgrade && status.upgrade.awaitingPlugin) alerts.push(`<b>Stopped applying blocks</b>: ${status.upgrade.problem}`);
+      else if (status.upgrade && status.upgrade.problem) alerts.push(`<b>Upgrade not ready on this node</b>: ${status.upgrade.problem}`);
       if (status.evidence > 0) alerts.push(`${status.evidence} misbehavior proofs kept ` +
         `(<a href="/v1/evidence">evidence</a>: double proposals, votes or timeouts)`);
       document.getElementById("alerts").innerHTML = alerts.map(a => `<div class="alert">${a}</div>`).join("");

@@ -1,7 +1,7 @@
 /// What a Swift author implements to write a Baton application.
 ///
 /// Export it with `PluginExport` and a three-line `@_cdecl("baton_plugin_entry")`
-/// function (see Plugins/Robot/RobotExport.swift). Only C types cross the ABI:
+/// function (see Plugins/Robot/Entry/RobotExport.swift). Only C types cross the ABI:
 /// the kit turns them into these Swift values on the plugin's side.
 ///
 /// Rules the host relies on (baton_plugin.h says them in full):

@@ -27,6 +27,13 @@ public struct Testnet: Sendable {
             + (0..<followers).map { "\(directory)/follower-\($0)/node.toml" }
     }
 
+    /// A testnet already written (e.g. by a suite's own helper).
+    public init(existing directory: String, basePort: Int, configs: [String]) {
+        self.directory = directory
+        self.basePort = basePort
+        self.configs = configs
+    }
+
     /// Node `index`'s HTTP API, host:port.
     public func api(_ index: Int) -> String { "127.0.0.1:\(basePort + 100 + index)" }
 

@@ -196,4 +196,34 @@ import Testing
         #expect(throws: ApplicationError.self) { try robot.query(Array("teleport")) }
         #expect(try robot.query(Array("state")).text.contains("\"robot\""))
     }
+
+    /// The second build (librobot-v2.so, the live-upgrade demo's target):
+    /// the same application, plus 'uturn'; it takes over the first build's
+    /// state and judges its payloads, and the first build refuses 'uturn'.
+    @Test func theSecondBuildTakesOverTheStateAndAddsUTurn() throws {
+        let store = InMemoryAppStateStore()
+        let first = try makeRobot(store: store)
+        guard case .reject = try first.checkTransaction(Array("uturn")) else {
+            Issue.record("the first build accepted uturn")
+            return
+        }
+        try run(first, blocks: 3, commands: ["left"])
+        let before = try view(first)
+        let second = try PluginApplication(library: try PluginLibrary.load(path: Paths.shippedPlugin("robot-v2")), store: store)
+        #expect(second.info.name == "robot" && second.info.version == "2.0.0")
+        #expect(try second.checkTransaction(Array("uturn")) == .accept)
+        #expect(try view(second).robot.x == before.robot.x && view(second).height == 3, "it reads the first build's state")
+        try run(second, from: 4, blocks: 1, commands: ["uturn"])
+        let after = try view(second)
+        let headings = ["north", "east", "south", "west"]
+        let turned = headings[(headings.firstIndex(of: before.robot.heading)! + 2) % 4]
+        #expect(after.recent.last?.command == "uturn" && after.robot.heading == turned, "\(after.robot)")
+        // A block with a uturn is invalid to the first build.
+        guard case .ready(let payload, _) = try second.produceBlock(context(height: 5), candidates: [Array("uturn 2")]) else { return }
+        guard case .invalid(let reason) = try first.validateBlock(context(height: 5), payload: payload) else {
+            Issue.record("the first build accepted a uturn block")
+            return
+        }
+        #expect(reason.contains("no command 'uturn'"))
+    }
 }

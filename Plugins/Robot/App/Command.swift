@@ -1,7 +1,8 @@
 /// One thing the robot can be told to do. A transaction is a command's name
-/// in UTF-8 ("forward", "back", "left", "right", "wait").
+/// in UTF-8 ("forward", "back", "left", "right", "wait"; the second build
+/// adds "uturn").
 public enum Command: UInt8, Sendable, Hashable, CaseIterable {
-    case forward = 0, back, left, right, wait
+    case forward = 0, back, left, right, wait, uturn
 
     public var name: String {
         switch self {
@@ -10,6 +11,7 @@ public enum Command: UInt8, Sendable, Hashable, CaseIterable {
         case .left: "left"
         case .right: "right"
         case .wait: "wait"
+        case .uturn: "uturn"
         }
     }
 

@@ -9,13 +9,19 @@ import Foundation
 /// "start":{"position":{"x":0,"y":0},"heading":"east"}}`; empty means
 /// `Grid.standard`. All nodes of a federation must use the same grid (it is
 /// folded into the state hash, so a mismatch is caught at the first commit).
-final class RobotApp: BatonApplication {
+public class RobotApp: BatonApplication {
     private static let stateKey = Array("robot/state".utf8)
+
+    /// The commands this build accepts. The second build (`RobotAppV2`, the
+    /// product `robot-v2`) adds `uturn`: the live-upgrade demo's new feature.
+    public class var commands: [Command] { [.forward, .back, .left, .right, .wait] }
+    /// This build's name for the typed functions and the export.
+    public class var version: String { "1.1.0" }
 
     private let grid: Grid
     private let host: BatonHost
 
-    init(config: [UInt8], host: BatonHost) throws {
+    public required init(config: [UInt8], host: BatonHost) throws {
         if config.isEmpty {
             grid = .standard
         } else {
@@ -27,21 +33,26 @@ final class RobotApp: BatonApplication {
         self.host = host
     }
 
-    func checkTransaction(_ transaction: [UInt8]) throws -> TransactionVerdict {
-        guard transaction.count <= 32, Command(transaction: transaction) != nil else {
-            return .reject("not a robot command; send one of: \(Command.allCases.map(\.name).joined(separator: ", ")), optionally followed by a nonce (\"left 2\") to send one again within a minute")
+    /// The command a transaction gives, if this build knows it.
+    func command(_ transaction: [UInt8]) -> Command? {
+        Command(transaction: transaction).flatMap { type(of: self).commands.contains($0) ? $0 : nil }
+    }
+
+    public func checkTransaction(_ transaction: [UInt8]) throws -> TransactionVerdict {
+        guard transaction.count <= 32, command(transaction) != nil else {
+            return .reject("not a robot command; send one of: \(type(of: self).commands.map(\.name).joined(separator: ", ")), optionally followed by a nonce (\"left 2\") to send one again within a minute")
         }
         return .accept
     }
 
-    func produceBlock(_ block: BatonBlock, candidates: [[UInt8]], pending: PendingAnswer) throws -> Production {
+    public func produceBlock(_ block: BatonBlock, candidates: [[UInt8]], pending: PendingAnswer) throws -> Production {
         var state = try speculativeState(before: block)
         var steps: [Step] = []
         var included: [Int] = []
         // Queued user commands first, in arrival order, skipping any the grid
         // forbids from where the robot will be.
         for (index, transaction) in candidates.enumerated() where steps.count < RobotPayload.stepsMax {
-            guard let command = Command(transaction: transaction),
+            guard let command = command(transaction),
                   case .success(let pose) = state.pose(after: command, on: grid) else { continue }
             state.pose = pose
             steps.append(Step(command: command, patrol: false, transaction: transaction))
@@ -54,16 +65,19 @@ final class RobotApp: BatonApplication {
     }
 
     /// ABI 1.2: the user steps' transactions; a version-1 payload cannot say.
-    func transactions(in payload: [UInt8]) throws -> [[UInt8]]? {
+    public func transactions(in payload: [UInt8]) throws -> [[UInt8]]? {
         guard payload.first == RobotPayload.version else { return nil }
         return try RobotPayload.decode(payload).get().compactMap(\.transaction)
     }
 
-    func validateBlock(_ block: BatonBlock, payload: [UInt8], pending: PendingAnswer) throws -> Validation {
+    public func validateBlock(_ block: BatonBlock, payload: [UInt8], pending: PendingAnswer) throws -> Validation {
         let state = try speculativeState(before: block)
         switch RobotPayload.decode(payload) {
         case .failure(let error): return .invalid("malformed payload: \(error)")
         case .success(let steps):
+            if let unknown = steps.first(where: { !type(of: self).commands.contains($0.command) }) {
+                return .invalid("this robot build (\(type(of: self).version)) has no command '\(unknown.command.name)'")
+            }
             if case .failure(let error) = state.applying(steps, on: grid, height: block.height, proposer: block.proposer) {
                 return .invalid(error.description)
             }
@@ -71,7 +85,7 @@ final class RobotApp: BatonApplication {
         }
     }
 
-    func commitBlock(_ block: BatonBlock, payload: [UInt8]) throws -> [UInt8] {
+    public func commitBlock(_ block: BatonBlock, payload: [UInt8]) throws -> [UInt8] {
         let state = try committedState()
         guard block.height == state.height + 1 else {
             throw PluginFailure("commit out of order: robot is at height \(state.height), block is \(block.height)")
@@ -83,14 +97,15 @@ final class RobotApp: BatonApplication {
         return host.sha256(grid.canonicalBytes + next.encoded)
     }
 
-    func query(_ request: [UInt8]) throws -> [UInt8] {
+    public func query(_ request: [UInt8]) throws -> [UInt8] {
         let what = String(decoding: request, as: UTF8.self).trimmingWhitespace()
         guard what.isEmpty || what == "state" else {
             throw PluginFailure("unknown query '\(what)'; ask for 'state' (or send an empty request)")
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return Array(try encoder.encode(RobotView(grid: grid, state: try committedState())))
+        return Array(try encoder.encode(RobotView(grid: grid, state: try committedState(), build: type(of: self).version,
+                                                  commands: type(of: self).commands.map(\.name))))
     }
 
     // MARK: - Typed functions (ABI 1.3; exported in RobotExport.swift)
@@ -166,8 +181,13 @@ struct RobotView: Encodable {
     var height: UInt64
     var steps: UInt64
     var recent: [Recent]
+    /// Which build answered, and the commands it takes (the live-upgrade demo shows both).
+    var build: String
+    var commands: [String]
 
-    init(grid: Grid, state: RobotState) {
+    init(grid: Grid, state: RobotState, build: String, commands: [String]) {
+        self.build = build
+        self.commands = commands
         self.grid = GridView(width: grid.width, height: grid.height, obstacles: grid.obstacles)
         robot = Robot(x: state.pose.position.x, y: state.pose.position.y, heading: state.pose.heading.name)
         height = state.height
@@ -177,4 +197,12 @@ struct RobotView: Encodable {
                    proposer: $0.proposer.map { String(format: "%02x", $0) }.joined())
         }
     }
+}
+
+/// The second robot build (product `robot-v2`): everything the first does,
+/// and `uturn`. It reads the first build's state and payloads, so a chain can
+/// switch to it live at a committed height (`baton demo --upgrade-at`).
+public final class RobotAppV2: RobotApp {
+    public override class var commands: [Command] { super.commands + [.uturn] }
+    public override class var version: String { "2.0.0" }
 }

@@ -25,6 +25,7 @@ struct RobotState: Sendable, Hashable {
         case .wait: break
         case .left: next.heading = pose.heading.left
         case .right: next.heading = pose.heading.right
+        case .uturn: next.heading = pose.heading.right.right
         case .forward, .back:
             let target = pose.position.moved(pose.heading, steps: command == .forward ? 1 : -1)
             guard grid.contains(target) else {

@@ -1,21 +1,18 @@
 import BatonPluginKit
 
-/// The plugin's one exported symbol; everything else is `RobotApp`.
-private let export = PluginExport(
-    RobotApp.self, name: "robot", version: "1.1.0",
-    description: "A robot on a grid with obstacles, steered by the federation (Metronome's example)",
-    functions: [
+// Typed functions (ABI 1.3): the host calls them through libffi with the
+// declared signatures; the committed state is read through the app's host.
+// Both robot builds export them (they live in the shared module).
+
+extension RobotApp {
+    /// The declarations both builds' exports list.
+    public static let functionDeclarations: [BatonFunction] = [
         BatonFunction("distance_to", symbol: "robot_distance_to", signature: "(x: i32, y: i32) -> i32",
                       description: "Moves on the shortest path from the robot to cell (x, y) around obstacles; -1 if unreachable"),
         BatonFunction("cell", symbol: "robot_cell", signature: "(x: i32, y: i32) -> str",
                       description: "What is at cell (x, y): 'robot facing <heading>', 'obstacle' or 'free'"),
-    ])
-
-@_cdecl("baton_plugin_entry")
-public func batonPluginEntry() -> UnsafeRawPointer { export.entry }
-
-// Typed functions (ABI 1.3): the host calls them through libffi with the
-// declared signatures; the committed state is read through the app's host.
+    ]
+}
 
 @_cdecl("robot_distance_to")
 public func robotDistanceTo(_ instance: UnsafeMutableRawPointer, _ host: UnsafeRawPointer, _ x: Int32, _ y: Int32) -> Int32 {
