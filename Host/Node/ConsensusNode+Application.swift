@@ -223,7 +223,11 @@ extension ConsensusNode {
             }
             let hash: StateHash
             do {
-                hash = try blockApp.commitBlock(context(for: block, ancestors: [], finalityProof: proof.encoded), payload: block.payload)
+                let blockContext = context(for: block, ancestors: [], finalityProof: proof.encoded)
+                // The first block of a live upgrade carries the new plugin's state migration (ABI 1.4).
+                hash = blockApp !== app
+                    ? try blockApp.commitBlock(blockContext, payload: block.payload, migratingFrom: app.info)
+                    : try blockApp.commitBlock(blockContext, payload: block.payload)
             } catch {
                 store.discardStaged()
                 throw NodeFailure.appCommit(block, error)

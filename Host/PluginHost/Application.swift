@@ -25,6 +25,12 @@ public protocol Application: AnyObject {
     /// Applies a finalized block; returns the hash of the whole app state.
     func commitBlock(_ context: BlockContext, payload: [UInt8]) throws(ApplicationError) -> StateHash
 
+    /// The first commit after a live upgrade switched to this application:
+    /// its state migration from `previous` (ABI 1.4 `migrate_state`, if it
+    /// has one), then the block, in one atomic write.
+    func commitBlock(_ context: BlockContext, payload: [UInt8], migratingFrom previous: PluginInfo)
+        throws(ApplicationError) -> StateHash
+
     /// Read-only request/response in the app's own format.
     func query(_ request: [UInt8]) throws(ApplicationError) -> [UInt8]
 
@@ -45,6 +51,8 @@ public protocol Application: AnyObject {
 
 extension Application {
     public func blockTransactions(_ payload: [UInt8]) throws(ApplicationError) -> [[UInt8]]? { nil }
+    public func commitBlock(_ context: BlockContext, payload: [UInt8], migratingFrom previous: PluginInfo)
+        throws(ApplicationError) -> StateHash { try commitBlock(context, payload: payload) }
     public func abandon(_ token: PendingToken) -> Bool { false }
     public var functions: [PluginFunction] { [] }
     public func call(_ function: String, arguments: [FunctionValue]) throws(FunctionCallError) -> FunctionResult {

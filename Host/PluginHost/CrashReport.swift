@@ -42,7 +42,7 @@ public enum CrashReport {
 
     /// The plugin calls a line can name.
     enum Call: Int, CaseIterable {
-        case create, destroy, checkTx, produceBlock, validateBlock, commitBlock, query, blockTransactions
+        case create, destroy, checkTx, produceBlock, validateBlock, commitBlock, query, blockTransactions, migrateState
 
         var name: String {
             switch self {
@@ -54,6 +54,7 @@ public enum CrashReport {
             case .commitBlock: "commit_block"
             case .query: "query"
             case .blockTransactions: "block_transactions"
+            case .migrateState: "migrate_state"
             }
         }
     }

@@ -147,13 +147,35 @@ public final class PluginApplication: Application {
     }
 
     public func commitBlock(_ context: BlockContext, payload: [UInt8]) throws(ApplicationError) -> StateHash {
-        let mark = crashLines.enter(.commitBlock)
-        defer { mark.leave() }
+        try commit(context, payload: payload, migratingFrom: nil)
+    }
+
+    public func commitBlock(_ context: BlockContext, payload: [UInt8], migratingFrom previous: PluginInfo)
+        throws(ApplicationError) -> StateHash {
+        try commit(context, payload: payload, migratingFrom: previous)
+    }
+
+    /// Whether the plugin has a state migration (ABI 1.4 `migrate_state`).
+    public var migratesState: Bool { calls.migrateState != nil }
+
+    private func commit(_ context: BlockContext, payload: [UInt8], migratingFrom previous: PluginInfo?)
+        throws(ApplicationError) -> StateHash {
         let error = OutputBuffer(limit: session.limits.messageBytesMax)
         var hash = [UInt8](repeating: 0, count: StateHash.byteCount)
         session.staged = AppStateWrites()
         session.mode = .committing
         defer { session.mode = .readOnly; session.staged = AppStateWrites() }
+        if let previous, let migrate = calls.migrateState {
+            // Staged with the block's own writes: they land together or not at all.
+            let mark = crashLines.enter(.migrateState)
+            let status = previous.name.withCString { name in
+                previous.version.withCString { version in error.withWriter { migrate(instance, name, version, $0) } }
+            }
+            mark.leave()
+            guard status == BATON_OK else { throw failure("migrate_state", status, error) }
+        }
+        let mark = crashLines.enter(.commitBlock)
+        defer { mark.leave() }
         try checkIDs(context, call: "commit_block")
         let status = payload.withUnsafeBufferPointer { payload in
             withContext(context) { ctx in

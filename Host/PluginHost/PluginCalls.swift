@@ -38,6 +38,11 @@ struct PluginCalls: @unchecked Sendable {
     /// ABI 1.2, optional: nil for older plugins (their table ends before it;
     /// `readTable` leaves what is not there zero).
     let blockTransactions: BlockTransactions?
+    typealias MigrateState = @convention(c) (
+        UnsafeMutableRawPointer, UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafePointer<baton_writer>
+    ) -> baton_status
+    /// ABI 1.4, optional: a live upgrade's state migration.
+    let migrateState: MigrateState?
 
     /// The 1.0 table: everything up to and including `query`. A plugin's
     /// `struct_size` must cover it; later calls are read only if covered too.
@@ -49,7 +54,8 @@ struct PluginCalls: @unchecked Sendable {
         switch minor {
         case 0, 1: Int(BATON_PLUGIN_SIZE_1_0)
         case 2: Int(BATON_PLUGIN_SIZE_1_2)
-        default: Int(BATON_PLUGIN_SIZE_1_3)
+        case 3: Int(BATON_PLUGIN_SIZE_1_3)
+        default: Int(BATON_PLUGIN_SIZE_1_4)
         }
     }
 
@@ -82,5 +88,6 @@ struct PluginCalls: @unchecked Sendable {
         commitBlock = try required(table.commit_block, "commit_block")
         query = try required(table.query, "query")
         blockTransactions = table.block_transactions
+        migrateState = table.migrate_state
     }
 }

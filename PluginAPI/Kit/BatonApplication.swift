@@ -34,10 +34,22 @@ public protocol BatonApplication: AnyObject {
     /// means "cannot tell": the host then trusts only transactions it holds
     /// whose bytes the payload contains verbatim.
     func transactions(in payload: [UInt8]) throws -> [[UInt8]]?
+
+    /// Whether this build migrates state when a live upgrade switches a chain
+    /// to it (ABI 1.4): true exports `migrate_state`, which calls `migrate`.
+    static var migratesState: Bool { get }
+
+    /// Called once, inside the commit of the first block at the upgrade's
+    /// height and before its `commitBlock`, when the chain switches from the
+    /// application `name` `version` to this one. `host.put` works here and
+    /// lands atomically with that block. Deterministic.
+    func migrate(from name: String, version: String) throws
 }
 
 extension BatonApplication {
     public func transactions(in payload: [UInt8]) throws -> [[UInt8]]? { nil }
+    public static var migratesState: Bool { false }
+    public func migrate(from name: String, version: String) throws {}
 }
 
 public enum TransactionVerdict: Sendable, Hashable {

@@ -57,7 +57,8 @@ public final class PluginExport: @unchecked Sendable {
             query: Thunks.query,
             block_transactions: Thunks.blockTransactions,
             functions: functions.isEmpty ? nil : UnsafePointer(table),
-            function_count: functions.count))
+            function_count: functions.count,
+            migrate_state: App.migratesState ? Thunks.migrateState : nil))
     }
 
     /// What `baton_plugin_entry` returns.
@@ -220,6 +221,19 @@ enum Thunks {
             return BATON_OK
         } catch let failure {
             write("\(failure)", to: error)
+            return BATON_ERROR
+        }
+    }
+
+    /// ABI 1.4: a live upgrade's state migration.
+    static let migrateState: @convention(c) (
+        UnsafeMutableRawPointer, UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafePointer<baton_writer>
+    ) -> baton_status = { instance, name, version, message in
+        do {
+            try Instance.from(instance).app.migrate(from: String(cString: name), version: String(cString: version))
+            return BATON_OK
+        } catch {
+            write("\(error)", to: message)
             return BATON_ERROR
         }
     }

@@ -1,5 +1,5 @@
 /*
- * baton_plugin.h — the Baton plugin ABI, version 1 (minor 3).
+ * baton_plugin.h — the Baton plugin ABI, version 1 (minor 4).
  *
  * A Baton application (the replicated state machine) is a shared object that
  * exports ONE symbol, `baton_plugin_entry`, a function returning a pointer to a
@@ -80,7 +80,7 @@ extern "C" {
 /* ---- Versions and names ------------------------------------------------ */
 
 #define BATON_PLUGIN_ABI_MAJOR 1
-#define BATON_PLUGIN_ABI_MINOR 3
+#define BATON_PLUGIN_ABI_MINOR 4
 
 /* The one symbol a plugin exports. Its name is the same in every ABI major,
  * so a host can always read the versions and explain a mismatch. */
@@ -94,9 +94,11 @@ extern "C" {
 /* What each minor added, by the size that holds it:
  *   1.1  baton_block_context.finality_proof   (context size 144)
  *   1.2  baton_plugin.block_transactions      (plugin size 112)
- *   1.3  baton_plugin.functions, function_count (plugin size 128) */
+ *   1.3  baton_plugin.functions, function_count (plugin size 128)
+ *   1.4  baton_plugin.migrate_state              (plugin size 136) */
 #define BATON_PLUGIN_SIZE_1_2 112
 #define BATON_PLUGIN_SIZE_1_3 128
+#define BATON_PLUGIN_SIZE_1_4 136
 
 /* Whether a struct written by the other side holds `field`: read an appended
  * field only if this is true. `p` points at the struct, `type` is its type. */
@@ -311,7 +313,8 @@ typedef struct baton_function {
 /* Returned by baton_plugin_entry; must stay valid and unchanged for as long as
  * the shared object is loaded. The host copies what it needs. Function
  * pointers are NULL-checked by the host: the seven of 1.0 are required;
- * `block_transactions` (1.2) and `functions` (1.3) are optional. */
+ * `block_transactions` (1.2), `functions` (1.3) and `migrate_state` (1.4)
+ * are optional. */
 typedef struct baton_plugin {
     uint32_t struct_size;
     uint32_t abi_major; /* BATON_PLUGIN_ABI_MAJOR the plugin was built with */
@@ -394,6 +397,20 @@ typedef struct baton_plugin {
      * 0 for none. An older host never reads them. */
     const baton_function *BATON_NULLABLE const *BATON_NULLABLE functions;
     size_t function_count;
+
+    /* ABI 1.4, optional. A live upgrade's state migration: when the chain
+     * switches to this plugin at a committed height (README, "Live
+     * upgrades"), the host calls this once on the new instance, inside the
+     * commit of the first block at that height and just before its
+     * commit_block; kv_put/kv_delete are accepted, and what it writes lands
+     * atomically with that block (a crash loses both or neither).
+     * `from_name`/`from_version` (NUL-terminated) name the application it
+     * replaces. Deterministic, like commit_block. BATON_OK, or BATON_ERROR
+     * with a message: the node then stops, as for a failed commit. NULL:
+     * nothing to migrate (the new plugin reads the old state as it is).
+     * [instance] */
+    baton_status (*BATON_NULLABLE migrate_state)(void *instance, const char *from_name, const char *from_version,
+                                                 const baton_writer *error);
 } baton_plugin;
 
 /* The exported entry's type. A C plugin defines it with BATON_PLUGIN_DEFINE_ENTRY. */

@@ -17,7 +17,9 @@ _Static_assert(offsetof(baton_block_context, block_id) == 32, "block_id offset")
 _Static_assert(offsetof(baton_block_context, proposer) == 96, "proposer offset");
 _Static_assert(offsetof(baton_block_context, pending_count) == 120, "pending_count offset");
 _Static_assert(offsetof(baton_block_context, finality_proof) == 128, "finality_proof offset (1.1)");
-_Static_assert(sizeof(baton_plugin) == 128, "baton_plugin v1.3 layout");
+_Static_assert(sizeof(baton_plugin) == 136, "baton_plugin v1.4 layout");
+_Static_assert(offsetof(baton_plugin, migrate_state) == BATON_PLUGIN_SIZE_1_3, "1.3 table ends before migrate_state");
+_Static_assert(sizeof(baton_plugin) == BATON_PLUGIN_SIZE_1_4, "1.4 table size");
 _Static_assert(offsetof(baton_plugin, functions) == 112, "functions offset (1.3): right after block_transactions");
 _Static_assert(sizeof(baton_function) == 40, "baton_function v1.3 layout");
 _Static_assert(offsetof(baton_function, description) == 32, "baton_function.description offset");
@@ -25,7 +27,6 @@ _Static_assert(sizeof(baton_host) == BATON_HOST_SIZE_1_0, "the host table has no
 _Static_assert(offsetof(baton_block_context, finality_proof) == BATON_BLOCK_CONTEXT_SIZE_1_0, "1.0 context ends before finality_proof");
 _Static_assert(offsetof(baton_plugin, block_transactions) == BATON_PLUGIN_SIZE_1_0, "1.0 table ends before block_transactions");
 _Static_assert(offsetof(baton_plugin, functions) == BATON_PLUGIN_SIZE_1_2, "1.2 table ends before functions");
-_Static_assert(sizeof(baton_plugin) == BATON_PLUGIN_SIZE_1_3, "1.3 table size");
 _Static_assert(offsetof(baton_plugin, block_transactions) == 104, "block_transactions offset (1.2): right after the 1.0 table");
 _Static_assert(offsetof(baton_plugin, name) == 16, "baton_plugin.name offset");
 _Static_assert(offsetof(baton_plugin, create) == 48, "baton_plugin.create offset");

@@ -329,6 +329,7 @@ static const baton_plugin KVSTORE = {
     kv_create, kv_destroy, kv_check_tx, kv_produce, kv_validate, kv_commit, kv_query,
     kv_block_transactions,
     KV_FUNCTIONS, sizeof KV_FUNCTIONS / sizeof KV_FUNCTIONS[0],
+    NULL, /* migrate_state (1.4): nothing to migrate */
 };
 
 BATON_PLUGIN_DEFINE_ENTRY(KVSTORE)

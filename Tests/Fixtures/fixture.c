@@ -14,6 +14,9 @@
  *                             twice, 4 NULL in the table, 5 struct_size too
  *                             small, 6 more than BATON_FUNCTIONS_MAX)
  *   -DFIXTURE_MINOR=N         claims ABI minor N (with the table it has)
+ *   -DFIXTURE_MIGRATES        (ABI 1.4 header) exports migrate_state: stores
+ *                             "from NAME VERSION" under "migrated"; config
+ *                             "migrate-fails" makes it fail
  *   -DFIXTURE_COPIES_CONTEXT  produce_block copies *context whole (an
  *                             over-read against a 1.0 host's shorter context)
  *   -DFIXTURE_NONDETERMINISTIC_FROM=H
@@ -453,6 +456,21 @@ static const baton_function *const FX_FUNCTIONS[] = {
 #endif
 #endif /* FIXTURE_FUNCTIONS */
 
+#ifdef FIXTURE_MIGRATES
+/* ABI 1.4: stores "from NAME VERSION" under "migrated" (mode "migrate-fails": refuses). */
+static baton_status fx_migrate(void *instance, const char *from_name, const char *from_version, const baton_writer *error) {
+    fixture *f = (fixture *)instance;
+    if (is(f, "migrate-fails")) { say(error, "cannot migrate from this version"); return BATON_ERROR; }
+    char text[300];
+    size_t n = 0;
+    for (const char *p = "from "; *p && n < sizeof text - 1; p++) text[n++] = *p;
+    for (const char *p = from_name; *p && n < sizeof text - 1; p++) text[n++] = *p;
+    if (n < sizeof text - 1) text[n++] = ' ';
+    for (const char *p = from_version; *p && n < sizeof text - 1; p++) text[n++] = *p;
+    return f->host->kv_put(f->host, bytes_of("migrated", 8), bytes_of(text, n));
+}
+#endif
+
 #ifndef FIXTURE_MINOR
 #define FIXTURE_MINOR BATON_PLUGIN_ABI_MINOR
 #endif
@@ -471,8 +489,13 @@ static const baton_plugin FIXTURE = {
 #else
     fx_query,
 #endif
-#ifdef FIXTURE_FUNCTIONS
+#if defined(FIXTURE_FUNCTIONS)
     NULL, FX_FUNCTIONS, FX_FUNCTION_COUNT,
+#elif defined(FIXTURE_MIGRATES)
+    NULL, NULL, 0,
+#endif
+#ifdef FIXTURE_MIGRATES
+    fx_migrate,
 #endif
 };
 

@@ -130,6 +130,16 @@ import Testing
         #expect(nodes[3].hash(at: target) != nil && nodes[3].hash(at: target) == nodes[0].hash(at: target))
         #expect(nodes[3].hash(at: UInt64(switchHeight)) == nodes[0].hash(at: UInt64(switchHeight)))
 
+        // A node restarted after the height runs the plan's application from the start.
+        nodes[1].kill9()
+        nodes[1] = try NodeProcess(config: net.configs[1])
+        // (A restarted node prints commits from its stored head on: compare above where it was.)
+        let resumed = nodes[0].height + 5
+        #expect(await waitUntil(seconds: 60) { nodes[1].height >= resumed && nodes[0].height >= resumed },
+                "restarted node at \(nodes[1].height) of \(resumed)")
+        #expect(nodes[1].hash(at: resumed) == nodes[0].hash(at: resumed))
+        #expect(nodes[1].logTail(lines: 400).contains("running the upgraded application in force at this height"))
+
         // A node wiped and synced from zero switches at the same height.
         nodes[2].stop()
         try FileManager.default.removeItem(atPath: URL(fileURLWithPath: net.configs[2]).deletingLastPathComponent().path + "/data")

@@ -5,13 +5,13 @@ import Foundation
 import PluginHost
 import Testing
 
-/// Plugins built against ABI 1.0, 1.1 and 1.2 (their headers kept unchanged in
+/// Plugins built against ABI 1.0, 1.1, 1.2 and 1.3 (their headers kept unchanged in
 /// Tests/Fixtures/abi) keep loading and working in this host: every call in
 /// process, and a 4-node cluster that commits their transactions, drops them
 /// from every mempool and refuses them as committed — through the host's
 /// fallback for apps that cannot list a payload's transactions.
 @Suite(.serialized) struct OldABITests {
-    @Test(arguments: [("1.0", 0), ("1.1", 1), ("1.2", 2)] as [(String, UInt32)])
+    @Test(arguments: [("1.0", 0), ("1.1", 1), ("1.2", 2), ("1.3", 3)] as [(String, UInt32)])
     func anOldPluginLoadsAndAnswersEveryCall(abi: String, minor: UInt32) throws {
         let library = try PluginLibrary.load(path: try CCompiler.fixture(name: "libfixture-\(abi).so", abi: abi))
         #expect(library.info.abiMajor == 1 && library.info.abiMinor == minor)
@@ -25,11 +25,12 @@ import Testing
         #expect(hash.bytes == SHA256Digest.hash(Array("put:a".utf8)).bytes)
         #expect(try app.query(Array("get:a".utf8)) == Array("1".utf8))
         #expect(try app.blockTransactions(Array("put:a".utf8)) == nil, "the fixture does not list transactions")
-        #expect(app.functions.isEmpty, "a pre-1.3 plugin has no typed functions")
+        #expect(app.functions.isEmpty, "the fixture declares no typed functions unless asked to")
+        #expect(!app.migratesState, "a pre-1.4 plugin has no state migration")
         #expect(throws: FunctionCallError.self) { try app.call("add", arguments: []) }
     }
 
-    @Test(arguments: ["1.0", "1.1", "1.2"])
+    @Test(arguments: ["1.0", "1.1", "1.2", "1.3"])
     func anOldPluginRunsInACluster(abi: String) async throws {
         let plugin = try CCompiler.fixture(name: "libfixture-\(abi).so", abi: abi)
         let cluster = try LocalCluster(plugin: plugin)

@@ -159,3 +159,32 @@ import Testing
         #expect(hash.hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }
+
+/// ABI 1.4 `migrate_state`: called before the first commit after a live
+/// upgrade, its writes staged with that block's; a failure is the commit's.
+@Suite struct StateMigrationTests {
+    @Test func theMigrationLandsWithTheFirstBlockAndAFailureFailsTheCommit() throws {
+        let library = try PluginLibrary.load(path: try CCompiler.fixture(["FIXTURE_MIGRATES"], name: "libfixture-migrates.so"))
+        let store = InMemoryAppStateStore()
+        let app = try PluginApplication(library: library, store: store)
+        #expect(app.migratesState)
+        let previous = PluginInfo(name: "fixture", version: "0.0.1", description: "", abiMajor: 1, abiMinor: 3)
+        _ = try app.commitBlock(context(height: 1), payload: Array("put:a"), migratingFrom: previous)
+        #expect(try app.query(Array("get:migrated")) == Array("from fixture 0.0.1"))
+        #expect(try app.query(Array("get:a")) == Array("1"), "the block's own write landed too")
+
+        let failing = try PluginApplication(library: library, config: Array("migrate-fails"), store: InMemoryAppStateStore())
+        do {
+            _ = try failing.commitBlock(context(height: 1), payload: Array("put:b"), migratingFrom: previous)
+            Issue.record("a failed migration committed")
+        } catch {
+            #expect(error.call == "migrate_state" && error.message.contains("cannot migrate"))
+        }
+        #expect((try? failing.query(Array("get:b"))) == nil, "nothing of the block landed")
+        // A plugin without the call commits as usual.
+        let plain = try PluginApplication(library: try PluginLibrary.load(path: try CCompiler.fixture()), store: InMemoryAppStateStore())
+        #expect(!plain.migratesState)
+        _ = try plain.commitBlock(context(height: 1), payload: Array("put:c"), migratingFrom: previous)
+        #expect(try plain.query(Array("get:c")) == Array("1"))
+    }
+}

@@ -213,7 +213,11 @@ import Testing
         #expect(second.info.name == "robot" && second.info.version == "2.0.0")
         #expect(try second.checkTransaction(Array("uturn")) == .accept)
         #expect(try view(second).robot.x == before.robot.x && view(second).height == 3, "it reads the first build's state")
-        try run(second, from: 4, blocks: 1, commands: ["uturn"])
+        // Its first commit carries its state migration (ABI 1.4): it records the build it took over from.
+        guard case .ready(let first4, _) = try second.produceBlock(context(height: 4), candidates: [Array("uturn")]) else { return }
+        _ = try second.commitBlock(context(height: 4), payload: first4, migratingFrom: first.info)
+        let upgraded = try JSONSerialization.jsonObject(with: Data(try second.query([]))) as? [String: Any]
+        #expect(upgraded?["upgradedFrom"] as? String == "robot 1.1.0" && upgraded?["build"] as? String == "2.0.0")
         let after = try view(second)
         let headings = ["north", "east", "south", "west"]
         let turned = headings[(headings.firstIndex(of: before.robot.heading)! + 2) % 4]

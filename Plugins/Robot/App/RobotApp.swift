@@ -11,15 +11,19 @@ import Foundation
 /// folded into the state hash, so a mismatch is caught at the first commit).
 public class RobotApp: BatonApplication {
     private static let stateKey = Array("robot/state".utf8)
+    static let upgradedKey = Array("robot/upgraded-from".utf8)
 
     /// The commands this build accepts. The second build (`RobotAppV2`, the
     /// product `robot-v2`) adds `uturn`: the live-upgrade demo's new feature.
     public class var commands: [Command] { [.forward, .back, .left, .right, .wait] }
     /// This build's name for the typed functions and the export.
     public class var version: String { "1.1.0" }
+    /// The first build migrates nothing; the second records its predecessor.
+    public class var migratesState: Bool { false }
+    public func migrate(from name: String, version: String) throws {}
 
     private let grid: Grid
-    private let host: BatonHost
+    let host: BatonHost
 
     public required init(config: [UInt8], host: BatonHost) throws {
         if config.isEmpty {
@@ -104,8 +108,9 @@ public class RobotApp: BatonApplication {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        let upgradedFrom = try host.get(Self.upgradedKey).map { String(decoding: $0, as: UTF8.self) }
         return Array(try encoder.encode(RobotView(grid: grid, state: try committedState(), build: type(of: self).version,
-                                                  commands: type(of: self).commands.map(\.name))))
+                                                  commands: type(of: self).commands.map(\.name), upgradedFrom: upgradedFrom)))
     }
 
     // MARK: - Typed functions (ABI 1.3; exported in RobotExport.swift)
@@ -184,10 +189,13 @@ struct RobotView: Encodable {
     /// Which build answered, and the commands it takes (the live-upgrade demo shows both).
     var build: String
     var commands: [String]
+    /// Set by the second build's state migration: the build it took over from.
+    var upgradedFrom: String?
 
-    init(grid: Grid, state: RobotState, build: String, commands: [String]) {
+    init(grid: Grid, state: RobotState, build: String, commands: [String], upgradedFrom: String?) {
         self.build = build
         self.commands = commands
+        self.upgradedFrom = upgradedFrom
         self.grid = GridView(width: grid.width, height: grid.height, obstacles: grid.obstacles)
         robot = Robot(x: state.pose.position.x, y: state.pose.position.y, heading: state.pose.heading.name)
         height = state.height
@@ -205,4 +213,11 @@ struct RobotView: Encodable {
 public final class RobotAppV2: RobotApp {
     public override class var commands: [Command] { super.commands + [.uturn] }
     public override class var version: String { "2.0.0" }
+    public override class var migratesState: Bool { true }
+
+    /// ABI 1.4: records which build it took over from, atomically with the
+    /// first block it commits (the query shows it as `upgradedFrom`).
+    public override func migrate(from name: String, version: String) throws {
+        try host.put(RobotApp.upgradedKey, Array("\(name) \(version)".utf8))
+    }
 }
