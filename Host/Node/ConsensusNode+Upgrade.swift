@@ -93,7 +93,11 @@ extension ConsensusNode {
         app = instance  // the previous instance is released here, after its last block
         appPlan = plan
         functionList.withLock { $0 = instance.functions }
+        pluginIdentity.withLock { $0 = (plan.sha256.hex, true) }  // the plan pins it
     }
+
+    /// The plan whose application runs now (nil: the genesis's).
+    public var applicationPlan: UpgradePlan? { appPlan }
 
     /// A block at `height` needs an application this node does not have:
     /// one last try to load it, else wait for it (V-3).

@@ -59,8 +59,11 @@ public actor ConsensusNode {
     let onCommit: @Sendable (Height, Bytes32) -> Void
     let pendingDeadlineMs: UInt64
     /// The plugin file's SHA-256, and whether the genesis pins it.
-    public nonisolated let pluginSHA256: String?
-    public nonisolated let pluginPinned: Bool
+    /// The SHA-256 of the running plugin's `.so`, and whether something pins
+    /// it (the genesis, or the upgrade plan now in force): replaced by an upgrade.
+    public nonisolated var pluginSHA256: String? { pluginIdentity.withLock { $0.sha256 } }
+    public nonisolated var pluginPinned: Bool { pluginIdentity.withLock { $0.pinned } }
+    nonisolated let pluginIdentity: Mutex<(sha256: String?, pinned: Bool)>
     let signer: any MessageSigner
     /// The loop's only source of outside inputs.
     public nonisolated let inputs: InputQueue
@@ -125,8 +128,7 @@ public actor ConsensusNode {
         logger = parts.logger
         onCommit = parts.onCommit
         pendingDeadlineMs = parts.pendingDeadlineMs
-        pluginSHA256 = parts.pluginSHA256
-        pluginPinned = parts.pluginPinned
+        pluginIdentity = Mutex((parts.pluginSHA256, parts.pluginPinned))
         inputs = parts.inputs
         mempool = Mempool(limits: parts.mempool)
         recentlyCommitted = RecentlyCommitted(lifetimeMs: parts.mempool.lifetimeMs)

@@ -98,7 +98,8 @@ public enum HTTPAPI {
                 "stateHash": status.stateHash.hex, "peers": status.peers, "mempool": mempool,
                 "duplicateKeyConnections": status.duplicateKeyConnections,
                 "plugin": ["name": plugin.name, "version": plugin.version, "sha256": node.pluginSHA256 ?? NSNull(),
-                           "pinned": node.pluginPinned] as [String: Any],
+                           "pinned": node.pluginPinned,
+                           "plan": await node.applicationPlan?.id.hex ?? NSNull()] as [String: Any],
                 // AA-3 and AA-1 (see AppAgreement): why a node stopped, or refuses to vote.
                 "appDiverged": status.appDivergence?.dictionary ?? NSNull(),
                 "evidence": await node.evidence.total,

@@ -30,7 +30,7 @@ enum StatusPage {
       document.getElementById("status").innerHTML =
         `view <b>${status.view}</b> · finalized height <b id="height">${status.finalizedHeight}</b> · peers ${status.peers}` +
         ` · plugin ${status.plugin.name} ${status.plugin.version}` +
-        (status.plugin.sha256 ? ` (<code>${status.plugin.sha256.slice(0, 12)}</code>${status.plugin.pinned ? ", pinned by the genesis" : ", not pinned"})` : "") +
+        (status.plugin.sha256 ? ` (<code>${status.plugin.sha256.slice(0, 12)}</code>${status.plugin.plan ? ", pinned by the upgrade plan in force" : status.plugin.pinned ? ", pinned by the genesis" : ", not pinned"})` : "") +
         ` · state <code>${status.stateHash.slice(0, 16)}</code>`;
       // Trouble first: a diverged app, proposals refused for their app state.
       const alerts = [];

@@ -67,6 +67,10 @@ import Testing
         }
         let heights = await apis.asyncMap { await height($0) }
         #expect(switched, "heights \(heights) for a switch at \(switchHeight)")
+        // The status names the plan in force and the .so it pins.
+        let after = await status(apis[2])["plugin"] as? [String: Any]
+        #expect(after?["plan"] as? String == plan && after?["pinned"] as? Bool == true)
+        #expect(after?["sha256"] as? String == PluginDigest.of(Paths.shippedPlugin("checkpointing-aged")))
         let upgrade = try await httpRequest("http://\(apis[3])/v1/upgrade")
         let decided = upgrade.json["decided"] as? [[String: Any]] ?? []
         #expect(decided.first?["id"] as? String == plan && decided.first?["inEffect"] as? Bool == true)
@@ -170,5 +174,13 @@ struct TestnetView {
         let directory = URL(fileURLWithPath: configs[0]).deletingLastPathComponent().deletingLastPathComponent().path
         let port = Int(apis[0].split(separator: ":")[1])! - 100
         testnet = Testnet(existing: directory, basePort: port, configs: configs)
+    }
+}
+
+/// The SHA-256 of a file, as the node reports a plugin's.
+enum PluginDigest {
+    static func of(_ path: String) -> String? {
+        let run = try? runProcess("/usr/bin/sha256sum", [path])
+        return run?.stdout.split(separator: " ").first.map(String.init)
     }
 }
