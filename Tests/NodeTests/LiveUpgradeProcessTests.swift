@@ -67,7 +67,10 @@ import Testing
         }
         let heights = await apis.asyncMap { await height($0) }
         #expect(switched, "heights \(heights) for a switch at \(switchHeight)")
-        // The status names the plan in force and the .so it pins.
+        // The status names the plan in force and the .so it pins, and keeps the history.
+        let history = await status(apis[1])["upgrades"] as? [[String: Any]] ?? []
+        #expect(history.count == 1 && history.first?["plan"] as? String == plan && history.first?["fromHeight"] as? Int == switchHeight
+                && history.first?["inEffect"] as? Bool == true, "\(history)")
         let after = await status(apis[2])["plugin"] as? [String: Any]
         #expect(after?["plan"] as? String == plan && after?["pinned"] as? Bool == true)
         #expect(after?["sha256"] as? String == PluginDigest.of(Paths.shippedPlugin("checkpointing-aged")))
