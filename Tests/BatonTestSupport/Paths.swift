@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Where the built artifacts and the sources are, found from the running test
 /// bundle and this file, never from a hard-coded absolute path.
@@ -26,5 +27,27 @@ public enum Paths {
 public func makeTemporaryDirectory(_ prefix: String = "baton-tests") throws -> String {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    TemporaryDirectories.remember(url.path)
     return url.path
+}
+
+/// Every temporary folder the tests make (data directories, testnets, built
+/// plugins) is removed when the test process exits, so a run leaves /tmp as
+/// it found it. `BATON_KEEP_TEST_DIRS=1` keeps them, for a post-mortem of a
+/// failed run (node.log files, RocksDB stores).
+public enum TemporaryDirectories {
+    private static let paths = Mutex<[String]>([])
+    private static let registered: Bool = {
+        atexit {
+            guard ProcessInfo.processInfo.environment["BATON_KEEP_TEST_DIRS"] == nil else { return }
+            for path in TemporaryDirectories.paths.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
+        }
+        return true
+    }()
+
+    /// Removes `path` at exit.
+    public static func remember(_ path: String) {
+        _ = registered
+        paths.withLock { $0.append(path) }
+    }
 }

@@ -21,6 +21,7 @@ public struct Testnet: Sendable {
                                            "--base-port", "\(port)", "--plugin-dir", pluginDirectory,
                                            "--followers", "\(followers)"] + extraArguments)
         guard run.status == 0 else { throw TestnetFailed(description: "baton testnet failed: \(run.output)") }
+        TemporaryDirectories.remember(directory)
         self.directory = directory
         self.basePort = port
         configs = (0..<nodes).map { "\(directory)/node-\($0)/node.toml" }

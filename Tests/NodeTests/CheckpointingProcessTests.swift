@@ -63,6 +63,7 @@ import Testing
     func checkpointFederation(plugin: String = "checkpointing", config: String, memberChains: [Int]? = nil) throws -> CheckpointCluster {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("baton-checkpoint-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        TemporaryDirectories.remember(directory)
         let base = Ports.freeBase()
         let chainPorts = (0..<5).map { base + 300 + $0 }
         try config.write(toFile: directory + "/interpreter.conf", atomically: true, encoding: .utf8)
