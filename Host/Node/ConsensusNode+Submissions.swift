@@ -125,7 +125,8 @@ extension ConsensusNode {
             }
         }
         let wasEmpty = mempool.count == 0
-        switch mempool.add(transaction, hash: hash, nowMs: now, finalizedHeight: status.finalizedHeight) {
+        switch mempool.add(transaction, hash: hash, nowMs: now, finalizedHeight: status.finalizedHeight,
+                           host: HostTransaction.isHostTransaction(transaction)) {
         case .added(let hash):
             // A leader with an empty mempool waits for the idle interval; wake it.
             if wasEmpty { inputs.mempoolFilled() }

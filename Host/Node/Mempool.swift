@@ -43,6 +43,13 @@ public struct Mempool: Sendable {
     private var head = 0
     private var entries: [Bytes32: Entry] = [:]
     private(set) public var bytes = 0
+    /// Host transactions (upgrade plans and approvals), in arrival order:
+    /// their own lane, beside the app's. They do not count against the app's
+    /// bounds (a full mempool must not keep a plan from its deadline) and go
+    /// first in every proposal; at most `hostTransactionsMax`, and only what a
+    /// member signed is ever admitted (`hostAdmissionProblem`).
+    private var hostOrder: [Bytes32] = []
+    public static let hostTransactionsMax = 64
 
     public init(limits: Limits = Limits()) { self.limits = limits }
 
@@ -53,14 +60,22 @@ public struct Mempool: Sendable {
     /// `hash`: the transaction's SHA-256 if the caller has it already (the
     /// node hashes before `check_tx`, to skip duplicates): once per transaction.
     /// `finalizedHeight`: the node's, now (for expiry by blocks).
+    /// `host`: a host transaction, kept in its own lane (see `hostOrder`).
     public mutating func add(_ transaction: [UInt8], hash known: Bytes32? = nil, nowMs: UInt64,
-                             finalizedHeight: Height = 0) -> Admission {
+                             finalizedHeight: Height = 0, host: Bool = false) -> Admission {
         let hash = known ?? SHA256Digest.hash(transaction)
         guard entries[hash] == nil else { return .duplicate(hash) }
-        guard entries.count < limits.transactionsMax, bytes + transaction.count <= limits.bytesMax else { return .full }
+        if host {
+            hostOrder.removeAll { entries[$0] == nil }
+            guard hostOrder.count < Self.hostTransactionsMax else { return .full }
+            hostOrder.append(hash)
+        } else {
+            guard entries.count - hostOrder.count < limits.transactionsMax, bytes + transaction.count <= limits.bytesMax
+            else { return .full }
+            order.append(hash)
+            bytes += transaction.count
+        }
         entries[hash] = Entry(transaction: transaction, hash: hash, addedMs: nowMs, addedHeight: finalizedHeight)
-        order.append(hash)
-        bytes += transaction.count
         return .added(hash)
     }
 
@@ -73,9 +88,17 @@ public struct Mempool: Sendable {
         expire(nowMs: nowMs, finalizedHeight: finalizedHeight)
         var out: [(Bytes32, [UInt8])] = []
         var size = 0
+        // Host transactions first (beside the app's batch, not in it): few,
+        // small, and bound by their plan's deadline.
+        for hash in hostOrder where !excluded.contains(hash) {
+            guard let entry = entries[hash] else { continue }
+            out.append((hash, entry.transaction))
+        }
+        let hostCount = out.count
         for hash in order[head...] where !excluded.contains(hash) {
             guard let entry = entries[hash] else { continue }
-            guard out.count < limits.batchTransactionsMax, size + entry.transaction.count <= limits.batchBytesMax else { break }
+            guard out.count - hostCount < limits.batchTransactionsMax, size + entry.transaction.count <= limits.batchBytesMax
+            else { break }
             out.append((hash, entry.transaction))
             size += entry.transaction.count
         }
@@ -83,9 +106,12 @@ public struct Mempool: Sendable {
     }
 
     public mutating func remove(_ hashes: [Bytes32]) {
+        var removedHost = false
         for hash in hashes {
-            if let entry = entries.removeValue(forKey: hash) { bytes -= entry.transaction.count }
+            guard let entry = entries.removeValue(forKey: hash) else { continue }
+            if hostOrder.contains(hash) { removedHost = true } else { bytes -= entry.transaction.count }
         }
+        if removedHost { hostOrder.removeAll { entries[$0] == nil } }
         compact()
     }
 
@@ -93,6 +119,13 @@ public struct Mempool: Sendable {
     /// the oldest are at the front of `order` (on both counts), so this stops
     /// at the first young one.
     mutating func expire(nowMs: UInt64, finalizedHeight: Height? = nil) {
+        hostOrder.removeAll { hash in
+            guard let entry = entries[hash] else { return true }
+            guard nowMs > entry.addedMs + limits.lifetimeMs else { return false }
+            if let finalizedHeight, finalizedHeight < entry.addedHeight + limits.lifetimeBlocks { return false }
+            entries[hash] = nil
+            return true
+        }
         while head < order.count {
             let hash = order[head]
             if let entry = entries[hash] {
@@ -109,7 +142,7 @@ public struct Mempool: Sendable {
     /// Keeps `order` from growing without bound: forgets the consumed front
     /// and the removed entries once they outnumber the live ones.
     private mutating func compact() {
-        guard order.count - head > 2 * entries.count + 64 || head > order.count / 2 + 64 else { return }
+        guard order.count - head > 2 * (entries.count - hostOrder.count) + 64 || head > order.count / 2 + 64 else { return }
         order = order[head...].filter { entries[$0] != nil }
         head = 0
     }

@@ -51,4 +51,33 @@ import Testing
         filter.record([hashes[9]], height: 2, nowMs: 1)
         #expect(filter.count == 4 && filter.height(of: hashes[9]) == 1)
     }
+
+    /// Host transactions (upgrade plans, approvals) have their own lane: a
+    /// mempool full of app transactions still takes them, and they go first
+    /// in the next proposal, so a plan is not starved past its deadline.
+    @Test func hostTransactionsHaveTheirOwnBoundedLaneAndGoFirst() {
+        var limits = Mempool.Limits()
+        limits.transactionsMax = 3
+        limits.batchTransactionsMax = 2
+        var pool = Mempool(limits: limits)
+        for i in 0..<3 { _ = pool.add([UInt8(i)], nowMs: 0) }
+        #expect(pool.add([9], nowMs: 0) == .full)
+        guard case .added(let host) = pool.add([0xAA, 1], nowMs: 0, host: true) else {
+            Issue.record("a full app lane refused a host transaction")
+            return
+        }
+        let batch = pool.batch(nowMs: 1)
+        #expect(batch.first?.hash == host && batch.count == 3, "the host transaction first, then the app's batch")
+        #expect(pool.count == 4)
+        // The lane is bounded.
+        for i in 1..<Mempool.hostTransactionsMax { _ = pool.add([0xAA, 2, UInt8(i)], nowMs: 0, host: true) }
+        #expect(pool.add([0xAA, 3], nowMs: 0, host: true) == .full)
+        // Committed host transactions leave the lane and free room.
+        pool.remove([host])
+        #expect(!pool.contains(host))
+        if case .added = pool.add([0xAA, 3], nowMs: 0, host: true) {} else { Issue.record("no room after a removal") }
+        // And they expire like the others.
+        _ = pool.batch(nowMs: limits.lifetimeMs + 10)
+        #expect(pool.count == 0)
+    }
 }
