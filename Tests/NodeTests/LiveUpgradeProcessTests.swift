@@ -96,9 +96,10 @@ import Testing
     }
 
     @Test func aNodeWithoutTheNewPluginStopsAtTheHeightResumesWhenItArrivesAndASyncedNodeAgrees() async throws {
-        let net = try Testnet()
+        let net = try Testnet(followers: 1)
         // Each node its own plugin folder: the genesis's robot in all of them;
-        // the plan's build (another file: a different SHA-256) in nodes 0-2 only.
+        // the plan's build (another file: a different SHA-256) in members 0-2
+        // and the follower (configs[4]), not in member 3.
         let root = net.directory
         let buildB = root + "/librobot-b.so"
         try FileManager.default.copyItem(atPath: Paths.shippedPlugin("robot"), toPath: buildB)
@@ -106,11 +107,11 @@ import Testing
         try handle.seekToEnd()
         try handle.write(contentsOf: Data("build b".utf8))
         try handle.close()
-        for i in 0..<4 {
+        for i in 0..<5 {
             let folder = root + "/plugins-\(i)"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try FileManager.default.copyItem(atPath: Paths.shippedPlugin("robot"), toPath: folder + "/librobot.so")
-            if i < 3 { try FileManager.default.copyItem(atPath: buildB, toPath: folder + "/librobot-b.so") }
+            if i != 3 { try FileManager.default.copyItem(atPath: buildB, toPath: folder + "/librobot-b.so") }
             try net.replace(i, "plugin_dir = \"\(Paths.binDirectory)\"", with: "plugin_dir = \"\(folder)\"")
         }
         var nodes = try net.configs.map { try NodeProcess(config: $0) }
@@ -136,6 +137,11 @@ import Testing
         #expect(await waitUntil(seconds: 60) { nodes[3].height >= target }, "node 3 at \(nodes[3].height) of \(target)")
         #expect(nodes[3].hash(at: target) != nil && nodes[3].hash(at: target) == nodes[0].hash(at: target))
         #expect(nodes[3].hash(at: UInt64(switchHeight)) == nodes[0].hash(at: UInt64(switchHeight)))
+        // The follower (no vote) applied the decision from the blocks and switched at the height too.
+        #expect(await waitUntil(seconds: 30) { nodes[4].height >= target })
+        #expect(nodes[4].hash(at: UInt64(switchHeight)) == nodes[0].hash(at: UInt64(switchHeight)))
+        #expect(nodes[4].hash(at: target) == nodes[0].hash(at: target))
+        #expect(nodes[4].logTail(lines: 400).contains("application switched between two blocks"))
 
         // A node restarted after the height runs the plan's application from the start.
         nodes[1].kill9()
