@@ -129,30 +129,27 @@ struct RobotDemo: AsyncParsableCommand {
     static func upgrade(at height: UInt64, plugin: String, apis: [String], keys: [String]) async {
         do {
             let library = try PluginLibrary.load(path: plugin)
-            guard let digest = PluginFileDigest.sha256(path: plugin).flatMap(Hex.decode).flatMap(Bytes32.init) else {
-                printLine("upgrade: cannot read \(plugin)")
-                return
-            }
             var chain: Bytes32?
             while chain == nil {
                 try await Task.sleep(for: .milliseconds(500))
-                chain = (await fetchJSON("http://\(apis[0])/v1/status")["chainID"] as? String).flatMap(Hex.decode).flatMap(Bytes32.init)
+                chain = await UpgradeClient.chainID(api: apis[0])
             }
-            let plan = UpgradePlan(chainID: chain!, fromHeight: height, expiresAtHeight: height - min(height, UpgradeSchedule.leadBlocksMin),
-                                   plugin: library.info.name, pluginVersion: library.info.version, sha256: digest)
+            guard let plan = UpgradePlan(running: library, chainID: chain!, fromHeight: height) else {
+                printLine("upgrade: cannot read \(plugin)")
+                return
+            }
             if let problem = plan.problem(chainID: chain!) {
                 printLine("upgrade: plan refused: \(problem)")
                 return
             }
             let signers = try keys.map { Secp256k1Signer(try KeyFile.load($0)) }
-            let proposal = HostTransaction.propose(plan, UpgradeApproval.sign(plan, with: signers[0])).submission
-            _ = await httpRequest("POST", "http://\(apis[0])/v1/tx", body: Data(proposal))
+            _ = await UpgradeClient.submit(.propose(plan, UpgradeApproval.sign(plan, with: signers[0])), api: apis[0])
             printLine("upgrade: member 0 proposed \(plan)")
             // Each approval once the proposal is committed (the plan open); a node says so with 400 before.
             for (index, signer) in signers.enumerated().dropFirst() {
-                let approval = HostTransaction.approve(UpgradeApproval.sign(plan, with: signer)).submission
+                let approval = HostTransaction.approve(UpgradeApproval.sign(plan, with: signer))
                 for _ in 0..<100 {
-                    if let (status, _) = await httpRequest("POST", "http://\(apis[index])/v1/tx", body: Data(approval)),
+                    if let (status, _) = await UpgradeClient.submit(approval, api: apis[index]),
                        status == 202 || status == 200 || status == 409 { break }
                     try await Task.sleep(for: .milliseconds(300))
                 }

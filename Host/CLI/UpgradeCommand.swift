@@ -40,13 +40,10 @@ struct UpgradeCommand: AsyncParsableCommand {
             do { library = try PluginLocator.standard(pluginDirectory: pluginDirectory).load(plugin) } catch {
                 fail("\(error)")
             }
-            guard let digest = PluginFileDigest.sha256(path: library.path).flatMap(Hex.decode).flatMap(Bytes32.init) else {
+            let chain = try await chainID(node.api)
+            guard let plan = UpgradePlan(running: library, chainID: chain, fromHeight: at, expiresAtHeight: expiresAt) else {
                 fail("cannot read \(library.path)")
             }
-            let chain = try await chainID(node.api)
-            let deadline = expiresAt ?? (at > UpgradeSchedule.leadBlocksMin ? at - UpgradeSchedule.leadBlocksMin : 0)
-            let plan = UpgradePlan(chainID: chain, fromHeight: at, expiresAtHeight: deadline, plugin: library.info.name,
-                                   pluginVersion: library.info.version, sha256: digest)
             if let problem = plan.problem(chainID: chain) { fail("plan refused: \(problem)") }
             try await submit(.propose(plan, UpgradeApproval.sign(plan, with: signer)), api: node.api)
             print("proposed \(plan)")
@@ -105,15 +102,14 @@ private func loadSigner(_ path: String) throws -> Secp256k1Signer {
 }
 
 private func chainID(_ api: String) async throws -> Bytes32 {
-    let status = await fetchJSON("http://\(api)/v1/status")
-    guard let chain = (status["chainID"] as? String).flatMap(Hex.decode).flatMap(Bytes32.init) else {
+    guard let chain = await UpgradeClient.chainID(api: api) else {
         fail("no chain id from http://\(api)/v1/status: is a node's API there?")
     }
     return chain
 }
 
 private func submit(_ transaction: HostTransaction, api: String) async throws {
-    guard let (status, body) = await httpRequest("POST", "http://\(api)/v1/tx", body: Data(transaction.submission)) else {
+    guard let (status, body) = await UpgradeClient.submit(transaction, api: api) else {
         fail("no answer from \(api)")
     }
     guard status == 202 || status == 200 else {

@@ -105,11 +105,7 @@ public enum HTTPAPI {
                 "evidence": await node.evidence.total,
                 "upgrade": await node.upgradeReadiness.json,
                 // The history: every decided plan, when it was decided and from which height it runs.
-                "upgrades": await node.upgrades.decided.map { decision -> [String: Any] in
-                    ["plan": decision.plan.id.hex, "plugin": decision.plan.plugin, "version": decision.plan.pluginVersion,
-                     "fromHeight": decision.plan.fromHeight, "decidedAt": decision.decidedAt,
-                     "inEffect": decision.plan.fromHeight <= status.finalizedHeight]
-                },
+                "upgrades": UpgradeJSON.history(await node.upgrades, height: status.finalizedHeight),
                 "appState": ["refusedProposals": status.appRefusals,
                              "lastRefusal": status.lastAppRefusal?.dictionary ?? NSNull()] as [String: Any],
             ])

@@ -117,8 +117,9 @@ public enum NodeBootstrap {
         parts.pluginSHA256 = pluginSHA256
         parts.pluginPinned = genesisFile.pluginSHA256 != nil
         let application = genesisFile.application
+        let digests = PluginDigestCache()
         parts.makeApplication = { plan in
-            try UpgradePreparation.application(for: plan, locator: locator, config: pluginConfigBytes,
+            try UpgradePreparation.application(for: plan, locator: locator, digests: digests, config: pluginConfigBytes,
                                                store: RocksAppStateStore(store, plugin: application), logger: logger,
                                                onCompletion: { inputs.complete($0) })
         }

@@ -40,9 +40,7 @@ enum FunctionTable {
             // fields are not read.
             let declaration = entry.pointee
             let name = try PluginLibrary.text(declaration.name, field: "function \(label) name", path: path)
-            guard !name.isEmpty, name.utf8.count <= 64, name.utf8.allSatisfy({
-                ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F
-            }) else {
+            guard PluginInfo.isValidName(name) else {
                 throw PluginLoadError(.badFunction(name: label, problem: "name '\(name)' must be 1-64 of a-z, 0-9, '_', '-'"), path: path)
             }
             guard !prepared.contains(where: { $0.declaration.name == name }) else {

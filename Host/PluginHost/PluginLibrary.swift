@@ -111,9 +111,7 @@ public final class PluginLibrary: @unchecked Sendable {
 
     private static func readInfo(_ table: baton_plugin, path: String) throws(PluginLoadError) -> PluginInfo {
         let name = try text(table.name, field: "name", path: path)
-        guard !name.isEmpty, name.utf8.count <= 64,
-              name.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F })
-        else {
+        guard PluginInfo.isValidName(name) else {
             throw PluginLoadError(.invalidMetadata(field: "name", problem: "'\(name)' must be 1-64 of a-z, 0-9, '-', '_'"), path: path)
         }
         return PluginInfo(

@@ -32,31 +32,27 @@ public enum CCompiler {
     public static func sharedObject(_ sources: [String], arguments: [String] = [], name: String,
                              in directory: String? = nil, headers: String = Paths.source("PluginAPI/include"),
                              compiler: String? = nil) throws -> String {
-        guard let executable = compiler ?? executable else { throw CompilerError(description: "no C compiler (cc, clang, gcc) on PATH") }
         let output = (try directory ?? makeTemporaryDirectory()) + "/" + name
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-std=c99", "-shared", "-fPIC", "-I", headers]
-            + arguments + sources + ["-o", output, "-lpthread"]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CompilerError(description: "\(executable) failed: \(String(decoding: message, as: UTF8.self))")
-        }
+        try compile(["-std=c99", "-shared", "-fPIC", "-I", headers] + arguments + sources + ["-o", output, "-lpthread"],
+                    compiler: compiler)
         return output
     }
 
-    /// Compiles a C program (`sources`, against the current header) into
-    /// `<directory>/<name>` and returns its path.
+    /// Compiles a C program (`sources`, against the current header) into a
+    /// temporary folder and returns its path.
     public static func program(_ sources: [String], arguments: [String] = [], name: String) throws -> String {
-        guard let executable else { throw CompilerError(description: "no C compiler (cc, clang, gcc) on PATH") }
         let output = try makeTemporaryDirectory() + "/" + name
+        try compile(["-std=c99", "-I", Paths.source("PluginAPI/include")] + arguments + sources + ["-o", output, "-ldl"],
+                    compiler: nil)
+        return output
+    }
+
+    /// One compiler run; its stderr becomes the error when it fails.
+    private static func compile(_ arguments: [String], compiler: String?) throws {
+        guard let executable = compiler ?? executable else { throw CompilerError(description: "no C compiler (cc, clang, gcc) on PATH") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-std=c99", "-I", Paths.source("PluginAPI/include")] + arguments + sources + ["-o", output, "-ldl"]
+        process.arguments = arguments
         let errors = Pipe()
         process.standardError = errors
         try process.run()
@@ -65,16 +61,7 @@ public enum CCompiler {
         guard process.terminationStatus == 0 else {
             throw CompilerError(description: "\(executable) failed: \(String(decoding: message, as: UTF8.self))")
         }
-        return output
     }
-
-    /// Whether this compiler builds and runs AddressSanitizer programs (clang
-    /// from the Swift toolchain does; a bare gcc may lack libasan).
-    public static let hasAddressSanitizer: Bool = {
-        guard let path = try? program([Paths.source("Tests/Fixtures/old_host.c")], arguments: ["-fsanitize=address"],
-                                      name: "asan-probe") else { return false }
-        return FileManager.default.isExecutableFile(atPath: path)
-    }()
 
     /// Tests/Fixtures/fixture.c with the given -D switches.
     public static func fixture(_ defines: [String] = [], name: String = "libfixture.so", in directory: String? = nil,

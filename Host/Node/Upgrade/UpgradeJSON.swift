@@ -10,6 +10,16 @@ enum UpgradeJSON {
          "sha256": plan.sha256.hex]
     }
 
+    /// `/v1/status` `upgrades`: every decided plan, when it was decided and
+    /// from which height it runs.
+    static func history(_ schedule: UpgradeSchedule, height: Height) -> [[String: Any]] {
+        schedule.decided.map { decision in
+            ["plan": decision.plan.id.hex, "plugin": decision.plan.plugin, "version": decision.plan.pluginVersion,
+             "fromHeight": decision.plan.fromHeight, "decidedAt": decision.decidedAt,
+             "inEffect": decision.plan.fromHeight <= height]
+        }
+    }
+
     static func status(_ schedule: UpgradeSchedule, height: Height, chainID: Bytes32, running: PluginInfo) -> [String: Any] {
         let inForce = schedule.plan(at: height)
         return [

@@ -1,5 +1,6 @@
 import BatonCrypto
 import Consensus
+import PluginHost
 
 /// "From height `fromHeight`, this chain's application is plugin `plugin`,
 /// version `version`, the shared object whose SHA-256 is `sha256`": a
@@ -42,9 +43,7 @@ public struct UpgradePlan: Hashable, Sendable, CustomStringConvertible {
     /// Why this plan can never take effect on `chainID`, or nil.
     public func problem(chainID: Bytes32) -> String? {
         guard self.chainID == chainID else { return "it is for chain \(self.chainID.short), not this chain (\(chainID.short))" }
-        guard !plugin.isEmpty, plugin.utf8.count <= 64, plugin.utf8.allSatisfy({
-            ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F
-        }) else { return "plugin name '\(plugin)' must be 1-64 of a-z, 0-9, '-', '_'" }
+        guard PluginInfo.isValidName(plugin) else { return "plugin name '\(plugin)' must be 1-64 of a-z, 0-9, '-', '_'" }
         guard !pluginVersion.isEmpty, pluginVersion.utf8.count <= 64 else { return "plugin version must be 1-64 bytes" }
         guard fromHeight >= expiresAtHeight + UpgradeSchedule.leadBlocksMin else {
             return "from height \(fromHeight) must be at least \(UpgradeSchedule.leadBlocksMin) blocks after the approval deadline \(expiresAtHeight)"
@@ -79,5 +78,23 @@ extension UpgradePlan: WireCodable {
         plugin = name
         pluginVersion = version
         sha256 = try reader.bytes32("plan.sha256")
+    }
+}
+
+extension UpgradePlan {
+    /// The default approval deadline: `leadBlocksMin` blocks before `fromHeight` (U-1).
+    public static func defaultDeadline(before fromHeight: Height) -> Height {
+        fromHeight - min(fromHeight, UpgradeSchedule.leadBlocksMin)
+    }
+
+    /// A plan to run `library` from `fromHeight`: its name and version, and
+    /// the SHA-256 of the very file loaded. Nil when the file cannot be read.
+    public init?(running library: PluginLibrary, chainID: Bytes32, fromHeight: Height, expiresAtHeight: Height? = nil) {
+        guard let digest = PluginFileDigest.sha256(path: library.path).flatMap(Hex.decode).flatMap(Bytes32.init) else {
+            return nil
+        }
+        self.init(chainID: chainID, fromHeight: fromHeight,
+                  expiresAtHeight: expiresAtHeight ?? Self.defaultDeadline(before: fromHeight),
+                  plugin: library.info.name, pluginVersion: library.info.version, sha256: digest)
     }
 }

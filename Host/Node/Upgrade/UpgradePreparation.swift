@@ -17,12 +17,15 @@ public struct UpgradePreparationError: Error, CustomStringConvertible, Sendable 
 /// instance is created over the application's own state namespace, so the
 /// new plugin reads the old one's state.
 public enum UpgradePreparation {
-    public static func application(for plan: UpgradePlan, locator: PluginLocator, config: [UInt8], store: AppStateStore,
-                                   logger: Logger, onCompletion: @escaping @Sendable (PendingCompletion) -> Void)
+    /// `digests`: remembers the folders' files between attempts (the node
+    /// retries every second until the file is there).
+    public static func application(for plan: UpgradePlan, locator: PluginLocator, digests: PluginDigestCache,
+                                   config: [UInt8], store: AppStateStore, logger: Logger,
+                                   onCompletion: @escaping @Sendable (PendingCompletion) -> Void)
         throws(UpgradePreparationError) -> any Application
     {
         let wanted = plan.sha256.hex
-        guard let path = locator.candidateFiles().first(where: { PluginFileDigest.sha256(path: $0) == wanted }) else {
+        guard let path = locator.candidateFiles().first(where: { digests.sha256(path: $0) == wanted }) else {
             throw UpgradePreparationError(description:
                 "no plugin file with SHA-256 \(wanted) in \(locator.directories.joined(separator: ", ")) — the plan needs \(plan.plugin) \(plan.pluginVersion) from height \(plan.fromHeight); copy that .so into the plugin folder (the node looks again every second)")
         }

@@ -323,30 +323,23 @@ pub unsafe extern "C" fn tally_winner(instance: *mut c_void, _host: *const Host,
     }
 }
 
-static VOTES: abi::Function = abi::Function {
-    struct_size: std::mem::size_of::<abi::Function>() as u32,
-    reserved: 0,
-    name: c"votes".as_ptr(),
-    symbol: c"tally_votes".as_ptr(),
-    signature: c"(option: str) -> u64".as_ptr(),
-    description: c"The committed votes for an option".as_ptr(),
-};
-static TOTAL: abi::Function = abi::Function {
-    struct_size: std::mem::size_of::<abi::Function>() as u32,
-    reserved: 0,
-    name: c"total".as_ptr(),
-    symbol: c"tally_total".as_ptr(),
-    signature: c"() -> u64".as_ptr(),
-    description: c"Every vote committed".as_ptr(),
-};
-static WINNER: abi::Function = abi::Function {
-    struct_size: std::mem::size_of::<abi::Function>() as u32,
-    reserved: 0,
-    name: c"winner".as_ptr(),
-    symbol: c"tally_winner".as_ptr(),
-    signature: c"() -> str".as_ptr(),
-    description: c"The option with the most votes, or null before the first".as_ptr(),
-};
+/// A declaration from C string literals (they live for the program).
+const fn declare(name: &'static CStr, symbol: &'static CStr, signature: &'static CStr, description: &'static CStr) -> abi::Function {
+    abi::Function {
+        struct_size: std::mem::size_of::<abi::Function>() as u32,
+        reserved: 0,
+        name: name.as_ptr(),
+        symbol: symbol.as_ptr(),
+        signature: signature.as_ptr(),
+        description: description.as_ptr(),
+    }
+}
+
+static VOTES: abi::Function = declare(c"votes", c"tally_votes", c"(option: str) -> u64", c"The committed votes for an option");
+static TOTAL: abi::Function = declare(c"total", c"tally_total", c"() -> u64", c"Every vote committed");
+static WINNER: abi::Function = declare(
+    c"winner", c"tally_winner", c"() -> str", c"The option with the most votes, or null before the first",
+);
 static FUNCTIONS: abi::FunctionTable<3> = abi::FunctionTable([&VOTES, &TOTAL, &WINNER]);
 
 static PLUGIN: abi::Plugin = abi::Plugin {
