@@ -6,7 +6,8 @@
 //! allocated (`*context`); read its fields through the pointer, and read a
 //! field newer than ABI 1.0 only when `struct_size` covers it.
 
-use std::ffi::{c_char, c_void};
+use std::ffi::c_void;
+use std::os::raw::c_char;
 
 pub type Status = i32;
 pub const OK: Status = 0;
@@ -140,6 +141,14 @@ unsafe impl Sync for Function {}
 #[repr(transparent)]
 pub struct FunctionTable<const N: usize>(pub [*const Function; N]);
 unsafe impl<const N: usize> Sync for FunctionTable<N> {}
+
+/// A C string from a NUL-terminated byte literal (`b"name\0"`), in a
+/// constant: written this way rather than with `c"…"` literals so the crate
+/// builds with Debian's rustc (1.63) as well as a current one.
+pub const fn c_str(bytes: &'static [u8]) -> *const c_char {
+    assert!(!bytes.is_empty() && bytes[bytes.len() - 1] == 0, "a C string must end with NUL");
+    bytes.as_ptr() as *const c_char
+}
 
 /// Appends to a host writer; false when the host refused (too large).
 ///

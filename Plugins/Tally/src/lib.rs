@@ -13,7 +13,8 @@
 mod abi;
 
 use abi::{Bytes, Host, Writer};
-use std::ffi::{c_char, c_void, CStr};
+use std::ffi::{c_void, CStr};
+use std::os::raw::c_char;
 
 const TXS_MAX: usize = 1_000;
 const PAYLOAD_BYTES_MAX: usize = 1 << 20;
@@ -323,22 +324,22 @@ pub unsafe extern "C" fn tally_winner(instance: *mut c_void, _host: *const Host,
     }
 }
 
-/// A declaration from C string literals (they live for the program).
-const fn declare(name: &'static CStr, symbol: &'static CStr, signature: &'static CStr, description: &'static CStr) -> abi::Function {
+/// A declaration from NUL-terminated byte literals (they live for the program).
+const fn declare(name: &'static [u8], symbol: &'static [u8], signature: &'static [u8], description: &'static [u8]) -> abi::Function {
     abi::Function {
         struct_size: std::mem::size_of::<abi::Function>() as u32,
         reserved: 0,
-        name: name.as_ptr(),
-        symbol: symbol.as_ptr(),
-        signature: signature.as_ptr(),
-        description: description.as_ptr(),
+        name: abi::c_str(name),
+        symbol: abi::c_str(symbol),
+        signature: abi::c_str(signature),
+        description: abi::c_str(description),
     }
 }
 
-static VOTES: abi::Function = declare(c"votes", c"tally_votes", c"(option: str) -> u64", c"The committed votes for an option");
-static TOTAL: abi::Function = declare(c"total", c"tally_total", c"() -> u64", c"Every vote committed");
+static VOTES: abi::Function = declare(b"votes\0", b"tally_votes\0", b"(option: str) -> u64\0", b"The committed votes for an option\0");
+static TOTAL: abi::Function = declare(b"total\0", b"tally_total\0", b"() -> u64\0", b"Every vote committed\0");
 static WINNER: abi::Function = declare(
-    c"winner", c"tally_winner", c"() -> str", c"The option with the most votes, or null before the first",
+    b"winner\0", b"tally_winner\0", b"() -> str\0", b"The option with the most votes, or null before the first\0",
 );
 static FUNCTIONS: abi::FunctionTable<3> = abi::FunctionTable([&VOTES, &TOTAL, &WINNER]);
 
@@ -347,9 +348,9 @@ static PLUGIN: abi::Plugin = abi::Plugin {
     abi_major: abi::ABI_MAJOR,
     abi_minor: abi::ABI_MINOR,
     reserved: 0,
-    name: c"tally".as_ptr(),
-    version: c"1.0.0".as_ptr(),
-    description: c"A replicated vote tally, in Rust (transactions: vote:<option>)".as_ptr(),
+    name: abi::c_str(b"tally\0"),
+    version: abi::c_str(b"1.0.0\0"),
+    description: abi::c_str(b"A replicated vote tally, in Rust (transactions: vote:<option>)\0"),
     plugin_data: std::ptr::null_mut(),
     create: Some(create),
     destroy: Some(destroy),
