@@ -13,6 +13,10 @@ import Testing
         let cluster = try LocalCluster()
         defer { cluster.removeDirectories() }
         try cluster.startAll()
+        // Running first, as the other in-process suites do: at the start of
+        // `swift test` every suite starts at once, and a CI run saw this
+        // cluster finalize nothing for 30 s while they all contended.
+        #expect(await cluster.waitForHeight(2))
         let node = try #require(cluster.nodes[0])
         func refusal(_ bytes: [UInt8]) async -> String? {
             if case .rejected(let reason) = await node.submit(bytes) { return reason }
