@@ -36,7 +36,7 @@ public struct CryptoBench: ParsableCommand {
             let setup = SimulatedCommittee(n: n, realCrypto: true)
             let blockID = SHA256Digest.hash([UInt8(n)])
             let signers = SignerSet(capacity: n, members: (0..<n).map { ValidatorIndex($0) })
-            let digest = SigningDomain.voteDigest(chainID: setup.committee.chainID, view: 7, blockID: blockID)
+            let digest = SigningDomain.voteDigest(domain: setup.committee.chainID, view: 7, blockID: blockID)
             let qc = QuorumCertificate(view: 7, blockID: blockID, signers: signers,
                                        signatures: (0..<n).map { setup.signer($0).sign(digest) })
             let validator = Validator(committee: setup.committee, genesisID: setup.genesis.id, verifier: verifier)

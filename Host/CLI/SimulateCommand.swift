@@ -38,7 +38,7 @@ struct SimulateCommand: ParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         var totals = (runs: 0, views: UInt64(0), blocks: 0, safety: 0, liveness: 0, failedRuns: 0, longestViews: UInt64(0),
-                      appRefusals: 0, divergenceHalts: 0)
+                      appRefusals: 0, divergenceHalts: 0, epochSwitches: 0)
         var lastProgress = clock.now
         let runsTotal = scenarios.count * seeds
         for s in 0..<seeds {
@@ -57,8 +57,9 @@ struct SimulateCommand: ParsableCommand {
                 totals.longestViews = max(totals.longestViews, report.views)
                 totals.appRefusals += report.appDisagreements
                 totals.divergenceHalts += report.divergenceHalts
+                totals.epochSwitches += report.epochSwitches
                 if seeds * scenarios.count <= 20 || !report.passed {
-                    print("seed \(report.seed) \(report.scenario) n=\(report.nodes) f=\(report.byzantine): views \(report.views), blocks \(report.blocksFinalized), events \(report.events), simulated \(report.simulatedMs) ms, trace \(report.traceHash.prefix(16))")
+                    print("seed \(report.seed) \(report.scenario) n=\(report.nodes) f=\(report.byzantine): views \(report.views), blocks \(report.blocksFinalized), events \(report.events), simulated \(report.simulatedMs) ms, epoch \(report.epochReached), trace \(report.traceHash.prefix(16))")
                 }
                 if !report.passed {
                     totals.safety += report.safetyViolations
@@ -88,6 +89,7 @@ struct SimulateCommand: ParsableCommand {
         print("liveness violations: \(totals.liveness)")
         print("proposals refused for a wrong app state hash: \(totals.appRefusals)")
         print("divergent apps that stopped themselves: \(totals.divergenceHalts)")
+        print("committee switches (per node): \(totals.epochSwitches)")
         if totals.failedRuns > 0 { throw ExitCode.failure }
     }
 

@@ -22,6 +22,16 @@ public struct Committee: Sendable {
     public static let totalWeightMax: UInt64 = 1 << 48
 
     public let chainID: Bytes32
+    /// Which committee of the chain this is: 0 is the genesis committee,
+    /// each committee change (see `CommitteeChange`) makes the next.
+    public let epoch: Epoch
+    /// What every signature of this committee's epoch covers besides the
+    /// message (see `SigningDomain`): the chain id in epoch 0 — so chains
+    /// and data directories from before epochs existed verify unchanged —
+    /// and a hash of (chain id, epoch) after. A vote, timeout or QC of one
+    /// epoch therefore never verifies in another, even where the same key
+    /// sits in both committees (EP-2 in the README's consensus section).
+    public let signingDomain: Bytes32
     public let members: [Member]
     public let totalWeight: UInt64
     /// Seed of the leader schedule, from genesis.
@@ -29,7 +39,7 @@ public struct Committee: Sendable {
     private let cumulativeWeights: [UInt64]
     private let indexByKey: [PublicKey: ValidatorIndex]
 
-    public init(chainID: Bytes32, members: [Member], leaderSeed: Bytes32) throws(InvalidCommittee) {
+    public init(chainID: Bytes32, members: [Member], leaderSeed: Bytes32, epoch: Epoch = 0) throws(InvalidCommittee) {
         guard !members.isEmpty, members.count <= WireLimits.standard.signersMax else {
             throw InvalidCommittee(description: "a committee has 1...\(WireLimits.standard.signersMax) members, not \(members.count)")
         }
@@ -48,6 +58,8 @@ public struct Committee: Sendable {
         }
         guard total > 0 else { throw InvalidCommittee(description: "no member has any weight") }
         self.chainID = chainID
+        self.epoch = epoch
+        signingDomain = SigningDomain.epochDomain(chainID: chainID, epoch: epoch)
         self.members = members
         self.totalWeight = total
         self.leaderSeed = leaderSeed

@@ -18,6 +18,14 @@ public enum Event: Sendable {
     case payloadValidated(blockID: BlockID, valid: Bool, nowMs: UInt64)
     /// Block sync delivered blocks asked for by `Effect.fetchBlock`.
     case blocksFetched([Block], nowMs: UInt64)
+    /// Block sync delivered a QC on its own: the certificate of the last
+    /// block of an epoch's chain (EP-4), which no later block of that epoch
+    /// carries. Validated like any QC before it counts.
+    case certificateFetched(QuorumCertificate, nowMs: UInt64)
+    /// The shell saw a peer in a later epoch (EP-4): this core's chain has
+    /// ended elsewhere, and nothing that peer sends will validate here, so
+    /// catch up by height — `hint` is asked first.
+    case behind(hint: ValidatorIndex, nowMs: UInt64)
     /// The mempool went from empty to non-empty or back (a leader with work
     /// proposes at once; an idle one waits `idleBlockIntervalMs`).
     case mempoolChanged(nonEmpty: Bool, nowMs: UInt64)

@@ -81,6 +81,17 @@ extension EventHandler {
         return true
     }
 
+    /// EP-4: the QC of an epoch's last chain block, sent by a peer that has
+    /// switched epochs; it finalizes the epoch's last block here as it did there.
+    mutating func onCertificateFetched(_ qc: QuorumCertificate) {
+        do throws(ValidationError) {
+            try validator.validate(qc)
+        } catch {
+            return emit(.dropped(.invalid(error)))
+        }
+        process(qc)
+    }
+
     /// A fetched block, with its signed proposal if that reached us too (the
     /// proposer's vote then counts once the block connects).
     private func fetched(_ block: Block) -> PendingBlock {

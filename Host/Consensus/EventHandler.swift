@@ -40,7 +40,7 @@ public struct EventHandler: Sendable {
     public let config: ConsensusConfig
     /// This node's index; nil for a follower, which tracks finality without voting.
     public let me: ValidatorIndex?
-    let validator: Validator
+    var validator: Validator
     public internal(set) var safety: SafetyRules
     public internal(set) var forks: Forks
     public internal(set) var pacemaker: Pacemaker
@@ -66,7 +66,17 @@ public struct EventHandler: Sendable {
     /// Finalizations found while replaying the recovered tree, emitted by `.start`.
     var replayEffects: [Effect] = []
 
+    /// Epoch 0's core: the chain starts at `genesis`.
     public init(committee: Committee, genesis: Block, signer: any MessageSigner, verifier: any SignatureVerifier,
+                config: ConsensusConfig = ConsensusConfig(), recovery: Recovery? = nil) {
+        self.init(committee: committee, root: genesis, signer: signer, verifier: verifier, config: config, recovery: recovery)
+    }
+
+    /// The core of `committee`'s epoch, which starts from `root`: the genesis
+    /// block in epoch 0, after that the last block of the previous epoch,
+    /// final there (EP-3). Views continue from the root's: the first view of
+    /// the epoch is `root.view + 1`, its first block's QC the root QC.
+    public init(committee: Committee, root genesis: Block, signer: any MessageSigner, verifier: any SignatureVerifier,
                 config: ConsensusConfig = ConsensusConfig(), recovery: Recovery? = nil) {
         precondition(config.pacemaker.problem() == nil, config.pacemaker.problem() ?? "")
         let recovery = recovery ?? Recovery(finalized: genesis)
@@ -74,7 +84,7 @@ public struct EventHandler: Sendable {
         self.config = config
         let index = committee.index(of: signer.publicKey).flatMap { committee.isVoter($0) ? $0 : nil }
         me = index
-        validator = Validator(committee: committee, genesisID: genesis.id, verifier: verifier)
+        validator = Validator(committee: committee, root: .root(of: genesis), verifier: verifier)
         compliance = Compliance(pendingMax: config.pendingProposalsMax)
         blockSync = BlockSync(committeeSize: committee.count, me: index, config: config)
         var appAgreement = AppAgreement(retainedHeights: config.appHashesRetained)
@@ -82,7 +92,7 @@ public struct EventHandler: Sendable {
             _ = appAgreement.executed(height: height, hash: hash)
         }
         self.appAgreement = appAgreement
-        safety = SafetyRules(data: recovery.safety, signer: signer, index: index, chainID: committee.chainID)
+        safety = SafetyRules(data: recovery.safety, signer: signer, index: index, chainID: committee.signingDomain)
         if recovery.safetyLost, let index, SafetyRecovery.possible(in: committee, me: index) {
             safety.muted = true
             safetyRecovery = SafetyRecovery(nonce: 0)
@@ -102,7 +112,8 @@ public struct EventHandler: Sendable {
         }
         self.forks = forks
         replayEffects = replayed
-        let liveness = recovery.liveness ?? LivenessData(currentView: 1, highestQC: .genesis(genesis.id), lastViewTC: nil)
+        let liveness = recovery.liveness
+            ?? LivenessData(currentView: genesis.view + 1, highestQC: .root(of: genesis), lastViewTC: nil)
         pacemaker = Pacemaker(config: config.pacemaker, currentView: liveness.currentView,
                               highestQC: liveness.highestQC, lastViewTC: liveness.lastViewTC)
     }
@@ -143,6 +154,12 @@ public struct EventHandler: Sendable {
         case .blocksFetched(let blocks, let now):
             nowMs = now
             onBlocksFetched(blocks)
+        case .certificateFetched(let qc, let now):
+            nowMs = now
+            onCertificateFetched(qc)
+        case .behind(let hint, let now):
+            nowMs = now
+            requestCatchUp(hint: hint)
         case .mempoolChanged(let nonEmpty, let now):
             nowMs = now
             mempoolNonEmpty = nonEmpty
@@ -167,6 +184,13 @@ public struct EventHandler: Sendable {
     /// Test-only: vote without checking the block's executed state (AA-1
     /// broken), so the simulator's checker can be shown to catch it.
     @_spi(Testing) public var ignoreAppAgreementForTesting = false
+
+    /// Test-only: certificates and messages valid under `previous` (the
+    /// committee before the switch) are accepted too — the bug EP-2 and EP-3
+    /// rule out, which the simulator's checker must catch.
+    @_spi(Testing) public mutating func acceptPreviousCommitteeForTesting(_ previous: Committee) {
+        validator.acceptPreviousCommitteeForTesting = previous
+    }
 
     /// Test-only: see `SafetyRules.allowDoubleVotesForTesting`.
     @_spi(Testing) public mutating func allowDoubleVotesForTesting() { safety.allowDoubleVotesForTesting = true }

@@ -5,7 +5,7 @@ extension Proposal {
     /// proposer signs a block its own core did not build: the simulator's
     /// Byzantine members, the demo's `EquivocatingTransport` and tests share this.
     @_spi(Testing) public static func forged(_ block: Block, signer: any MessageSigner, chainID: Bytes32) -> Proposal {
-        Proposal(block: block, signature: signer.sign(SigningDomain.voteDigest(chainID: chainID, view: block.view,
+        Proposal(block: block, signature: signer.sign(SigningDomain.voteDigest(domain: chainID, view: block.view,
                                                                              blockID: block.id)))
     }
 

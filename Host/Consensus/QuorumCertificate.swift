@@ -21,6 +21,13 @@ public struct QuorumCertificate: Hashable, Sendable, CustomStringConvertible {
         QuorumCertificate(view: 0, blockID: genesisID, signers: SignerSet(capacity: 0), signatures: [])
     }
 
+    /// The certificate an epoch starts from (EP-3): `block` is the last block
+    /// of the previous epoch, final there; this committee certifies it by
+    /// definition, with no signatures. For the genesis block it is `genesis`.
+    public static func root(of block: Block) -> QuorumCertificate {
+        QuorumCertificate(view: block.view, blockID: block.id, signers: SignerSet(capacity: 0), signatures: [])
+    }
+
     public var description: String { "QC(v\(view) \(blockID.short) ×\(signatures.count))" }
 }
 

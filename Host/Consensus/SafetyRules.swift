@@ -71,7 +71,7 @@ public struct SafetyRules: Sendable {
         data.highestSignedView = max(data.highestSignedView, block.view)
         // Vote at most once per view: nothing below may sign this view again.
         precondition(data.highestVotedView > data.highestTimeoutView, "voted in a view already timed out in")
-        let digest = SigningDomain.voteDigest(chainID: chainID, view: block.view, blockID: block.id)
+        let digest = SigningDomain.voteDigest(domain: chainID, view: block.view, blockID: block.id)
         return Vote(view: block.view, blockID: block.id, signer: index, signature: signer.sign(digest))
     }
 
@@ -88,7 +88,7 @@ public struct SafetyRules: Sendable {
         }
         // Carry the TC for view-1 iff the highest QC is not from view-1.
         let tc = highQC.view + 1 == view ? nil : lastViewTC
-        let digest = SigningDomain.timeoutDigest(chainID: chainID, view: view, highQCView: highQC.view)
+        let digest = SigningDomain.timeoutDigest(domain: chainID, view: view, highQCView: highQC.view)
         let timeout = TimeoutObject(view: view, highQC: highQC, lastViewTC: tc, signer: index, signature: signer.sign(digest))
         data.highestTimeoutView = view
         data.highestSignedView = max(data.highestSignedView, view)

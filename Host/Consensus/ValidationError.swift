@@ -7,6 +7,7 @@ public enum ValidationError: Error, Hashable, Sendable {
     case signatureCountMismatch(signers: Int, signatures: Int)
     case insufficientWeight(View, weight: UInt64, needed: String)
     case badSignature(View, signer: ValidatorIndex)
+    /// A QC at or below the epoch root's view that is not the root QC (the genesis QC in epoch 0).
     case invalidGenesisQC
     case tcHighQCViewsMismatch(View)
     case tcHighQCNotHighest(View, highQC: View, maxSigned: View)

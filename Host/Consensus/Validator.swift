@@ -7,13 +7,37 @@ import BatonCrypto
 /// (the input is invalid and is dropped); none has side effects.
 public struct Validator: Sendable {
     public let committee: Committee
-    public let genesisID: BlockID
+    /// The certificate of the block this committee's epoch starts from,
+    /// valid by definition: the genesis QC in epoch 0, the unsigned root QC
+    /// of the last block of the previous epoch after (EP-3).
+    public let root: QuorumCertificate
     let verifier: any SignatureVerifier
+    /// Test-only (the mutation the simulator's checker must catch): a
+    /// certificate or message that fails under this committee is accepted
+    /// if it is valid under this one, the committee before the switch.
+    @_spi(Testing) public var acceptPreviousCommitteeForTesting: Committee?
 
-    public init(committee: Committee, genesisID: BlockID, verifier: any SignatureVerifier) {
+    public init(committee: Committee, root: QuorumCertificate, verifier: any SignatureVerifier) {
         self.committee = committee
-        self.genesisID = genesisID
+        self.root = root
         self.verifier = verifier
+    }
+
+    /// Epoch 0: the chain starts at its genesis block.
+    public init(committee: Committee, genesisID: BlockID, verifier: any SignatureVerifier) {
+        self.init(committee: committee, root: .genesis(genesisID), verifier: verifier)
+    }
+
+    /// The same rules under the committee before the switch, for the mutation.
+    private var previous: Validator? {
+        acceptPreviousCommitteeForTesting.map { Validator(committee: $0, root: root, verifier: verifier) }
+    }
+
+    /// Runs `check`; under the test-only mutation, retries it with the old committee.
+    private func orPrevious(_ check: (Validator) throws(ValidationError) -> Void) throws(ValidationError) {
+        do { try check(self) } catch {
+            guard let previous, (try? check(previous)) != nil else { throw error }
+        }
     }
 
     // MARK: - Certificates
@@ -21,12 +45,18 @@ public struct Validator: Sendable {
     /// QC rule: signer weight > 2/3 of the total and every signature verifies
     /// (a vote over (view, blockID)). The genesis QC is valid by definition.
     public func validate(_ qc: QuorumCertificate) throws(ValidationError) {
-        if qc.view == 0 {
-            guard qc == .genesis(genesisID) else { throw .invalidGenesisQC }
+        try orPrevious { v throws(ValidationError) in try v.validateQC(qc) }
+    }
+
+    private func validateQC(_ qc: QuorumCertificate) throws(ValidationError) {
+        // EP-3: nothing at or below the epoch's root view is certified by this
+        // committee; the root itself is, by definition.
+        if qc.view <= root.view {
+            guard qc == root else { throw .invalidGenesisQC }
             return
         }
         try checkSigners(qc.signers, signatureCount: qc.signatures.count, view: qc.view)
-        let digest = SigningDomain.voteDigest(chainID: committee.chainID, view: qc.view, blockID: qc.blockID)
+        let digest = SigningDomain.voteDigest(domain: committee.signingDomain, view: qc.view, blockID: qc.blockID)
         for (signer, signature) in zip(qc.signers, qc.signatures) {
             guard let key = committee.publicKey(of: signer), verifier.verify(signature, digest: digest, publicKey: key) else {
                 throw .badSignature(qc.view, signer: signer)
@@ -37,6 +67,10 @@ public struct Validator: Sendable {
     /// TC rule: weight > 2/3; each signer signed (view, its highQC view); the
     /// included QC is the highest of those views, valid, and older than the TC.
     public func validate(_ tc: TimeoutCertificate) throws(ValidationError) {
+        try orPrevious { v throws(ValidationError) in try v.validateTC(tc) }
+    }
+
+    private func validateTC(_ tc: TimeoutCertificate) throws(ValidationError) {
         try checkSigners(tc.signers, signatureCount: tc.signatures.count, view: tc.view)
         guard tc.highQCViews.count == tc.signatures.count else { throw .tcHighQCViewsMismatch(tc.view) }
         let maxSigned = tc.highQCViews.max() ?? 0
@@ -45,7 +79,7 @@ public struct Validator: Sendable {
         }
         guard tc.highQC.view < tc.view else { throw .tcHighQCNotBeforeView(tc.view, highQC: tc.highQC.view) }
         for ((signer, qcView), signature) in zip(zip(tc.signers, tc.highQCViews), tc.signatures) {
-            let digest = SigningDomain.timeoutDigest(chainID: committee.chainID, view: tc.view, highQCView: qcView)
+            let digest = SigningDomain.timeoutDigest(domain: committee.signingDomain, view: tc.view, highQCView: qcView)
             guard let key = committee.publicKey(of: signer), verifier.verify(signature, digest: digest, publicKey: key) else {
                 throw .badSignature(tc.view, signer: signer)
             }
@@ -60,8 +94,12 @@ public struct Validator: Sendable {
     /// present iff the QC is not from `view - 1`, whose highest QC is no newer
     /// than the block's QC.
     public func validate(_ proposal: Proposal) throws(ValidationError) {
+        try orPrevious { v throws(ValidationError) in try v.validateProposal(proposal) }
+    }
+
+    private func validateProposal(_ proposal: Proposal) throws(ValidationError) {
         let block = proposal.block
-        guard block.view > 0 else { throw .genesisViewProposal }
+        guard block.view > root.view else { throw .genesisViewProposal }
         let leader = committee.leader(of: block.view)
         guard block.proposer == leader else { throw .notLeader(block.view, expected: leader, got: block.proposer) }
         guard block.qc.blockID == block.parentID else { throw .qcNotForParent(block.view) }
@@ -71,7 +109,7 @@ public struct Validator: Sendable {
             throw .executedHeightNotBelow(block.view, executedHeight: block.executedHeight, height: block.height)
         }
         try checkLastViewTC(view: block.view, qcView: block.qc.view, tc: block.lastViewTC, forTimeout: false)
-        let digest = SigningDomain.voteDigest(chainID: committee.chainID, view: block.view, blockID: block.id)
+        let digest = SigningDomain.voteDigest(domain: committee.signingDomain, view: block.view, blockID: block.id)
         guard let key = committee.publicKey(of: block.proposer),
               verifier.verify(proposal.signature, digest: digest, publicKey: key) else {
             throw .badProposerSignature(block.view, proposer: block.proposer)
@@ -82,10 +120,14 @@ public struct Validator: Sendable {
 
     /// Vote rule: from a member with weight, signature over (view, blockID).
     public func validate(_ vote: Vote) throws(ValidationError) {
+        try orPrevious { v throws(ValidationError) in try v.validateVote(vote) }
+    }
+
+    private func validateVote(_ vote: Vote) throws(ValidationError) {
         guard committee.isVoter(vote.signer), let key = committee.publicKey(of: vote.signer) else {
             throw .notAVoter(vote.signer)
         }
-        let digest = SigningDomain.voteDigest(chainID: committee.chainID, view: vote.view, blockID: vote.blockID)
+        let digest = SigningDomain.voteDigest(domain: committee.signingDomain, view: vote.view, blockID: vote.blockID)
         guard verifier.verify(vote.signature, digest: digest, publicKey: key) else {
             throw .badSignature(vote.view, signer: vote.signer)
         }
@@ -95,12 +137,16 @@ public struct Validator: Sendable {
     /// earlier view and valid; it carries the TC for `view - 1` iff that QC is
     /// not from `view - 1` (proof that it entered the view legitimately).
     public func validate(_ timeout: TimeoutObject) throws(ValidationError) {
+        try orPrevious { v throws(ValidationError) in try v.validateTimeout(timeout) }
+    }
+
+    private func validateTimeout(_ timeout: TimeoutObject) throws(ValidationError) {
         guard committee.isVoter(timeout.signer), let key = committee.publicKey(of: timeout.signer) else {
             throw .notAVoter(timeout.signer)
         }
         guard timeout.highQC.view < timeout.view else { throw .qcNotBeforeView(timeout.view, qcView: timeout.highQC.view) }
         try checkLastViewTC(view: timeout.view, qcView: timeout.highQC.view, tc: timeout.lastViewTC, forTimeout: true)
-        let digest = SigningDomain.timeoutDigest(chainID: committee.chainID, view: timeout.view,
+        let digest = SigningDomain.timeoutDigest(domain: committee.signingDomain, view: timeout.view,
                                                  highQCView: timeout.highQC.view)
         guard verifier.verify(timeout.signature, digest: digest, publicKey: key) else {
             throw .badSignature(timeout.view, signer: timeout.signer)

@@ -8,3 +8,7 @@ public typealias Height = UInt64
 public typealias BlockID = Bytes32
 /// A committee member's position in the committee's member list.
 public typealias ValidatorIndex = UInt16
+
+/// The number of a committee: 0 for the genesis committee, one more at each
+/// committee change. Signatures are separated by it (`SigningDomain`).
+public typealias Epoch = UInt64

@@ -21,7 +21,7 @@ public struct EquivocatingTransport: PeerTransport {
 
     public func broadcast(_ message: Message) {
         guard case .proposal(let proposal) = message else { return inner.broadcast(message) }
-        let twin = proposal.twin(payloadSuffix: [0xEE], signer: signer, chainID: committee.chainID)
+        let twin = proposal.twin(payloadSuffix: [0xEE], signer: signer, chainID: committee.signingDomain)
         for (index, member) in committee.members.enumerated() where member.publicKey != signer.publicKey {
             let (first, second) = index % 2 == 0 ? (proposal, twin) : (twin, proposal)
             inner.send(.proposal(first), to: member.publicKey)

@@ -76,19 +76,19 @@ extension EvidenceLog.Record {
         switch evidence {
         case .doubleVote(let a, let b):
             out["messages"] = [a, b].map {
-                signed("vote", $0.encoded, digest: SigningDomain.voteDigest(chainID: chainID, view: $0.view, blockID: $0.blockID),
+                signed("vote", $0.encoded, digest: SigningDomain.voteDigest(domain: chainID, view: $0.view, blockID: $0.blockID),
                        signature: $0.signature, ["blockID": $0.blockID.hex])
             }
         case .doubleProposal(let a, let b):
             out["messages"] = [a, b].map {
                 signed("proposal", $0.encoded,
-                       digest: SigningDomain.voteDigest(chainID: chainID, view: $0.block.view, blockID: $0.block.id),
+                       digest: SigningDomain.voteDigest(domain: chainID, view: $0.block.view, blockID: $0.block.id),
                        signature: $0.signature, ["blockID": $0.block.id.hex])
             }
         case .doubleTimeout(let a, let b):
             out["messages"] = [a, b].map {
                 signed("timeout", $0.encoded,
-                       digest: SigningDomain.timeoutDigest(chainID: chainID, view: $0.view, highQCView: $0.highQC.view),
+                       digest: SigningDomain.timeoutDigest(domain: chainID, view: $0.view, highQCView: $0.highQC.view),
                        signature: $0.signature, ["highQCView": $0.highQC.view])
             }
         }

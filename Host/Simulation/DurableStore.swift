@@ -19,8 +19,15 @@ struct DurableStore {
     /// SR-R has not completed since this store was created (the node's
     /// `s/recovering` key): a restart recovers again.
     private(set) var safetyLost: Bool
+    /// The epoch the node is in, and the block it started from (EP-3).
+    private(set) var epoch: Epoch = 0
+    private(set) var epochRoot: Block
+    /// How each epoch after the first began (EP-4): served to nodes still
+    /// in the epoch before.
+    private(set) var changes: [Epoch: EpochChange] = [:]
 
     init(genesis: Block, safetyLost: Bool = false) {
+        epochRoot = genesis
         finalized = genesis
         blocks[genesis.id] = genesis
         self.safetyLost = safetyLost
@@ -52,6 +59,23 @@ struct DurableStore {
             cursor = self.block(block.parentID)
         }
         return Array(chain.reversed().prefix(limit))
+    }
+
+    /// The switch to `change.epoch`, one synchronous write (as the node's
+    /// batch with the commit of the root): the record, the new epoch's empty
+    /// safety and liveness data (its signatures are in a new domain, EP-2),
+    /// and the old epoch's unfinalized blocks gone — they are never
+    /// committed (EP-1), and a restart must not replay them into the new tree.
+    mutating func switchEpoch(_ change: EpochChange) {
+        for write in unsynced { apply(write) }
+        unsynced.removeAll()
+        precondition(finalized.id == change.root.id, "an epoch switches at its root, once it is committed")
+        changes[change.epoch] = change
+        epoch = change.epoch
+        epochRoot = change.root
+        safety = SafetyData()
+        liveness = nil
+        blocks = blocks.filter { $0.value.view <= change.root.view }
     }
 
     mutating func writeSynchronously(_ data: SafetyData) {

@@ -39,6 +39,29 @@ public struct Scenario: Hashable, Sendable {
         /// Runs an app whose state hashes differ from everyone else's; its
         /// core is unmodified, so it must stop itself (AA-3).
         case divergentApp = "diverged-app"
+        /// Holds an honest member's old key, which leaked; the member rotates
+        /// it away at a committee change. Silent before; after, it votes for
+        /// every proposal it sees with the old key, signed as in the old
+        /// epoch — a removed key trying to certify blocks (EP-2 refuses it).
+        case leakedKey = "leaked-key"
+
+        /// What a Byzantine member of a general scenario may do (a leaked
+        /// key needs a rotation to mean anything: its own scenario).
+        public static let general: [Behavior] = allCases.filter { $0 != .leakedKey }
+    }
+
+    /// A committee change, decided when a block at a planned height is
+    /// committed (EP-1): that block ends the epoch.
+    public enum CommitteeChange: String, Hashable, Sendable {
+        /// A node that followed the chain from the start becomes a member.
+        case join
+        /// A member leaves the committee and stays on as a follower (a
+        /// Byzantine member, when there is one: it keeps running).
+        case leave
+        /// Weights change; a Byzantine member keeps less than a third.
+        case reweight
+        /// An honest member replaces its key and keeps its place and weight.
+        case rotate
     }
 
     public var name: String
@@ -55,6 +78,8 @@ public struct Scenario: Hashable, Sendable {
     public var behaviors: [Behavior] = []
     /// GST as a fraction of the run's expected length, in percent.
     public var gstPercent: UInt64 = 0
+    /// Committee changes, in order, one every `Simulator.epochSpacing` heights.
+    public var committeeChanges: [CommitteeChange] = []
 
     public static let all: [Scenario] = {
         var list: [Scenario] = []
@@ -70,7 +95,7 @@ public struct Scenario: Hashable, Sendable {
         crash.crashes = true
         crash.network.latencyMs = 1...10
         list.append(crash)
-        for behavior in Behavior.allCases {
+        for behavior in Behavior.general {
             var s = Scenario(name: behavior.rawValue, gstPercent: 20)
             s.behaviors = [behavior]
             s.network.latencyMs = 1...10
@@ -85,8 +110,35 @@ public struct Scenario: Hashable, Sendable {
         var chaos = Scenario(name: "chaos", gstPercent: 50)
         chaos.network = Network(latencyMs: 1...30, dropPermille: 80, duplicatePermille: 30, partitions: true)
         chaos.crashes = true
-        chaos.behaviors = Behavior.allCases
+        chaos.behaviors = Behavior.general
         list.append(chaos)
+        // Committee changes (EP-1 … EP-4), with faults around the switches.
+        var join = Scenario(name: "join", gstPercent: 30)
+        join.committeeChanges = [.join]
+        join.crashes = true
+        join.network.latencyMs = 1...10
+        list.append(join)
+        var leave = Scenario(name: "leave", gstPercent: 30)
+        leave.committeeChanges = [.leave]
+        leave.behaviors = [.equivocatingLeader]
+        leave.network.latencyMs = 1...10
+        list.append(leave)
+        var reweight = Scenario(name: "reweight", gstPercent: 40)
+        reweight.committeeChanges = [.reweight]
+        reweight.behaviors = [.doubleVotes]
+        reweight.network = Network(latencyMs: 1...20, dropPermille: 50)
+        list.append(reweight)
+        var rotate = Scenario(name: "rotate", gstPercent: 20)
+        rotate.committeeChanges = [.rotate]
+        rotate.behaviors = [.leakedKey]
+        rotate.network.latencyMs = 1...10
+        list.append(rotate)
+        var committee = Scenario(name: "committee", gstPercent: 50)
+        committee.committeeChanges = [.join, .rotate, .leave, .reweight]
+        committee.crashes = true
+        committee.behaviors = [.equivocatingLeader, .spam, .replay, .withholding]
+        committee.network = Network(latencyMs: 1...20, dropPermille: 50, duplicatePermille: 20, partitions: true)
+        list.append(committee)
         return list
     }()
 

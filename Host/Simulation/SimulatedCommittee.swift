@@ -10,23 +10,25 @@ public struct SimulatedCommittee: Sendable {
     public let realCrypto: Bool
 
     /// With a `seed`, the keys are derived from it (reproducible runs);
-    /// without, they come from the OS's secure random source.
-    public init(n: Int = 4, weights: [UInt64]? = nil, realCrypto: Bool = false, seed: UInt64? = nil) {
+    /// without, they come from the OS's secure random source. `spares` more
+    /// keys follow the members' (for nodes that join, and rotated keys); the
+    /// members' keys are the same with or without them.
+    public init(n: Int = 4, weights: [UInt64]? = nil, realCrypto: Bool = false, seed: UInt64? = nil, spares: Int = 0) {
         if let seed {
             var rng = SeededRandom(seed: seed)
-            keys = (0..<n).map { _ in
+            keys = (0..<(n + spares)).map { _ in
                 while true {
                     let bytes = (0..<32).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
                     if let key = PrivateKey(bytes: bytes) { return key }
                 }
             }
         } else {
-            keys = (0..<n).map { _ in PrivateKey.generate() }
+            keys = (0..<(n + spares)).map { _ in PrivateKey.generate() }
         }
         let weights = weights ?? [UInt64](repeating: 1, count: n)
         let chainID = SHA256Digest.hash(Array("test-chain".utf8))
         committee = try! Committee(chainID: chainID,
-                                   members: zip(keys, weights).map { Committee.Member(publicKey: $0.publicKey, weight: $1) },
+                                   members: zip(keys.prefix(n), weights).map { Committee.Member(publicKey: $0.publicKey, weight: $1) },
                                    leaderSeed: SHA256Digest.hash(Array("seed-\(seed ?? 0)".utf8)))
         genesis = Block.genesis(chainID: chainID, timestampMs: 0)
         self.realCrypto = realCrypto

@@ -31,6 +31,10 @@ public struct SimulationReport: Sendable {
     public let divergenceHalts: Int
     /// Proposals honest nodes refused for a wrong executed state hash (AA-1).
     public let appDisagreements: Int
+    /// Committee switches, counted per node (EP-1), and the newest epoch an
+    /// honest node reached.
+    public var epochSwitches = 0
+    public var epochReached: UInt64 = 0
 
     public var passed: Bool { violations.isEmpty }
 }

@@ -9,11 +9,11 @@ extension Simulator {
         if nodes[i].seen.count > 64 { nodes[i].seen.removeFirst() }
         guard let behavior = nodes[i].behavior else { return [(member, message)] }
         let signer = nodes[i].signer
-        let chain = setup.committee.chainID
+        let chain = committee(of: i).signingDomain
         switch behavior {
         case .twins:
             return [(member, message)]
-        case .silent:
+        case .silent, .leakedKey:
             return []
         case .divergentApp:
             return [(member, message)]
@@ -31,7 +31,7 @@ extension Simulator {
         case .doubleVotes:
             guard case .vote(let vote) = message else { return [(member, message)] }
             let other = SHA256Digest.hash(vote.blockID.bytes)
-            let digest = SigningDomain.voteDigest(chainID: chain, view: vote.view, blockID: other)
+            let digest = SigningDomain.voteDigest(domain: chain, view: vote.view, blockID: other)
             let second = Vote(view: vote.view, blockID: other, signer: vote.signer, signature: signer.sign(digest))
             return [(member, message), (member, .vote(second))]
         case .equivocatingLeader:
@@ -40,7 +40,7 @@ extension Simulator {
             // Half the members get one proposal first, half the other; then
             // each gets the other one too (the honest rule: vote for the first only).
             var out: [(ValidatorIndex?, Message)] = []
-            for m in 0..<setup.committee.count where ValidatorIndex(m) != nodes[i].member {
+            for m in 0..<committee(of: i).count where ValidatorIndex(m) != nodes[i].member {
                 let (first, second) = m % 2 == 0 ? (message, Message.proposal(signed)) : (.proposal(signed), message)
                 out.append((ValidatorIndex(m), first))
                 out.append((ValidatorIndex(m), second))
@@ -50,9 +50,9 @@ extension Simulator {
             let far = (views[i] ?? 0) + 10_000 + rng.next() % 1_000
             let qc = QuorumCertificate.genesis(setup.genesis.id)
             let timeout = TimeoutObject(view: far, highQC: qc, lastViewTC: nil, signer: nodes[i].member,
-                                        signature: signer.sign(SigningDomain.timeoutDigest(chainID: chain, view: far, highQCView: 0)))
+                                        signature: signer.sign(SigningDomain.timeoutDigest(domain: chain, view: far, highQCView: 0)))
             let vote = Vote(view: far, blockID: SHA256Digest.hash([UInt8(far % 256)]), signer: nodes[i].member,
-                            signature: signer.sign(SigningDomain.voteDigest(chainID: chain, view: far, blockID: .zero)))
+                            signature: signer.sign(SigningDomain.voteDigest(domain: chain, view: far, blockID: .zero)))
             return [(member, message), (nil, .timeout(timeout)), (nil, .vote(vote))]
         case .replay:
             var out: [(ValidatorIndex?, Message)] = [(member, message)]
@@ -62,7 +62,7 @@ extension Simulator {
             guard case .proposal(let proposal) = message else { return [(member, message)] }
             let b = proposal.block
             // Missing TC where one is needed, or a TC where none is.
-            let tc: TimeoutCertificate? = b.lastViewTC == nil ? fakeTC(view: b.view - 1, highQC: b.qc) : nil
+            let tc: TimeoutCertificate? = b.lastViewTC == nil ? fakeTC(view: b.view - 1, highQC: b.qc, committee: committee(of: i)) : nil
             return [(member, .proposal(.forged(b.altered(lastViewTC: .some(tc)), signer: signer, chainID: chain)))]
         }
     }
@@ -84,9 +84,9 @@ extension Simulator {
     }
 
     /// A TC signed by nobody in particular: only a Byzantine node would send it.
-    func fakeTC(view: View, highQC: QuorumCertificate) -> TimeoutCertificate {
-        let signers = SignerSet(capacity: setup.committee.count, members: [0])
-        let sig = setup.signer(0).sign(SigningDomain.timeoutDigest(chainID: setup.committee.chainID, view: view,
+    func fakeTC(view: View, highQC: QuorumCertificate, committee: Committee) -> TimeoutCertificate {
+        let signers = SignerSet(capacity: committee.count, members: [0])
+        let sig = setup.signer(0).sign(SigningDomain.timeoutDigest(domain: committee.signingDomain, view: view,
                                                                    highQCView: highQC.view))
         return TimeoutCertificate(view: view, highQC: highQC, signers: signers, highQCViews: [highQC.view], signatures: [sig])
     }

@@ -19,11 +19,17 @@ public struct Simulator {
         public var breakAppAgreementForTesting = false
         /// Test-only: nodes without safety data sign at once (SR-R off).
         public var skipSafetyRecoveryForTesting = false
+        /// Honest nodes keep accepting what the committee before a switch
+        /// signed (EP-2 broken): the checker must catch it.
+        public var acceptOldCommitteeForTesting = false
         public init() {}
     }
 
     enum Item {
         case deliver(Event, to: Int)
+        /// A message between nodes: `epoch` is the sender's, as a node's
+        /// transport tags it, so a node behind learns the chain moved on.
+        case message(Event, from: Int, epoch: Epoch, to: Int)
         case timer(Timer, node: Int)
         case fetch(BlockID, requester: Int, peer: ValidatorIndex)
         case fetchFinalized(from: Height, count: Int, requester: Int, peer: ValidatorIndex)
@@ -32,9 +38,13 @@ public struct Simulator {
     }
 
     struct Node {
-        let member: ValidatorIndex
+        /// Its index in its epoch's committee; `notAMember` for a follower.
+        var member: ValidatorIndex
         let behavior: Scenario.Behavior?
-        let signer: any MessageSigner
+        var signer: any MessageSigner
+        /// The index of its key in `setup.keys` (a rotation changes it).
+        var key: Int
+        var epoch: Epoch = 0
         var core: EventHandler?
         var store: DurableStore
         var app: SimulatedApp
@@ -42,9 +52,14 @@ public struct Simulator {
         var honest: Bool { behavior == nil }
     }
 
+    /// The index a node outside the committee uses: no committee has that many members.
+    static let notAMember = ValidatorIndex.max
+
     let parameters: Parameters
     let seed: UInt64
     let setup: SimulatedCommittee
+    /// The committee of each epoch and where each epoch ends (EP-1).
+    var plan: CommitteePlan!
     let config: ConsensusConfig
     var rng: SeededRandom
     var nodes: [Node] = []
@@ -78,6 +93,9 @@ public struct Simulator {
     /// The view by which each honest node must have finalized (cached bound).
     var livenessDeadline: [Int: View] = [:]
     var honestLeaderCache: [View: Bool] = [:]
+    /// `epochStartViews[e]`: the first view of epoch `e`, once a node switched to it.
+    var epochStartViews: [View] = [0]
+    var epochSwitches = 0
     var nextLivenessCheckMs: UInt64 = 0
     var viewChangedAt: [Int: (view: View, atMs: UInt64)] = [:]
     let verifier = CountingVerifier()
@@ -91,7 +109,9 @@ public struct Simulator {
         self.seed = seed
         rng = SeededRandom(seed: seed)
         var keyRng = rng.fork()
-        setup = SimulatedCommittee(n: parameters.nodes, seed: keyRng.next())
+        let changes = parameters.scenario.committeeChanges
+        setup = SimulatedCommittee(n: parameters.nodes, seed: keyRng.next(),
+                                   spares: (changes.contains(.join) ? 1 : 0) + (changes.contains(.rotate) ? 1 : 0))
         var config = ConsensusConfig()
         config.pacemaker.timeoutMsBase = 500
         config.pacemaker.timeoutMsMax = 4_000
@@ -112,24 +132,49 @@ public struct Simulator {
         var members = Array(0..<parameters.nodes)
         members.shuffle(using: &rng)
         let faulty = parameters.scenario.behaviors.isEmpty ? [] : Array(members.prefix(parameters.byzantine))
+        var byzantineKeys = Set<Int>()
+        var rotating: (from: Int, node: Int)?
         for member in 0..<parameters.nodes {
             let position = faulty.firstIndex(of: member)
             let behavior = position.map { parameters.scenario.behaviors[$0 % parameters.scenario.behaviors.count] }
-            let copies = behavior == .twins ? 2 : 1
-            for _ in 0..<copies {
-                let store = DurableStore(genesis: setup.genesis, safetyLost: parameters.scenario.newNodesRecover)
-                var core = EventHandler(committee: setup.committee, genesis: setup.genesis, signer: setup.signer(member),
-                                        verifier: verifier, config: config, recovery: store.recovery)
-                if parameters.breakHonestSafetyForTesting, behavior == nil { core.allowDoubleVotesForTesting() }
-                if parameters.breakAppAgreementForTesting, behavior == nil { core.ignoreAppAgreementForTesting = true }
-                if parameters.skipSafetyRecoveryForTesting, behavior == nil { core.skipSafetyRecoveryForTesting() }
-                nodes.append(Node(member: ValidatorIndex(member), behavior: behavior, signer: setup.signer(member),
-                                  core: core, store: store,
-                                  app: SimulatedApp(divergent: behavior == .divergentApp)))
-                views.append(core.currentView)
-            }
+            // A leaked key: the member itself is honest, a second node holds its key.
+            let copies: [Scenario.Behavior?] = behavior == .twins ? [.twins, .twins]
+                : behavior == .leakedKey ? [nil, .leakedKey] : [behavior]
+            if let behavior, behavior != .leakedKey { byzantineKeys.insert(member) }
+            if behavior == .leakedKey { rotating = (member, nodes.count) }
+            for copy in copies { addNode(key: member, behavior: copy) }
         }
+        // The rotating member: the one whose key leaked, else the first honest one.
+        if rotating == nil, let honest = nodes.indices.first(where: { nodes[$0].honest }) {
+            rotating = (nodes[honest].key, honest)
+        }
+        let changes = parameters.scenario.committeeChanges
+        var spare = parameters.nodes
+        var joiner: Int?
+        if changes.contains(.join) {
+            joiner = spare
+            addNode(key: spare, behavior: nil)  // a follower until it joins
+            spare += 1
+        }
+        plan = CommitteePlan(setup: setup, changes: changes, nodeKeys: nodes.map(\.key), byzantineKeys: byzantineKeys,
+                             joiner: joiner, rotation: rotating.map { ($0.from, spare, $0.node) })
     }
+
+    mutating func addNode(key: Int, behavior: Scenario.Behavior?) {
+        let store = DurableStore(genesis: setup.genesis, safetyLost: parameters.scenario.newNodesRecover)
+        var core = EventHandler(committee: setup.committee, genesis: setup.genesis, signer: setup.signer(key),
+                                verifier: verifier, config: config, recovery: store.recovery)
+        if parameters.breakHonestSafetyForTesting, behavior == nil { core.allowDoubleVotesForTesting() }
+        if parameters.breakAppAgreementForTesting, behavior == nil { core.ignoreAppAgreementForTesting = true }
+        if parameters.skipSafetyRecoveryForTesting, behavior == nil { core.skipSafetyRecoveryForTesting() }
+        let member = setup.committee.index(of: setup.keys[key].publicKey) ?? Self.notAMember
+        nodes.append(Node(member: member, behavior: behavior, signer: setup.signer(key), key: key,
+                          core: core, store: store, app: SimulatedApp(divergent: behavior == .divergentApp)))
+        views.append(core.currentView)
+    }
+
+    /// The committee node `i` is in now.
+    func committee(of i: Int) -> Committee { plan.committees[Int(nodes[i].epoch)] }
 
     /// Runs until the honest nodes reach the target view (and the post-GST
     /// liveness window has been watched), or a bound is hit.
@@ -166,6 +211,9 @@ public struct Simulator {
         case .deliver(let event, let to):
             guard nodes[to].core != nil else { return }
             handle(event, at: to)
+        case .message(let event, let from, let epoch, let to):
+            guard nodes[to].core != nil else { return }
+            deliver(event, from: from, epoch: epoch, to: to)
         case .timer(let timer, let node):
             guard nodes[node].core != nil else { return }
             handle(.timerFired(timer, nowMs: now), at: node)
@@ -222,7 +270,12 @@ public struct Simulator {
             case .validateBlock(let block, _):
                 queue.push(.deliver(.payloadValidated(blockID: block.id, valid: true, nowMs: now + 1), to: i), at: now + 1)
             case .finalized(let finalization):
-                for block in finalization.blocks {
+                // EP-1: nothing above the epoch's last block is committed; at
+                // that block the node switches, and the old core's remaining
+                // effects are void (its epoch is over).
+                let end = plan.endHeight(of: nodes[i].epoch)
+                let blocks = finalization.blocks.filter { end == nil || $0.height <= end! }
+                for block in blocks {
                     nodes[i].store.writeLazily(.finalized(block))
                     if let (height, hash) = nodes[i].app.commit(block) {
                         if nodes[i].honest { checker.executed(height: height, hash: hash, node: i) }
@@ -230,8 +283,14 @@ public struct Simulator {
                     }
                 }
                 if nodes[i].honest {
-                    checker.finalized(finalization.blocks, node: i, nowMs: now)
+                    checker.finalized(blocks, node: i, nowMs: now)
+                    checker.certified(finalization, node: i, committee: committee(of: i), root: nodes[i].store.epochRoot)
                     noteFinalized(node: i)
+                }
+                if let end, let root = blocks.last, root.height == end {
+                    let next = plan.committees[Int(nodes[i].epoch) + 1]
+                    switchEpoch(i, to: EpochChange(committee: next, root: root, finalization: finalization)!)
+                    return []
                 }
             case .fetchBlock(let id, let peer):
                 queue.push(.fetch(id, requester: i, peer: peer), at: now + latency())
@@ -271,8 +330,13 @@ public struct Simulator {
     mutating func observeSigned(_ message: Message, from i: Int) {
         guard nodes[i].honest else { return }
         switch message {
-        case .vote(let vote): checker.signed(vote, node: i)
-        case .proposal(let proposal): checker.signed(proposal.proposerVote, node: i)
+        case .vote(let vote): checker.signed(vote, node: i, key: nodes[i].signer.publicKey, epoch: nodes[i].epoch)
+        case .proposal(let proposal):
+            checker.signed(proposal.proposerVote, node: i, key: nodes[i].signer.publicKey, epoch: nodes[i].epoch)
+            checker.proposed(proposal, node: i, committee: committee(of: i), root: nodes[i].store.epochRoot)
+        case .timeout(let timeout):
+            checker.sent(qc: timeout.highQC, tc: timeout.lastViewTC, node: i, committee: committee(of: i),
+                         root: nodes[i].store.epochRoot)
         default: break
         }
     }
@@ -280,14 +344,17 @@ public struct Simulator {
     /// `to == nil`: every other node. Messages to a member reach every node
     /// holding its key (both twins).
     mutating func sendOut(_ message: Message, from i: Int, to member: ValidatorIndex?) {
-        for j in nodes.indices where j != i && (member == nil || nodes[j].member == member) {
+        // A member is addressed by its key in the sender's committee (nodes
+        // in another epoch may number it differently).
+        let key = member.flatMap { committee(of: i).publicKey(of: $0) }
+        for j in nodes.indices where j != i && (member == nil || setup.keys[nodes[j].key].publicKey == key) {
             guard reachable(i, j) else { continue }
             let network = parameters.scenario.network
             if now < gstMs, rng.chance(network.dropPermille) { continue }
             let copies = now < gstMs && rng.chance(network.duplicatePermille) ? 2 : 1
             for _ in 0..<copies {
                 let at = now + latency()
-                queue.push(.deliver(event(message, from: nodes[i].member, at: at), to: j), at: at)
+                queue.push(.message(event(message, from: nodes[i].member, at: at), from: i, epoch: nodes[i].epoch, to: j), at: at)
             }
         }
     }
@@ -316,7 +383,7 @@ public struct Simulator {
 
     /// The peer's shell answers from its store: the block and up to 16 ancestors.
     mutating func answerFetch(_ id: BlockID, requester: Int, peer: ValidatorIndex) {
-        guard let j = nodes.indices.first(where: { nodes[$0].member == peer && nodes[$0].core != nil }),
+        guard let j = node(peer, askedBy: requester),
               reachable(requester, j), nodes[j].behavior != .silent, var block = nodes[j].store.block(id) else { return }
         var blocks = [block]
         while blocks.count < 17, let parent = nodes[j].store.block(block.parentID), parent.view > 0 {
@@ -328,12 +395,29 @@ public struct Simulator {
     }
 
     mutating func answerFetchFinalized(from height: Height, count: Int, requester: Int, peer: ValidatorIndex) {
-        guard let j = nodes.indices.first(where: { nodes[$0].member == peer && nodes[$0].core != nil }),
-              reachable(requester, j), nodes[j].behavior != .silent else { return }
-        let blocks = nodes[j].store.finalizedBlocks(from: height, limit: count)
+        guard let j = node(peer, askedBy: requester), reachable(requester, j), nodes[j].behavior != .silent else { return }
+        var blocks = nodes[j].store.finalizedBlocks(from: height, limit: count)
+        // EP-4: for a node still in an epoch this one has left, the chain of
+        // that epoch ends at its root; the root's certified descendants and
+        // their QC (the switch record) make the root final there too.
+        var certificate: QuorumCertificate?
+        if nodes[j].epoch > nodes[requester].epoch, let change = nodes[j].store.changes[nodes[requester].epoch + 1] {
+            blocks = blocks.filter { $0.height <= change.root.height }
+            if blocks.last?.id == change.root.id {
+                blocks += change.above
+                certificate = change.qc
+            }
+        }
         guard !blocks.isEmpty else { return }
         let at = now + latency()
         queue.push(.deliver(.blocksFetched(blocks, nowMs: at), to: requester), at: at)
+        if let certificate { queue.push(.deliver(.certificateFetched(certificate, nowMs: at), to: requester), at: at) }
+    }
+
+    /// The live node holding the key of member `peer` of the requester's committee.
+    func node(_ peer: ValidatorIndex, askedBy requester: Int) -> Int? {
+        guard let key = committee(of: requester).publicKey(of: peer) else { return nil }
+        return nodes.indices.first { setup.keys[nodes[$0].key].publicKey == key && nodes[$0].core != nil }
     }
 
     // MARK: - Faults over time
@@ -382,15 +466,7 @@ public struct Simulator {
             queue.push(.restart(node: i), at: min(now + rng.uniform(500...4_000), max(gstMs, now + 1)))
             return
         }
-        var recovery = nodes[i].store.recovery
-        recovery.executedStates = nodes[i].app.recentStates(config.appHashesRetained)
-        var core = EventHandler(committee: setup.committee, genesis: setup.genesis, signer: nodes[i].signer,
-                                verifier: verifier, config: config, recovery: recovery)
-        if parameters.breakHonestSafetyForTesting, nodes[i].honest { core.allowDoubleVotesForTesting() }
-        if parameters.breakAppAgreementForTesting, nodes[i].honest { core.ignoreAppAgreementForTesting = true }
-        if parameters.skipSafetyRecoveryForTesting, nodes[i].honest { core.skipSafetyRecoveryForTesting() }
-        nodes[i].core = core
-        views[i] = core.currentView
+        startCore(i)
         record(i, nil, note: "restart")
         handle(.stateExecuted(height: nodes[i].app.height, stateHash: nodes[i].app.hash), at: i)
         handle(.start(nowMs: now), at: i)
@@ -402,8 +478,11 @@ public struct Simulator {
 
     mutating func honestLeader(_ view: View) -> Bool {
         if let known = honestLeaderCache[view] { return known }
-        let leader = setup.committee.leader(of: view)
-        let honest = nodes.contains { $0.member == leader && $0.honest } && !nodes.contains { $0.member == leader && !$0.honest }
+        // The committee in force at `view`: the newest epoch started by then.
+        let epoch = epochStartViews.lastIndex { $0 <= view } ?? 0
+        let leader = plan.committees[epoch].publicKey(of: plan.committees[epoch].leader(of: view))
+        let holders = nodes.indices.filter { setup.keys[plan.keys[epoch][$0]].publicKey == leader }
+        let honest = holders.contains { nodes[$0].honest } && !holders.contains { !nodes[$0].honest }
         honestLeaderCache[view] = honest
         return honest
     }
@@ -483,6 +562,8 @@ public struct Simulator {
         case .payloadProduced(let view, _, _, _, _): "produced v\(view)"
         case .payloadValidated(let id, let valid, _): "validated \(id.short) \(valid)"
         case .blocksFetched(let blocks, _): "fetched \(blocks.count) blocks"
+        case .certificateFetched(let qc, _): "fetched \(qc)"
+        case .behind(let hint, _): "behind (ask \(hint))"
         case .mempoolChanged: "mempool"
         case .stateExecuted(let h, _): "executed h\(h)"
         case .statusRequest(let r, let from, _): "status request \(r.nonce) from \(from)"
@@ -491,7 +572,7 @@ public struct Simulator {
     }
 
     func report() -> SimulationReport {
-        SimulationReport(seed: seed, scenario: parameters.scenario.name, nodes: parameters.nodes,
+        var report = SimulationReport(seed: seed, scenario: parameters.scenario.name, nodes: parameters.nodes,
                          byzantine: parameters.scenario.behaviors.isEmpty ? 0 : parameters.byzantine,
                          views: honestView, blocksFinalized: checker.heightsAgreed, events: events, simulatedMs: now,
                          traceHash: traceHash.hex, violations: checker.violations.map(\.description),
@@ -499,6 +580,9 @@ public struct Simulator {
                          trace: firstViolationTrace.isEmpty ? recent : firstViolationTrace, crashes: crashCount,
                          evidence: evidenceCount, invalidDropped: invalidDropped, divergenceHalts: divergenceHalts,
                          appDisagreements: appDisagreements)
+        report.epochSwitches = epochSwitches
+        report.epochReached = honestNodes.map { nodes[$0].epoch }.max() ?? 0
+        return report
     }
 }
 

@@ -13,9 +13,20 @@ struct StateChecker {
     private var finalizedByHeight: [Height: BlockID] = [:]
     private var chains: [Int: [Block]] = [:]
     private var honestStateHashes: [Height: Bytes32] = [0: .zero]
-    private var signedVotes: [ValidatorIndex: [View: BlockID]] = [:]
+    /// By signer's key and epoch: views repeat across epochs, and a vote of
+    /// one epoch is in another signing domain than a vote of the next (EP-2).
+    private var signedVotes: [SignerInEpoch: [View: BlockID]] = [:]
+    private struct SignerInEpoch: Hashable {
+        let key: PublicKey
+        let epoch: Epoch
+    }
     private(set) var lastFinalizedAtMs: [Int: UInt64] = [:]
     private(set) var violations: [Violation] = []
+    /// The block each epoch started from (EP-3), as the first node to switch saw it.
+    private var epochRoots: [Epoch: BlockID] = [:]
+    /// Certificates already checked against their epoch's committee.
+    private var certificatesChecked: Set<QuorumCertificate> = []
+    private let verifier = CountingVerifier()
 
     mutating func fail(_ invariant: String, _ detail: String) {
         if violations.count < 16 { violations.append(Violation(invariant: invariant, detail: detail)) }
@@ -48,6 +59,57 @@ struct StateChecker {
         chains[node] = chain
     }
 
+    /// EP-1: every honest node starts an epoch from the same block, and only
+    /// with a record that proves that block final under the committee before.
+    mutating func switched(node: Int, to change: EpochChange, previous: Committee) {
+        if let known = epochRoots[change.epoch], known != change.root.id {
+            fail("epoch", "node \(node) started epoch \(change.epoch) from \(change.root), another honest node from \(known.short)")
+        }
+        epochRoots[change.epoch] = change.root.id
+        do { try change.verify(previous: previous, verifier: verifier) } catch {
+            fail("epoch", "node \(node) switched to epoch \(change.epoch) on a record that does not verify: \(error)")
+        }
+    }
+
+    /// EP-2, EP-3: every certificate in what an honest node finalized was
+    /// signed by the committee in force for it — the committee of the epoch
+    /// the node is in (it finalizes only blocks of its own epoch), rooted at
+    /// that epoch's first block, `root`.
+    mutating func certified(_ finalization: Forks.Finalization, node: Int, committee: Committee, root: Block) {
+        check(finalization.blocks.map(\.qc) + [finalization.child.qc, finalization.childQC], node: node,
+              committee: committee, root: root)
+    }
+
+    /// The same for what an honest leader proposes: the QC (and TC) it
+    /// formed or adopted must be its epoch committee's — a certificate
+    /// counting a signature of another epoch never leaves an honest node.
+    mutating func proposed(_ proposal: Proposal, node: Int, committee: Committee, root: Block) {
+        sent(qc: proposal.block.qc, tc: proposal.block.lastViewTC, node: node, committee: committee, root: root)
+    }
+
+    /// What an honest node sends in a timeout, or a proposal: its QC and TC.
+    mutating func sent(qc: QuorumCertificate, tc: TimeoutCertificate?, node: Int, committee: Committee, root: Block) {
+        check([qc] + (tc.map { [$0.highQC] } ?? []), node: node, committee: committee, root: root)
+        guard let tc else { return }
+        do throws(ValidationError) {
+            try Validator(committee: committee, root: .root(of: root), verifier: verifier).validate(tc)
+        } catch {
+            fail("certificate", "honest node \(node) proposed with \(tc), which the epoch \(committee.epoch) committee did not sign: \(error)")
+        }
+    }
+
+    private mutating func check(_ qcs: [QuorumCertificate], node: Int, committee: Committee, root: Block) {
+        let validator = Validator(committee: committee, root: .root(of: root), verifier: verifier)
+        for qc in qcs where !certificatesChecked.contains(qc) {
+            do throws(ValidationError) {
+                try validator.validate(qc)
+                certificatesChecked.insert(qc)
+            } catch {
+                fail("certificate", "honest node \(node) holds \(qc), which the epoch \(validator.committee.epoch) committee did not sign: \(error)")
+            }
+        }
+    }
+
     /// Honest apps agree at every height (the simulated app is deterministic).
     mutating func executed(height: Height, hash: Bytes32, node: Int) {
         if let known = honestStateHashes[height], known != hash {
@@ -67,12 +129,13 @@ struct StateChecker {
         }
     }
 
-    /// No honest node signs two votes in one view, across crashes too.
-    mutating func signed(_ vote: Vote, node: Int) {
-        if let earlier = signedVotes[vote.signer]?[vote.view], earlier != vote.blockID {
-            fail("double vote", "honest node \(node) (member \(vote.signer)) voted for \(earlier.short) and \(vote.blockID.short) in view \(vote.view)")
+    /// No honest node signs two votes in one view of one epoch, across crashes too.
+    mutating func signed(_ vote: Vote, node: Int, key: PublicKey, epoch: Epoch) {
+        let signer = SignerInEpoch(key: key, epoch: epoch)
+        if let earlier = signedVotes[signer]?[vote.view], earlier != vote.blockID {
+            fail("double vote", "honest node \(node) (member \(vote.signer) of epoch \(epoch)) voted for \(earlier.short) and \(vote.blockID.short) in view \(vote.view)")
         }
-        signedVotes[vote.signer, default: [:]][vote.view] = vote.blockID
+        signedVotes[signer, default: [:]][vote.view] = vote.blockID
     }
 
     /// Bounded memory: every cache and collector within its configured bound.

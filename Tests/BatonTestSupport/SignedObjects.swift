@@ -5,7 +5,7 @@ import Simulation
 /// Builders of signed protocol objects for tests.
 extension SimulatedCommittee {
     public func vote(_ i: Int, view: View, block: BlockID) -> Vote {
-        let digest = SigningDomain.voteDigest(chainID: committee.chainID, view: view, blockID: block)
+        let digest = SigningDomain.voteDigest(domain: committee.chainID, view: view, blockID: block)
         return Vote(view: view, blockID: block, signer: ValidatorIndex(i), signature: signer(i).sign(digest))
     }
 
@@ -17,7 +17,7 @@ extension SimulatedCommittee {
     }
 
     public func timeout(_ i: Int, view: View, highQC: QuorumCertificate, tc: TimeoutCertificate? = nil) -> TimeoutObject {
-        let digest = SigningDomain.timeoutDigest(chainID: committee.chainID, view: view, highQCView: highQC.view)
+        let digest = SigningDomain.timeoutDigest(domain: committee.chainID, view: view, highQCView: highQC.view)
         return TimeoutObject(view: view, highQC: highQC, lastViewTC: tc, signer: ValidatorIndex(i),
                              signature: signer(i).sign(digest))
     }

@@ -18,7 +18,7 @@ struct Federation {
 
     func qc(view: View, block: BlockID, signers: [Int] = [0, 1, 2]) -> QuorumCertificate {
         let set = SignerSet(capacity: keys.count, members: signers.map { ValidatorIndex($0) })
-        let digest = SigningDomain.voteDigest(chainID: committee.chainID, view: view, blockID: block)
+        let digest = SigningDomain.voteDigest(domain: committee.chainID, view: view, blockID: block)
         return QuorumCertificate(view: view, blockID: block, signers: set,
                                  signatures: set.map { Secp256k1Signer(keys[Int($0)]).sign(digest) })
     }

@@ -113,11 +113,11 @@ import Testing
         let key = PrivateKey.generate()
         let chain = t.committee.chainID
         let id = SHA256Digest.hash([5])
-        let vote = Secp256k1Signer(key).sign(SigningDomain.voteDigest(chainID: chain, view: 5, blockID: id))
-        #expect(verifier.verify(vote, digest: SigningDomain.voteDigest(chainID: chain, view: 5, blockID: id), publicKey: key.publicKey))
-        #expect(!verifier.verify(vote, digest: SigningDomain.timeoutDigest(chainID: chain, view: 5, highQCView: 4), publicKey: key.publicKey))
+        let vote = Secp256k1Signer(key).sign(SigningDomain.voteDigest(domain: chain, view: 5, blockID: id))
+        #expect(verifier.verify(vote, digest: SigningDomain.voteDigest(domain: chain, view: 5, blockID: id), publicKey: key.publicKey))
+        #expect(!verifier.verify(vote, digest: SigningDomain.timeoutDigest(domain: chain, view: 5, highQCView: 4), publicKey: key.publicKey))
         let otherChain = SHA256Digest.hash([1])
-        #expect(!verifier.verify(vote, digest: SigningDomain.voteDigest(chainID: otherChain, view: 5, blockID: id), publicKey: key.publicKey))
+        #expect(!verifier.verify(vote, digest: SigningDomain.voteDigest(domain: otherChain, view: 5, blockID: id), publicKey: key.publicKey))
     }
 
     @Test func safetyAndLivenessDataRoundTrip() throws {

@@ -50,7 +50,7 @@ import Testing
         for message in messages {
             let proposal = try Proposal.decode(try #require(Hex.decode(message["message"] as? String ?? "")))
             // The digest is recomputed from the message, not taken from the record.
-            let digest = SigningDomain.voteDigest(chainID: chainID, view: proposal.block.view, blockID: proposal.block.id)
+            let digest = SigningDomain.voteDigest(domain: chainID, view: proposal.block.view, blockID: proposal.block.id)
             #expect(digest.hex == message["digest"] as? String)
             #expect(proposal.block.view == served["view"] as? UInt64 ?? UInt64(served["view"] as? Int ?? -1))
             #expect(Secp256k1Verifier().verify(proposal.signature, digest: digest, publicKey: key))
