@@ -60,3 +60,71 @@ extension Committee {
         try Committee(chainID: chainID, members: members, leaderSeed: leaderSeed, epoch: epoch + 1)
     }
 }
+
+extension EpochChange: WireCodable {
+    /// More blocks above the root than this is refused on decoding: the
+    /// 2-chain over the root is one or two blocks; a longer run happens only
+    /// when the root became final through later blocks of the same epoch.
+    public static let aboveMax = 64
+    public static let version: UInt8 = 1
+
+    /// Encoding, version 1 (big-endian): u8 version, chain id, epoch, leader
+    /// seed, u16 member count, each member's compressed key and weight; the
+    /// root block, u16 count and the blocks above it, the QC.
+    public func encode(to writer: inout WireWriter) {
+        writer.u8(Self.version)
+        committee.encodeMembers(to: &writer)
+        root.encode(to: &writer)
+        writer.u16(UInt16(above.count))
+        for block in above { block.encode(to: &writer) }
+        qc.encode(to: &writer)
+    }
+
+    public init(from reader: inout WireReader) throws(WireDecodingError) {
+        let version = try reader.u8("epochChange.version")
+        guard version == Self.version else {
+            throw WireDecodingError(.unknownVersion, field: "epochChange.version", detail: "version \(version)")
+        }
+        let committee = try Committee.decodeMembers(from: &reader)
+        let root = try Block(from: &reader)
+        let count = try reader.count("epochChange.above", max: Self.aboveMax, minElementBytes: 100)
+        var above: [Block] = []
+        for _ in 0..<count { above.append(try Block(from: &reader)) }
+        guard above.first?.parentID == root.id else {
+            throw WireDecodingError(.invalidValue, field: "epochChange.above", detail: "does not extend the root")
+        }
+        self.init(committee: committee, root: root, above: above, qc: try QuorumCertificate(from: &reader))
+    }
+}
+
+extension Committee {
+    /// Chain id, epoch, leader seed, then the members (key, weight) in order.
+    public func encodeMembers(to writer: inout WireWriter) {
+        writer.bytes32(chainID)
+        writer.u64(epoch)
+        writer.bytes32(leaderSeed)
+        writer.u16(UInt16(members.count))
+        for member in members {
+            writer.raw(member.publicKey.compressed)
+            writer.u64(member.weight)
+        }
+    }
+
+    public static func decodeMembers(from reader: inout WireReader) throws(WireDecodingError) -> Committee {
+        let chainID = try reader.bytes32("committee.chainID")
+        let epoch = try reader.u64("committee.epoch")
+        let seed = try reader.bytes32("committee.leaderSeed")
+        let count = try reader.count("committee.members", max: WireLimits.standard.signersMax,
+                                     minElementBytes: PublicKey.byteCount + 8)
+        var members: [Member] = []
+        for _ in 0..<count {
+            guard let key = PublicKey(compressed: try reader.raw(PublicKey.byteCount, "committee.member")) else {
+                throw WireDecodingError(.invalidValue, field: "committee.member", detail: "not a secp256k1 public key")
+            }
+            members.append(Member(publicKey: key, weight: try reader.u64("committee.weight")))
+        }
+        do { return try Committee(chainID: chainID, members: members, leaderSeed: seed, epoch: epoch) } catch {
+            throw WireDecodingError(.invalidValue, field: "committee", detail: error.description)
+        }
+    }
+}

@@ -92,7 +92,10 @@ public struct EventHandler: Sendable {
             _ = appAgreement.executed(height: height, hash: hash)
         }
         self.appAgreement = appAgreement
-        safety = SafetyRules(data: recovery.safety, signer: signer, index: index, chainID: committee.signingDomain)
+        // EP-2: safety data of another epoch bounds nothing here (and a
+        // switch leaves the old epoch's behind until the first signature).
+        let safetyData = recovery.safety.epoch == committee.epoch ? recovery.safety : SafetyData(epoch: committee.epoch)
+        safety = SafetyRules(data: safetyData, signer: signer, index: index, chainID: committee.signingDomain)
         if recovery.safetyLost, let index, SafetyRecovery.possible(in: committee, me: index) {
             safety.muted = true
             safetyRecovery = SafetyRecovery(nonce: 0)

@@ -16,9 +16,14 @@ public struct SafetyData: Hashable, Sendable {
     /// `highestVotedView`, so that a new chain's members may still time out
     /// in view 1 (see `SafetyRecovery`, the genesis exception).
     public var votesRefusedThrough: View = 0
+    /// The epoch whose signatures these views are (EP-2): data of an earlier
+    /// epoch says nothing about the next, whose signatures are in another
+    /// domain; a core of a later epoch starts from empty data of its own.
+    public var epoch: Epoch = 0
 
     public init(highestVotedView: View = 0, highestTimeoutView: View = 0, lastTimeout: TimeoutObject? = nil,
-                highestSignedView: View? = nil, votesRefusedThrough: View = 0) {
+                highestSignedView: View? = nil, votesRefusedThrough: View = 0, epoch: Epoch = 0) {
+        self.epoch = epoch
         self.votesRefusedThrough = votesRefusedThrough
         self.highestVotedView = highestVotedView
         self.highestTimeoutView = highestTimeoutView
@@ -35,6 +40,7 @@ extension SafetyData: WireCodable {
         lastTimeout?.encode(to: &w)
         w.u64(highestSignedView)
         w.u64(votesRefusedThrough)
+        w.u64(epoch)
     }
 
     public init(from r: inout WireReader) throws(WireDecodingError) {
@@ -44,5 +50,7 @@ extension SafetyData: WireCodable {
         // Written since SR-R; older records (which always end here) count every view as signed.
         highestSignedView = r.remaining >= 8 ? try r.u64("safety.highestSignedView") : max(highestVotedView, highestTimeoutView)
         votesRefusedThrough = r.remaining >= 8 ? try r.u64("safety.votesRefusedThrough") : 0
+        // Written since epochs; older records are epoch 0's.
+        epoch = r.remaining >= 8 ? try r.u64("safety.epoch") : 0
     }
 }

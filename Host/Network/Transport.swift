@@ -68,9 +68,15 @@ public actor Transport {
     let signer: any MessageSigner
     let verifier: any SignatureVerifier
     private var peers: [Peer] = []
-    let allowed: Set<PublicKey>
-    let listeners: Set<PublicKey>
-    let dialsEveryone: Bool
+    /// Who may connect and who dials whom; replaced when the committee
+    /// changes (`updateMembership`). Read by every handshake, off the actor.
+    struct Membership: Sendable {
+        var allowed: Set<PublicKey>
+        var listeners: Set<PublicKey>
+        var dialsEveryone: Bool
+    }
+    private let membership: Mutex<Membership>
+    var allowed: Set<PublicKey> { membership.withLock { $0.allowed } }
     let frameBytesMax: Int
     let queueFramesMax: Int
     let limits: ConnectionLimits
@@ -93,6 +99,8 @@ public actor Transport {
         return stats
     }
     private var tasks: [Task<Void, Never>] = []
+    /// The dialling task of each peer this node dials (one per member at most).
+    private var dials: [PublicKey: (peer: Peer, task: Task<Void, Never>)] = [:]
     /// Accepted connections' tasks, removed as they end.
     private var connections: [Int: Task<Void, Never>] = [:]
     private var acceptedCount = 0
@@ -123,9 +131,8 @@ public actor Transport {
         self.chainID = chainID
         self.signer = signer
         self.verifier = verifier
-        allowed = Set(members + listeners).subtracting([signer.publicKey])
-        self.listeners = Set(listeners)
-        self.dialsEveryone = dialsEveryone
+        membership = Mutex(Membership(allowed: Set(members + listeners).subtracting([signer.publicKey]),
+                                      listeners: Set(listeners), dialsEveryone: dialsEveryone))
         self.frameBytesMax = frameBytesMax
         self.queueFramesMax = queueFramesMax
         self.limits = limits
@@ -157,8 +164,40 @@ public actor Transport {
     /// others dial it).
     public func connect(to peers: [Peer]) {
         self.peers = peers.filter { $0.key != signer.publicKey }
-        for peer in self.peers where dialsEveryone || Self.dials(from: signer.publicKey, to: peer.key) {
-            tasks.append(Task { await self.dial(peer) })
+        startDials()
+    }
+
+    /// A committee change: `members` (with their addresses) and `listeners`
+    /// may connect from now on, anyone else is disconnected; dials start to
+    /// new members (by the usual rule: the lower key dials, a node outside
+    /// the committee dials everyone) and stop to those no longer dialled.
+    /// Bound: one dialling task per member, as at start.
+    public func updateMembership(members: [Peer], listeners: [PublicKey], isMember: Bool) {
+        let me = signer.publicKey
+        let allowed = Set(members.map(\.key) + listeners).subtracting([me])
+        membership.withLock { $0 = Membership(allowed: allowed, listeners: Set(listeners), dialsEveryone: !isMember) }
+        peers = members.filter { $0.key != me }
+        startDials()
+        // Whoever may no longer connect is disconnected now.
+        queues.withLock { queues in
+            for (key, entry) in queues where !allowed.contains(key) { entry.queue.finish() }
+        }
+        logger.info("membership changed", metadata: ["members": "\(members.count)", "listeners": "\(listeners.count)",
+                                                     "member": "\(isMember)"])
+    }
+
+    /// Dials every peer this node should dial and does not yet (at its
+    /// current address); stops dialling the others.
+    private func startDials() {
+        let everyone = membership.withLock { $0.dialsEveryone }
+        let wanted = peers.filter { everyone || Self.dials(from: signer.publicKey, to: $0.key) }
+        let wantedKeys = Set(wanted.map(\.key))
+        for (key, dial) in dials where !wantedKeys.contains(key) || !wanted.contains(dial.peer) {
+            dial.task.cancel()
+            dials[key] = nil
+        }
+        for peer in wanted where dials[peer.key] == nil {
+            dials[peer.key] = (peer, Task { await self.dial(peer) })
         }
     }
 
@@ -170,7 +209,7 @@ public actor Transport {
         stopped = true
         try? await server?.channel.close()
         for entry in queues.withLock({ Array($0.values) }) { entry.queue.finish() }
-        let running = tasks + Array(connections.values)
+        let running = tasks + Array(connections.values) + dials.values.map(\.task)
         for task in running { task.cancel() }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { for task in running { await task.value } }
@@ -283,6 +322,13 @@ public actor Transport {
     private func dial(_ peer: Peer) async {
         var backoff = Duration.milliseconds(100)
         while !Task.isCancelled, !stopped {
+            // Connected the other way already (it dialled while it was a
+            // follower, before a committee change made it a member): a second
+            // connection would be refused; look again while that one lives.
+            if queues.withLock({ $0[peer.key] != nil }) {
+                try? await Task.sleep(for: .milliseconds(500))
+                continue
+            }
             do {
                 let limits = self.limits
                 let channel = try await ClientBootstrap(group: group)
@@ -379,11 +425,13 @@ public actor Transport {
     /// a key this node dials itself must come through that dial, at the
     /// genesis address, never through an inbound connection from elsewhere.
     private nonisolated func authorize(_ key: PublicKey, role: Handshake.Role, expected: PublicKey?) throws(HandshakeError) {
-        guard allowed.contains(key) else { throw .unauthorizedPeer(key.hex) }
+        let membership = membership.withLock { $0 }
+        guard membership.allowed.contains(key) else { throw .unauthorizedPeer(key.hex) }
         if let expected, key != expected {
             throw .unexpectedPeer(key.hex, "the address dialled belongs to \(expected.hex) in the genesis")
         }
-        if role == .responder, !dialsEveryone, !listeners.contains(key), !Self.dials(from: key, to: signer.publicKey) {
+        if role == .responder, !membership.dialsEveryone, !membership.listeners.contains(key),
+           !Self.dials(from: key, to: signer.publicKey) {
             throw .unexpectedPeer(key.hex, "this node dials that member at its genesis address; it does not accept it inbound")
         }
     }
@@ -445,6 +493,7 @@ public actor Transport {
         case .transactions: "transactions"
         case .statusRequest: "status request"
         case .status: "status"
+        case .epoch: "epoch"
         }
     }
 }

@@ -32,7 +32,11 @@ public struct BlockSyncServer: Sendable {
 
     /// The answer to `request`, or nil when there is nothing to send.
     /// Storage errors are answered with silence: the asker retries elsewhere.
-    public func answer(_ request: BlockRequest) -> BlockResponse? {
+    /// `epochs`: this node's switch records (EP-4) — a batch by height never
+    /// crosses the end of an epoch: it stops at the epoch's last block and
+    /// carries the record's blocks above it and their QC, which finalize that
+    /// block for an asker still in the epoch.
+    public func answer(_ request: BlockRequest, epochs: [EpochChange] = []) -> BlockResponse? {
         var blocks: [Block] = []
         var lastQC: QuorumCertificate?
         switch request.target {
@@ -46,10 +50,16 @@ public struct BlockSyncServer: Sendable {
             }
             blocks = Array(blocks.prefix(countWithinBudget(blocks)).reversed())
         case .finalized(let from, let count):
-            let batch = (try? store.finalizedBlocks(from: from, limit: min(Int(count), limits.finalizedBatchMax))) ?? []
+            var batch = (try? store.finalizedBlocks(from: from, limit: min(Int(count), limits.finalizedBatchMax))) ?? []
+            let end = epochs.first { $0.root.height >= from }
+            if let end { batch = batch.filter { $0.block.height <= end.root.height } }
             let kept = batch.prefix(countWithinBudget(batch.map(\.block)))
             blocks = kept.map(\.block)
             lastQC = kept.last?.qc
+            if let end, blocks.last?.id == end.root.id {
+                blocks += end.above
+                lastQC = end.qc
+            }
         }
         guard !blocks.isEmpty else { return nil }
         return BlockResponse(requestID: request.requestID, blocks: blocks, lastBlockQC: lastQC)

@@ -23,8 +23,9 @@ public struct BootstrapError: Error, CustomStringConvertible, Sendable {
         case .genesis(let why): "\(why) — check genesis_file in the node's config"
         case .key(let why): "\(why) — check key_file in the node's config"
         case .unknownKey(let publicKey):
-            "this node's key \(publicKey) is neither a committee member nor a listed follower in the genesis: "
-                + "point key_file at the member's key, or add the key to the genesis's listeners to run a follower"
+            "this node's key \(publicKey) is neither a committee member nor a listed follower of this chain: "
+                + "point key_file at the member's key, add the key to the genesis's listeners to run a follower, "
+                + "or set join = true in node.toml to follow the chain until a committee change names this key"
         case .listen(let value): "config: listen = \"\(value)\" is not host:port"
         case .dataDirectory(let path, let why):
             "cannot use the data directory \(path): \(why)"

@@ -234,7 +234,7 @@ extension ConsensusNode {
             }
             let stateHash = Bytes32(hash.bytes)!
             let carried = committedTransactions(block, app: blockApp) + hostTransactionHashes(block)
-            applyHostTransactions(of: block)
+            let epochEnd = try applyHostTransactions(of: block, finalization: finalization)
             try store.commit(block, certifiedBy: qc, stateHash: stateHash)
             mempool.remove(carried)
             recentlyCommitted.record(carried, height: block.height, nowMs: clock.nowMs())
@@ -243,16 +243,26 @@ extension ConsensusNode {
             let now = clock.nowMs()
             if blockApp !== app { switchedApplication(to: blockApp, at: block.height, now: now) }  // V-2
             lastCommitMs = now
+            // EP-1: this block ended the epoch; nothing above it is committed in it.
+            if let epochEnd {
+                pendingEpochSwitch = epochEnd
+                return
+            }
         }
         prepareUpgrade(now: clock.nowMs())
         if mempool.count == 0 { followUps.append(.mempoolChanged(nonEmpty: false, nowMs: clock.nowMs())) }
     }
 
-    /// Updates the upgrade schedule with `block`'s host transactions and
-    /// stages it to land with the block (`UpgradeSchedule`, U-1..U-4).
-    private func applyHostTransactions(of block: Block) {
-        guard !block.hostPayload.isEmpty else { return }
-        let transactions = (try? HostPayload.decode(block.hostPayload)) ?? []
+    /// Updates the upgrade and committee schedules with `block`'s host
+    /// transactions and stages them to land with the block (`UpgradeSchedule`,
+    /// U-1..U-4; `CommitteeSchedule`, C-1..C-3). Returns the switch record
+    /// when the block ends the epoch.
+    private func applyHostTransactions(of block: Block, finalization: Forks.Finalization) throws -> EpochRecord? {
+        guard !block.hostPayload.isEmpty else { return nil }
+        let all = (try? HostPayload.decode(block.hostPayload)) ?? []
+        let epochEnd = try applyCommitteeTransactions(all.filter(\.changesCommittee), of: block, finalization: finalization)
+        let transactions = all.filter { !$0.changesCommittee }
+        guard !transactions.isEmpty else { return epochEnd }
         let outcomes = upgrades.apply(transactions, at: block.height, committee: committee, verifier: hostVerifier)
         store.stageUpgradeSchedule(upgrades.encoded)
         for outcome in outcomes {
@@ -266,6 +276,7 @@ extension ConsensusNode {
             case .ignored(let why): logger.info("host transaction changed nothing", metadata: ["why": "\(why)", "height": "\(block.height)"])
             }
         }
+        return epochEnd
     }
 
     private func recordCommit(_ block: Block, stateHash: Bytes32, transactions: [Bytes32]) {

@@ -9,7 +9,7 @@ extension ConsensusNode {
                 // Storage or app failures leave the node unable to follow the chain safely.
                 return stop("\(error)")
             }
-            if stopReason != nil { return }
+            if stopReason != nil || pendingEpochSwitch != nil { return }
         }
     }
 
@@ -127,9 +127,12 @@ enum NodeFailure: Error, CustomStringConvertible {
     case appDiverged(AppAgreement.Mismatch)
     case appCommit(Block, any Error)
     case corruptUpgradeSchedule(String)
+    case corruptEpochRecord(String)
 
     var description: String {
         switch self {
+        case .corruptEpochRecord(let detail):
+            "a stored committee change is unreadable (\(detail)): the data directory is damaged; move it aside and resync this node from the others"
         case .corruptUpgradeSchedule(let detail):
             "the stored upgrade schedule is unreadable (\(detail)): the data directory is damaged; move it aside and resync this node from the others"
         case .safetyWrite(let error):

@@ -98,6 +98,7 @@ extension ConsensusNode {
         if let problem = transaction.problem(chainID: committee.chainID, committee: committee, verifier: hostVerifier) {
             return problem
         }
+        if transaction.changesCommittee { return committeeAdmissionProblem(transaction) }
         return upgrades.admissionProblem(transaction, height: status.finalizedHeight)
     }
 

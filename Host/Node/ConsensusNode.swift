@@ -33,8 +33,25 @@ public actor ConsensusNode {
         public var lastAppRefusal: AppAgreement.Mismatch?
     }
 
-    let committee: Committee
+    /// The committee in force: the genesis's, or the newest epoch's
+    /// (`ConsensusNode+Committee`); replaced at an epoch switch.
+    var committee: Committee
     let genesis: Block
+    /// The block the current epoch started from (the genesis in epoch 0).
+    var epochRoot: Block
+    /// How each epoch after the first began, oldest first (one per change).
+    public internal(set) var epochRecords: [EpochRecord]
+    /// The operators' committee plans and approvals as of the committed head.
+    public internal(set) var committeeChanges: CommitteeSchedule
+    /// Set by the commit of an epoch's last block: the loop switches once
+    /// the old core's effect list is abandoned (EP-1).
+    var pendingEpochSwitch: EpochRecord?
+    /// Genesis members' addresses (epoch 0) and the genesis's listeners.
+    let genesisAddresses: [String]
+    let genesisCommittee: Committee
+    let genesisListeners: [PublicKey]
+    /// When this node last answered a peer's older epoch notice with its own.
+    var lastEpochReplyMs: UInt64 = 0
     let store: any ConsensusStore
     /// The application in force at the committed height (`appPlan`'s, or the
     /// genesis's when nil). A decided upgrade replaces it between two blocks
@@ -92,7 +109,7 @@ public actor ConsensusNode {
     public internal(set) var recentlyCommitted: RecentlyCommitted
     /// Misbehavior this node saw (double proposals, votes, timeouts), bounded.
     public internal(set) var evidence = EvidenceLog()
-    public nonisolated var chainID: Bytes32 { committee.chainID }
+    public nonisolated let chainID: Bytes32
     public internal(set) var status = Status()
     /// Finalized blocks and view changes, for `/v1/events`.
     public nonisolated let events = EventHub()
@@ -108,8 +125,24 @@ public actor ConsensusNode {
 
     public init(parts: NodeParts) throws {
         let recovered = try parts.store.recoverState()
-        committee = parts.committee
         genesis = parts.genesis
+        chainID = parts.committee.chainID
+        genesisAddresses = parts.memberAddresses
+        genesisCommittee = parts.committee
+        genesisListeners = parts.listeners
+        // EP-3: a node restarted after a committee change runs the newest epoch.
+        do {
+            epochRecords = try parts.store.epochRecords().map { try EpochRecord.decode($0) }
+        } catch { throw NodeFailure.corruptEpochRecord("\(error)") }
+        committee = epochRecords.last?.committee ?? parts.committee
+        epochRoot = epochRecords.last?.change.root ?? parts.genesis
+        if let bytes = try parts.store.committeeSchedule() {
+            do { committeeChanges = try CommitteeSchedule.decode(bytes) } catch {
+                throw NodeFailure.corruptEpochRecord("the committee schedule: \(error)")
+            }
+        } else {
+            committeeChanges = CommitteeSchedule()
+        }
         store = parts.store
         app = parts.app
         functionList = Mutex(parts.app.functions)
@@ -133,7 +166,7 @@ public actor ConsensusNode {
         mempool = Mempool(limits: parts.mempool)
         recentlyCommitted = RecentlyCommitted(lifetimeMs: parts.mempool.lifetimeMs)
         signer = Secp256k1Signer(parts.identity)
-        core = EventHandler(committee: parts.committee, genesis: parts.genesis, signer: signer,
+        core = EventHandler(committee: committee, root: epochRoot, signer: signer,
                             verifier: Secp256k1Verifier(), config: parts.consensus, recovery: recovered.recovery)
         status.finalizedHeight = recovered.committedHeight
         status.stateHash = recovered.committedStateHash
@@ -144,6 +177,8 @@ public actor ConsensusNode {
     public var publicKey: PublicKey { signer.publicKey }
     public var committeeSize: Int { committee.count }
     public var memberIndex: ValidatorIndex? { committee.index(of: signer.publicKey) }
+    /// The committee in force (the newest epoch's).
+    public var currentCommittee: Committee { committee }
 
     /// The app's answer to `request` (read-only).
     public func query(_ request: [UInt8]) throws -> [UInt8] { try app.query(request) }
@@ -173,6 +208,7 @@ public actor ConsensusNode {
     /// Runs until the task is cancelled, the node is shut down, or it stops itself.
     public func run() async throws {
         try await transport.start()
+        if !epochRecords.isEmpty || !committeeChanges.open.isEmpty { await updateMembership() }
         // A node restarted past an upgrade's first height runs the plan's
         // application from the start (or waits for its plugin).
         adoptApplicationInForce()
@@ -199,6 +235,7 @@ public actor ConsensusNode {
     }
 
     public func refreshPeers() async {
+        announceEpoch()
         status.peers = transport.connectedPeers.count
         let stats = await transport.statistics()
         metrics.peers.set(Double(status.peers))
@@ -217,7 +254,8 @@ public actor ConsensusNode {
             // Applying nothing until the plan's plugin is here: serve block
             // requests (the others may need them), drop the rest; the core
             // restarts from the store when the plugin appears.
-            if case .message(let from, .blockRequest(let request)) = input, let response = syncServer.answer(request) {
+            if case .message(let from, .blockRequest(let request)) = input,
+               let response = syncServer.answer(request, epochs: epochRecords.map(\.change)) {
                 transport.send(.blockResponse(response), to: from)
             }
             return
@@ -234,8 +272,15 @@ public actor ConsensusNode {
                 step(.vote(v, nowMs: now))
             case .timeout(let t): step(.timeout(t, nowMs: now))
             case .blockRequest(let request):
-                if let response = syncServer.answer(request) { transport.send(.blockResponse(response), to: from) }
-            case .blockResponse(let response): step(.blocksFetched(response.blocks, nowMs: now))
+                if let response = syncServer.answer(request, epochs: epochRecords.map(\.change)) {
+                    transport.send(.blockResponse(response), to: from)
+                }
+            case .blockResponse(let response):
+                step(.blocksFetched(response.blocks, nowMs: now))
+                // The QC of the batch's last block: it may finalize what the
+                // batch brought (for an epoch's last blocks, EP-4, nothing else can).
+                if let qc = response.lastBlockQC { step(.certificateFetched(qc, nowMs: now)) }
+            case .epoch(let notice): epochNotice(notice, from: from, now: now)
             case .transactions(let batch):
                 // Gossip from a peer: admit through the app; do not forward again.
                 for tx in batch.transactions.prefix(mempool.limits.batchTransactionsMax) { _ = admit(tx, now: now) }
@@ -257,7 +302,7 @@ public actor ConsensusNode {
     func step(_ event: Event) {
         followUps.append(event)
         var next = 0
-        while next < followUps.count, stopReason == nil {
+        while next < followUps.count, stopReason == nil, pendingEpochSwitch == nil {
             if executingEffects { nestedHandleCalls += 1 }
             let effects = core.handle(followUps[next])
             next += 1
@@ -267,6 +312,11 @@ public actor ConsensusNode {
             executingEffects = false
         }
         followUps.removeAll(keepingCapacity: true)
+        // EP-1: the old core and what it still had to do are void.
+        if let record = pendingEpochSwitch {
+            pendingEpochSwitch = nil
+            switchEpoch(to: record)
+        }
     }
 
     /// Test-only: carries out `effects` as if the core had asked for them.

@@ -23,6 +23,15 @@ public protocol ConsensusStore: AnyObject, Sendable {
     func stageUpgradeSchedule(_ encoded: [UInt8])
     /// The upgrade schedule as of the committed head, or nil.
     func upgradeSchedule() throws -> [UInt8]?
+    /// Stages the host's committee schedule for the next `commit`.
+    func stageCommitteeSchedule(_ encoded: [UInt8])
+    /// The committee schedule as of the committed head, or nil.
+    func committeeSchedule() throws -> [UInt8]?
+    /// Stages the switch to `epoch` (its encoded `EpochRecord`) for the next
+    /// `commit`, with the old epoch's unfinalized blocks and liveness data deleted.
+    func stageEpochSwitch(epoch: Epoch, record: [UInt8]) throws
+    /// Every stored epoch record, oldest first.
+    func epochRecords() throws -> [[UInt8]]
     func block(id: BlockID) throws -> Block?
     /// Finalized blocks from `height` on, in order, each with a QC that certifies it.
     func finalizedBlocks(from height: Height, limit: Int) throws -> [(block: Block, qc: QuorumCertificate)]

@@ -34,4 +34,8 @@ public struct EquivocatingTransport: PeerTransport {
     public var connectedPeers: [PublicKey] { inner.connectedPeers }
     public func statistics() async -> TransportStatistics { await inner.statistics() }
     public func shutdown() async { await inner.shutdown() }
+    public func updateMembership(members: [(key: PublicKey, host: String, port: Int)], listeners: [PublicKey],
+                                 isMember: Bool) async {
+        await inner.updateMembership(members: members, listeners: listeners, isMember: isMember)
+    }
 }

@@ -39,7 +39,7 @@ public enum HTTPAPI {
     /// Every route, for 405s (`JSONErrorMiddleware`).
     static let routes: [(method: HTTPRequest.Method, path: String)] = [
         (.post, "/v1/tx"), (.post, "/v1/txs"), (.get, "/v1/status"), (.get, "/v1/evidence"), (.get, "/v1/blocks/:height"),
-        (.get, "/v1/upgrade"), (.get, "/v1/apps/query"), (.get, "/v1/apps/functions"), (.post, "/v1/apps/call/:name"), (.get, "/v1/events"),
+        (.get, "/v1/upgrade"), (.get, "/v1/committee"), (.get, "/v1/apps/query"), (.get, "/v1/apps/functions"), (.post, "/v1/apps/call/:name"), (.get, "/v1/events"),
         (.get, "/metrics"), (.get, "/"),
     ]
 
@@ -106,6 +106,9 @@ public enum HTTPAPI {
                 "upgrade": await node.upgradeReadiness.json,
                 // The history: every decided plan, when it was decided and from which height it runs.
                 "upgrades": UpgradeJSON.history(await node.upgrades, height: status.finalizedHeight),
+                // The committee's epoch and every change (GET /v1/committee has the members).
+                "epoch": await node.epoch,
+                "committeeChanges": CommitteeJSON.history(await node.epochRecords),
                 "appState": ["refusedProposals": status.appRefusals,
                              "lastRefusal": status.lastAppRefusal?.dictionary ?? NSNull()] as [String: Any],
             ])
@@ -117,6 +120,9 @@ public enum HTTPAPI {
             var answer = UpgradeJSON.status(upgrades, height: height, chainID: node.chainID, running: plugin)
             answer["node"] = await node.upgradeReadiness.json
             return json(.ok, answer)
+        }
+        router.get("/v1/committee") { _, _ -> Response in
+            return json(.ok, await node.committeeSnapshot.json)
         }
         router.get("/v1/evidence") { _, _ -> Response in
             let log = await node.evidence

@@ -38,6 +38,11 @@ public struct NodeParts {
     /// what is missing. Nil: this node cannot upgrade (it waits, see
     /// `ConsensusNode.awaitingPlugin`).
     public var makeApplication: ((UpgradePlan) throws -> any Application)?
+    /// The genesis members' consensus addresses (host:port, in committee
+    /// order) and listeners: what `GET /v1/committee` shows for epoch 0 and
+    /// whom a committee change keeps allowed.
+    public var memberAddresses: [String] = []
+    public var listeners: [PublicKey] = []
 
     public init(identity: PrivateKey, committee: Committee, genesis: Block, store: any ConsensusStore,
                 app: any Application, inputs: InputQueue, transport: any PeerTransport,
@@ -76,14 +81,31 @@ public enum NodeBootstrap {
         } catch { throw BootstrapError(.genesis(error.description)) }
         let key: PrivateKey
         do { key = try KeyFile.load(config.resolve(config.key_file)) } catch { throw BootstrapError(.key("\(error)")) }
-        // A key the genesis does not know would run with no peers and no say: refuse it.
-        guard committee.index(of: key.publicKey) != nil || genesisFile.listenerKeys.contains(key.publicKey) else {
-            throw BootstrapError(.unknownKey(key.publicKey.hex))
-        }
         guard let (host, port) = Genesis.split(config.listen) else { throw BootstrapError(.listen(config.listen)) }
         let consensus = try consensusConfig(config.consensus)
         let limits = try mempoolLimits(config.mempool)
         let store = try openStore(config: config, genesis: genesis, owner: key.publicKey, logger: logger)
+        // The committee in force: the newest epoch's, once the chain changed it.
+        let records: [EpochRecord]
+        do { records = try store.epochRecords().map { try EpochRecord.decode($0) } } catch {
+            store.close()
+            throw BootstrapError(.store(config.resolve(config.data_dir), "a stored committee change is unreadable: \(error)"))
+        }
+        let current = records.last?.committee ?? committee
+        let peers: [(PublicKey, String, Int)] = records.last.map { record in
+            zip(record.committee.members, record.addresses).compactMap { member, address in
+                Genesis.split(address).map { (member.publicKey, $0.0, $0.1) }
+            }
+        } ?? addresses
+        // A key the chain does not know would run with no peers and no say:
+        // refuse it, unless the operator says it joins (as a follower, until
+        // a committee change names it).
+        let known = current.index(of: key.publicKey) != nil || genesisFile.listenerKeys.contains(key.publicKey)
+            || committee.index(of: key.publicKey) != nil || records.contains { $0.committee.index(of: key.publicKey) != nil }
+        guard known || config.join == true else {
+            store.close()
+            throw BootstrapError(.unknownKey(key.publicKey.hex))
+        }
         let inputs = InputQueue()
         let app: PluginApplication
         let pluginSHA256: String?
@@ -103,11 +125,11 @@ public enum NodeBootstrap {
         }
         let signer = Secp256k1Signer(key)
         let network = Transport(chainID: committee.chainID, signer: signer, verifier: Secp256k1Verifier(),
-                                members: committee.members.map(\.publicKey), listeners: genesisFile.listenerKeys,
-                                dialsEveryone: committee.index(of: key.publicKey) == nil, logger: logger,
+                                members: current.members.map(\.publicKey), listeners: genesisFile.listenerKeys,
+                                dialsEveryone: current.index(of: key.publicKey) == nil, logger: logger,
                                 deliver: { inputs.deliver(from: $0, $1) })
         var transport: any PeerTransport = TCPTransport(network, listenHost: host, listenPort: port,
-                                                         peers: addresses.map { Transport.Peer(key: $0.0, host: $0.1, port: $0.2) })
+                                                         peers: peers.map { Transport.Peer(key: $0.0, host: $0.1, port: $0.2) })
         if equivocate {
             transport = EquivocatingTransport(wrapping: transport, signer: signer, committee: committee)
         }
@@ -115,6 +137,8 @@ public enum NodeBootstrap {
                               transport: transport, consensus: consensus, mempool: limits, logger: logger, onCommit: onCommit)
         if let deadline = config.pending_deadline_ms { parts.pendingDeadlineMs = max(deadline, 1) }
         parts.pluginSHA256 = pluginSHA256
+        parts.memberAddresses = genesisFile.members.map(\.address)
+        parts.listeners = genesisFile.listenerKeys
         parts.pluginPinned = genesisFile.pluginSHA256 != nil
         let application = genesisFile.application
         let digests = PluginDigestCache()

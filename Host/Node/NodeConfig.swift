@@ -48,6 +48,10 @@ public struct NodeConfig: Codable, Sendable {
     /// Node-local plugin config, appended after a newline to the genesis's
     /// `pluginConfig` (e.g. this member's own chain node address).
     public var plugin_config: String? = nil
+    /// This node's key is not in the genesis: it joins a running chain as a
+    /// follower, and votes once a committee change names it. Without this, a
+    /// key the chain does not know is refused (a wrong key_file, most often).
+    public var join: Bool? = nil
     public var consensus: Consensus? = nil
     public var mempool: Mempool? = nil
     public var storage: Storage? = nil

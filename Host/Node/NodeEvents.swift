@@ -15,6 +15,9 @@ public enum NodeEvent: Sendable, Hashable {
     /// A decided upgrade took effect: the block at `height` was the first the
     /// new application committed, `gapMs` after the old one's last.
     case upgraded(height: Height, plugin: String, version: String, gapMs: UInt64)
+    /// A committee change took effect (EP-1): epoch `epoch` began after the
+    /// block at `height`, with `members` members.
+    case committeeChanged(epoch: Epoch, height: Height, members: Int)
 
     /// One server-sent-events frame; with `hashes`, finalized blocks list
     /// their transactions' hashes (`txs`), so a client can time its own.
@@ -31,6 +34,8 @@ public enum NodeEvent: Sendable, Hashable {
             "event: evidence\ndata: {\"kind\":\"\(kind)\",\"offender\":\(offender),\"view\":\(view)}\n\n"
         case .upgraded(let height, let plugin, let version, let gap):
             "event: upgraded\ndata: {\"height\":\(height),\"plugin\":\"\(plugin)\",\"version\":\"\(version)\",\"gapMs\":\(gap)}\n\n"
+        case .committeeChanged(let epoch, let height, let members):
+            "event: committee\ndata: {\"epoch\":\(epoch),\"height\":\(height),\"members\":\(members)}\n\n"
         }
     }
 }

@@ -25,6 +25,7 @@ public final class NodeMetrics: Sendable {
     let upgradeReady: Gauge
     let awaitingPlugin: Gauge
     let upgradeSwitchGapMs: Gauge
+    let epoch: Gauge
     let appStateRefusals: Counter
     let evidence: Counter
     let pluginDeadlines: Counter
@@ -46,6 +47,7 @@ public final class NodeMetrics: Sendable {
         appDiverged = registry.makeGauge(name: "baton_app_diverged", help: "1 if this node's app state disagreed with a quorum-certified one and the node stopped")
         upgradeReady = registry.makeGauge(name: "baton_upgrade_ready", help: "0 while a decided upgrade's plugin cannot be loaded (it must be, by the plan's height); 1 when loaded")
         awaitingPlugin = registry.makeGauge(name: "baton_upgrade_awaiting_plugin", help: "1 while this node applies nothing, waiting for a decided upgrade's plugin")
+        epoch = registry.makeGauge(name: "baton_epoch", help: "The committee's epoch: 0 for the genesis committee, one more at each committee change")
         upgradeSwitchGapMs = registry.makeGauge(name: "baton_upgrade_switch_gap_ms", help: "The last application switch: ms between the old application's last commit and the new one's first")
         appDiverged.set(Double(0))
         appStateRefusals = registry.makeCounter(name: "baton_app_state_refusals_total", help: "Proposals not voted for because their app state hash differs from this node's app's")

@@ -18,6 +18,15 @@ public protocol PeerTransport: Sendable {
     /// Counters since start, for metrics.
     func statistics() async -> TransportStatistics
     func shutdown() async
+    /// A committee change: who may connect from now on, whom to dial
+    /// (members with their host and port), and whether this node is a member.
+    func updateMembership(members: [(key: PublicKey, host: String, port: Int)], listeners: [PublicKey], isMember: Bool) async
+}
+
+extension PeerTransport {
+    /// A transport with a fixed set of peers (an in-process test's) has nothing to change.
+    public func updateMembership(members: [(key: PublicKey, host: String, port: Int)], listeners: [PublicKey],
+                                 isMember: Bool) async {}
 }
 
 /// A transport's counters (see `/metrics`).

@@ -33,4 +33,10 @@ public struct TCPTransport: PeerTransport {
     }
 
     public func shutdown() async { await transport.shutdown() }
+
+    public func updateMembership(members: [(key: PublicKey, host: String, port: Int)], listeners: [PublicKey],
+                                 isMember: Bool) async {
+        await transport.updateMembership(members: members.map { Transport.Peer(key: $0.key, host: $0.host, port: $0.port) },
+                                         listeners: listeners, isMember: isMember)
+    }
 }

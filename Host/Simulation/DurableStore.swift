@@ -62,10 +62,11 @@ struct DurableStore {
     }
 
     /// The switch to `change.epoch`, one synchronous write (as the node's
-    /// batch with the commit of the root): the record, the new epoch's empty
-    /// safety and liveness data (its signatures are in a new domain, EP-2),
-    /// and the old epoch's unfinalized blocks gone — they are never
-    /// committed (EP-1), and a restart must not replay them into the new tree.
+    /// batch with the commit of the root): the record, no liveness data, and
+    /// the old epoch's unfinalized blocks gone — they are never committed
+    /// (EP-1), and a restart must not replay them into the new tree. The
+    /// safety data stays as it is: it names the old epoch, so the new core
+    /// starts from empty data of its own (EP-2) — as the node's does.
     mutating func switchEpoch(_ change: EpochChange) {
         for write in unsynced { apply(write) }
         unsynced.removeAll()
@@ -73,7 +74,6 @@ struct DurableStore {
         changes[change.epoch] = change
         epoch = change.epoch
         epochRoot = change.root
-        safety = SafetyData()
         liveness = nil
         blocks = blocks.filter { $0.value.view <= change.root.view }
     }

@@ -367,7 +367,7 @@ public struct Simulator {
         case .vote(let v): .vote(v, nowMs: at)
         case .timeout(let t): .timeout(t, nowMs: at)
         case .blockResponse(let r): .blocksFetched(r.blocks, nowMs: at)
-        case .blockRequest, .transactions: .mempoolChanged(nonEmpty: false, nowMs: at)
+        case .blockRequest, .transactions, .epoch: .mempoolChanged(nonEmpty: false, nowMs: at)
         }
     }
 

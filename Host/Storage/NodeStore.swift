@@ -112,10 +112,15 @@ public final class NodeStore: @unchecked Sendable {
     private static func checkNotBehind(safety: SafetyData, height: Height, recorded: SafetyRecordFile.Record,
                                        path: String) throws(StorageError) {
         var lost: [String] = []
-        if safety.highestVotedView < recorded.safety.highestVotedView {
+        // Views of different epochs are not comparable (each epoch's
+        // signatures are its own, EP-2); an epoch older than the record's is lost data.
+        if safety.epoch < recorded.safety.epoch {
+            lost.append("its safety data is of epoch \(safety.epoch), the safety record says epoch \(recorded.safety.epoch)")
+        }
+        if safety.epoch == recorded.safety.epoch, safety.highestVotedView < recorded.safety.highestVotedView {
             lost.append("its last vote is in view \(safety.highestVotedView), the safety record says \(recorded.safety.highestVotedView)")
         }
-        if safety.highestTimeoutView < recorded.safety.highestTimeoutView {
+        if safety.epoch == recorded.safety.epoch, safety.highestTimeoutView < recorded.safety.highestTimeoutView {
             lost.append("its last timeout is in view \(safety.highestTimeoutView), the safety record says \(recorded.safety.highestTimeoutView)")
         }
         if height < recorded.finalizedHeight {
@@ -252,6 +257,41 @@ public final class NodeStore: @unchecked Sendable {
 
     /// The encoded upgrade schedule as of the committed head, or nil (none yet).
     public func upgradeSchedule() throws(StorageError) -> [UInt8]? { try db.get(StoreLayout.upgradeSchedule) }
+
+    /// Stages the encoded committee schedule for the next `commit`.
+    public func stageCommitteeSchedule(_ encoded: [UInt8]) { stage(StoreLayout.committeeSchedule, encoded) }
+
+    /// The encoded committee schedule as of the committed head, or nil.
+    public func committeeSchedule() throws(StorageError) -> [UInt8]? { try db.get(StoreLayout.committeeSchedule) }
+
+    /// Stages the switch to `epoch` for the next `commit` (the block that
+    /// ends the epoch before), so both land in one batch: the record, and
+    /// the old epoch's liveness data and unfinalized blocks deleted — they
+    /// are never committed (EP-1) and must not be replayed into the new
+    /// epoch's tree after a restart. The safety data stays: it names its
+    /// epoch, and the new core starts from empty data of its own (EP-2).
+    /// The batch is not synced itself; the new core's first signature is a
+    /// synced write, which makes it durable first (RocksDB's log is in order).
+    public func stageEpochSwitch(epoch: UInt64, record: [UInt8]) throws(StorageError) {
+        stage(StoreLayout.epoch(epoch), record)
+        stage(StoreLayout.liveness, nil)
+        var unfinalized: [[UInt8]] = []
+        try db.scan(prefix: StoreLayout.unfinalizedPrefix) { key, _ in
+            unfinalized.append(key)
+            return true
+        }
+        for key in unfinalized { stage(key, nil) }
+    }
+
+    /// Every stored epoch record, oldest first.
+    public func epochRecords() throws(StorageError) -> [[UInt8]] {
+        var records: [[UInt8]] = []
+        try db.scan(prefix: StoreLayout.epochPrefix) { _, value in
+            records.append(value)
+            return true
+        }
+        return records
+    }
 
     /// Drops app writes staged for a commit that will not happen.
     public func discardStaged() { staged.removeAll() }

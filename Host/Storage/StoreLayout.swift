@@ -29,6 +29,12 @@ enum StoreLayout {
     /// The host's upgrade schedule (plans, approvals, decisions), written with
     /// the block that changed it.
     static let upgradeSchedule = key("m/upgrades")
+    /// The host's committee schedule (open committee plans and approvals).
+    static let committeeSchedule = key("m/committee")
+    /// `m/epochs/` + epoch (big-endian u64): how each epoch after the first
+    /// began (the node's `EpochRecord`), written with the block that ended
+    /// the epoch before.
+    static let epochPrefix = key("m/epochs/")
     static let unfinalizedPrefix = key("u/")
     static let finalizedPrefix = key("b/")
     static let certificatePrefix = key("c/")
@@ -42,6 +48,7 @@ enum StoreLayout {
     static func key(_ text: String) -> [UInt8] { Array(text.utf8) }
 
     static func unfinalized(_ id: BlockID) -> [UInt8] { unfinalizedPrefix + id.bytes }
+    static func epoch(_ e: UInt64) -> [UInt8] { heightKey(epochPrefix, e) }
     static func finalized(_ id: BlockID) -> [UInt8] { finalizedPrefix + id.bytes }
     static func certificate(_ id: BlockID) -> [UInt8] { certificatePrefix + id.bytes }
 

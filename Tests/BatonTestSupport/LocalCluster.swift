@@ -38,20 +38,22 @@ public final class LocalCluster: @unchecked Sendable {
     /// `plugin`: a shipped plugin's name, or a path to a `.so`.
     /// `members`: the committee (fresh keys by default; a test that wraps a
     /// transport with a member's key builds it first).
-    public init(n: Int = 4, plugin: String = "kvstore", consensus: ConsensusConfig = LocalCluster.fastConsensus,
+    /// `followers`: nodes beyond the committee, holding its spare keys
+    /// (`SimulatedCommittee(spares:)`); they follow the chain without a vote.
+    public init(n: Int = 4, followers: Int = 0, plugin: String = "kvstore", consensus: ConsensusConfig = LocalCluster.fastConsensus,
                 members: SimulatedCommittee? = nil, pluginConfig: String = "", pendingDeadlineMs: UInt64 = 10_000,
                 wrapStore: @escaping @Sendable (Int, NodeStore) -> any ConsensusStore = { $1 },
                 wrapTransport: @escaping @Sendable (Int, any PeerTransport) -> any PeerTransport = { $1 }) throws {
-        self.members = members ?? SimulatedCommittee(n: n, realCrypto: true)
+        self.members = members ?? SimulatedCommittee(n: n, realCrypto: true, spares: followers)
         self.pluginConfig = pluginConfig
         self.pendingDeadlineMs = pendingDeadlineMs
-        directories = try (0..<n).map { _ in try makeTemporaryDirectory("baton-local") }
+        directories = try (0..<(n + followers)).map { _ in try makeTemporaryDirectory("baton-local") }
         self.plugin = plugin
         self.consensus = consensus
         self.wrapStore = wrapStore
         self.wrapTransport = wrapTransport
-        nodes = Array(repeating: nil, count: n)
-        tasks = Array(repeating: nil, count: n)
+        nodes = Array(repeating: nil, count: n + followers)
+        tasks = Array(repeating: nil, count: n + followers)
     }
 
     public var count: Int { nodes.count }

@@ -54,6 +54,10 @@ public final class InterceptingStore: ConsensusStore {
     public func discardStaged() { inner.discardStaged() }
     public func stageUpgradeSchedule(_ encoded: [UInt8]) { inner.stageUpgradeSchedule(encoded) }
     public func upgradeSchedule() throws -> [UInt8]? { try inner.upgradeSchedule() }
+    public func stageCommitteeSchedule(_ encoded: [UInt8]) { inner.stageCommitteeSchedule(encoded) }
+    public func committeeSchedule() throws -> [UInt8]? { try inner.committeeSchedule() }
+    public func stageEpochSwitch(epoch: Epoch, record: [UInt8]) throws { try inner.stageEpochSwitch(epoch: epoch, record: record) }
+    public func epochRecords() throws -> [[UInt8]] { try inner.epochRecords() }
     public func block(id: BlockID) throws -> Block? { try inner.block(id: id) }
     public func finalizedBlocks(from height: Height, limit: Int) throws -> [(block: Block, qc: QuorumCertificate)] {
         try inner.finalizedBlocks(from: height, limit: limit)

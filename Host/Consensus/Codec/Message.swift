@@ -13,11 +13,14 @@ public enum Message: Hashable, Sendable {
     /// SR-R (see `SafetyRecovery`).
     case statusRequest(StatusRequest)
     case status(StatusReport)
+    /// EP-4: the epoch the sender is in. Sent only from epoch 1 on, so a
+    /// chain whose committee never changed speaks exactly as before.
+    case epoch(EpochNotice)
 
     public static let version: UInt8 = 1
 
     enum Kind: UInt8 {
-        case proposal = 1, vote, timeout, blockRequest, blockResponse, transactions, statusRequest, status
+        case proposal = 1, vote, timeout, blockRequest, blockResponse, transactions, statusRequest, status, epoch
     }
 
     public var encoded: [UInt8] {
@@ -32,6 +35,7 @@ public enum Message: Hashable, Sendable {
         case .transactions(let b): w.u8(Kind.transactions.rawValue); b.encode(to: &w)
         case .statusRequest(let r): w.u8(Kind.statusRequest.rawValue); r.encode(to: &w)
         case .status(let s): w.u8(Kind.status.rawValue); s.encode(to: &w)
+        case .epoch(let n): w.u8(Kind.epoch.rawValue); n.encode(to: &w)
         }
         return w.bytes
     }
@@ -56,6 +60,7 @@ public enum Message: Hashable, Sendable {
         case .transactions: .transactions(try TransactionBatch(from: &r))
         case .statusRequest: .statusRequest(try StatusRequest(from: &r))
         case .status: .status(try StatusReport(from: &r))
+        case .epoch: .epoch(try EpochNotice(from: &r))
         }
         try r.expectEnd("message")
         return message
@@ -146,5 +151,29 @@ public struct TransactionBatch: Hashable, Sendable, WireCodable {
         txs.reserveCapacity(count)
         for _ in 0..<count { txs.append(try r.blob("transactions.tx", max: r.limits.transactionBytesMax)) }
         transactions = txs
+    }
+}
+
+/// EP-4: "I am in `epoch`, which began after height `rootHeight`". A node in
+/// an earlier epoch learns from it that its chain ended elsewhere (nothing of
+/// the later epoch validates under its committee) and catches up by height;
+/// the answer carries the switch record's blocks and QC.
+public struct EpochNotice: Hashable, Sendable, WireCodable {
+    public let epoch: Epoch
+    public let rootHeight: Height
+
+    public init(epoch: Epoch, rootHeight: Height) {
+        self.epoch = epoch
+        self.rootHeight = rootHeight
+    }
+
+    public func encode(to w: inout WireWriter) {
+        w.u64(epoch)
+        w.u64(rootHeight)
+    }
+
+    public init(from r: inout WireReader) throws(WireDecodingError) {
+        epoch = try r.u64("epochNotice.epoch")
+        rootHeight = try r.u64("epochNotice.rootHeight")
     }
 }

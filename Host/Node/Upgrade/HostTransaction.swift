@@ -8,11 +8,24 @@ public enum HostTransaction: Hashable, Sendable {
     case propose(UpgradePlan, UpgradeApproval)
     /// Another member's approval of a plan already proposed.
     case approve(UpgradeApproval)
+    /// A committee change, with its proposer's approval (`CommitteeSchedule`).
+    case proposeCommittee(CommitteeChangePlan, UpgradeApproval)
+    /// Another member's approval of a committee plan already proposed.
+    case approveCommittee(UpgradeApproval)
 
     /// The approval it carries.
     public var approval: UpgradeApproval {
         switch self {
-        case .propose(_, let approval), .approve(let approval): approval
+        case .propose(_, let approval), .approve(let approval), .proposeCommittee(_, let approval),
+             .approveCommittee(let approval): approval
+        }
+    }
+
+    /// Whether `CommitteeSchedule` applies it (else `UpgradeSchedule` does).
+    public var changesCommittee: Bool {
+        switch self {
+        case .proposeCommittee, .approveCommittee: true
+        case .propose, .approve: false
         }
     }
 
@@ -25,6 +38,10 @@ public enum HostTransaction: Hashable, Sendable {
             if let problem = plan.problem(chainID: chainID) { return "plan refused: \(problem)" }
             guard approval.planID == plan.id else { return "the proposer's approval is for another plan" }
         }
+        if case .proposeCommittee(let plan, let approval) = self {
+            if let problem = plan.problem(chainID: chainID, committee: committee) { return "committee plan refused: \(problem)" }
+            guard approval.planID == plan.id else { return "the proposer's approval is for another plan" }
+        }
         let approval = self.approval
         guard let index = committee.index(of: approval.signer), committee.weight(of: index) > 0 else {
             return "signed by \(approval.signer), not a voting member of this committee"
@@ -35,8 +52,9 @@ public enum HostTransaction: Hashable, Sendable {
         return nil
     }
 
-    /// Bound of one transaction's encoding.
-    public static let bytesMax = 512
+    /// Bound of one transaction's encoding (a committee plan of
+    /// `CommitteeChangePlan.membersMax` members with long addresses fits).
+    public static let bytesMax = 24_576
 }
 
 extension HostTransaction: WireCodable {
@@ -49,6 +67,13 @@ extension HostTransaction: WireCodable {
         case .approve(let approval):
             writer.u8(2)
             approval.encode(to: &writer)
+        case .proposeCommittee(let plan, let approval):
+            writer.u8(3)
+            plan.encode(to: &writer)
+            approval.encode(to: &writer)
+        case .approveCommittee(let approval):
+            writer.u8(4)
+            approval.encode(to: &writer)
         }
     }
 
@@ -56,6 +81,8 @@ extension HostTransaction: WireCodable {
         switch try reader.u8("hostTransaction.kind") {
         case 1: self = .propose(try UpgradePlan(from: &reader), try UpgradeApproval(from: &reader))
         case 2: self = .approve(try UpgradeApproval(from: &reader))
+        case 3: self = .proposeCommittee(try CommitteeChangePlan(from: &reader), try UpgradeApproval(from: &reader))
+        case 4: self = .approveCommittee(try UpgradeApproval(from: &reader))
         case let other: throw WireDecodingError(.invalidValue, field: "hostTransaction.kind", detail: "kind \(other)")
         }
     }
@@ -135,6 +162,7 @@ extension UpgradeSchedule {
             }
             if entry.approvers.contains(approval.signer) { return "\(approval.signer) approved plan \(id.short) already" }
             if entry.plan.expiresAtHeight <= height { return "the plan's approval deadline, height \(entry.plan.expiresAtHeight), has passed" }
+        case .proposeCommittee, .approveCommittee: break
         }
         return nil
     }

@@ -27,9 +27,17 @@ public struct UpgradeApproval: Hashable, Sendable {
 
     /// Signs `plan` with `signer` (a member's node key).
     public static func sign(_ plan: UpgradePlan, with signer: some MessageSigner) -> UpgradeApproval {
-        let id = plan.id
-        return UpgradeApproval(planID: id, signer: signer.publicKey,
-                               signature: signer.sign(digest(chainID: plan.chainID, planID: id)))
+        sign(planID: plan.id, chainID: plan.chainID, with: signer)
+    }
+
+    /// Signs a committee plan (`CommitteeChangePlan`): the same approval, its
+    /// plan id tagged apart from every upgrade plan's.
+    public static func sign(_ plan: CommitteeChangePlan, with signer: some MessageSigner) -> UpgradeApproval {
+        sign(planID: plan.id, chainID: plan.chainID, with: signer)
+    }
+
+    static func sign(planID: Bytes32, chainID: Bytes32, with signer: some MessageSigner) -> UpgradeApproval {
+        UpgradeApproval(planID: planID, signer: signer.publicKey, signature: signer.sign(digest(chainID: chainID, planID: planID)))
     }
 
     /// Whether the signature is `signer`'s over this plan on `chainID`.

@@ -1,0 +1,167 @@
+import ArgumentParser
+import BatonConsole
+import BatonCrypto
+import Consensus
+import Foundation
+import Node
+
+/// `baton committee`: committee changes decided by the operators. Plans and
+/// approvals are signed here, with the member's key file, and only relayed by
+/// the node (`POST /v1/tx`), as for upgrades: a node's API never signs.
+struct CommitteeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "committee",
+        abstract: "Propose, approve and follow committee changes (add, remove, reweight, rotate a key).",
+        discussion: """
+            A plan names the whole committee that follows the one in force (this epoch's). It takes effect \
+            when members holding more than two thirds of the current weight approved it in blocks before \
+            its deadline: the block with the deciding approval is the last of the epoch, and the new \
+            committee signs every block after it. A new member should already follow the chain (a \
+            genesis listener, or a node started with its key), so it votes from the switch on.
+            """,
+        subcommands: [Propose.self, Approve.self, Status.self])
+
+    struct Node: ParsableArguments {
+        @Option(help: "A node's HTTP API, HOST:PORT (it relays; it never signs).") var api: String
+    }
+
+    struct Propose: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Sign and submit a plan (it counts as your approval).")
+        @OptionGroup var node: Node
+        @Option(help: "Your member key file (key.json).") var key: String
+        @Option(help: "A member to add: PUBLICKEY@HOST:PORT or PUBLICKEY@HOST:PORT=WEIGHT (weight 1 by default).")
+        var add: [String] = []
+        @Option(help: "A member to remove: its public key (hex).") var remove: [String] = []
+        @Option(help: "A new weight: PUBLICKEY=WEIGHT.") var reweight: [String] = []
+        @Option(help: "A key rotation: OLDKEY=NEWKEY[@HOST:PORT]; the member keeps its place and weight.") var rotate: [String] = []
+        @Option(help: "The last height an approval counts (default: the chain's height + 200).") var expiresAt: UInt64?
+
+        func run() async throws {
+            let signer = try loadSigner(key)
+            let status = await fetchJSON("http://\(node.api)/v1/committee")
+            guard let chain = (status["chainID"] as? String).flatMap(Hex.decode).flatMap(Bytes32.init),
+                  let epoch = integer(status["epoch"]), let height = integer(status["height"]),
+                  let listed = status["members"] as? [[String: Any]] else {
+                fail("no committee from http://\(node.api)/v1/committee: is a node's API there?")
+            }
+            var members: [CommitteeChangePlan.Member] = try listed.map { entry in
+                guard let key = (entry["publicKey"] as? String).flatMap(publicKey), let weight = integer(entry["weight"]) else {
+                    fail("the node's description of its committee is incomplete")
+                }
+                return CommitteeChangePlan.Member(publicKey: key, weight: weight, address: entry["address"] as? String ?? "")
+            }
+            for text in remove {
+                guard let key = publicKey(text), let index = members.firstIndex(where: { $0.publicKey == key }) else {
+                    fail("--remove \(text): not a member of epoch \(epoch)")
+                }
+                members.remove(at: index)
+            }
+            for text in reweight {
+                let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let key = publicKey(parts[0]), let weight = UInt64(parts[1]),
+                      let index = members.firstIndex(where: { $0.publicKey == key }) else {
+                    fail("--reweight \(text): expected MEMBERKEY=WEIGHT for a member of epoch \(epoch)")
+                }
+                members[index] = CommitteeChangePlan.Member(publicKey: key, weight: weight, address: members[index].address)
+            }
+            for text in rotate {
+                let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+                let target = parts.count == 2 ? parts[1].split(separator: "@", maxSplits: 1).map(String.init) : []
+                guard parts.count == 2, let old = publicKey(parts[0]), let new = target.first.flatMap(publicKey),
+                      let index = members.firstIndex(where: { $0.publicKey == old }) else {
+                    fail("--rotate \(text): expected OLDKEY=NEWKEY[@HOST:PORT] for a member of epoch \(epoch)")
+                }
+                members[index] = CommitteeChangePlan.Member(publicKey: new, weight: members[index].weight,
+                                                            address: target.count == 2 ? target[1] : members[index].address)
+            }
+            for text in add {
+                let parts = text.split(separator: "@", maxSplits: 1).map(String.init)
+                let place = parts.count == 2 ? parts[1].split(separator: "=", maxSplits: 1).map(String.init) : []
+                guard parts.count == 2, let key = publicKey(parts[0]), let address = place.first,
+                      let weight = place.count == 2 ? UInt64(place[1]) : 1 else {
+                    fail("--add \(text): expected PUBLICKEY@HOST:PORT or PUBLICKEY@HOST:PORT=WEIGHT")
+                }
+                members.append(CommitteeChangePlan.Member(publicKey: key, weight: weight, address: address))
+            }
+            guard !add.isEmpty || !remove.isEmpty || !reweight.isEmpty || !rotate.isEmpty else {
+                fail("nothing to change: give --add, --remove, --reweight or --rotate")
+            }
+            let plan = CommitteeChangePlan(chainID: chain, epoch: epoch, expiresAtHeight: expiresAt ?? height + 200, members: members)
+            let current = try? Committee(chainID: chain, members: listed.compactMap { entry in
+                (entry["publicKey"] as? String).flatMap(publicKey).map { Committee.Member(publicKey: $0, weight: integer(entry["weight"]) ?? 0) }
+            }, leaderSeed: .zero, epoch: epoch)
+            if let current, let problem = plan.problem(chainID: chain, committee: current) { fail("plan refused: \(problem)") }
+            try await submit(.proposeCommittee(plan, UpgradeApproval.sign(plan, with: signer)), api: node.api)
+            print("proposed \(plan)")
+            print("plan id \(plan.id.hex)")
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Sign and submit your approval of an open committee plan.")
+        @OptionGroup var node: Node
+        @Option(help: "Your member key file (key.json).") var key: String
+        @Option(help: "The plan's id (hex; `baton committee status` lists them).") var plan: String
+
+        func run() async throws {
+            let signer = try loadSigner(key)
+            let status = await fetchJSON("http://\(node.api)/v1/committee")
+            let open = status["open"] as? [[String: Any]] ?? []
+            guard let entry = open.first(where: { $0["id"] as? String == plan.lowercased() }) else {
+                fail("no open committee plan \(plan) on \(node.api); open plans: \(open.compactMap { $0["id"] as? String }.joined(separator: ", "))")
+            }
+            // Rebuilt from its fields and checked against its id: what is
+            // signed is exactly what is shown, whatever the node says.
+            guard let chain = (entry["chainID"] as? String).flatMap(Hex.decode).flatMap(Bytes32.init),
+                  let epoch = integer(entry["epoch"]), let expires = integer(entry["expiresAtHeight"]),
+                  let listed = entry["members"] as? [[String: Any]] else {
+                fail("the node's description of plan \(plan) is incomplete")
+            }
+            let members: [CommitteeChangePlan.Member] = listed.map { member in
+                guard let key = (member["publicKey"] as? String).flatMap(publicKey), let weight = integer(member["weight"]),
+                      let address = member["address"] as? String else {
+                    fail("the node's description of plan \(plan) is incomplete")
+                }
+                return CommitteeChangePlan.Member(publicKey: key, weight: weight, address: address)
+            }
+            let rebuilt = CommitteeChangePlan(chainID: chain, epoch: epoch, expiresAtHeight: expires, members: members)
+            guard rebuilt.id.hex == plan.lowercased() else { fail("the node describes a plan whose id is not \(plan): not signing") }
+            guard chain == (await UpgradeClient.chainID(api: node.api)) else { fail("the plan is for another chain: not signing") }
+            try await submit(.approveCommittee(UpgradeApproval.sign(rebuilt, with: signer)), api: node.api)
+            print("approved \(rebuilt)")
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The committee in force, open plans and every change.")
+        @OptionGroup var node: Node
+
+        func run() async throws {
+            guard let data = await fetchData("http://\(node.api)/v1/committee") else { fail("no answer from \(node.api)/v1/committee") }
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
+
+private func fail(_ message: String) -> Never {
+    printError("error: \(message)")
+    Foundation.exit(1)
+}
+
+private func integer(_ value: Any?) -> UInt64? {
+    value as? UInt64 ?? (value as? Int).flatMap { $0 >= 0 ? UInt64($0) : nil }
+}
+
+private func publicKey(_ hex: String) -> PublicKey? { Hex.decode(hex).flatMap(PublicKey.init(compressed:)) }
+
+private func loadSigner(_ path: String) throws -> Secp256k1Signer {
+    do { return Secp256k1Signer(try KeyFile.load(path)) } catch { fail("\(error)") }
+}
+
+private func submit(_ transaction: HostTransaction, api: String) async throws {
+    guard let (status, body) = await UpgradeClient.submit(transaction, api: api) else { fail("no answer from \(api)") }
+    guard status == 202 || status == 200 else {
+        let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
+        fail("the node refused it: \(object?["error"] ?? String(decoding: body, as: UTF8.self)) (HTTP \(status))")
+    }
+}

@@ -1,0 +1,132 @@
+import BatonCrypto
+import Consensus
+
+/// Committee changes on this node (README, "Committee changes"): the
+/// operators' plans decided at commit (C-1 … C-3), the switch at the block
+/// that decided one (EP-1), the new epoch's core rooted there (EP-3), and
+/// what a node behind an epoch does (EP-4).
+///
+/// Invariants:
+/// - The switch record lands in the same batch as the block that ended the
+///   epoch, and is durable before the new core signs anything (its first
+///   signature is a synced write after it, in RocksDB's ordered log).
+/// - Nothing above an epoch's last block is committed in that epoch: the
+///   commit stops there, and the old core's remaining effects are dropped.
+extension ConsensusNode {
+    public var epoch: Epoch { committee.epoch }
+
+    /// Applies `block`'s committee transactions; when they decide a change,
+    /// stages the switch to land with the block and returns its record.
+    func applyCommitteeTransactions(_ transactions: [HostTransaction], of block: Block,
+                                    finalization: Forks.Finalization) throws -> EpochRecord? {
+        guard !transactions.isEmpty else { return nil }
+        let outcomes = committeeChanges.apply(transactions, at: block.height, committee: committee, verifier: hostVerifier)
+        store.stageCommitteeSchedule(committeeChanges.encoded)
+        var decided: EpochRecord?
+        for outcome in outcomes {
+            switch outcome {
+            case .proposed(let id):
+                logger.notice("committee plan proposed", metadata: ["plan": "\(id.short)", "height": "\(block.height)"])
+                // Its new members may connect from now on, to follow the chain until the switch.
+                let node = self
+                Task { await node.updateMembership() }
+            case .approved(let id, let key):
+                logger.info("committee plan approved", metadata: ["plan": "\(id.short)", "by": "\(key)", "height": "\(block.height)"])
+            case .decided(let plan, let approvers):
+                // C-1 checked the list against this very committee: it cannot fail here.
+                let next = try plan.committee(following: committee)
+                guard let change = EpochChange(committee: next, root: block, finalization: finalization) else { continue }
+                let record = EpochRecord(change: change, addresses: plan.members.map(\.address))
+                try store.stageEpochSwitch(epoch: next.epoch, record: record.encoded)
+                logger.notice("committee plan decided: this block ends epoch \(committee.epoch)",
+                              metadata: ["plan": "\(plan)", "height": "\(block.height)", "approvers": "\(approvers.count)"])
+                decided = record
+            case .ignored(let why):
+                logger.info("committee transaction changed nothing", metadata: ["why": "\(why)", "height": "\(block.height)"])
+            }
+        }
+        return decided
+    }
+
+    /// EP-1, EP-3: the block that ended the epoch is committed (with the
+    /// record); from here the new committee's core runs, from that block.
+    func switchEpoch(to record: EpochRecord) {
+        let previous = committee
+        epochRecords.append(record)
+        committee = record.committee
+        epochRoot = record.change.root
+        let member = committee.index(of: signer.publicKey).flatMap { committee.isVoter($0) ? $0 : nil }
+        logger.notice("committee changed: epoch \(committee.epoch) begins after height \(epochRoot.height)",
+                      metadata: ["members": "\(committee.count)", "totalWeight": "\(committee.totalWeight)",
+                                 "previousMembers": "\(previous.count)",
+                                 "thisNode": "\(member.map { "member \($0)" } ?? "follower")"])
+        metrics.epoch.set(Double(committee.epoch))
+        events.yield(.committeeChanged(epoch: committee.epoch, height: epochRoot.height, members: committee.count))
+        // The old epoch's nodes need the QC that ended it (the leader that
+        // formed it switched at once and will not propose with it); their
+        // core finalizes the root with it. And they learn they are behind.
+        transport.broadcast(.blockResponse(BlockResponse(requestID: 0, blocks: [], lastBlockQC: record.change.qc)))
+        transport.broadcast(.epoch(epochNotice))
+        let node = self
+        Task { await node.updateMembership() }
+        do { try restartCore() } catch {
+            stop("cannot start epoch \(committee.epoch) after the committee change at height \(epochRoot.height): \(error)")
+        }
+    }
+
+    var epochNotice: EpochNotice { EpochNotice(epoch: committee.epoch, rootHeight: epochRoot.height) }
+
+    /// EP-4: a peer's epoch. Ahead of ours: our chain ended elsewhere — catch
+    /// up by height (the answer carries the switch record). Behind: tell it
+    /// ours (at most twice a second, whoever asks).
+    func epochNotice(_ notice: EpochNotice, from peer: PublicKey, now: UInt64) {
+        if notice.epoch > committee.epoch {
+            logger.info("a peer is in a later epoch: catching up", metadata: ["peer": "\(peer)", "peerEpoch": "\(notice.epoch)",
+                                                                               "epoch": "\(committee.epoch)"])
+            step(.behind(hint: committee.index(of: peer) ?? 0, nowMs: now))
+        } else if notice.epoch < committee.epoch, now >= lastEpochReplyMs + 500 {
+            lastEpochReplyMs = now
+            transport.send(.epoch(epochNotice), to: peer)
+        }
+    }
+
+    /// Tells every peer this node's epoch (from epoch 1 on): a node that was
+    /// away at the switch learns of it within one tick.
+    func announceEpoch() {
+        guard committee.epoch > 0 else { return }
+        transport.broadcast(.epoch(epochNotice))
+    }
+
+    /// The transport follows the committee in force: its members are dialled
+    /// at their plan addresses; members of earlier epochs that left stay
+    /// allowed as followers, like the genesis's listeners, and so are the
+    /// members an open plan would add (they follow the chain before the
+    /// switch, so they can vote from its first block).
+    func updateMembership() async {
+        let addresses = epochRecords.last?.addresses ?? genesisAddresses
+        let members = zip(committee.members, addresses).compactMap { member, address in
+            Genesis.split(address).map { (key: member.publicKey, host: $0.0, port: $0.1) }
+        }
+        var listeners = Set(genesisListeners)
+        for earlier in [genesisCommittee] + epochRecords.map(\.committee) {
+            for member in earlier.members where committee.index(of: member.publicKey) == nil { listeners.insert(member.publicKey) }
+        }
+        for entry in committeeChanges.open.values {
+            for member in entry.plan.members where committee.index(of: member.publicKey) == nil { listeners.insert(member.publicKey) }
+        }
+        let isMember = committee.index(of: signer.publicKey).map { committee.isVoter($0) } ?? false
+        await transport.updateMembership(members: members, listeners: Array(listeners), isMember: isMember)
+    }
+
+    /// What `GET /v1/committee` shows, as of now.
+    public var committeeSnapshot: CommitteeJSON.Snapshot {
+        CommitteeJSON.Snapshot(committee: committee, addresses: epochRecords.last?.addresses ?? genesisAddresses,
+                               records: epochRecords, schedule: committeeChanges, height: status.finalizedHeight,
+                               node: signer.publicKey)
+    }
+
+    /// Why a committee transaction would change nothing now, or nil.
+    func committeeAdmissionProblem(_ transaction: HostTransaction) -> String? {
+        committeeChanges.admissionProblem(transaction, height: status.finalizedHeight)
+    }
+}
