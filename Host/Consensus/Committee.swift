@@ -39,6 +39,24 @@ public struct Committee: Sendable {
     private let cumulativeWeights: [UInt64]
     private let indexByKey: [PublicKey: ValidatorIndex]
 
+    /// EP-5 (liveness only): in the first views of an epoch, leaders are
+    /// drawn among the members that were in the committee before (a new
+    /// member may still be recovering its safety data, SR-R, or connecting:
+    /// as a leader it would cost a view timeout). Nil: every member leads.
+    public struct NewcomerGrace: Sendable {
+        /// The last view of the grace.
+        public let throughView: View
+        /// Incumbents, and their cumulative weights (for the weighted draw).
+        let incumbents: [ValidatorIndex]
+        let cumulative: [UInt64]
+    }
+
+    /// Views at the start of an epoch that newcomers do not lead: enough for
+    /// a new member's SR-R at the switch (it refuses up to two views past the
+    /// highest certified one it hears of, while the epoch's first views pass).
+    public static let newcomerGraceViews: View = 6
+    public private(set) var newcomerGrace: NewcomerGrace?
+
     public init(chainID: Bytes32, members: [Member], leaderSeed: Bytes32, epoch: Epoch = 0) throws(InvalidCommittee) {
         guard !members.isEmpty, members.count <= WireLimits.standard.signersMax else {
             throw InvalidCommittee(description: "a committee has 1...\(WireLimits.standard.signersMax) members, not \(members.count)")
@@ -101,13 +119,39 @@ public struct Committee: Sendable {
         w.bytes32(leaderSeed)
         w.u64(view)
         let draw = SHA256Digest.hash(w.bytes).bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        // Bias of `draw % total` is below total / 2^64 < 2^-16: negligible.
-        let target = draw % totalWeight
-        var low = 0, high = cumulativeWeights.count - 1
-        while low < high {  // first index whose cumulative weight exceeds target
-            let mid = (low + high) / 2
-            if cumulativeWeights[mid] > target { high = mid } else { low = mid + 1 }
+        if let grace = newcomerGrace, view <= grace.throughView {
+            return grace.incumbents[Self.position(of: draw, in: grace.cumulative)]
         }
-        return ValidatorIndex(low)
+        return ValidatorIndex(Self.position(of: draw, in: cumulativeWeights))
+    }
+
+    /// The first index whose cumulative weight exceeds `draw % total`. Bias
+    /// of the modulo is below total / 2^64 < 2^-16: negligible.
+    private static func position(of draw: UInt64, in cumulative: [UInt64]) -> Int {
+        let target = draw % cumulative[cumulative.count - 1]
+        var low = 0, high = cumulative.count - 1
+        while low < high {
+            let mid = (low + high) / 2
+            if cumulative[mid] > target { high = mid } else { low = mid + 1 }
+        }
+        return low
+    }
+
+    /// This committee as it runs from `rootView + 1`, after `previous`: with
+    /// the newcomer grace (EP-5) when it has both incumbents with weight and
+    /// newcomers. Every node derives it from the same switch record.
+    public func startingAfter(rootView: View, previous: Committee) -> Committee {
+        var incumbents: [ValidatorIndex] = [], cumulative: [UInt64] = []
+        var total: UInt64 = 0
+        for (index, member) in members.enumerated() where member.weight > 0 && previous.index(of: member.publicKey) != nil {
+            total += member.weight
+            incumbents.append(ValidatorIndex(index))
+            cumulative.append(total)
+        }
+        guard !incumbents.isEmpty, incumbents.count < members.filter({ $0.weight > 0 }).count else { return self }
+        var graced = self
+        graced.newcomerGrace = NewcomerGrace(throughView: rootView + Self.newcomerGraceViews, incumbents: incumbents,
+                                             cumulative: cumulative)
+        return graced
     }
 }

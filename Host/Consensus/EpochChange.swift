@@ -33,6 +33,17 @@ public struct EpochChange: Sendable {
 
     public var epoch: Epoch { committee.epoch }
 
+    /// The committee as it runs its epoch (with the newcomer grace, EP-5).
+    public func committeeInForce(previous: Committee) -> Committee {
+        committee.startingAfter(rootView: root.view, previous: previous)
+    }
+
+    /// The committee in force after `changes` (oldest first), from `genesis`.
+    public static func committeeInForce(after changes: [EpochChange], genesis: Committee) -> Committee {
+        guard let last = changes.last else { return genesis }
+        return last.committeeInForce(previous: changes.dropLast().last?.committee ?? genesis)
+    }
+
     /// The record of the finalization that reached `root`, the last block
     /// of the epoch before `committee`'s; nil if it did not reach it.
     public init?(committee: Committee, root: Block, finalization: Forks.Finalization) {

@@ -6,8 +6,8 @@ extension EventHandler {
     /// (responsiveness); an idle one waits until `idleBlockIntervalMs` after
     /// the last block it saw, so an idle chain does not spin.
     mutating func startProposalIfLeader() {
-        guard !isFollower, !safety.muted, leader(of: currentView) == me, proposalRequested != currentView,
-              safety.data.highestVotedView < currentView, safety.data.votesRefusedThrough < currentView else { return }
+        guard !isFollower, leader(of: currentView) == me, proposalRequested != currentView, mayPropose(in: currentView)
+        else { return }
         let readyAt = lastBlockSeenMs + config.pacemaker.idleBlockIntervalMs
         if mempoolNonEmpty || nowMs >= readyAt {
             requestPayload()
@@ -17,8 +17,8 @@ extension EventHandler {
     }
 
     mutating func requestPayload() {
-        guard !isFollower, !safety.muted, leader(of: currentView) == me, proposalRequested != currentView,
-              safety.data.highestVotedView < currentView, safety.data.votesRefusedThrough < currentView else { return }
+        guard !isFollower, leader(of: currentView) == me, proposalRequested != currentView, mayPropose(in: currentView)
+        else { return }
         let parentID = pacemaker.highestQC.blockID
         guard let parent = forks.block(parentID) else {
             // The certified parent has not arrived yet; propose once it has.

@@ -20,7 +20,20 @@ extension EventHandler {
         case .added, .duplicate: break
         case .invalid(let error): emit(.dropped(.invalid(error)))
         case .equivocation(let evidence): emit(.evidence(evidence))
-        case .certified(let qc): process(qc)
+        case .certified(let qc):
+            process(qc)
+            // A leader that may not propose in the view its QC opens (SR-R:
+            // recovering, or that view refused — a member new to the epoch)
+            // forwards the QC, unsigned: the others enter that view at once
+            // instead of timing out in the certified one. One view is lost, not two.
+            if !mayPropose(in: qc.view + 1) {
+                emit(.broadcast(.blockResponse(BlockResponse(requestID: 0, blocks: [], lastBlockQC: qc))))
+            }
         }
+    }
+
+    /// Whether SR-R lets this node sign a proposal in `view`.
+    func mayPropose(in view: View) -> Bool {
+        !safety.muted && safety.data.highestVotedView < view && safety.data.votesRefusedThrough < view
     }
 }

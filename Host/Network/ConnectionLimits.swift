@@ -18,6 +18,9 @@ public struct ConnectionLimits: Sendable, Hashable {
     /// A connection that has received nothing for this long is closed as dead
     /// (a half-open socket, a peer that froze); its dialler reconnects.
     public var silenceTimeout: Duration = .seconds(5)
+    /// A node with no connection at all after this long dials every known
+    /// peer (its view of the committee may be out of date; see `Transport`).
+    public var isolationLimit: Duration = .seconds(3)
 
     public init() {}
 }

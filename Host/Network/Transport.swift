@@ -165,17 +165,44 @@ public actor Transport {
     public func connect(to peers: [Peer]) {
         self.peers = peers.filter { $0.key != signer.publicKey }
         startDials()
+        tasks.append(Task { await self.dialEveryoneIfIsolated() })
+    }
+
+    /// A node whose committee is out of date (restarted from an empty data
+    /// directory after the chain changed its committee: the others no longer
+    /// count it a member, and never dial it) may dial nobody the others
+    /// accept. After `isolationLimit` without a single connection it dials
+    /// every peer it knows, as a follower does; the peers take it as one.
+    private func dialEveryoneIfIsolated() async {
+        while !Task.isCancelled, !stopped, !membership.withLock({ $0.dialsEveryone }) {
+            try? await Task.sleep(for: limits.isolationLimit)
+            if queues.withLock({ $0.isEmpty }) { break }
+        }
+        guard !Task.isCancelled, !stopped else { return }
+        let changed = membership.withLock { membership in
+            defer { membership.dialsEveryone = true }
+            return !membership.dialsEveryone
+        }
+        guard changed else { return }
+        logger.notice("no peer reached: dialling every known peer (this node's view of the committee may be out of date)",
+                      metadata: ["after": "\(limits.isolationLimit)"])
+        startDials()
     }
 
     /// A committee change: `members` (with their addresses) and `listeners`
     /// may connect from now on, anyone else is disconnected; dials start to
     /// new members (by the usual rule: the lower key dials, a node outside
-    /// the committee dials everyone) and stop to those no longer dialled.
+    /// the committee — or one that ever was — dials everyone) and stop to
+    /// those no longer dialled.
     /// Bound: one dialling task per member, as at start.
     public func updateMembership(members: [Peer], listeners: [PublicKey], isMember: Bool) {
         let me = signer.publicKey
         let allowed = Set(members.map(\.key) + listeners).subtracting([me])
-        membership.withLock { $0 = Membership(allowed: allowed, listeners: Set(listeners), dialsEveryone: !isMember) }
+        // Dialling everyone is never switched off: a follower promoted to
+        // member keeps the connections it made (members that would dial it
+        // see them and leave it be), and a node catching up through old
+        // epochs, a member of each in turn, must not drop the peers it learns from.
+        membership.withLock { $0 = Membership(allowed: allowed, listeners: Set(listeners), dialsEveryone: $0.dialsEveryone || !isMember) }
         peers = members.filter { $0.key != me }
         startDials()
         // Whoever may no longer connect is disconnected now.

@@ -53,7 +53,7 @@ extension ConsensusNode {
     func switchEpoch(to record: EpochRecord) {
         let previous = committee
         epochRecords.append(record)
-        committee = record.committee
+        committee = record.change.committeeInForce(previous: previous)
         epochRoot = record.change.root
         let member = committee.index(of: signer.publicKey).flatMap { committee.isVoter($0) ? $0 : nil }
         logger.notice("committee changed: epoch \(committee.epoch) begins after height \(epochRoot.height)",

@@ -134,7 +134,7 @@ public actor ConsensusNode {
         do {
             epochRecords = try parts.store.epochRecords().map { try EpochRecord.decode($0) }
         } catch { throw NodeFailure.corruptEpochRecord("\(error)") }
-        committee = epochRecords.last?.committee ?? parts.committee
+        committee = EpochChange.committeeInForce(after: epochRecords.map(\.change), genesis: parts.committee)
         epochRoot = epochRecords.last?.change.root ?? parts.genesis
         if let bytes = try parts.store.committeeSchedule() {
             do { committeeChanges = try CommitteeSchedule.decode(bytes) } catch {
@@ -276,7 +276,7 @@ public actor ConsensusNode {
                     transport.send(.blockResponse(response), to: from)
                 }
             case .blockResponse(let response):
-                step(.blocksFetched(response.blocks, nowMs: now))
+                if !response.blocks.isEmpty { step(.blocksFetched(response.blocks, nowMs: now)) }
                 // The QC of the batch's last block: it may finalize what the
                 // batch brought (for an epoch's last blocks, EP-4, nothing else can).
                 if let qc = response.lastBlockQC { step(.certificateFetched(qc, nowMs: now)) }

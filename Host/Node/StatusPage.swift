@@ -20,6 +20,7 @@ enum StatusPage {
       <h1>Baton node</h1>
       <div id="alerts"></div>
       <div id="status">connecting…</div>
+      <div id="committee"></div>
       <div id="grid"></div>
       <h3>Recent commands</h3>
       <table id="recent"><tr><th>height</th><th>command</th><th>source</th><th>proposer</th></tr></table>
@@ -54,6 +55,17 @@ enum StatusPage {
       if (status.evidence > 0) alerts.push(`${status.evidence} misbehavior proofs kept ` +
         `(<a href="/v1/evidence">evidence</a>: double proposals, votes or timeouts)`);
       document.getElementById("alerts").innerHTML = alerts.map(a => `<div class="alert">${a}</div>`).join("");
+      // The committee in force and every change (issue 17).
+      const committee = await (await fetch("/v1/committee")).json();
+      const changes = (committee.changes || []).map(c =>
+        `epoch ${c.epoch} after height ${c.afterHeight}: ${c.members} members, weight ${c.totalWeight}`);
+      const open = (committee.open || []).map(p =>
+        `proposed: ${p.members.length} members, approved by ${p.approvers.length}, until height ${p.expiresAtHeight}`);
+      document.getElementById("committee").innerHTML =
+        `committee <span id="epoch">epoch ${committee.epoch}</span>: ` +
+        committee.members.map(m => `${m.index}:<code>${m.publicKey.slice(0, 10)}</code>×${m.weight}`).join(" ") +
+        (committee.thisNode.member === null ? " · this node follows" : ` · this node is member ${committee.thisNode.member}`) +
+        (changes.length + open.length ? `<br>changes: ${changes.concat(open).join(" · ")}` : "");
       const answer = await fetch("/v1/apps/query");
       if (!answer.ok) return;
       const app = await answer.json();

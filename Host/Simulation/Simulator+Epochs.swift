@@ -9,8 +9,11 @@ extension Simulator {
     /// from that epoch's root, with the key the node holds in it.
     mutating func startCore(_ i: Int) {
         let epoch = nodes[i].store.epoch
-        let committee = plan.committees[Int(epoch)]
+        let committee = epoch == 0 ? plan.committees[0]
+            : plan.committees[Int(epoch)].startingAfter(rootView: nodes[i].store.epochRoot.view,
+                                                        previous: plan.committees[Int(epoch) - 1])
         nodes[i].epoch = epoch
+        nodes[i].committee = committee
         nodes[i].key = plan.keys[Int(epoch)][i]
         nodes[i].signer = setup.signer(nodes[i].key)
         nodes[i].member = committee.index(of: setup.keys[nodes[i].key].publicKey) ?? Self.notAMember

@@ -45,6 +45,8 @@ public struct Simulator {
         /// The index of its key in `setup.keys` (a rotation changes it).
         var key: Int
         var epoch: Epoch = 0
+        /// The committee of its epoch as it runs (with the newcomer grace, EP-5).
+        var committee: Committee
         var core: EventHandler?
         var store: DurableStore
         var app: SimulatedApp
@@ -168,13 +170,13 @@ public struct Simulator {
         if parameters.breakAppAgreementForTesting, behavior == nil { core.ignoreAppAgreementForTesting = true }
         if parameters.skipSafetyRecoveryForTesting, behavior == nil { core.skipSafetyRecoveryForTesting() }
         let member = setup.committee.index(of: setup.keys[key].publicKey) ?? Self.notAMember
-        nodes.append(Node(member: member, behavior: behavior, signer: setup.signer(key), key: key,
+        nodes.append(Node(member: member, behavior: behavior, signer: setup.signer(key), key: key, committee: setup.committee,
                           core: core, store: store, app: SimulatedApp(divergent: behavior == .divergentApp)))
         views.append(core.currentView)
     }
 
     /// The committee node `i` is in now.
-    func committee(of i: Int) -> Committee { plan.committees[Int(nodes[i].epoch)] }
+    func committee(of i: Int) -> Committee { nodes[i].committee }
 
     /// Runs until the honest nodes reach the target view (and the post-GST
     /// liveness window has been watched), or a bound is hit.
@@ -366,6 +368,8 @@ public struct Simulator {
         case .proposal(let p): .proposal(p, nowMs: at)
         case .vote(let v): .vote(v, nowMs: at)
         case .timeout(let t): .timeout(t, nowMs: at)
+        // A certificate alone (a recovering leader forwards the QC it formed).
+        case .blockResponse(let r) where r.blocks.isEmpty && r.lastBlockQC != nil: .certificateFetched(r.lastBlockQC!, nowMs: at)
         case .blockResponse(let r): .blocksFetched(r.blocks, nowMs: at)
         case .blockRequest, .transactions, .epoch: .mempoolChanged(nonEmpty: false, nowMs: at)
         }
@@ -480,7 +484,9 @@ public struct Simulator {
         if let known = honestLeaderCache[view] { return known }
         // The committee in force at `view`: the newest epoch started by then.
         let epoch = epochStartViews.lastIndex { $0 <= view } ?? 0
-        let leader = plan.committees[epoch].publicKey(of: plan.committees[epoch].leader(of: view))
+        let committee = epoch == 0 ? plan.committees[0]
+            : plan.committees[epoch].startingAfter(rootView: epochStartViews[epoch] - 1, previous: plan.committees[epoch - 1])
+        let leader = committee.publicKey(of: committee.leader(of: view))
         let holders = nodes.indices.filter { setup.keys[plan.keys[epoch][$0]].publicKey == leader }
         let honest = holders.contains { nodes[$0].honest } && !holders.contains { !nodes[$0].honest }
         honestLeaderCache[view] = honest
