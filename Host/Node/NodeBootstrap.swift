@@ -81,6 +81,13 @@ public enum NodeBootstrap {
         } catch { throw BootstrapError(.genesis(error.description)) }
         let key: PrivateKey
         do { key = try KeyFile.load(config.resolve(config.key_file)) } catch { throw BootstrapError(.key("\(error)")) }
+        // A key the genesis does not know would run with no peers and no say:
+        // refuse it (before anything is written: a wrong key_file must not
+        // leave a store bound to it), unless the operator says it joins — as
+        // a follower, until a committee change names it. Checked against the
+        // genesis alone, so a joined member keeps `join = true`.
+        guard committee.index(of: key.publicKey) != nil || genesisFile.listenerKeys.contains(key.publicKey) || config.join == true
+        else { throw BootstrapError(.unknownKey(key.publicKey.hex)) }
         guard let (host, port) = Genesis.split(config.listen) else { throw BootstrapError(.listen(config.listen)) }
         let consensus = try consensusConfig(config.consensus)
         let limits = try mempoolLimits(config.mempool)
@@ -91,21 +98,12 @@ public enum NodeBootstrap {
             store.close()
             throw BootstrapError(.store(config.resolve(config.data_dir), "a stored committee change is unreadable: \(error)"))
         }
-        let current = records.last?.committee ?? committee
+        let current = EpochChange.committeeInForce(after: records.map(\.change), genesis: committee)
         let peers: [(PublicKey, String, Int)] = records.last.map { record in
             zip(record.committee.members, record.addresses).compactMap { member, address in
                 Genesis.split(address).map { (member.publicKey, $0.0, $0.1) }
             }
         } ?? addresses
-        // A key the chain does not know would run with no peers and no say:
-        // refuse it, unless the operator says it joins (as a follower, until
-        // a committee change names it).
-        let known = current.index(of: key.publicKey) != nil || genesisFile.listenerKeys.contains(key.publicKey)
-            || committee.index(of: key.publicKey) != nil || records.contains { $0.committee.index(of: key.publicKey) != nil }
-        guard known || config.join == true else {
-            store.close()
-            throw BootstrapError(.unknownKey(key.publicKey.hex))
-        }
         let inputs = InputQueue()
         let app: PluginApplication
         let pluginSHA256: String?

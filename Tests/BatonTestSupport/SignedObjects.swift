@@ -10,8 +10,8 @@ extension SimulatedCommittee {
     }
 
     public func qc(view: View, block: BlockID, signers: [Int]? = nil) -> QuorumCertificate {
-        let who = signers ?? Array(0..<keys.count)
-        let set = SignerSet(capacity: keys.count, members: who.map { ValidatorIndex($0) })
+        let who = signers ?? Array(0..<committee.count)
+        let set = SignerSet(capacity: committee.count, members: who.map { ValidatorIndex($0) })
         return QuorumCertificate(view: view, blockID: block, signers: set,
                                  signatures: set.map { vote(Int($0), view: view, block: block).signature })
     }
@@ -23,8 +23,8 @@ extension SimulatedCommittee {
     }
 
     public func tc(view: View, highQC: QuorumCertificate, signers: [Int]? = nil) -> TimeoutCertificate {
-        let who = signers ?? Array(0..<keys.count)
-        let set = SignerSet(capacity: keys.count, members: who.map { ValidatorIndex($0) })
+        let who = signers ?? Array(0..<committee.count)
+        let set = SignerSet(capacity: committee.count, members: who.map { ValidatorIndex($0) })
         let sigs = set.map { timeout(Int($0), view: view, highQC: highQC).signature }
         return TimeoutCertificate(view: view, highQC: highQC, signers: set,
                                   highQCViews: set.map { _ in highQC.view }, signatures: sigs)

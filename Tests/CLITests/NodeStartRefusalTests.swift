@@ -16,7 +16,11 @@ import Testing
         _ = try runProcess("baton", ["keygen", "--out", stranger])
         try net.replace(0, "key_file = \"key.json\"", with: "key_file = \"stranger.json\"")
         let message = try refusal(net.configs[0])
-        #expect(message.contains("is neither a committee member nor a listed follower in the genesis"), "\(message)")
+        #expect(message.contains("is neither a committee member nor a listed follower of this chain"), "\(message)")
+        #expect(message.contains("join = true"), "\(message)")
+        // Nothing was written for the wrong key: the data folder holds no store.
+        let data = URL(fileURLWithPath: net.configs[0]).deletingLastPathComponent().path + "/data/db"
+        #expect(!FileManager.default.fileExists(atPath: data))
     }
 
     @Test func aKeyFileOthersCanReadIsRefused() throws {
