@@ -234,7 +234,9 @@ extension ConsensusNode {
             }
             let stateHash = Bytes32(hash.bytes)!
             let carried = committedTransactions(block, app: blockApp) + hostTransactionHashes(block)
+            // The operators' plan, if one is decided here; else the app's own changes (ABI 1.5).
             let epochEnd = try applyHostTransactions(of: block, finalization: finalization)
+                ?? applyAppCommitteeUpdates(blockApp.committeeUpdates, of: block, finalization: finalization)
             try store.commit(block, certifiedBy: qc, stateHash: stateHash)
             mempool.remove(carried)
             recentlyCommitted.record(carried, height: block.height, nowMs: clock.nowMs())

@@ -1,5 +1,6 @@
 import BatonCrypto
 import Consensus
+import PluginHost
 
 /// Committee changes on this node (README, "Committee changes"): the
 /// operators' plans decided at commit (C-1 … C-3), the switch at the block
@@ -46,6 +47,61 @@ extension ConsensusNode {
             }
         }
         return decided
+    }
+
+    /// The application's committee changes in `block` (ABI 1.5), applied in
+    /// order to the committee in force: weight 0 removes a member, a new key
+    /// joins at its address, any other weight replaces a member's. When they
+    /// leave a valid committee, the switch is staged as for an operators'
+    /// plan (the block ends the epoch); otherwise nothing changes and the log
+    /// says why — the same on every node, since the changes are the app's
+    /// replicated output (and app agreement holds its state to one).
+    func applyAppCommitteeUpdates(_ updates: [CommitteeUpdate], of block: Block,
+                                  finalization: Forks.Finalization) throws -> EpochRecord? {
+        guard !updates.isEmpty else { return nil }
+        let addresses = epochRecords.last?.addresses ?? genesisAddresses
+        guard addresses.count == committee.count else {
+            logger.error("the application changed the committee, but this node does not know its members' addresses: nothing changes",
+                         metadata: ["height": "\(block.height)"])
+            return nil
+        }
+        var members = zip(committee.members, addresses).map {
+            CommitteeChangePlan.Member(publicKey: $0.publicKey, weight: $0.weight, address: $1)
+        }
+        var problem: String?
+        for update in updates {
+            guard let key = PublicKey(compressed: update.publicKey) else {
+                problem = "\(Hex.encode(update.publicKey)) is not a secp256k1 public key"
+                break
+            }
+            if let index = members.firstIndex(where: { $0.publicKey == key }) {
+                if update.weight == 0 {
+                    members.remove(at: index)
+                } else {
+                    let address = update.address.isEmpty ? members[index].address : update.address
+                    members[index] = CommitteeChangePlan.Member(publicKey: key, weight: update.weight, address: address)
+                }
+            } else if update.weight > 0 {
+                guard !update.address.isEmpty else {
+                    problem = "\(key) joins without an address to dial"
+                    break
+                }
+                members.append(CommitteeChangePlan.Member(publicKey: key, weight: update.weight, address: update.address))
+            }
+        }
+        let plan = CommitteeChangePlan(chainID: chainID, epoch: committee.epoch, expiresAtHeight: block.height, members: members)
+        if let why = problem ?? plan.problem(chainID: chainID, committee: committee) {
+            logger.error("the application's committee changes leave no valid committee: nothing changes",
+                         metadata: ["height": "\(block.height)", "changes": "\(updates.count)", "problem": "\(why)"])
+            return nil
+        }
+        let next = try plan.committee(following: committee)
+        guard let change = EpochChange(committee: next, root: block, finalization: finalization) else { return nil }
+        let record = EpochRecord(change: change, addresses: members.map(\.address))
+        try store.stageEpochSwitch(epoch: next.epoch, record: record.encoded)
+        logger.notice("the application changed the committee: this block ends epoch \(committee.epoch)",
+                      metadata: ["height": "\(block.height)", "changes": "\(updates.count)", "members": "\(next.count)"])
+        return record
     }
 
     /// EP-1, EP-3: the block that ended the epoch is committed (with the

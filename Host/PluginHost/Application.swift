@@ -47,6 +47,10 @@ public protocol Application: AnyObject {
 
     /// Calls a typed function by name, read-only, against committed state.
     func call(_ function: String, arguments: [FunctionValue]) throws(FunctionCallError) -> FunctionResult
+
+    /// The committee changes the last `commitBlock` asked for (ABI 1.5
+    /// `update_committee`), in order; empty for most blocks.
+    var committeeUpdates: [CommitteeUpdate] { get }
 }
 
 extension Application {
@@ -55,6 +59,7 @@ extension Application {
         throws(ApplicationError) -> StateHash { try commitBlock(context, payload: payload) }
     public func abandon(_ token: PendingToken) -> Bool { false }
     public var functions: [PluginFunction] { [] }
+    public var committeeUpdates: [CommitteeUpdate] { [] }
     public func call(_ function: String, arguments: [FunctionValue]) throws(FunctionCallError) -> FunctionResult {
         throw .unknownFunction(function, known: [])
     }

@@ -25,6 +25,8 @@ final class HostSession: @unchecked Sendable {
     let onCompletion: @Sendable (PendingCompletion) -> Void
     var mode = Mode.readOnly
     var staged = AppStateWrites()
+    /// Committee changes the plugin asked for in the current commit (ABI 1.5).
+    var committeeUpdates: [CommitteeUpdate] = []
     let pending: Mutex<PendingRegistry>
     /// Stable for the instance's life: the plugin keeps this pointer.
     let table: UnsafeMutablePointer<baton_host>
@@ -77,6 +79,20 @@ final class HostSession: @unchecked Sendable {
             return BATON_ERR_TOO_LARGE
         }
         if let value { staged.put(key, value) } else { staged.delete(key) }
+        return BATON_OK
+    }
+
+    /// ABI 1.5 `update_committee`: only inside commit_block, a 33-byte key
+    /// of the compressed form, a host:port address (or none), at most
+    /// `CommitteeUpdate.perBlockMax` a block.
+    func updateCommittee(publicKey: [UInt8], weight: UInt64, address: [UInt8]) -> baton_status {
+        guard mode == .committing else { return BATON_ERR_READ_ONLY }
+        guard publicKey.count == 33, publicKey[0] == 2 || publicKey[0] == 3,
+              let text = String(validating: address, as: UTF8.self), CommitteeUpdate.isAddress(text) else {
+            return BATON_ERR_INVALID_ARGUMENT
+        }
+        guard committeeUpdates.count < CommitteeUpdate.perBlockMax else { return BATON_ERR_TOO_LARGE }
+        committeeUpdates.append(CommitteeUpdate(publicKey: publicKey, weight: weight, address: text))
         return BATON_OK
     }
 

@@ -57,6 +57,11 @@ extension HostSession {
                 hash.withUnsafeBytes { bytes in
                     for (index, byte) in bytes.enumerated() { digest[index] = byte }
                 }
+            },
+            update_committee: { host, key, weight, address in
+                guard let session = HostSession.from(host), let key = key.array, let address = address.array
+                else { return BATON_ERR_INVALID_ARGUMENT }
+                return session.updateCommittee(publicKey: key, weight: weight, address: address)
             })
     }
 }

@@ -155,6 +155,9 @@ public final class PluginApplication: Application {
         try commit(context, payload: payload, migratingFrom: previous)
     }
 
+    /// The committee changes the last successful commit asked for (ABI 1.5).
+    public private(set) var committeeUpdates: [CommitteeUpdate] = []
+
     /// Whether the plugin has a state migration (ABI 1.4 `migrate_state`).
     public var migratesState: Bool { calls.migrateState != nil }
 
@@ -163,6 +166,8 @@ public final class PluginApplication: Application {
         let error = OutputBuffer(limit: session.limits.messageBytesMax)
         var hash = [UInt8](repeating: 0, count: StateHash.byteCount)
         session.staged = AppStateWrites()
+        session.committeeUpdates = []
+        committeeUpdates = []
         session.mode = .committing
         defer { session.mode = .readOnly; session.staged = AppStateWrites() }
         if let previous, let migrate = calls.migrateState {
@@ -194,6 +199,7 @@ public final class PluginApplication: Application {
         } catch {
             throw ApplicationError(.failed, call: "commit_block", message: "storing app state failed: \(error)")
         }
+        committeeUpdates = session.committeeUpdates
         return StateHash(hash)!
     }
 

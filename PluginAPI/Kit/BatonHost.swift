@@ -64,6 +64,29 @@ public struct BatonHost: @unchecked Sendable {
         guard status == BATON_OK else { throw HostCallError(call: "kv_iterate", status: status) }
     }
 
+    /// Whether the host can take committee changes (ABI 1.5): a 1.4 or older
+    /// host's table ends before `update_committee`.
+    public var changesCommittee: Bool {
+        Int(table.pointee.struct_size) >= MemoryLayout<baton_host>.offset(of: \.update_committee)! + MemoryLayout<UnsafeRawPointer>.size
+    }
+
+    /// Only inside `commitBlock` (ABI 1.5): a change to the committee, applied
+    /// with the block's others after it — weight 0 removes `publicKey` (33
+    /// bytes, compressed secp256k1), a new key joins at `address` ("host:port"),
+    /// any other weight replaces the member's. Throws if the host is older
+    /// than 1.5 or refuses the change (see the header).
+    public func updateCommittee(publicKey: [UInt8], weight: UInt64, address: String = "") throws {
+        guard changesCommittee else { throw HostCallError(call: "update_committee", status: BATON_ERR_INVALID_ARGUMENT) }
+        let address = Array(address.utf8)
+        let status = publicKey.withUnsafeBufferPointer { key in
+            address.withUnsafeBufferPointer { address in
+                table.pointee.update_committee(table, baton_bytes(ptr: key.baseAddress, len: key.count), weight,
+                                               baton_bytes(ptr: address.baseAddress, len: address.count))
+            }
+        }
+        guard status == BATON_OK else { throw HostCallError(call: "update_committee", status: status) }
+    }
+
     public func sha256(_ data: [UInt8]) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: Int(BATON_STATE_HASH_BYTES))
         data.withUnsafeBufferPointer { data in

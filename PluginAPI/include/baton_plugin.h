@@ -80,7 +80,7 @@ extern "C" {
 /* ---- Versions and names ------------------------------------------------ */
 
 #define BATON_PLUGIN_ABI_MAJOR 1
-#define BATON_PLUGIN_ABI_MINOR 4
+#define BATON_PLUGIN_ABI_MINOR 5
 
 /* The one symbol a plugin exports. Its name is the same in every ABI major,
  * so a host can always read the versions and explain a mismatch. */
@@ -95,10 +95,12 @@ extern "C" {
  *   1.1  baton_block_context.finality_proof   (context size 144)
  *   1.2  baton_plugin.block_transactions      (plugin size 112)
  *   1.3  baton_plugin.functions, function_count (plugin size 128)
- *   1.4  baton_plugin.migrate_state              (plugin size 136) */
+ *   1.4  baton_plugin.migrate_state              (plugin size 136)
+ *   1.5  baton_host.update_committee             (host size 88) */
 #define BATON_PLUGIN_SIZE_1_2 112
 #define BATON_PLUGIN_SIZE_1_3 128
 #define BATON_PLUGIN_SIZE_1_4 136
+#define BATON_HOST_SIZE_1_5 88
 
 /* Whether a struct written by the other side holds `field`: read an appended
  * field only if this is true. `p` points at the struct, `type` is its type. */
@@ -218,6 +220,24 @@ typedef struct baton_host {
      * produce its state hash. [any] */
     void (*sha256)(const struct baton_host *host, baton_bytes data,
                    uint8_t digest[BATON_NULLABLE BATON_STATE_HASH_BYTES]);
+
+    /* ABI 1.5. In commit_block only: a change to the committee, as ABCI's
+     * validator updates. A key not in the committee is added with `weight`
+     * and its consensus `address` ("host:port", where the others dial it);
+     * a member's weight becomes `weight` (its address too, if one is given);
+     * weight 0 removes it. The changes of one block take effect together
+     * after that block, which is the last of its epoch (README, "Committee
+     * changes"); changes that would leave an invalid committee (no weight,
+     * more than 64 members, an added key without an address) change nothing,
+     * and the host logs why. The same block must give the same changes on
+     * every node: they are part of the replicated state. Returns
+     * BATON_ERR_READ_ONLY outside commit_block, BATON_ERR_INVALID_ARGUMENT
+     * for a key that is not 33 bytes (compressed secp256k1) or an address
+     * that is not host:port, BATON_ERR_TOO_LARGE after 64 changes in one
+     * block. Read it only when BATON_HAS_FIELD(host, baton_host,
+     * update_committee): a 1.4 host does not have it. [in-call] */
+    baton_status (*update_committee)(const struct baton_host *host, baton_bytes public_key, uint64_t weight,
+                                     baton_bytes address);
 } baton_host;
 
 /* ---- Block context ------------------------------------------------------ */

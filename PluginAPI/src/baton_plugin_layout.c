@@ -9,7 +9,7 @@
 _Static_assert(sizeof(baton_bytes) == 16, "baton_bytes is frozen");
 _Static_assert(sizeof(baton_writer) == 24, "baton_writer v1.0 layout");
 _Static_assert(offsetof(baton_writer, write) == 16, "baton_writer.write offset");
-_Static_assert(sizeof(baton_host) == 80, "baton_host v1.0 layout");
+_Static_assert(offsetof(baton_host, update_committee) == BATON_HOST_SIZE_1_0, "baton_host v1.0 layout: 1.5 appends");
 _Static_assert(offsetof(baton_host, host_data) == 16, "baton_host.host_data offset");
 _Static_assert(offsetof(baton_host, sha256) == 72, "baton_host.sha256 offset");
 _Static_assert(sizeof(baton_block_context) == 144, "baton_block_context v1.1 layout");
@@ -23,7 +23,7 @@ _Static_assert(sizeof(baton_plugin) == BATON_PLUGIN_SIZE_1_4, "1.4 table size");
 _Static_assert(offsetof(baton_plugin, functions) == 112, "functions offset (1.3): right after block_transactions");
 _Static_assert(sizeof(baton_function) == 40, "baton_function v1.3 layout");
 _Static_assert(offsetof(baton_function, description) == 32, "baton_function.description offset");
-_Static_assert(sizeof(baton_host) == BATON_HOST_SIZE_1_0, "the host table has not grown since 1.0");
+_Static_assert(sizeof(baton_host) == BATON_HOST_SIZE_1_5, "1.5 host table size");
 _Static_assert(offsetof(baton_block_context, finality_proof) == BATON_BLOCK_CONTEXT_SIZE_1_0, "1.0 context ends before finality_proof");
 _Static_assert(offsetof(baton_plugin, block_transactions) == BATON_PLUGIN_SIZE_1_0, "1.0 table ends before block_transactions");
 _Static_assert(offsetof(baton_plugin, functions) == BATON_PLUGIN_SIZE_1_2, "1.2 table ends before functions");

@@ -76,6 +76,8 @@ public final class LocalCluster: @unchecked Sendable {
                               consensus: consensus, logger: logger)
         var configured = parts
         configured.pendingDeadlineMs = pendingDeadlineMs
+        // Addresses nobody dials (the network is in memory), as a genesis would give them.
+        configured.memberAddresses = members.committee.members.indices.map { "127.0.0.1:\(7000 + $0)" }
         let node = try ConsensusNode(parts: configured)
         network.attach(key.publicKey, to: inputs)
         nodes[i] = node

@@ -43,7 +43,9 @@
  *   "abuse-host"         check_tx calls the host with NULLs, oversized keys and
  *                        unknown tokens; accepts only if every call was refused
  *
- * In every working mode commit also obeys its payload: "put:K" stores K,
+ * In every working mode commit also obeys its payload: "committee:KEY:W:ADDR"
+ * (ABI 1.5) changes the committee (KEY 66 hex digits, weight W, ADDR host:port
+ * or nothing), "put:K" stores K,
  * "del:K" deletes it, "putscan:K" stores K then records the keys it can see
  * (committed plus its own staged writes) under "seen". Query "scan" lists the
  * keys ("a;b;"), "get:K" returns K's value.
@@ -150,8 +152,49 @@ static int starts(baton_bytes b, const char *prefix) {
     return b.len >= n && memcmp(b.ptr, prefix, n) == 0;
 }
 
+#if BATON_PLUGIN_ABI_MINOR >= 5
+static int hex_digit(uint8_t c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+/* "committee:<66 hex digits>:<weight>:<host:port or nothing>" asks the host
+ * to change the committee (ABI 1.5), if the host has update_committee. */
+static baton_status change_committee(const baton_host *h, baton_bytes payload) {
+    if (!BATON_HAS_FIELD(h, baton_host, update_committee)) return BATON_OK;
+    const uint8_t *p = payload.ptr + 10;
+    size_t left = payload.len - 10;
+    uint8_t key[33];
+    if (left < 67 || p[66] != ':') return BATON_OK;
+    for (size_t i = 0; i < 33; i++) {
+        int hi = hex_digit(p[2 * i]), lo = hex_digit(p[2 * i + 1]);
+        if (hi < 0 || lo < 0) return BATON_OK;
+        key[i] = (uint8_t)(hi * 16 + lo);
+    }
+    p += 67;
+    left -= 67;
+    uint64_t weight = 0;
+    while (left > 0 && *p != ':') {
+        if (*p < '0' || *p > '9') return BATON_OK;
+        weight = weight * 10 + (uint64_t)(*p - '0');
+        p++;
+        left--;
+    }
+    if (left > 0) { p++; left--; }
+    /* The host's answer is kept under "committee-status" (the status's absolute
+     * value as one digit), so a test reads what a bad request got. */
+    baton_status answer = h->update_committee(h, bytes_of(key, sizeof key), weight, bytes_of(left > 0 ? p : NULL, left));
+    uint8_t digit = (uint8_t)('0' + (answer < 0 ? -answer : answer));
+    return h->kv_put(h, bytes_of("committee-status", 16), bytes_of(&digit, 1));
+}
+#endif
+
 static baton_status obey(fixture *f, baton_bytes payload) {
     const baton_host *h = f->host;
+#if BATON_PLUGIN_ABI_MINOR >= 5
+    if (starts(payload, "committee:")) return change_committee(h, payload);
+#endif
     if (starts(payload, "put:")) return h->kv_put(h, bytes_of(payload.ptr + 4, payload.len - 4), bytes_of("1", 1));
     if (starts(payload, "del:")) return h->kv_delete(h, bytes_of(payload.ptr + 4, payload.len - 4));
     if (starts(payload, "putscan:")) {

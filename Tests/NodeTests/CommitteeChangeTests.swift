@@ -88,3 +88,49 @@ import Testing
         await cluster.stopAll()
     }
 }
+
+/// The application's own committee changes (ABI 1.5 `update_committee`), as
+/// ABCI's validator updates: the fixture plugin asks for them when it commits
+/// a "committee:KEY:WEIGHT:ADDRESS" transaction.
+@Suite(.serialized) struct AppCommitteeChangeTests {
+    @Test func theApplicationPromotesAFollowerRefusesABadRequestAndRemovesAMember() async throws {
+        let plugin = try CCompiler.fixture(name: "libfixture-committee.so")
+        let cluster = try LocalCluster(n: 4, followers: 1, plugin: plugin)
+        defer { cluster.removeDirectories() }
+        try cluster.startAll()
+        #expect(await cluster.waitForHeight(2))
+        let keys = cluster.members.keys.map { $0.publicKey.hex }
+        let node = try #require(cluster.nodes[0])
+        func submit(_ text: String) async {
+            let answer = await node.submit(Array(text.utf8))
+            guard case .accepted = answer else {
+                Issue.record("\(text) not accepted: \(answer)")
+                return
+            }
+        }
+        func epochEverywhere(_ epoch: Epoch) async -> Bool {
+            await waitUntil(seconds: 60) {
+                for n in cluster.nodes { guard let n, await n.epoch == epoch else { return false } }
+                return true
+            }
+        }
+        await submit("committee:\(keys[4]):2:127.0.0.1:7004")
+        #expect(await epochEverywhere(1))
+        #expect(await cluster.nodes[4]!.memberIndex == 4)
+        #expect(await node.currentCommittee.totalWeight == 6)
+        // A request the host refuses (no host:port) changes nothing; the plugin saw the refusal.
+        await submit("committee:\(keys[3]):5:nowhere")
+        #expect(await waitUntil(seconds: 30) { (try? await node.query(Array("get:committee-status".utf8))) == Array("4".utf8) })
+        #expect(await node.epoch == 1)
+        // Weight 0: member 3 leaves.
+        await submit("committee:\(keys[3]):0:")
+        #expect(await epochEverywhere(2))
+        #expect(await cluster.nodes[3]!.memberIndex == nil)
+        let records = await node.epochRecords
+        #expect(records.map(\.committee.count) == [5, 4])
+        #expect(await cluster.waitForHeight(records[1].change.root.height + 5))
+        let top = await cluster.heights().compactMap { $0 }.min() ?? 0
+        #expect(try await cluster.agree(upTo: top))
+        await cluster.stopAll()
+    }
+}

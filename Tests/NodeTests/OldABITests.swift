@@ -11,7 +11,7 @@ import Testing
 /// from every mempool and refuses them as committed — through the host's
 /// fallback for apps that cannot list a payload's transactions.
 @Suite(.serialized) struct OldABITests {
-    @Test(arguments: [("1.0", 0), ("1.1", 1), ("1.2", 2), ("1.3", 3)] as [(String, UInt32)])
+    @Test(arguments: [("1.0", 0), ("1.1", 1), ("1.2", 2), ("1.3", 3), ("1.4", 4)] as [(String, UInt32)])
     func anOldPluginLoadsAndAnswersEveryCall(abi: String, minor: UInt32) throws {
         let library = try PluginLibrary.load(path: try CCompiler.fixture(name: "libfixture-\(abi).so", abi: abi))
         #expect(library.info.abiMajor == 1 && library.info.abiMinor == minor)
@@ -30,7 +30,7 @@ import Testing
         #expect(throws: FunctionCallError.self) { try app.call("add", arguments: []) }
     }
 
-    @Test(arguments: ["1.0", "1.1", "1.2", "1.3"])
+    @Test(arguments: ["1.0", "1.1", "1.2", "1.3", "1.4"])
     func anOldPluginRunsInACluster(abi: String) async throws {
         let plugin = try CCompiler.fixture(name: "libfixture-\(abi).so", abi: abi)
         let cluster = try LocalCluster(plugin: plugin)
