@@ -59,7 +59,7 @@ public struct EpochChange: Sendable {
         guard committee.epoch == previous.epoch + 1, committee.chainID == previous.chainID else {
             throw .wrongChain(expected: previous.signingDomain, got: committee.signingDomain)
         }
-        let proof = FinalityProof(chainID: previous.chainID, headers: [root.header] + above.map(\.header), qc: qc)
+        let proof = FinalityProof(chainID: previous.chainID, epoch: previous.epoch, headers: [root.header] + above.map(\.header), qc: qc)
         _ = try proof.verify(committee: previous, verifier: verifier)
     }
 }

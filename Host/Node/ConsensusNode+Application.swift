@@ -215,7 +215,7 @@ extension ConsensusNode {
         let headers = blocks.map(\.header) + [finalization.child.header]
         for (index, block) in blocks.enumerated() where block.height > status.finalizedHeight {
             let qc = index + 1 < blocks.count ? blocks[index + 1].qc : finalization.child.qc
-            let proof = FinalityProof(chainID: committee.chainID, headers: Array(headers[index...]), qc: finalization.childQC)
+            let proof = FinalityProof(chainID: committee.chainID, epoch: committee.epoch, headers: Array(headers[index...]), qc: finalization.childQC)
             // V-1, V-3: the application in force at this height, or nothing more is applied.
             guard let blockApp = application(for: block.height) else {
                 missingApplication(at: block.height)

@@ -39,7 +39,7 @@ public enum HTTPAPI {
     /// Every route, for 405s (`JSONErrorMiddleware`).
     static let routes: [(method: HTTPRequest.Method, path: String)] = [
         (.post, "/v1/tx"), (.post, "/v1/txs"), (.get, "/v1/status"), (.get, "/v1/evidence"), (.get, "/v1/blocks/:height"),
-        (.get, "/v1/upgrade"), (.get, "/v1/committee"), (.get, "/v1/apps/query"), (.get, "/v1/apps/functions"), (.post, "/v1/apps/call/:name"), (.get, "/v1/events"),
+        (.get, "/v1/upgrade"), (.get, "/v1/committee"), (.get, "/v1/committee/changes"), (.get, "/v1/apps/query"), (.get, "/v1/apps/functions"), (.post, "/v1/apps/call/:name"), (.get, "/v1/events"),
         (.get, "/metrics"), (.get, "/"),
     ]
 
@@ -120,6 +120,13 @@ public enum HTTPAPI {
             var answer = UpgradeJSON.status(upgrades, height: height, chainID: node.chainID, running: plugin)
             answer["node"] = await node.upgradeReadiness.json
             return json(.ok, answer)
+        }
+        router.get("/v1/committee/changes") { _, _ -> Response in
+            // Every switch record, oldest first: self-verifying from the genesis
+            // committee (each under the committee before it), so a verifier
+            // need not trust the node that serves them.
+            let records = await node.epochRecords
+            return json(.ok, ["changes": records.map { Hex.encode($0.change.encoded) }])
         }
         router.get("/v1/committee") { _, _ -> Response in
             return json(.ok, await node.committeeSnapshot.json)

@@ -117,6 +117,38 @@ import Testing
         #expect(throws: WireDecodingError.self) { try EpochChange.decode(Array(change.encoded.dropLast(5))) }
     }
 
+    @Test func aFinalityProofOfALaterEpochSaysSoAndVerifiesThroughTheSwitchRecords() throws {
+        let (root, child, childQC) = chain
+        let change = EpochChange(committee: next, root: root, above: [child], qc: childQC)
+        // Epoch 1's blocks above the root: b1 (root QC), b2, b3 with consecutive views.
+        let keys: [ValidatorIndex: Int] = [0: 0, 1: 1, 2: 2, 3: 4]
+        let b1 = Block(view: 11, height: 4, parentID: root.id, qc: .root(of: root), lastViewTC: nil, proposer: 0,
+                       timestampMs: 0, executedHeight: 0, executedStateHash: .zero, payload: [1])
+        let b2 = Block(view: 12, height: 5, parentID: b1.id, qc: qc(next, keys: keys, view: 11, block: b1.id), lastViewTC: nil,
+                       proposer: 0, timestampMs: 0, executedHeight: 0, executedStateHash: .zero, payload: [2])
+        let proof = FinalityProof(chainID: next.chainID, epoch: 1, headers: [b1.header, b2.header],
+                                  qc: qc(next, keys: keys, view: 12, block: b2.id))
+        #expect(try proof.verify(genesis: net.committee, changes: [change], verifier: verifier).id == b1.id)
+        // Its encoding names the epoch (version 2) and round-trips; epoch 0's stays version 1.
+        #expect(proof.encoded.first == FinalityProof.epochVersion)
+        #expect(try FinalityProof.parse(proof.encoded) == proof)
+        let old = FinalityProof(chainID: net.committee.chainID, headers: [root.header, child.header], qc: childQC)
+        #expect(old.encoded.first == FinalityProof.version)
+        #expect(try old.verify(committee: net.committee, verifier: verifier).id == root.id)
+        // Without the switch record, or with the genesis committee alone, it does not verify.
+        #expect(throws: FinalityProofError.unknownEpoch(1, known: 0)) {
+            try proof.verify(genesis: net.committee, changes: [], verifier: verifier)
+        }
+        #expect(throws: FinalityProofError.unknownEpoch(1, known: 0)) { try proof.verify(committee: net.committee, verifier: verifier) }
+        // A forged switch record (its QC signed by the new committee) breaks the chain.
+        let forged = EpochChange(committee: next, root: root, above: [child],
+                                 qc: qc(next, keys: keys, view: 11, block: child.id))
+        #expect(throws: FinalityProofError.self) { try proof.verify(genesis: net.committee, changes: [forged], verifier: verifier) }
+        // A proof claiming epoch 0 for epoch 1's signatures fails on them.
+        let relabelled = FinalityProof(chainID: next.chainID, headers: proof.headers, qc: proof.qc)
+        #expect(throws: FinalityProofError.self) { try relabelled.verify(committee: net.committee, verifier: verifier) }
+    }
+
     @Test func newcomersLeadNoneOfTheEpochsFirstViews() {
         let graced = next.startingAfter(rootView: 10, previous: net.committee)
         let newcomer = next.index(of: net.keys[4].publicKey)!

@@ -67,8 +67,16 @@ public struct CheckpointCertificate: Hashable, Sendable {
     /// Checks the finality proof against `committee`, then that the payload is
     /// the first header's and carries a checkpoint.
     public func verify(committee: Committee, verifier: any SignatureVerifier) throws(CheckpointCertificateError) -> Verified {
+        try verify(genesis: committee, changes: [], verifier: verifier)
+    }
+
+    /// With the committee changes since the genesis (`GET /v1/committee/changes`):
+    /// a certificate of a later epoch verifies with that epoch's committee.
+    public func verify(genesis committee: Committee, changes: [EpochChange], verifier: any SignatureVerifier)
+        throws(CheckpointCertificateError) -> Verified
+    {
         let header: BlockHeader
-        do { header = try proof.verify(committee: committee, verifier: verifier) } catch { throw .proof(error) }
+        do { header = try proof.verify(genesis: committee, changes: changes, verifier: verifier) } catch { throw .proof(error) }
         guard SHA256Digest.hash(payload) == header.payloadHash else {
             throw .tamperedPayload(height: header.height)
         }
