@@ -143,25 +143,9 @@ struct CommitteeCommand: AsyncParsableCommand {
     }
 }
 
-private func fail(_ message: String) -> Never {
-    printError("error: \(message)")
-    Foundation.exit(1)
-}
 
 private func integer(_ value: Any?) -> UInt64? {
     value as? UInt64 ?? (value as? Int).flatMap { $0 >= 0 ? UInt64($0) : nil }
 }
 
 private func publicKey(_ hex: String) -> PublicKey? { Hex.decode(hex).flatMap(PublicKey.init(compressed:)) }
-
-private func loadSigner(_ path: String) throws -> Secp256k1Signer {
-    do { return Secp256k1Signer(try KeyFile.load(path)) } catch { fail("\(error)") }
-}
-
-private func submit(_ transaction: HostTransaction, api: String) async throws {
-    guard let (status, body) = await UpgradeClient.submit(transaction, api: api) else { fail("no answer from \(api)") }
-    guard status == 202 || status == 200 else {
-        let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
-        fail("the node refused it: \(object?["error"] ?? String(decoding: body, as: UTF8.self)) (HTTP \(status))")
-    }
-}

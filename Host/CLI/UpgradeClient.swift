@@ -17,3 +17,24 @@ enum UpgradeClient {
         await httpRequest("POST", "http://\(api)/v1/tx", body: Data(transaction.submission))
     }
 }
+
+/// What `baton upgrade` and `baton committee` share: an error that ends the
+/// command, the member's key, and relaying a signed host transaction.
+func fail(_ message: String) -> Never {
+    printError("error: \(message)")
+    Foundation.exit(1)
+}
+
+func loadSigner(_ path: String) throws -> Secp256k1Signer {
+    do { return Secp256k1Signer(try KeyFile.load(path)) } catch { fail("\(error)") }
+}
+
+/// Submits `transaction` through `api`; ends the command with the node's
+/// reason when it is refused.
+func submit(_ transaction: HostTransaction, api: String) async throws {
+    guard let (status, body) = await UpgradeClient.submit(transaction, api: api) else { fail("no answer from \(api)") }
+    guard status == 202 || status == 200 else {
+        let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
+        fail("the node refused it: \(object?["error"] ?? String(decoding: body, as: UTF8.self)) (HTTP \(status))")
+    }
+}

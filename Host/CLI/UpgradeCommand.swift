@@ -92,28 +92,9 @@ struct UpgradeCommand: AsyncParsableCommand {
     }
 }
 
-private func fail(_ message: String) -> Never {
-    printError("error: \(message)")
-    Foundation.exit(1)
-}
-
-private func loadSigner(_ path: String) throws -> Secp256k1Signer {
-    do { return Secp256k1Signer(try KeyFile.load(path)) } catch { fail("\(error)") }
-}
-
 private func chainID(_ api: String) async throws -> Bytes32 {
     guard let chain = await UpgradeClient.chainID(api: api) else {
         fail("no chain id from http://\(api)/v1/status: is a node's API there?")
     }
     return chain
-}
-
-private func submit(_ transaction: HostTransaction, api: String) async throws {
-    guard let (status, body) = await UpgradeClient.submit(transaction, api: api) else {
-        fail("no answer from \(api)")
-    }
-    guard status == 202 || status == 200 else {
-        let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
-        fail("the node refused it: \(object?["error"] ?? String(decoding: body, as: UTF8.self)) (HTTP \(status))")
-    }
 }

@@ -15,10 +15,12 @@ import Testing
         let node = try #require(cluster.nodes[proposer])
         let answer = await node.submit(proposal.submission)
         guard case .accepted = answer else { Issue.record("the plan was refused: \(answer)"); return }
-        #expect(await waitUntil(seconds: 30) { await node.committeeChanges.open[plan.id] != nil })
         for member in approvers {
+            // Each approver's node admits an approval only once it has committed the proposal.
+            let approver = try #require(cluster.nodes[member])
+            #expect(await waitUntil(seconds: 30) { await approver.committeeChanges.open[plan.id] != nil })
             let approval = HostTransaction.approveCommittee(UpgradeApproval.sign(plan, with: cluster.members.signer(member)))
-            let answer = await cluster.nodes[member]!.submit(approval.submission)
+            let answer = await approver.submit(approval.submission)
             guard case .accepted = answer else { Issue.record("approval \(member) refused: \(answer)"); return }
         }
     }
@@ -48,7 +50,7 @@ import Testing
         #expect(await promoted.memberIndex == 4)
         #expect(await promoted.currentCommittee.count == 5)
         // The new committee finalizes, the promoted member among the signers.
-        let switchHeight = await cluster.nodes[0]!.epochRecords.first!.change.root.height
+        let switchHeight = try #require(await cluster.nodes[0]!.epochRecords.first).change.root.height
         #expect(await cluster.waitForHeight(switchHeight + 5))
         // 5 → 4: member 3 leaves; it stays on as a follower.
         let shrink = CommitteeChangePlan(chainID: chain, epoch: 1, expiresAtHeight: switchHeight + 500, members: [0, 1, 2, 4].map {
@@ -58,7 +60,7 @@ import Testing
         #expect(await waitForEpoch(2, cluster: cluster))
         let removed = try #require(cluster.nodes[3])
         #expect(await removed.memberIndex == nil)
-        let secondSwitch = await cluster.nodes[0]!.epochRecords.last!.change.root.height
+        let secondSwitch = try #require(await cluster.nodes[0]!.epochRecords.dropFirst().first).change.root.height
         #expect(await cluster.waitForHeight(secondSwitch + 5))
         // A restart after both switches resumes in the newest epoch.
         await cluster.stop(2)
