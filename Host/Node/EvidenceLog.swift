@@ -15,6 +15,10 @@ public struct EvidenceLog: Sendable {
         public let evidence: Evidence
         public let offenderKey: PublicKey?
         public let seenAtMs: UInt64
+        /// The committee's epoch when it was seen, and that epoch's signing
+        /// domain (the chain id in epoch 0): what the signatures cover (EP-2).
+        public var epoch: Epoch = 0
+        public var domain: Bytes32?
     }
 
     public let capacity: Int
@@ -27,6 +31,7 @@ public struct EvidenceLog: Sendable {
     private var seen: Set<Key> = []
 
     struct Key: Hashable {
+        let epoch: Epoch
         let kind: String
         let offender: ValidatorIndex
         let view: View
@@ -39,10 +44,12 @@ public struct EvidenceLog: Sendable {
     }
 
     /// Adds `evidence` unless this offender's same kind of proof for that view is kept; returns whether it was new.
-    public mutating func add(_ evidence: Evidence, offenderKey: PublicKey?, nowMs: UInt64) -> Bool {
-        let key = Key(kind: evidence.kind, offender: evidence.offender, view: evidence.view)
+    /// Views repeat across epochs: the key includes the epoch.
+    public mutating func add(_ evidence: Evidence, offenderKey: PublicKey?, nowMs: UInt64, epoch: Epoch = 0,
+                             domain: Bytes32? = nil) -> Bool {
+        let key = Key(epoch: epoch, kind: evidence.kind, offender: evidence.offender, view: evidence.view)
         guard seen.insert(key).inserted else { return false }
-        let record = Record(evidence: evidence, offenderKey: offenderKey, seenAtMs: nowMs)
+        let record = Record(evidence: evidence, offenderKey: offenderKey, seenAtMs: nowMs, epoch: epoch, domain: domain)
         records.append(record)
         bytes += record.size
         total += 1
@@ -50,7 +57,8 @@ public struct EvidenceLog: Sendable {
         while records.count > capacity || (bytes > bytesMax && records.count > 1) {
             let oldest = records.removeFirst()
             bytes -= oldest.size
-            seen.remove(Key(kind: oldest.evidence.kind, offender: oldest.evidence.offender, view: oldest.evidence.view))
+            seen.remove(Key(epoch: oldest.epoch, kind: oldest.evidence.kind, offender: oldest.evidence.offender,
+                            view: oldest.evidence.view))
         }
         return true
     }
@@ -67,7 +75,8 @@ extension EvidenceLog.Record {
     /// what each signature covers.
     public func json(chainID: Bytes32) -> [String: Any] {
         var out: [String: Any] = ["kind": evidence.kind, "offender": Int(evidence.offender), "view": evidence.view,
-                                  "chainID": chainID.hex, "seenAtMs": seenAtMs]
+                                  "chainID": chainID.hex, "seenAtMs": seenAtMs, "epoch": epoch]
+        let signingDomain = domain ?? chainID  // what the signatures cover
         if let offenderKey { out["publicKey"] = offenderKey.hex }
         func signed(_ message: String, _ encoded: [UInt8], digest: Bytes32, signature: Signature, _ extra: [String: Any]) -> [String: Any] {
             ["type": message, "message": Hex.encode(encoded), "digest": digest.hex, "signature": Hex.encode(signature.bytes)]
@@ -76,19 +85,19 @@ extension EvidenceLog.Record {
         switch evidence {
         case .doubleVote(let a, let b):
             out["messages"] = [a, b].map {
-                signed("vote", $0.encoded, digest: SigningDomain.voteDigest(domain: chainID, view: $0.view, blockID: $0.blockID),
+                signed("vote", $0.encoded, digest: SigningDomain.voteDigest(domain: signingDomain, view: $0.view, blockID: $0.blockID),
                        signature: $0.signature, ["blockID": $0.blockID.hex])
             }
         case .doubleProposal(let a, let b):
             out["messages"] = [a, b].map {
                 signed("proposal", $0.encoded,
-                       digest: SigningDomain.voteDigest(domain: chainID, view: $0.block.view, blockID: $0.block.id),
+                       digest: SigningDomain.voteDigest(domain: signingDomain, view: $0.block.view, blockID: $0.block.id),
                        signature: $0.signature, ["blockID": $0.block.id.hex])
             }
         case .doubleTimeout(let a, let b):
             out["messages"] = [a, b].map {
                 signed("timeout", $0.encoded,
-                       digest: SigningDomain.timeoutDigest(domain: chainID, view: $0.view, highQCView: $0.highQC.view),
+                       digest: SigningDomain.timeoutDigest(domain: signingDomain, view: $0.view, highQCView: $0.highQC.view),
                        signature: $0.signature, ["highQCView": $0.highQC.view])
             }
         }

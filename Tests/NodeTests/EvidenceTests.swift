@@ -60,7 +60,7 @@ import Testing
         await cluster.stopAll()
     }
 
-    @Test func theLogIsBoundedAndKeepsOneProofPerOffenderKindAndView() {
+    @Test func theLogIsBoundedAndKeepsOneProofPerOffenderKindAndView() throws {
         let setup = SimulatedCommittee(n: 4, seed: 5)
         var log = EvidenceLog(capacity: 3)
         func doubleVote(view: View) -> Evidence {
@@ -72,6 +72,17 @@ import Testing
         for view in 6...9 as ClosedRange<View> { _ = log.add(doubleVote(view: view), offenderKey: nil, nowMs: 2) }
         #expect(log.records.count == 3 && log.total == 5)
         #expect(log.records.map(\.evidence.view) == [7, 8, 9])
+        // Views repeat across epochs: the same view in epoch 1 is another proof,
+        // served with the digest its signatures cover (that epoch's domain).
+        let domain = SHA256Digest.hash([9])
+        let added = log.add(doubleVote(view: 9), offenderKey: nil, nowMs: 3, epoch: 1, domain: domain)
+        #expect(added)
+        let served = try #require(log.records.last).json(chainID: setup.committee.chainID)
+        #expect(served["epoch"] as? UInt64 == 1)
+        let vote = setup.vote(1, view: 9, block: SHA256Digest.hash([1]))
+        let messages = served["messages"] as? [[String: Any]] ?? []
+        #expect(messages.first?["digest"] as? String == SigningDomain.voteDigest(domain: domain, view: 9, blockID: vote.blockID).hex,
+                "\(served)")
     }
 }
 
