@@ -87,11 +87,14 @@ public struct ClusterBench: AsyncParsableCommand {
             }
         }
         var cpuAtStart: [Double] = []
+        var windowHeight: Int?
         var lastCommitted = 0
         while ContinuousClock.now < measureTo {
             try await Task.sleep(for: .seconds(1))
             if cpuAtStart.isEmpty, ContinuousClock.now >= measureFrom {
                 cpuAtStart = processes.map { Self.cpuSeconds($0.processIdentifier) } + [Self.cpuSeconds(getpid())]
+                // The stage times count blocks from here on (the measured window).
+                windowHeight = (await fetchJSON("http://\(apis[0])/v1/status"))["finalizedHeight"] as? Int
             }
             let committed = ledger.committedTotal
             printLine("[\(Int((ContinuousClock.now - start).components.seconds))s] committed \(committed) tx (+\(committed - lastCommitted)/s), blocks \(ledger.blocks), outstanding \(ledger.outstanding)")
@@ -120,6 +123,19 @@ public struct ClusterBench: AsyncParsableCommand {
         }
 
         let result = ledger.summary(seconds: Double(duration))
+        // Where the time went, per node (GET /v1/stages over the window's blocks).
+        var stageRows: [[String]] = []
+        var stagesJSON: [[String: Any]] = []
+        for (index, api) in apis.enumerated() {
+            let answer = await fetchJSON("http://\(api)/v1/stages?fromHeight=\(windowHeight ?? 0)")
+            let stages = answer["stagesMs"] as? [String: [String: Int]] ?? [:]
+            stagesJSON.append(["node": index, "samples": answer["samples"] as? Int ?? 0, "stagesMs": stages])
+            let cells = ["mempool", "certify", "finalize", "commit", "event"].map { name in
+                stages[name].map { "\($0["p50"] ?? 0)/\($0["p90"] ?? 0)/\($0["p99"] ?? 0)" } ?? "-"
+            }
+            stageRows.append(["node \(index)"] + cells)
+        }
+        let committedInWindow = max(1, Int(result.txPerSecond * Double(duration)))
         let rows = [
             ["committed tx/s", String(format: "%.0f", result.txPerSecond)],
             ["blocks/s", String(format: "%.1f", result.blocksPerSecond)],
@@ -127,18 +143,22 @@ public struct ClusterBench: AsyncParsableCommand {
             ["transactions timed", "\(result.timed)"],
             ["committed but not outstanding (twice, or refused at submission)", "\(ledger.unexpected)"],
             ["CPU seconds per node (measured window)", cpu.map { String(format: "%.1f", $0) }.joined(separator: " ")],
+            ["CPU µs per committed transaction, per node", cpu.map { String(format: "%.0f", $0 * 1e6 / Double(committedInWindow)) }.joined(separator: " ")],
             ["CPU seconds of the load generator (\(httpClient.rawValue))", String(format: "%.1f", loadCPU)],
             ["peak RSS per node (MiB)", rss.map { String(format: "%.0f", $0) }.joined(separator: " ")],
             ["every node finalized the same blocks", agree ? "yes (up to height \(common))" : "NO"],
         ]
         print(Table.render([["what", "figure"]] + rows))
+        print("stage times per committed transaction, ms p50/p90/p99 (GET /v1/stages): mempool = admitted here → proposed, "
+              + "certify = proposed → QC seen here, finalize = QC → 2-chain final, commit = final → app and store, event = → subscribers")
+        print(Table.render([["node", "mempool", "certify", "finalize", "commit", "event"]] + stageRows))
         if let json {
             let object: [String: Any] = [
                 "nodes": nodes, "batch": batch, "txBytes": txBytes, "clients": clients, "window": window,
                 "rate": rate as Any, "sync": !noSync, "durationSeconds": duration, "warmupSeconds": warmup,
                 "txPerSecond": result.txPerSecond, "blocksPerSecond": result.blocksPerSecond,
                 "latencyMs": ["p50": result.p50, "p90": result.p90, "p99": result.p99], "timed": result.timed, "unexpectedCommits": ledger.unexpected,
-                "cpuSeconds": cpu, "loadGeneratorCPUSeconds": loadCPU, "httpClient": httpClient.rawValue, "peakRSSMiB": rss, "agree": agree, "finalizedHeight": common,
+                "cpuSeconds": cpu, "stages": stagesJSON, "loadGeneratorCPUSeconds": loadCPU, "httpClient": httpClient.rawValue, "peakRSSMiB": rss, "agree": agree, "finalizedHeight": common,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             try data.write(to: URL(fileURLWithPath: json))

@@ -21,6 +21,10 @@ public enum Effect: Hashable, Sendable {
     case validateBlock(Block, pendingAncestors: [Block])
     /// Blocks became final: commit them to the app, in order.
     case finalized(Forks.Finalization)
+    /// A QC newer than any this node held: the first time it sees `BlockID`
+    /// certified. For measurement only (the node's stage times); nothing
+    /// needs to act on it.
+    case certified(BlockID, view: View)
     /// Ask a peer for a missing block (and some of its ancestors).
     case fetchBlock(BlockID, from: ValidatorIndex)
     /// Ask a peer for its finalized blocks from `fromHeight` on, at most

@@ -2,6 +2,7 @@
 extension EventHandler {
     /// A valid QC: record it in Forks (2-chain finality) and the pacemaker.
     mutating func process(_ qc: QuorumCertificate) {
+        if qc.view > pacemaker.highestQC.view { emit(.certified(qc.blockID, view: qc.view)) }
         apply(forks.add(qc))
         if let block = forks.block(qc.blockID) { noteCertified(block) }  // AA-2
         if let view = pacemaker.process(qc) { enterView(view, cause: .qc) }

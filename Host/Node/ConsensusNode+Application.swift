@@ -213,6 +213,7 @@ extension ConsensusNode {
         // The app gets each block's proof of finality (ABI 1.1): the headers up
         // to the certified child and the child's QC.
         let headers = blocks.map(\.header) + [finalization.child.header]
+        let finalizedMs = clock.nowMs()
         for (index, block) in blocks.enumerated() where block.height > status.finalizedHeight {
             let qc = index + 1 < blocks.count ? blocks[index + 1].qc : finalization.child.qc
             let proof = FinalityProof(chainID: committee.chainID, epoch: committee.epoch, headers: Array(headers[index...]), qc: finalization.childQC)
@@ -238,9 +239,13 @@ extension ConsensusNode {
             let epochEnd = try applyHostTransactions(of: block, finalization: finalization)
                 ?? applyAppCommitteeUpdates(blockApp.committeeUpdates, of: block, finalization: finalization)
             try store.commit(block, certifiedBy: qc, stateHash: stateHash)
+            let committedMs = clock.nowMs()
+            let admitted = carried.map { mempool.admittedMs($0) }
             mempool.remove(carried)
-            recentlyCommitted.record(carried, height: block.height, nowMs: clock.nowMs())
+            recentlyCommitted.record(carried, height: block.height, nowMs: committedMs)
             recordCommit(block, stateHash: stateHash, transactions: carried)
+            stageTimes.committed(block, admittedMs: admitted, finalizedMs: finalizedMs, committedMs: committedMs,
+                                 eventMs: clock.nowMs())
             followUps.append(.stateExecuted(height: block.height, stateHash: stateHash))
             let now = clock.nowMs()
             if blockApp !== app { switchedApplication(to: blockApp, at: block.height, now: now) }  // V-2

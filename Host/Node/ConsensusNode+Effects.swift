@@ -57,6 +57,8 @@ extension ConsensusNode {
             validate(block, ancestors: ancestors)
         case .finalized(let finalization):
             try commit(finalization)
+        case .certified(let id, _):
+            stageTimes.certified(id, atMs: clock.nowMs())
         case .fetchBlock(let id, let index):
             requestBlocks(.byID(id, ancestors: core.config.fetchAncestors), from: index)
         case .fetchFinalized(let from, let count, let index):

@@ -109,6 +109,8 @@ public actor ConsensusNode {
     public internal(set) var recentlyCommitted: RecentlyCommitted
     /// Misbehavior this node saw (double proposals, votes, timeouts), bounded.
     public internal(set) var evidence = EvidenceLog()
+    /// Where committed transactions' time went here, stage by stage (bounded).
+    public internal(set) var stageTimes = StageTimes()
     public nonisolated let chainID: Bytes32
     public internal(set) var status = Status()
     /// Finalized blocks and view changes, for `/v1/events`.

@@ -39,7 +39,7 @@ public enum HTTPAPI {
     /// Every route, for 405s (`JSONErrorMiddleware`).
     static let routes: [(method: HTTPRequest.Method, path: String)] = [
         (.post, "/v1/tx"), (.post, "/v1/txs"), (.get, "/v1/status"), (.get, "/v1/evidence"), (.get, "/v1/blocks/:height"),
-        (.get, "/v1/upgrade"), (.get, "/v1/committee"), (.get, "/v1/committee/changes"), (.get, "/v1/apps/query"), (.get, "/v1/apps/functions"), (.post, "/v1/apps/call/:name"), (.get, "/v1/events"),
+        (.get, "/v1/upgrade"), (.get, "/v1/committee"), (.get, "/v1/committee/changes"), (.get, "/v1/stages"), (.get, "/v1/apps/query"), (.get, "/v1/apps/functions"), (.post, "/v1/apps/call/:name"), (.get, "/v1/events"),
         (.get, "/metrics"), (.get, "/"),
     ]
 
@@ -120,6 +120,12 @@ public enum HTTPAPI {
             var answer = UpgradeJSON.status(upgrades, height: height, chainID: node.chainID, running: plugin)
             answer["node"] = await node.upgradeReadiness.json
             return json(.ok, answer)
+        }
+        router.get("/v1/stages") { request, _ -> Response in
+            // Where committed transactions' time went on this node (StageTimes).
+            let from = request.uri.queryParameters.get("fromHeight").flatMap { UInt64($0) } ?? 0
+            let (samples, stages) = await node.stageTimes.percentiles(fromHeight: from)
+            return json(.ok, ["samples": samples, "fromHeight": from, "stagesMs": stages])
         }
         router.get("/v1/committee/changes") { _, _ -> Response in
             // Every switch record, oldest first: self-verifying from the genesis

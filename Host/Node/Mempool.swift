@@ -105,6 +105,9 @@ public struct Mempool: Sendable {
         return out
     }
 
+    /// When `hash` was admitted here, or nil if it is not held.
+    public func admittedMs(_ hash: Bytes32) -> UInt64? { entries[hash]?.addedMs }
+
     public mutating func remove(_ hashes: [Bytes32]) {
         var removedHost = false
         for hash in hashes {

@@ -119,7 +119,7 @@ public struct ScriptedCluster {
             case .evidence(let proof): evidence.append(proof)
             case .safetyFault(let fault): faults.append(fault)
             case .halt(let reason): faults.append(reason.description)
-            case .persistLiveness, .enteredView, .dropped, .safetyRecovered: break
+            case .persistLiveness, .enteredView, .dropped, .safetyRecovered, .certified: break
             }
         }
     }

@@ -318,7 +318,7 @@ public struct Simulator {
                     recoveringFloor[i] = nil
                     scheduleCrash()
                 }
-            case .dropped: break
+            case .dropped, .certified: break
             case .safetyRecovered(let floor):
                 nodes[i].store.safetyRecovered()
                 record(i, nil, note: "safety recovered: refuses through v\(floor)")
