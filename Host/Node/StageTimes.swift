@@ -21,10 +21,21 @@ public struct StageTimes: Sendable {
     public static let samplesMax = 65_536
     static let certifiedMax = 4_096
 
+    /// One committed transaction: milliseconds per stage, -1 where unknown.
+    /// Plain fields, no array: a sample per transaction must not allocate.
     struct Sample {
         let height: Height
-        /// Per stage, in `stages` order; -1 where unknown.
-        let ms: [Int32]
+        let mempool, certify, finalize, commit, event: Int32
+
+        func ms(_ stage: Int) -> Int32 {
+            switch stage {
+            case 0: mempool
+            case 1: certify
+            case 2: finalize
+            case 3: commit
+            default: event
+            }
+        }
     }
 
     private var samples: [Sample] = []
@@ -55,10 +66,12 @@ public struct StageTimes: Sendable {
             guard let from, let to else { return -1 }
             return Int32(clamping: to >= from ? to - from : 0)
         }
-        let shared = [span(block.timestampMs, certified), span(certified, finalizedMs), span(finalizedMs, committedMs),
-                      span(committedMs, eventMs)]
+        let certify = span(block.timestampMs, certified), finalize = span(certified, finalizedMs)
+        let commit = span(finalizedMs, committedMs), event = span(committedMs, eventMs)
+        if samples.isEmpty { samples.reserveCapacity(Self.samplesMax) }
         for admitted in admittedMs {
-            let sample = Sample(height: block.height, ms: [span(admitted, block.timestampMs)] + shared)
+            let sample = Sample(height: block.height, mempool: span(admitted, block.timestampMs), certify: certify,
+                                finalize: finalize, commit: commit, event: event)
             if samples.count < Self.samplesMax {
                 samples.append(sample)
             } else {
@@ -75,7 +88,7 @@ public struct StageTimes: Sendable {
         let chosen = samples.filter { $0.height >= fromHeight }
         var stages: [String: [String: Int]] = [:]
         for (index, name) in Self.stages.enumerated() {
-            let values = chosen.map { Int($0.ms[index]) }.filter { $0 >= 0 }.sorted()
+            let values = chosen.map { Int($0.ms(index)) }.filter { $0 >= 0 }.sorted()
             guard !values.isEmpty else { continue }
             func pick(_ q: Double) -> Int { values[min(values.count - 1, Int(Double(values.count) * q))] }
             stages[name] = ["p50": pick(0.5), "p90": pick(0.9), "p99": pick(0.99), "max": values[values.count - 1],

@@ -316,6 +316,15 @@ import Testing
         #expect(result["unexpectedCommits"] as? Int == 0)
         let latency = result["latencyMs"] as? [String: Double] ?? [:]
         #expect((latency["p50"] ?? 0) > 0 && (latency["p50"] ?? 0) <= (latency["p99"] ?? 0))
+        // Where the time went, per node: every protocol stage measured over the window.
+        let stages = result["stages"] as? [[String: Any]] ?? []
+        #expect(stages.count == 4, "\(stages)")
+        for node in stages {
+            let ms = node["stagesMs"] as? [String: [String: Int]] ?? [:]
+            #expect((node["samples"] as? Int ?? 0) > 0 && ["certify", "finalize", "commit", "event"].allSatisfy { ms[$0] != nil },
+                    "\(node)")
+            #expect((ms["certify"]?["p50"] ?? -1) <= (ms["certify"]?["p99"] ?? -1))
+        }
     }
 }
 
