@@ -105,11 +105,7 @@ struct CommitteeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let signer = try loadSigner(key)
-            let status = await fetchJSON("http://\(node.api)/v1/committee")
-            let open = status["open"] as? [[String: Any]] ?? []
-            guard let entry = open.first(where: { $0["id"] as? String == plan.lowercased() }) else {
-                fail("no open committee plan \(plan) on \(node.api); open plans: \(open.compactMap { $0["id"] as? String }.joined(separator: ", "))")
-            }
+            let entry = await openPlan(plan, route: "/v1/committee", api: node.api)
             // Rebuilt from its fields and checked against its id: what is
             // signed is exactly what is shown, whatever the node says.
             guard let chain = (entry["chainID"] as? String).flatMap(Hex.decode).flatMap(Bytes32.init),
@@ -137,15 +133,11 @@ struct CommitteeCommand: AsyncParsableCommand {
         @OptionGroup var node: Node
 
         func run() async throws {
-            guard let data = await fetchData("http://\(node.api)/v1/committee") else { fail("no answer from \(node.api)/v1/committee") }
-            print(String(decoding: data, as: UTF8.self))
+            await printAnswer(route: "/v1/committee", api: node.api)
         }
     }
 }
 
 
-private func integer(_ value: Any?) -> UInt64? {
-    value as? UInt64 ?? (value as? Int).flatMap { $0 >= 0 ? UInt64($0) : nil }
-}
 
 private func publicKey(_ hex: String) -> PublicKey? { Hex.decode(hex).flatMap(PublicKey.init(compressed:)) }

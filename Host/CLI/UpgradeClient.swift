@@ -38,3 +38,24 @@ func submit(_ transaction: HostTransaction, api: String) async throws {
         fail("the node refused it: \(object?["error"] ?? String(decoding: body, as: UTF8.self)) (HTTP \(status))")
     }
 }
+
+/// The open plan `id` in the `open` list `route` answers at `api`; ends the
+/// command, listing the open plans, when there is none such.
+func openPlan(_ id: String, route: String, api: String) async -> [String: Any] {
+    let open = await fetchJSON("http://\(api)\(route)")["open"] as? [[String: Any]] ?? []
+    guard let entry = open.first(where: { $0["id"] as? String == id.lowercased() }) else {
+        fail("no open plan \(id) on \(api)\(route); open plans: \(open.compactMap { $0["id"] as? String }.joined(separator: ", "))")
+    }
+    return entry
+}
+
+/// Prints what `route` answers at `api` (a status command).
+func printAnswer(route: String, api: String) async {
+    guard let data = await fetchData("http://\(api)\(route)") else { fail("no answer from \(api)\(route)") }
+    print(String(decoding: data, as: UTF8.self))
+}
+
+/// A non-negative JSON number as the node wrote it.
+func integer(_ value: Any?) -> UInt64? {
+    value as? UInt64 ?? (value as? Int).flatMap { $0 >= 0 ? UInt64($0) : nil }
+}

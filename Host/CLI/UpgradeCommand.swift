@@ -59,16 +59,11 @@ struct UpgradeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let signer = try loadSigner(key)
-            let status = await fetchJSON("http://\(node.api)/v1/upgrade")
-            let open = status["open"] as? [[String: Any]] ?? []
-            guard let entry = open.first(where: { $0["id"] as? String == plan.lowercased() }) else {
-                fail("no open plan \(plan) on \(node.api); open plans: \(open.compactMap { $0["id"] as? String }.joined(separator: ", "))")
-            }
+            let entry = await openPlan(plan, route: "/v1/upgrade", api: node.api)
             // Rebuild the plan from its fields and check its id: what is
             // signed is exactly what is shown, whatever the node says.
             guard let chain = (entry["chainID"] as? String).flatMap(Hex.decode).flatMap(Bytes32.init),
-                  let from = entry["fromHeight"] as? UInt64 ?? (entry["fromHeight"] as? Int).map(UInt64.init),
-                  let expires = entry["expiresAtHeight"] as? UInt64 ?? (entry["expiresAtHeight"] as? Int).map(UInt64.init),
+                  let from = integer(entry["fromHeight"]), let expires = integer(entry["expiresAtHeight"]),
                   let name = entry["plugin"] as? String, let version = entry["version"] as? String,
                   let digest = (entry["sha256"] as? String).flatMap(Hex.decode).flatMap(Bytes32.init)
             else { fail("the node's description of plan \(plan) is incomplete") }
@@ -86,8 +81,7 @@ struct UpgradeCommand: AsyncParsableCommand {
         @OptionGroup var node: Node
 
         func run() async throws {
-            guard let data = await fetchData("http://\(node.api)/v1/upgrade") else { fail("no answer from \(node.api)/v1/upgrade") }
-            print(String(decoding: data, as: UTF8.self))
+            await printAnswer(route: "/v1/upgrade", api: node.api)
         }
     }
 }

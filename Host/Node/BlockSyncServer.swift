@@ -36,7 +36,7 @@ public struct BlockSyncServer: Sendable {
     /// crosses the end of an epoch: it stops at the epoch's last block and
     /// carries the record's blocks above it and their QC, which finalize that
     /// block for an asker still in the epoch.
-    public func answer(_ request: BlockRequest, epochs: [EpochChange] = []) -> BlockResponse? {
+    public func answer(_ request: BlockRequest, epochs: [EpochRecord] = []) -> BlockResponse? {
         var blocks: [Block] = []
         var lastQC: QuorumCertificate?
         switch request.target {
@@ -51,7 +51,7 @@ public struct BlockSyncServer: Sendable {
             blocks = Array(blocks.prefix(countWithinBudget(blocks)).reversed())
         case .finalized(let from, let count):
             var batch = (try? store.finalizedBlocks(from: from, limit: min(Int(count), limits.finalizedBatchMax))) ?? []
-            let end = epochs.first { $0.root.height >= from }
+            let end = epochs.first { $0.change.root.height >= from }?.change
             if let end { batch = batch.filter { $0.block.height <= end.root.height } }
             let kept = batch.prefix(countWithinBudget(batch.map(\.block)))
             blocks = kept.map(\.block)

@@ -16,6 +16,9 @@ import PluginHost
 extension ConsensusNode {
     public var epoch: Epoch { committee.epoch }
 
+    /// Where each member of the committee in force listens, in its order.
+    var memberAddresses: [String] { epochRecords.last?.addresses ?? genesisAddresses }
+
     /// Applies `block`'s committee transactions; when they decide a change,
     /// stages the switch to land with the block and returns its record.
     func applyCommitteeTransactions(_ transactions: [HostTransaction], of block: Block,
@@ -59,7 +62,7 @@ extension ConsensusNode {
     func applyAppCommitteeUpdates(_ updates: [CommitteeUpdate], of block: Block,
                                   finalization: Forks.Finalization) throws -> EpochRecord? {
         guard !updates.isEmpty else { return nil }
-        let addresses = epochRecords.last?.addresses ?? genesisAddresses
+        let addresses = memberAddresses
         guard addresses.count == committee.count else {
             logger.error("the application changed the committee, but this node does not know its members' addresses: nothing changes",
                          metadata: ["height": "\(block.height)"])
@@ -135,10 +138,14 @@ extension ConsensusNode {
     /// EP-4: a peer's epoch. Ahead of ours: our chain ended elsewhere — catch
     /// up by height (the answer carries the switch record). Behind: tell it
     /// ours (at most twice a second, whoever asks).
-    func epochNotice(_ notice: EpochNotice, from peer: PublicKey, now: UInt64) {
+    func received(_ notice: EpochNotice, from peer: PublicKey, now: UInt64) {
         if notice.epoch > committee.epoch {
-            logger.info("a peer is in a later epoch: catching up", metadata: ["peer": "\(peer)", "peerEpoch": "\(notice.epoch)",
-                                                                               "epoch": "\(committee.epoch)"])
+            // Logged once per epoch heard of: every peer repeats its notice each tick.
+            if notice.epoch > laterEpochLogged {
+                laterEpochLogged = notice.epoch
+                logger.info("a peer is in a later epoch: catching up",
+                            metadata: ["peer": "\(peer)", "peerEpoch": "\(notice.epoch)", "epoch": "\(committee.epoch)"])
+            }
             step(.behind(hint: committee.index(of: peer) ?? 0, nowMs: now))
         } else if notice.epoch < committee.epoch, now >= lastEpochReplyMs + 500 {
             lastEpochReplyMs = now
@@ -159,8 +166,7 @@ extension ConsensusNode {
     /// members an open plan would add (they follow the chain before the
     /// switch, so they can vote from its first block).
     func updateMembership() async {
-        let addresses = epochRecords.last?.addresses ?? genesisAddresses
-        let members = zip(committee.members, addresses).compactMap { member, address in
+        let members = zip(committee.members, memberAddresses).compactMap { member, address in
             Genesis.split(address).map { (key: member.publicKey, host: $0.0, port: $0.1) }
         }
         var listeners = Set(genesisListeners)
@@ -176,7 +182,7 @@ extension ConsensusNode {
 
     /// What `GET /v1/committee` shows, as of now.
     public var committeeSnapshot: CommitteeJSON.Snapshot {
-        CommitteeJSON.Snapshot(committee: committee, addresses: epochRecords.last?.addresses ?? genesisAddresses,
+        CommitteeJSON.Snapshot(committee: committee, addresses: memberAddresses,
                                records: epochRecords, schedule: committeeChanges, height: status.finalizedHeight,
                                node: signer.publicKey)
     }

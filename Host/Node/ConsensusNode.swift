@@ -52,6 +52,8 @@ public actor ConsensusNode {
     let genesisListeners: [PublicKey]
     /// When this node last answered a peer's older epoch notice with its own.
     var lastEpochReplyMs: UInt64 = 0
+    /// The latest later epoch a peer's notice was logged for.
+    var laterEpochLogged: Epoch = 0
     let store: any ConsensusStore
     /// The application in force at the committed height (`appPlan`'s, or the
     /// genesis's when nil). A decided upgrade replaces it between two blocks
@@ -257,7 +259,7 @@ public actor ConsensusNode {
             // requests (the others may need them), drop the rest; the core
             // restarts from the store when the plugin appears.
             if case .message(let from, .blockRequest(let request)) = input,
-               let response = syncServer.answer(request, epochs: epochRecords.map(\.change)) {
+               let response = syncServer.answer(request, epochs: epochRecords) {
                 transport.send(.blockResponse(response), to: from)
             }
             return
@@ -274,7 +276,7 @@ public actor ConsensusNode {
                 step(.vote(v, nowMs: now))
             case .timeout(let t): step(.timeout(t, nowMs: now))
             case .blockRequest(let request):
-                if let response = syncServer.answer(request, epochs: epochRecords.map(\.change)) {
+                if let response = syncServer.answer(request, epochs: epochRecords) {
                     transport.send(.blockResponse(response), to: from)
                 }
             case .blockResponse(let response):
@@ -282,7 +284,7 @@ public actor ConsensusNode {
                 // The QC of the batch's last block: it may finalize what the
                 // batch brought (for an epoch's last blocks, EP-4, nothing else can).
                 if let qc = response.lastBlockQC { step(.certificateFetched(qc, nowMs: now)) }
-            case .epoch(let notice): epochNotice(notice, from: from, now: now)
+            case .epoch(let notice): received(notice, from: from, now: now)
             case .transactions(let batch):
                 // Gossip from a peer: admit through the app; do not forward again.
                 for tx in batch.transactions.prefix(mempool.limits.batchTransactionsMax) { _ = admit(tx, now: now) }

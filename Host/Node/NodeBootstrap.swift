@@ -92,18 +92,6 @@ public enum NodeBootstrap {
         let consensus = try consensusConfig(config.consensus)
         let limits = try mempoolLimits(config.mempool)
         let store = try openStore(config: config, genesis: genesis, owner: key.publicKey, logger: logger)
-        // The committee in force: the newest epoch's, once the chain changed it.
-        let records: [EpochRecord]
-        do { records = try store.epochRecords().map { try EpochRecord.decode($0) } } catch {
-            store.close()
-            throw BootstrapError(.store(config.resolve(config.data_dir), "a stored committee change is unreadable: \(error)"))
-        }
-        let current = EpochChange.committeeInForce(after: records.map(\.change), genesis: committee)
-        let peers: [(PublicKey, String, Int)] = records.last.map { record in
-            zip(record.committee.members, record.addresses).compactMap { member, address in
-                Genesis.split(address).map { (member.publicKey, $0.0, $0.1) }
-            }
-        } ?? addresses
         let inputs = InputQueue()
         let app: PluginApplication
         let pluginSHA256: String?
@@ -123,11 +111,11 @@ public enum NodeBootstrap {
         }
         let signer = Secp256k1Signer(key)
         let network = Transport(chainID: committee.chainID, signer: signer, verifier: Secp256k1Verifier(),
-                                members: current.members.map(\.publicKey), listeners: genesisFile.listenerKeys,
-                                dialsEveryone: current.index(of: key.publicKey) == nil, logger: logger,
+                                members: committee.members.map(\.publicKey), listeners: genesisFile.listenerKeys,
+                                dialsEveryone: committee.index(of: key.publicKey) == nil, logger: logger,
                                 deliver: { inputs.deliver(from: $0, $1) })
         var transport: any PeerTransport = TCPTransport(network, listenHost: host, listenPort: port,
-                                                         peers: peers.map { Transport.Peer(key: $0.0, host: $0.1, port: $0.2) })
+                                                         peers: addresses.map { Transport.Peer(key: $0.0, host: $0.1, port: $0.2) })
         if equivocate {
             transport = EquivocatingTransport(wrapping: transport, signer: signer, committee: committee)
         }

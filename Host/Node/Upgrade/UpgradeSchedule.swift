@@ -85,12 +85,9 @@ public struct UpgradeSchedule: Hashable, Sendable {
             guard var entry = open[approval.planID] else {
                 return .ignored("plan \(approval.planID.short) is not open (never proposed, expired or decided)")
             }
-            guard !entry.approvers.contains(approval.signer) else {
-                return .ignored("\(approval.signer) approved plan \(approval.planID.short) already")
-            }
-            entry.approvers.append(approval.signer)
-            entry.weight += committee.index(of: approval.signer).map { committee.weight(of: $0) } ?? 0
-            guard committee.isQuorum(entry.weight) else {
+            guard let quorum = committee.count(approvalBy: approval.signer, approvers: &entry.approvers, weight: &entry.weight)
+            else { return .ignored("\(approval.signer) approved plan \(approval.planID.short) already") }
+            guard quorum else {
                 open[approval.planID] = entry
                 if case .propose = transaction { return .proposed(approval.planID) }
                 return .approved(approval.planID, by: approval.signer)
