@@ -76,6 +76,10 @@ public enum Hex {
     public static func decode(_ text: String) -> [UInt8]? { decode(utf8: Array(text.utf8)) }
 
     /// Hex digits as UTF-8 bytes (a slice of a received buffer, say) to bytes.
+    /// Inlinable, so callers in other modules get it specialized (profiled:
+    /// unspecialized, it was 5 % of the machine at batch 400, in the load
+    /// generator's event parsing).
+    @inlinable
     public static func decode(utf8 chars: some Collection<UInt8>) -> [UInt8]? {
         guard chars.count % 2 == 0 else { return nil }
         var out = [UInt8]()
@@ -93,7 +97,8 @@ public enum Hex {
         return out
     }
 
-    private static func nibble(_ c: UInt8) -> UInt8? {
+    @usableFromInline
+    static func nibble(_ c: UInt8) -> UInt8? {
         switch c {
         case 0x30...0x39: c - 0x30
         case 0x61...0x66: c - 0x61 + 10

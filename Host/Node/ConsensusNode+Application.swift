@@ -240,8 +240,7 @@ extension ConsensusNode {
                 ?? applyAppCommitteeUpdates(blockApp.committeeUpdates, of: block, finalization: finalization)
             try store.commit(block, certifiedBy: qc, stateHash: stateHash)
             let committedMs = clock.nowMs()
-            let admitted = carried.map { mempool.admittedMs($0) }
-            mempool.remove(carried)
+            let admitted = mempool.remove(carried)
             recentlyCommitted.record(carried, height: block.height, nowMs: committedMs)
             recordCommit(block, stateHash: stateHash, transactions: carried)
             stageTimes.committed(block, admittedMs: admitted, finalizedMs: finalizedMs, committedMs: committedMs,

@@ -14,7 +14,9 @@ import Testing
         _ = pool.add([3], nowMs: 0)
         #expect(pool.add([4], nowMs: 0) == .full)
         #expect(pool.batch(nowMs: 1).map(\.transaction) == [[1], [2]])
-        pool.remove([SHA256Digest.hash([1])])
+        // Removal answers when each was admitted (nil: not held; [9] found the pool full), for the stage times.
+        _ = pool.add([9], nowMs: 5)
+        #expect(pool.remove([SHA256Digest.hash([9]), SHA256Digest.hash([1]), SHA256Digest.hash([7])]) == [nil, 0, nil])
         #expect(pool.batch(nowMs: 1).map(\.transaction) == [[2], [3]])
     }
 
