@@ -6,8 +6,10 @@ import Glibc
 #endif
 
 /// A node's durable state in RocksDB: what consensus must never forget
-/// (safety data, synchronously), what it may re-fetch (blocks, liveness,
-/// lazily), and the finalized chain with the app's state, committed together.
+/// (safety data, synchronously — in the safety record, `SafetyRecordFile`),
+/// what it may re-fetch (blocks, liveness, lazily), and the finalized chain
+/// with the app's state, committed together and synced off the loop
+/// (`WALSyncer`).
 ///
 /// Thread safety: RocksDB is; the staged app writes are not — the node's
 /// single event loop is the only caller of `stage` and `commit`.
@@ -21,8 +23,10 @@ public final class NodeStore: @unchecked Sendable {
 
     /// The checksummed safety record beside the database (see `SafetyRecordFile`).
     private let safetyRecord: SafetyRecordFile
-    /// The finalized height the next synchronous write makes durable.
-    private var committedHeight: Height
+    /// Syncs committed blocks in the background and knows how far they are durable.
+    private let walSyncer: WALSyncer
+    /// The next commit ends an epoch: written synchronously (see `stageEpochSwitch`).
+    private var syncNextCommit = false
     /// The store was created by this open.
     public let created: Bool
 
@@ -89,9 +93,13 @@ public final class NodeStore: @unchecked Sendable {
             let check = try RocksDatabase(path: dbPath, createIfMissing: false, readOnly: true)
             try Self.checkIdentity(check, genesis: genesis, path: directory, create: false, marked: true)
             let head = try Self.finalizedHead(check, path: directory)
-            let safety = try Self.decoded(check, StoreLayout.safety, as: SafetyData.self, path: directory) ?? SafetyData()
+            var epochs: UInt64 = 0
+            try check.scan(prefix: StoreLayout.epochPrefix) { _, _ in
+                epochs += 1
+                return true
+            }
             check.close()
-            try Self.checkNotBehind(safety: safety, height: head.height, recorded: recorded, path: directory)
+            try Self.checkNotBehind(height: head.height, epochs: epochs, recorded: recorded, path: directory)
         }
         let db = try RocksDatabase(path: dbPath, createIfMissing: creating)
         self.db = db
@@ -99,29 +107,50 @@ public final class NodeStore: @unchecked Sendable {
         created = creating
         try Self.checkIdentity(db, genesis: genesis, path: directory, create: creating, marked: marker != nil)
         let head = try Self.finalizedHead(db, path: directory)
-        committedHeight = head.height
-        if recorded == nil {
-            let safety = try Self.decoded(db, StoreLayout.safety, as: SafetyData.self, path: directory) ?? SafetyData()
-            try record.write(SafetyRecordFile.Record(safety: safety, finalizedHeight: head.height), sync: true)
+        // What the open recovered from the WAL is durable from here on.
+        try db.syncWAL()
+        walSyncer = WALSyncer(db: db, durable: head.height)
+        let stored = try Self.decoded(db, StoreLayout.safety, as: SafetyData.self, path: directory) ?? SafetyData()
+        if let recorded {
+            // A vote waits for the record alone, so RocksDB's copy may be
+            // behind it (a lost lazy write), or ahead (a crash between the two
+            // writes, or a record slot damaged since): the later of the two is
+            // the safety data, and both are made to hold it.
+            let safety = Self.later(stored, recorded.safety)
+            if safety != stored {
+                let batch = WriteBatch()
+                batch.put(StoreLayout.safety, safety.encoded)
+                try db.write(batch, sync: true)
+            }
+            if safety != recorded.safety {
+                try record.write(SafetyRecordFile.Record(safety: safety, finalizedHeight: recorded.finalizedHeight), sync: true)
+            }
+        } else {
+            try record.write(SafetyRecordFile.Record(safety: stored, finalizedHeight: head.height), sync: true)
         }
         if marker == nil { try expected.write(directory: directory) }
     }
 
-    /// RocksDB may hold more than the record (a crash between the two
-    /// writes), never less.
-    private static func checkNotBehind(safety: SafetyData, height: Height, recorded: SafetyRecordFile.Record,
+    /// The later of two safety data written by this node: each write raises
+    /// at least one of these views and lowers none (within an epoch), so of
+    /// two states one holds every view of the other, and the order of the
+    /// tuple is theirs. Taking the later is safe either way: it refuses more.
+    static func later(_ a: SafetyData, _ b: SafetyData) -> SafetyData {
+        func key(_ d: SafetyData) -> (Epoch, View, View, View, View) {
+            (d.epoch, d.highestSignedView, d.highestVotedView, d.highestTimeoutView, d.votesRefusedThrough)
+        }
+        return key(b) > key(a) ? b : a
+    }
+
+    /// RocksDB must hold every block the record says was synced, and the
+    /// committee change that began the epoch the record's safety data is of
+    /// (that commit is synchronous); its own copy of the safety data is not
+    /// checked — the record is the safety data.
+    private static func checkNotBehind(height: Height, epochs: UInt64, recorded: SafetyRecordFile.Record,
                                        path: String) throws(StorageError) {
         var lost: [String] = []
-        // Views of different epochs are not comparable (each epoch's
-        // signatures are its own, EP-2); an epoch older than the record's is lost data.
-        if safety.epoch < recorded.safety.epoch {
-            lost.append("its safety data is of epoch \(safety.epoch), the safety record says epoch \(recorded.safety.epoch)")
-        }
-        if safety.epoch == recorded.safety.epoch, safety.highestVotedView < recorded.safety.highestVotedView {
-            lost.append("its last vote is in view \(safety.highestVotedView), the safety record says \(recorded.safety.highestVotedView)")
-        }
-        if safety.epoch == recorded.safety.epoch, safety.highestTimeoutView < recorded.safety.highestTimeoutView {
-            lost.append("its last timeout is in view \(safety.highestTimeoutView), the safety record says \(recorded.safety.highestTimeoutView)")
+        if epochs < recorded.safety.epoch {
+            lost.append("it knows \(epochs) committee changes, the safety record's data is of epoch \(recorded.safety.epoch)")
         }
         if height < recorded.finalizedHeight {
             lost.append("its finalized height is \(height), the safety record says \(recorded.finalizedHeight) was synced")
@@ -183,15 +212,18 @@ public final class NodeStore: @unchecked Sendable {
 
     // MARK: - Consensus state
 
-    /// Synchronous: returns only once the write is on disk (WAL fsync), and
-    /// then the safety record with it (its own fdatasync; RocksDB first, so
-    /// the record never claims more than RocksDB holds). The vote or timeout
-    /// this guards may be sent after it returns, not before.
+    /// Synchronous: returns only once the safety record is on disk (one
+    /// fdatasync), with the finalized height known durable. The vote or
+    /// timeout this guards may be sent after it returns, not before.
+    /// RocksDB's copy is written lazily (the record is put back into it at
+    /// open): one fsync per vote instead of two.
     public func saveSafetyData(_ data: SafetyData) throws(StorageError) {
+        if let failure = walSyncer.failure { throw failure }
         let batch = WriteBatch()
         batch.put(StoreLayout.safety, data.encoded)
-        try db.write(batch, sync: syncSafetyWrites)
-        try safetyRecord.write(SafetyRecordFile.Record(safety: data, finalizedHeight: committedHeight), sync: syncSafetyWrites)
+        try db.write(batch, sync: false)
+        try safetyRecord.write(SafetyRecordFile.Record(safety: data, finalizedHeight: walSyncer.durableHeight),
+                               sync: syncSafetyWrites)
     }
 
     /// SR-R completed (its safety data, with the recovered floor, was saved
@@ -243,13 +275,27 @@ public final class NodeStore: @unchecked Sendable {
             let (key, value) = staged[index]
             if let value { batch.put(key, value) } else { batch.delete(key) }
         }
-        try db.write(batch, sync: false)
+        try db.write(batch, sync: syncNextCommit)
         staged.removeAll()
-        committedHeight = block.height
+        syncNextCommit = false
+        walSyncer.committed(block.height)
     }
 
+    /// The finalized height known to be on disk.
+    public var durableHeight: Height { walSyncer.durableHeight }
+
+    /// Makes every commit so far durable now (tests; the background syncer does it otherwise).
+    public func syncCommitted() throws(StorageError) { try walSyncer.syncNow() }
+
+    /// A store dropped without `close` stops its syncer first (the database
+    /// closes when the syncer lets go of it).
+    deinit { walSyncer.close() }
+
     /// Closes the database (see `RocksDatabase.close`); later calls throw.
-    public func close() { db.close() }
+    public func close() {
+        walSyncer.close()
+        db.close()
+    }
 
     /// Stages the encoded upgrade schedule for the next `commit`: it lands
     /// atomically with the block whose host transactions changed it.
@@ -270,9 +316,11 @@ public final class NodeStore: @unchecked Sendable {
     /// are never committed (EP-1) and must not be replayed into the new
     /// epoch's tree after a restart. The safety data stays: it names its
     /// epoch, and the new core starts from empty data of its own (EP-2).
-    /// The batch is not synced itself; the new core's first signature is a
-    /// synced write, which makes it durable first (RocksDB's log is in order).
+    /// That commit is synchronous: the new core's safety data (in the
+    /// record) names the new epoch, and a store that lost the switch is
+    /// caught at open.
     public func stageEpochSwitch(epoch: UInt64, record: [UInt8]) throws(StorageError) {
+        syncNextCommit = true
         stage(StoreLayout.epoch(epoch), record)
         stage(StoreLayout.liveness, nil)
         var unfinalized: [[UInt8]] = []
@@ -294,7 +342,10 @@ public final class NodeStore: @unchecked Sendable {
     }
 
     /// Drops app writes staged for a commit that will not happen.
-    public func discardStaged() { staged.removeAll() }
+    public func discardStaged() {
+        staged.removeAll()
+        syncNextCommit = false
+    }
 
     // MARK: - Recovery and reads
 

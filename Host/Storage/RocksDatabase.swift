@@ -129,6 +129,14 @@ public final class RocksDatabase: @unchecked Sendable {
         if let message = Self.take(error) { throw Self.classify(message, path: path) }
     }
 
+    /// Makes every write so far durable (fsyncs the WAL). Safe while other
+    /// threads write: RocksDB orders it with them.
+    public func syncWAL() throws(StorageError) {
+        var error: UnsafeMutablePointer<CChar>?
+        rocksdb_flush_wal(try db, 1, &error)
+        if let message = Self.take(error) { throw Self.classify(message, path: path) }
+    }
+
     /// Key-value pairs whose key starts with `prefix`, from `start` (inclusive,
     /// default the prefix itself), in order, until `visit` returns false.
     public func scan(prefix: [UInt8], from start: [UInt8]? = nil, _ visit: ([UInt8], [UInt8]) -> Bool) throws(StorageError) {

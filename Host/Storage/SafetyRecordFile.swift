@@ -6,22 +6,21 @@ import Glibc
 #endif
 
 /// `safety` in a data directory: the node's safety data, checksummed and
-/// versioned, outside RocksDB. Written after every synchronous RocksDB write
-/// of safety data, with its own fdatasync, together with the finalized height
-/// that write made durable.
+/// versioned, outside RocksDB, with the finalized height known durable in
+/// RocksDB. It is the safety data's durable copy: a vote or timeout leaves
+/// once this record's write is fdatasync'ed (one fsync per vote); RocksDB
+/// holds a lazy copy (`NodeStore.saveSafetyData`).
 ///
-/// Why a second record: RocksDB recovers a WAL that was truncated, emptied or
-/// damaged past its last good record by dropping what follows — fsynced
-/// safety data included, and a node that forgot its last vote may vote twice
-/// in that view. This record is what RocksDB is checked against at open: a
-/// store whose safety data or finalized height is behind what this record
-/// says was durable has lost synced writes, and the node stops (see
-/// `StorageError.Kind.lostSyncedWrites`).
+/// Why outside RocksDB: RocksDB recovers a WAL that was truncated, emptied or
+/// damaged past its last good record by dropping what follows, and a node
+/// that forgot its last vote may vote twice in that view. At open the later
+/// of the record and RocksDB's copy is the safety data, and RocksDB must hold
+/// every block the record says was durable: a store behind that has lost
+/// synced writes, and the node stops (see `StorageError.Kind.lostSyncedWrites`).
 ///
 /// Two slots, written in turn, each with a sequence number and a SHA-256: a
 /// write torn by a power loss damages only the slot being written, and the
-/// other still holds the previous record (which RocksDB, synced first, is
-/// never behind).
+/// other still holds the previous record (the torn write's vote never left).
 final class SafetyRecordFile {
     static let fileName = "safety"
     static let slotBytes = 65_536
@@ -33,6 +32,7 @@ final class SafetyRecordFile {
     /// What the record says was durable.
     struct Record: Equatable {
         var safety: SafetyData
+        /// The finalized height RocksDB had synced when the record was written.
         var finalizedHeight: Height
     }
 

@@ -54,7 +54,7 @@ public struct StorageError: Error, Hashable, Sendable, CustomStringConvertible {
         case .missingSafetyRecord:
             "\(path): the safety record (what this node last signed) is missing; the node will not guess. Restore it with the rest of the directory from a backup, or move the data directory aside and start again: a new directory signs nothing until the other members' certificates show it is safe (README: Storage, SR-R)."
         case .lostSyncedWrites:
-            "\(path): the database lost writes that had been synced to disk (\(detail)) — a WAL truncated, emptied or damaged. Running on could make this node sign twice in one view, so it stops. Restore the data directory from a backup, or move it aside and start again: a new directory signs nothing until the other members' certificates show it is safe (README: Storage, SR-R)."
+            "\(path): the database lost writes that had been synced to disk (\(detail)) — a WAL truncated, emptied or damaged. The disk or the directory cannot be trusted (what it lost next may be this node's record of its votes, and running on could make it sign twice in one view), so it stops. Restore the data directory from a backup, or move it aside and start again: a new directory signs nothing until the other members' certificates show it is safe (README: Storage, SR-R)."
         case .notInitialized:
             "\(path): a directory exists but holds no Baton store (\(detail)). Initialise it explicitly, or point to the right directory."
         }
