@@ -152,7 +152,7 @@ extension ConsensusNode {
     /// core may have finalized blocks this node did not apply).
     func restartCore() throws {
         let recovered = try store.recoverState()
-        core = EventHandler(committee: committee, root: epochRoot, signer: signer, verifier: Secp256k1Verifier(),
+        core = EventHandler(committee: committee, root: epochRoot, signer: signer, verifier: coreVerifier,
                             config: consensusConfig, recovery: recovered.recovery)
         pendingValidations = [:]
         pendingProductions = [:]

@@ -84,6 +84,9 @@ public actor ConsensusNode {
     public nonisolated var pluginPinned: Bool { pluginIdentity.withLock { $0.pinned } }
     nonisolated let pluginIdentity: Mutex<(sha256: String?, pinned: Bool)>
     let signer: any MessageSigner
+    /// What the core verifies with: this node's own recent signatures are
+    /// recognised, not verified again (`OwnSignatures`).
+    let coreVerifier: any SignatureVerifier
     /// The loop's only source of outside inputs.
     public nonisolated let inputs: InputQueue
     var core: EventHandler
@@ -169,9 +172,11 @@ public actor ConsensusNode {
         inputs = parts.inputs
         mempool = Mempool(limits: parts.mempool)
         recentlyCommitted = RecentlyCommitted(lifetimeMs: parts.mempool.lifetimeMs)
-        signer = Secp256k1Signer(parts.identity)
+        let own = OwnSignatures()
+        signer = OwnSignatures.Signer(signer: Secp256k1Signer(parts.identity), own: own)
+        coreVerifier = OwnSignatures.Verifier(verifier: Secp256k1Verifier(), own: own, key: parts.identity.publicKey)
         core = EventHandler(committee: committee, root: epochRoot, signer: signer,
-                            verifier: Secp256k1Verifier(), config: parts.consensus, recovery: recovered.recovery)
+                            verifier: coreVerifier, config: parts.consensus, recovery: recovered.recovery)
         status.finalizedHeight = recovered.committedHeight
         status.stateHash = recovered.committedStateHash
         followUps.append(.stateExecuted(height: recovered.committedHeight, stateHash: recovered.committedStateHash))
