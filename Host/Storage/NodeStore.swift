@@ -278,7 +278,8 @@ public final class NodeStore: @unchecked Sendable {
         try db.write(batch, sync: syncNextCommit)
         staged.removeAll()
         syncNextCommit = false
-        walSyncer.committed(block.height)
+        // `--no-sync` measures the cost of every fsync: none in the background either.
+        if syncSafetyWrites { walSyncer.committed(block.height) }
     }
 
     /// The finalized height known to be on disk.
