@@ -97,7 +97,7 @@ public enum Hex {
         return out
     }
 
-    @usableFromInline
+    @inlinable
     static func nibble(_ c: UInt8) -> UInt8? {
         switch c {
         case 0x30...0x39: c - 0x30
