@@ -130,7 +130,7 @@ public struct ClusterBench: AsyncParsableCommand {
             let answer = await fetchJSON("http://\(api)/v1/stages?fromHeight=\(windowHeight ?? 0)")
             let stages = answer["stagesMs"] as? [String: [String: Int]] ?? [:]
             stagesJSON.append(["node": index, "samples": answer["samples"] as? Int ?? 0, "stagesMs": stages])
-            let cells = ["mempool", "certify", "finalize", "commit", "event"].map { name in
+            let cells = StageTimes.stages.map { name in
                 stages[name].map { "\($0["p50"] ?? 0)/\($0["p90"] ?? 0)/\($0["p99"] ?? 0)" } ?? "-"
             }
             stageRows.append(["node \(index)"] + cells)
@@ -151,7 +151,7 @@ public struct ClusterBench: AsyncParsableCommand {
         print(Table.render([["what", "figure"]] + rows))
         print("stage times per committed transaction, ms p50/p90/p99 (GET /v1/stages): mempool = admitted here → proposed, "
               + "certify = proposed → QC seen here, finalize = QC → 2-chain final, commit = final → app and store, event = → subscribers")
-        print(Table.render([["node", "mempool", "certify", "finalize", "commit", "event"]] + stageRows))
+        print(Table.render([["node"] + StageTimes.stages] + stageRows))
         if let json {
             let object: [String: Any] = [
                 "nodes": nodes, "batch": batch, "txBytes": txBytes, "clients": clients, "window": window,

@@ -65,8 +65,7 @@ extension ConsensusNode {
             requestBlocks(.finalized(fromHeight: from, count: count), from: index)
         case .evidence(let proof):
             let key = committee.publicKey(of: proof.offender)
-            guard evidence.add(proof, offenderKey: key, nowMs: clock.nowMs(), epoch: committee.epoch,
-                               domain: committee.signingDomain) else { return }
+            guard evidence.add(proof, offenderKey: key, nowMs: clock.nowMs(), epoch: committee.epoch) else { return }
             metrics.evidence.increment()
             events.yield(.evidence(kind: proof.kind, offender: proof.offender, view: proof.view))
             logger.warning("misbehavior evidence (GET /v1/evidence has both signed messages)",

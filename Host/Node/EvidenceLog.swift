@@ -15,10 +15,9 @@ public struct EvidenceLog: Sendable {
         public let evidence: Evidence
         public let offenderKey: PublicKey?
         public let seenAtMs: UInt64
-        /// The committee's epoch when it was seen, and that epoch's signing
-        /// domain (the chain id in epoch 0): what the signatures cover (EP-2).
+        /// The committee's epoch when it was seen: its signing domain is
+        /// what the signatures cover (EP-2).
         public var epoch: Epoch = 0
-        public var domain: Bytes32?
     }
 
     public let capacity: Int
@@ -45,11 +44,10 @@ public struct EvidenceLog: Sendable {
 
     /// Adds `evidence` unless this offender's same kind of proof for that view is kept; returns whether it was new.
     /// Views repeat across epochs: the key includes the epoch.
-    public mutating func add(_ evidence: Evidence, offenderKey: PublicKey?, nowMs: UInt64, epoch: Epoch = 0,
-                             domain: Bytes32? = nil) -> Bool {
+    public mutating func add(_ evidence: Evidence, offenderKey: PublicKey?, nowMs: UInt64, epoch: Epoch = 0) -> Bool {
         let key = Key(epoch: epoch, kind: evidence.kind, offender: evidence.offender, view: evidence.view)
         guard seen.insert(key).inserted else { return false }
-        let record = Record(evidence: evidence, offenderKey: offenderKey, seenAtMs: nowMs, epoch: epoch, domain: domain)
+        let record = Record(evidence: evidence, offenderKey: offenderKey, seenAtMs: nowMs, epoch: epoch)
         records.append(record)
         bytes += record.size
         total += 1
@@ -76,7 +74,7 @@ extension EvidenceLog.Record {
     public func json(chainID: Bytes32) -> [String: Any] {
         var out: [String: Any] = ["kind": evidence.kind, "offender": Int(evidence.offender), "view": evidence.view,
                                   "chainID": chainID.hex, "seenAtMs": seenAtMs, "epoch": epoch]
-        let signingDomain = domain ?? chainID  // what the signatures cover
+        let signingDomain = SigningDomain.epochDomain(chainID: chainID, epoch: epoch)  // what the signatures cover
         if let offenderKey { out["publicKey"] = offenderKey.hex }
         func signed(_ message: String, _ encoded: [UInt8], digest: Bytes32, signature: Signature, _ extra: [String: Any]) -> [String: Any] {
             ["type": message, "message": Hex.encode(encoded), "digest": digest.hex, "signature": Hex.encode(signature.bytes)]

@@ -17,6 +17,14 @@ struct CommitteePlan {
     /// physical node `node` signs with in epoch `e`.
     let keys: [[Int]]
 
+    /// The committee of `epoch` as it runs from `rootView + 1`, the view of
+    /// its root block (with the newcomer grace, EP-5): what every node of
+    /// that epoch derives from the switch record.
+    func committeeInForce(epoch: Epoch, rootView: View) -> Committee {
+        let e = Int(epoch)
+        return e == 0 ? committees[0] : committees[e].startingAfter(rootView: rootView, previous: committees[e - 1])
+    }
+
     /// The first switch comes after a few blocks; then one every `spacing`.
     static let firstEnd: Height = 6
     static let spacing: Height = 8

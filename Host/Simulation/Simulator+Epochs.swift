@@ -9,9 +9,7 @@ extension Simulator {
     /// from that epoch's root, with the key the node holds in it.
     mutating func startCore(_ i: Int) {
         let epoch = nodes[i].store.epoch
-        let committee = epoch == 0 ? plan.committees[0]
-            : plan.committees[Int(epoch)].startingAfter(rootView: nodes[i].store.epochRoot.view,
-                                                        previous: plan.committees[Int(epoch) - 1])
+        let committee = plan.committeeInForce(epoch: epoch, rootView: nodes[i].store.epochRoot.view)
         nodes[i].epoch = epoch
         nodes[i].committee = committee
         nodes[i].key = plan.keys[Int(epoch)][i]

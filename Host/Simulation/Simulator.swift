@@ -96,7 +96,8 @@ public struct Simulator {
     var livenessDeadline: [Int: View] = [:]
     var honestLeaderCache: [View: Bool] = [:]
     /// `epochStartViews[e]`: the first view of epoch `e`, once a node switched to it.
-    var epochStartViews: [View] = [0]
+    /// Epoch 0 starts after the genesis (view 0): its first view is 1.
+    var epochStartViews: [View] = [1]
     var epochSwitches = 0
     var nextLivenessCheckMs: UInt64 = 0
     var viewChangedAt: [Int: (view: View, atMs: UInt64)] = [:]
@@ -484,8 +485,7 @@ public struct Simulator {
         if let known = honestLeaderCache[view] { return known }
         // The committee in force at `view`: the newest epoch started by then.
         let epoch = epochStartViews.lastIndex { $0 <= view } ?? 0
-        let committee = epoch == 0 ? plan.committees[0]
-            : plan.committees[epoch].startingAfter(rootView: epochStartViews[epoch] - 1, previous: plan.committees[epoch - 1])
+        let committee = plan.committeeInForce(epoch: Epoch(epoch), rootView: epochStartViews[epoch] - 1)
         let leader = committee.publicKey(of: committee.leader(of: view))
         let holders = nodes.indices.filter { setup.keys[plan.keys[epoch][$0]].publicKey == leader }
         let honest = holders.contains { nodes[$0].honest } && !holders.contains { !nodes[$0].honest }

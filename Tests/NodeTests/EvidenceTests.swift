@@ -74,8 +74,8 @@ import Testing
         #expect(log.records.map(\.evidence.view) == [7, 8, 9])
         // Views repeat across epochs: the same view in epoch 1 is another proof,
         // served with the digest its signatures cover (that epoch's domain).
-        let domain = SHA256Digest.hash([9])
-        let added = log.add(doubleVote(view: 9), offenderKey: nil, nowMs: 3, epoch: 1, domain: domain)
+        let domain = SigningDomain.epochDomain(chainID: setup.committee.chainID, epoch: 1)
+        let added = log.add(doubleVote(view: 9), offenderKey: nil, nowMs: 3, epoch: 1)
         #expect(added)
         let served = try #require(log.records.last).json(chainID: setup.committee.chainID)
         #expect(served["epoch"] as? UInt64 == 1)
