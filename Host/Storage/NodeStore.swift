@@ -25,6 +25,8 @@ public final class NodeStore: @unchecked Sendable {
     private let safetyRecord: SafetyRecordFile
     /// Syncs committed blocks in the background and knows how far they are durable.
     private let walSyncer: WALSyncer
+    /// Writes committed blocks' batches off the loop; reads wait for it (`settled`).
+    private let commitWriter: CommitWriter
     /// The next commit ends an epoch: written synchronously (see `stageEpochSwitch`).
     private var syncNextCommit = false
     /// The store was created by this open.
@@ -110,6 +112,7 @@ public final class NodeStore: @unchecked Sendable {
         // What the open recovered from the WAL is durable from here on.
         try db.syncWAL()
         walSyncer = WALSyncer(db: db, durable: head.height)
+        commitWriter = CommitWriter(db: db)
         let stored = try Self.decoded(db, StoreLayout.safety, as: SafetyData.self, path: directory) ?? SafetyData()
         if let recorded {
             // A vote waits for the record alone, so RocksDB's copy may be
@@ -218,7 +221,7 @@ public final class NodeStore: @unchecked Sendable {
     /// RocksDB's copy is written lazily (the record is put back into it at
     /// open): one fsync per vote instead of two.
     public func saveSafetyData(_ data: SafetyData) throws(StorageError) {
-        if let failure = walSyncer.failure { throw failure }
+        if let failure = walSyncer.failure ?? commitWriter.failure { throw failure }
         let batch = WriteBatch()
         batch.put(StoreLayout.safety, data.encoded)
         try db.write(batch, sync: false)
@@ -275,25 +278,49 @@ public final class NodeStore: @unchecked Sendable {
             let (key, value) = staged[index]
             if let value { batch.put(key, value) } else { batch.delete(key) }
         }
-        try db.write(batch, sync: syncNextCommit)
         staged.removeAll()
+        let synchronous = syncNextCommit
         syncNextCommit = false
         // `--no-sync` measures the cost of every fsync: none in the background either.
-        if syncSafetyWrites { walSyncer.committed(block.height) }
+        let syncer = syncSafetyWrites ? walSyncer : nil
+        if synchronous {
+            commitWriter.drain()
+            try db.write(batch, sync: true)
+            syncer?.committed(block.height)
+        } else {
+            let height = block.height
+            try commitWriter.write(batch) { syncer?.committed(height) }
+        }
+    }
+
+    /// The database once every commit handed to the background writer has
+    /// landed: every read goes through it, so readers see each commit as if
+    /// it had been written in place.
+    var settled: RocksDatabase {
+        commitWriter.drain()
+        return db
     }
 
     /// The finalized height known to be on disk.
     public var durableHeight: Height { walSyncer.durableHeight }
 
     /// Makes every commit so far durable now (tests; the background syncer does it otherwise).
-    public func syncCommitted() throws(StorageError) { try walSyncer.syncNow() }
+    public func syncCommitted() throws(StorageError) {
+        commitWriter.drain()
+        if let failure = commitWriter.failure { throw failure }
+        try walSyncer.syncNow()
+    }
 
     /// A store dropped without `close` stops its syncer first (the database
     /// closes when the syncer lets go of it).
-    deinit { walSyncer.close() }
+    deinit {
+        commitWriter.drain()
+        walSyncer.close()
+    }
 
     /// Closes the database (see `RocksDatabase.close`); later calls throw.
     public func close() {
+        commitWriter.drain()
         walSyncer.close()
         db.close()
     }
@@ -303,13 +330,13 @@ public final class NodeStore: @unchecked Sendable {
     public func stageUpgradeSchedule(_ encoded: [UInt8]) { stage(StoreLayout.upgradeSchedule, encoded) }
 
     /// The encoded upgrade schedule as of the committed head, or nil (none yet).
-    public func upgradeSchedule() throws(StorageError) -> [UInt8]? { try db.get(StoreLayout.upgradeSchedule) }
+    public func upgradeSchedule() throws(StorageError) -> [UInt8]? { try settled.get(StoreLayout.upgradeSchedule) }
 
     /// Stages the encoded committee schedule for the next `commit`.
     public func stageCommitteeSchedule(_ encoded: [UInt8]) { stage(StoreLayout.committeeSchedule, encoded) }
 
     /// The encoded committee schedule as of the committed head, or nil.
-    public func committeeSchedule() throws(StorageError) -> [UInt8]? { try db.get(StoreLayout.committeeSchedule) }
+    public func committeeSchedule() throws(StorageError) -> [UInt8]? { try settled.get(StoreLayout.committeeSchedule) }
 
     /// Stages the switch to `epoch` for the next `commit` (the block that
     /// ends the epoch before), so both land in one batch: the record, and
@@ -325,7 +352,7 @@ public final class NodeStore: @unchecked Sendable {
         stage(StoreLayout.epoch(epoch), record)
         stage(StoreLayout.liveness, nil)
         var unfinalized: [[UInt8]] = []
-        try db.scan(prefix: StoreLayout.unfinalizedPrefix) { key, _ in
+        try settled.scan(prefix: StoreLayout.unfinalizedPrefix) { key, _ in
             unfinalized.append(key)
             return true
         }
@@ -335,7 +362,7 @@ public final class NodeStore: @unchecked Sendable {
     /// Every stored epoch record, oldest first.
     public func epochRecords() throws(StorageError) -> [[UInt8]] {
         var records: [[UInt8]] = []
-        try db.scan(prefix: StoreLayout.epochPrefix) { _, value in
+        try settled.scan(prefix: StoreLayout.epochPrefix) { _, value in
             records.append(value)
             return true
         }
@@ -378,7 +405,7 @@ public final class NodeStore: @unchecked Sendable {
         var unfinalized: [Block] = []
         let stale = WriteBatch()
         var decodeFailure: WireDecodingError?
-        try db.scan(prefix: StoreLayout.unfinalizedPrefix) { key, value in
+        try settled.scan(prefix: StoreLayout.unfinalizedPrefix) { key, value in
             do throws(WireDecodingError) {
                 let block = try Block.decode(value)
                 if block.view > finalized.view { unfinalized.append(block) } else { stale.delete(key) }
@@ -396,7 +423,7 @@ public final class NodeStore: @unchecked Sendable {
         var executedStates: [Height: Bytes32] = [head.height: head.stateHash]
         let from = head.height > StoreLayout.executedStatesKept ? head.height - StoreLayout.executedStatesKept + 1 : 1
         var badEntry = false
-        try db.scan(prefix: StoreLayout.executedPrefix, from: StoreLayout.executed(from)) { key, value in
+        try settled.scan(prefix: StoreLayout.executedPrefix, from: StoreLayout.executed(from)) { key, value in
             var r = WireReader(Array(key.dropFirst(StoreLayout.executedPrefix.count)))
             guard let height = try? r.u64("executed.height"), let hash = Bytes32(value) else {
                 badEntry = true
@@ -407,10 +434,10 @@ public final class NodeStore: @unchecked Sendable {
         }
         if badEntry { throw StorageError(.corrupted, path: path, "an app state hash entry (e/) is malformed") }
         return Recovered(head: head, finalized: finalized, unfinalized: unfinalized, safety: safety, liveness: liveness,
-                         executedStates: executedStates, safetyLost: try db.get(StoreLayout.recovering) != nil)
+                         executedStates: executedStates, safetyLost: try settled.get(StoreLayout.recovering) != nil)
     }
 
-    public func finalizedHead() throws(StorageError) -> FinalizedHead { try Self.finalizedHead(db, path: path) }
+    public func finalizedHead() throws(StorageError) -> FinalizedHead { try Self.finalizedHead(settled, path: path) }
 
     private static func finalizedHead(_ db: RocksDatabase, path: String) throws(StorageError) -> FinalizedHead {
         guard let bytes = try db.get(StoreLayout.head) else { throw StorageError(.corrupted, path: path, "no finalized head record") }
@@ -421,7 +448,7 @@ public final class NodeStore: @unchecked Sendable {
     /// at most `limit` (block sync serves these in bounded batches).
     public func finalizedBlocks(from height: Height, limit: Int) throws(StorageError) -> [(block: Block, qc: QuorumCertificate)] {
         var ids: [BlockID] = []
-        try db.scan(prefix: StoreLayout.heightPrefix, from: StoreLayout.height(height)) { _, value in
+        try settled.scan(prefix: StoreLayout.heightPrefix, from: StoreLayout.height(height)) { _, value in
             if let id = Bytes32(value) { ids.append(id) }
             return ids.count < limit
         }
@@ -443,7 +470,7 @@ public final class NodeStore: @unchecked Sendable {
     func finalizedBlock(id: BlockID) throws(StorageError) -> Block? { try decoded(StoreLayout.finalized(id), as: Block.self) }
 
     private func decoded<T: WireCodable>(_ key: [UInt8], as type: T.Type) throws(StorageError) -> T? {
-        try Self.decoded(db, key, as: type, path: path)
+        try Self.decoded(settled, key, as: type, path: path)
     }
 
     private static func decoded<T: WireCodable>(_ db: RocksDatabase, _ key: [UInt8], as type: T.Type,
@@ -470,7 +497,7 @@ public final class NodeStore: @unchecked Sendable {
     }
 
     /// Flushes memtables (tests and size measurements).
-    public func flush() throws(StorageError) { try db.flush() }
+    public func flush() throws(StorageError) { try settled.flush() }
 }
 
 /// One plugin's key-value state. Reads see committed state; writes are staged
@@ -484,12 +511,12 @@ public final class AppNamespace: @unchecked Sendable {
         self.prefix = prefix
     }
 
-    public func value(forKey key: [UInt8]) throws(StorageError) -> [UInt8]? { try store.db.get(prefix + key) }
+    public func value(forKey key: [UInt8]) throws(StorageError) -> [UInt8]? { try store.settled.get(prefix + key) }
 
     /// Keys (without the namespace) starting with `keyPrefix`, in ascending order.
     public func forEach(withPrefix keyPrefix: [UInt8], _ visit: ([UInt8], [UInt8]) -> Bool) throws(StorageError) {
         let cut = prefix.count
-        try store.db.scan(prefix: prefix + keyPrefix) { key, value in visit(Array(key[cut...]), value) }
+        try store.settled.scan(prefix: prefix + keyPrefix) { key, value in visit(Array(key[cut...]), value) }
     }
 
     /// Stages one commit's writes (nil deletes); a later write to a key wins.
