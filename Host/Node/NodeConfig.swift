@@ -84,7 +84,7 @@ public struct NodeConfig: Codable, Sendable {
     public var baseDirectory = ""
 
     enum CodingKeys: String, CodingKey {
-        case key_file, genesis_file, data_dir, listen, api, plugin_dir, plugin, plugin_config, consensus, mempool, storage,
+        case key_file, genesis_file, data_dir, listen, api, plugin_dir, plugin, plugin_config, join, consensus, mempool, storage,
              stop_linger_ms, pending_deadline_ms, http, log_level
     }
 

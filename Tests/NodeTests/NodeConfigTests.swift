@@ -1,0 +1,68 @@
+import Foundation
+import Node
+import BatonTestSupport
+import Testing
+
+/// node.toml: every key an operator can write is read. `join = true` was
+/// missing from the decoder's keys and silently ignored, so a key the
+/// genesis did not list was refused even with it set.
+@Suite struct NodeConfigTests {
+    let text = """
+        key_file = "key.json"
+        genesis_file = "../genesis.json"
+        data_dir = "data"
+        listen = "0.0.0.0:7100"
+        api = "127.0.0.1:8100"
+        plugin_dir = "/opt/baton/plugins"
+        plugin = "robot-v2"
+        plugin_config = "chain = 10.0.0.2:8600"
+        join = true
+        stop_linger_ms = 500
+        pending_deadline_ms = 2000
+        log_level = "debug"
+
+        [consensus]
+        timeout_ms_base = 1500
+        timeout_ms_max = 20000
+        idle_block_interval_ms = 250
+        backoff_permille = 1500
+        tolerated_failures = 1
+
+        [mempool]
+        transactions_max = 1000
+        bytes_max = 65536
+        batch_transactions_max = 100
+        batch_bytes_max = 4096
+
+        [storage]
+        sync_writes = true
+
+        [http]
+        connections_max = 64
+        idle_timeout_ms = 5000
+        event_streams_max = 8
+        """
+
+    @Test func everyKeyIsRead() throws {
+        let dir = try makeTemporaryDirectory("baton-config")
+        try text.write(toFile: dir + "/node.toml", atomically: true, encoding: .utf8)
+        let config = try NodeConfig.load(dir + "/node.toml")
+        #expect(config.join == true)
+        #expect(config.listen == "0.0.0.0:7100" && config.api == "127.0.0.1:8100")
+        #expect(config.plugin_dir == "/opt/baton/plugins" && config.plugin == "robot-v2")
+        #expect(config.plugin_config == "chain = 10.0.0.2:8600")
+        #expect(config.stop_linger_ms == 500 && config.pending_deadline_ms == 2000 && config.log_level == "debug")
+        #expect(config.consensus?.timeout_ms_base == 1500 && config.consensus?.timeout_ms_max == 20000)
+        #expect(config.consensus?.idle_block_interval_ms == 250 && config.consensus?.backoff_permille == 1500)
+        #expect(config.consensus?.tolerated_failures == 1)
+        #expect(config.mempool?.transactions_max == 1000 && config.mempool?.bytes_max == 65536)
+        #expect(config.mempool?.batch_transactions_max == 100 && config.mempool?.batch_bytes_max == 4096)
+        #expect(config.storage?.sync_writes == true)
+        #expect(config.http?.connections_max == 64 && config.http?.idle_timeout_ms == 5000 && config.http?.event_streams_max == 8)
+        #expect(config.resolve("key.json") == dir + "/key.json")
+        // Written back and read again, nothing is lost.
+        try config.toml().write(toFile: dir + "/again.toml", atomically: true, encoding: .utf8)
+        let again = try NodeConfig.load(dir + "/again.toml")
+        #expect(again.join == true && again.log_level == "debug" && again.http?.event_streams_max == 8)
+    }
+}
