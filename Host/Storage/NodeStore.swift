@@ -285,6 +285,7 @@ public final class NodeStore: @unchecked Sendable {
         let syncer = syncSafetyWrites ? walSyncer : nil
         if synchronous {
             commitWriter.drain()
+            if let failure = commitWriter.failure { throw failure }
             try db.write(batch, sync: true)
             syncer?.committed(block.height)
         } else {
