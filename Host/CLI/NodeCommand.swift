@@ -12,6 +12,8 @@ struct NodeCommand: AsyncParsableCommand {
         commandName: "node", abstract: "Run one node from its config file (see baton testnet).")
 
     @Option(help: "The node's TOML config.") var config: String
+    @Flag(help: "Check the config, its key, its genesis and its plugin, print what was found, and exit without starting (exit status 1 on a problem).")
+    var check = false
     @Flag(help: "Print a line for every committed block (height and app state hash).") var printCommits = false
     @Flag(help: "Print a JSON status line every second, with the app's answer to an empty query.") var printStatus = false
     @Flag(help: ArgumentHelp("Demo only: equivocate as leader (a Byzantine node).", visibility: .hidden)) var byzantineEquivocate = false
@@ -21,6 +23,22 @@ struct NodeCommand: AsyncParsableCommand {
         do { settings = try NodeConfig.load(config) } catch {
             printError("error: \(error)")
             throw ExitCode.failure
+        }
+        if check {
+            do {
+                if let name = settings.log_level, Logger.Level(rawValue: name) == nil {
+                    printError("error: config: log_level = \"\(name)\" is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw ExitCode.failure
+                }
+                let (lines, warnings) = try NodeBootstrap.check(settings).report(config: settings)
+                for line in lines { print("ok: \(line)") }
+                for warning in warnings { print("warning: \(warning)") }
+                print("\(config): ready to start")
+            } catch let error as BootstrapError {
+                printError("error: \(error)")
+                throw ExitCode.failure
+            }
+            return
         }
         // Structured logs go to <data_dir>/node.log; the console gets a concise
         // status line, and warnings and errors.
@@ -64,7 +82,7 @@ struct NodeCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: StatusLineService(node: node, json: printStatus))]
         if let api = settings.api {
             guard let (host, port) = Genesis.split(api) else {
-                printError("error: config: api = \"\(api)\" is not host:port")
+                printError("error: config: api: \(PeerAddress.explain(api))")
                 throw ExitCode.failure
             }
             var limits = HTTPAPI.Limits()

@@ -30,16 +30,8 @@ struct TestnetCommand: ParsableCommand {
         guard !FileManager.default.fileExists(atPath: dir) else {
             throw ValidationError("\(dir) exists; choose a new folder (a testnet never overwrites one)")
         }
-        // The plugin is found and loaded now, not when the first node starts.
-        let library: PluginLibrary
-        do { library = try PluginLocator.standard(pluginDirectory: pluginDir).load(plugin) } catch {
-            throw ValidationError("--plugin \(plugin): \(error)")
-        }
-        var digest: String?
-        if pinPlugin {
-            guard let sha = PluginFileDigest.sha256(path: library.path) else { throw ValidationError("cannot read \(library.path)") }
-            digest = sha
-        }
+        let pinned = try PinnedPlugin(plugin, pluginDirectory: pluginDir, pin: pinPlugin)
+        let (library, digest) = (pinned.library, pinned.sha256)
         // A path, or a file named other than its application (another build
         // of it): each node.toml names the file; the genesis the application.
         let application = library.info.name
@@ -68,28 +60,9 @@ struct TestnetCommand: ParsableCommand {
             let folder = dir + "/" + name
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try KeyFile.write(key, to: folder + "/key.json")
-            var toml = """
-                key_file = "key.json"
-                genesis_file = "../genesis.json"
-                data_dir = "data"
-                listen = "127.0.0.1:\(basePort + i)"
-                api = "127.0.0.1:\(basePort + 100 + i)"
-
-                """
-            if let pluginDir { toml += "plugin_dir = \"\(URL(fileURLWithPath: pluginDir).path)\"\n" }
-            if let override { toml += "plugin = \"\(override)\"\n" }
-            if let nodePluginConfig {
-                let local = Self.expand(nodePluginConfig, index: i)
-                toml += "plugin_config = \"\(local.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n"))\"\n"
-            }
-            toml += """
-
-                [consensus]
-                timeout_ms_base = 1000
-                timeout_ms_max = 10000
-                idle_block_interval_ms = 300
-
-                """
+            let toml = NodeTOML(genesisFile: "../genesis.json", listen: "127.0.0.1:\(basePort + i)",
+                                api: "127.0.0.1:\(basePort + 100 + i)", pluginDir: pluginDir, plugin: override,
+                                pluginConfig: nodePluginConfig.map { Self.expand($0, index: i) }).text
             try toml.write(toFile: folder + "/node.toml", atomically: true, encoding: .utf8)
         }
         print("testnet of \(nodes) nodes\(followers > 0 ? " and \(followers) followers" : "") in \(dir) (application \(application) \(library.info.version)\(pinPlugin ? ", pinned" : "")); start each with:")

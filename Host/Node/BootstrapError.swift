@@ -6,7 +6,8 @@ public struct BootstrapError: Error, CustomStringConvertible, Sendable {
         case genesis(String)
         case key(String)
         case unknownKey(String)
-        case listen(String)
+        /// The setting, and what is wrong with its address.
+        case address(String, String)
         case dataDirectory(String, String)
         case store(String, String)
         case plugin(String)
@@ -26,7 +27,7 @@ public struct BootstrapError: Error, CustomStringConvertible, Sendable {
             "this node's key \(publicKey) is neither a committee member nor a listed follower of this chain: "
                 + "point key_file at the member's key, add the key to the genesis's listeners to run a follower, "
                 + "or set join = true in node.toml to follow the chain until a committee change names this key"
-        case .listen(let value): "config: listen = \"\(value)\" is not host:port"
+        case .address(let setting, let why): "config: \(setting): \(why)"
         case .dataDirectory(let path, let why):
             "cannot use the data directory \(path): \(why)"
         case .store(let path, let why): "cannot open the store in \(path): \(why)"

@@ -1,4 +1,5 @@
 import BatonCrypto
+import BatonNetwork
 import Consensus
 import Foundation
 
@@ -94,11 +95,12 @@ public struct Genesis: Codable, Sendable {
             guard let bytes = Hex.decode(member.publicKey), let key = PublicKey(compressed: bytes) else {
                 throw Invalid(description: "genesis: \(member.publicKey) is not a compressed secp256k1 public key")
             }
-            guard let (host, port) = Self.split(member.address) else {
-                throw Invalid(description: "genesis: address \(member.address) is not host:port")
+            let address: PeerAddress
+            do { address = try PeerAddress(parsing: member.address) } catch {
+                throw Invalid(description: "genesis: member \(member.publicKey.prefix(10))…: \(error)")
             }
             members.append(Committee.Member(publicKey: key, weight: member.weight))
-            addresses.append((key, host, port))
+            addresses.append((key, address.host, address.port))
         }
         let committee: Committee
         do { committee = try Committee(chainID: chain, members: members, leaderSeed: seed) } catch {
@@ -109,9 +111,9 @@ public struct Genesis: Codable, Sendable {
 
     public var listenerKeys: [PublicKey] { listeners.compactMap { Hex.decode($0).flatMap(PublicKey.init(compressed:)) } }
 
+    /// The host (a name, or an IP literal without brackets) and port of a
+    /// "host:port" address (`PeerAddress`).
     public static func split(_ address: String) -> (String, Int)? {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
-              (1...65_535).contains(port) else { return nil }
-        return (String(address[..<colon]), port)
+        PeerAddress(address).map { ($0.host, $0.port) }
     }
 }

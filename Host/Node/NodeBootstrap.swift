@@ -73,42 +73,24 @@ public enum NodeBootstrap {
     ///   leader (see `EquivocatingTransport`).
     public static func parts(config: NodeConfig, logger: Logger = Logger(label: "baton.node"), equivocate: Bool = false,
                              onCommit: @escaping @Sendable (Height, Bytes32) -> Void = { _, _ in }) throws(BootstrapError) -> NodeParts {
-        let genesisFile: Genesis
-        let committee: Committee, genesis: Block, addresses: [(PublicKey, String, Int)]
-        do {
-            genesisFile = try Genesis.load(config.resolve(config.genesis_file))
-            (committee, genesis, addresses) = try genesisFile.resolve()
-        } catch { throw BootstrapError(.genesis(error.description)) }
-        let key: PrivateKey
-        do { key = try KeyFile.load(config.resolve(config.key_file)) } catch { throw BootstrapError(.key("\(error)")) }
-        // A key the genesis does not know would run with no peers and no say:
-        // refuse it (before anything is written: a wrong key_file must not
-        // leave a store bound to it), unless the operator says it joins — as
-        // a follower, until a committee change names it. Checked against the
-        // genesis alone, so a joined member keeps `join = true`.
-        guard committee.index(of: key.publicKey) != nil || genesisFile.listenerKeys.contains(key.publicKey) || config.join == true
-        else { throw BootstrapError(.unknownKey(key.publicKey.hex)) }
-        guard let (host, port) = Genesis.split(config.listen) else { throw BootstrapError(.listen(config.listen)) }
-        let consensus = try consensusConfig(config.consensus)
-        let limits = try mempoolLimits(config.mempool)
+        let checked = try check(config)
+        let (genesisFile, committee, genesis, key) = (checked.genesisFile, checked.committee, checked.genesis, checked.key)
         let store = try openStore(config: config, genesis: genesis, owner: key.publicKey, logger: logger)
         let inputs = InputQueue()
         let app: PluginApplication
-        let pluginSHA256: String?
-        let locator = PluginLocator.standard(pluginDirectory: config.plugin_dir.map(config.resolve))
+        let pluginSHA256 = checked.pluginSHA256
+        let locator = checked.locator
         let pluginConfigBytes = Array((genesisFile.pluginConfig + (config.plugin_config.map { "\n" + $0 } ?? "")).utf8)
         do {
-            let library = try locator.load(config.plugin.map { $0.contains("/") ? config.resolve($0) : $0 } ?? genesisFile.plugin)
-            pluginSHA256 = PluginFileDigest.sha256(path: library.path)
-            try PluginPin.check(library, sha256: pluginSHA256, against: genesisFile)
-            let pluginConfig = genesisFile.pluginConfig + (config.plugin_config.map { "\n" + $0 } ?? "")
-            app = try PluginApplication(library: library, config: Array(pluginConfig.utf8),
+            app = try PluginApplication(library: checked.library, config: pluginConfigBytes,
                                         store: RocksAppStateStore(store, plugin: genesisFile.application),
                                         logger: logger, onCompletion: { inputs.complete($0) })
         } catch {
             store.close()
             throw BootstrapError(.plugin("\(error)"))
         }
+        let (host, port) = (checked.listen.host, checked.listen.port)
+        let (consensus, limits, addresses) = (checked.consensus, checked.limits, checked.addresses)
         let signer = Secp256k1Signer(key)
         let network = Transport(chainID: committee.chainID, signer: signer, verifier: Secp256k1Verifier(),
                                 members: committee.members.map(\.publicKey), listeners: genesisFile.listenerKeys,

@@ -31,6 +31,8 @@ public final class NodeStore: @unchecked Sendable {
     private var syncNextCommit = false
     /// The store was created by this open.
     public let created: Bool
+    /// The file in a data directory that says a store was created there (`StoreMarker`).
+    public static var markerFileName: String { StoreMarker.fileName }
 
     /// false only to measure what the fsync costs (`baton bench cluster
     /// --no-sync`): a crash may then lose the safety data and let the node

@@ -66,13 +66,23 @@ public struct CommitteeChangePlan: Hashable, Sendable, CustomStringConvertible {
         }
         guard !members.isEmpty, members.count <= Self.membersMax else { return "a committee has 1-\(Self.membersMax) members" }
         for member in members {
-            guard let (host, _) = Genesis.split(member.address), !host.isEmpty,
-                  member.address.utf8.count <= Self.addressBytesMax else {
+            guard Self.hasHostAndPort(member.address), member.address.utf8.count <= Self.addressBytesMax else {
                 return "member \(member.publicKey.hex.prefix(12))…: address '\(member.address)' is not host:port"
             }
         }
         do { _ = try self.committee(following: committee) } catch { return "\(error)" }
         return nil
+    }
+
+    /// Something before the last colon and a port 1-65535 after it. Every
+    /// node decides a plan's validity at commit, so this rule must never
+    /// change (a stricter one in a newer build would split mixed-version
+    /// committees): the address is parsed fully (`PeerAddress`) only when it
+    /// is dialled, and one that does not parse is not dialled.
+    static func hasHostAndPort(_ address: String) -> Bool {
+        guard let colon = address.lastIndex(of: ":"), colon != address.startIndex,
+              let port = Int(address[address.index(after: colon)...]) else { return false }
+        return (1...65_535).contains(port)
     }
 }
 
