@@ -38,6 +38,8 @@ public struct ClusterBench: AsyncParsableCommand {
     @Flag(help: "Write safety data without fsync (to measure what the fsync costs).") var noSync = false
     @Option(help: "Write the results as JSON to this file.") var json: String?
     @Option(help: "First consensus port (APIs at +100).") var basePort = 7500
+    @Option(help: ArgumentHelp("Drive a running federation instead of starting one: its nodes' APIs, comma-separated, node 0 first (its event stream times the transactions). --nodes, --batch and --no-sync are then the federation's own (its node.toml); CPU and RSS are not measured.", valueName: "host:port,…"))
+    var apis: String?
 
     public func validate() throws {
         guard (1...16).contains(nodes) else { throw ValidationError("--nodes must be 1…16") }
@@ -48,17 +50,25 @@ public struct ClusterBench: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        let cluster = try BenchCluster(nodes: nodes, basePort: basePort, nodeToml:
-            "\n[mempool]\nbatch_transactions_max = \(batch)\ntransactions_max = \(max(50_000, 4 * window))\nbytes_max = 536870912\n"
-            + (noSync ? "\n[storage]\nsync_writes = false\n" : ""))
-        defer { cluster.stop() }
-        let processes = cluster.processes
-        let apis = cluster.apis
+        let cluster: BenchCluster?
+        let apis: [String]
+        if let given = self.apis {
+            cluster = nil
+            apis = given.split(separator: ",").map { String($0) }
+        } else {
+            cluster = try BenchCluster(nodes: nodes, basePort: basePort, nodeToml:
+                "\n[mempool]\nbatch_transactions_max = \(batch)\ntransactions_max = \(max(50_000, 4 * window))\nbytes_max = 536870912\n"
+                + (noSync ? "\n[storage]\nsync_writes = false\n" : ""))
+            apis = cluster!.apis
+        }
+        defer { cluster?.stop() }
+        let processes = cluster?.processes ?? []
+        let size = apis.count
         // Ready: every node answers and sees all its peers.
         let readyBy = Date().addingTimeInterval(30)
         while Date() < readyBy {
             var ready = true
-            for api in apis where (await fetchJSON("http://\(api)/v1/status"))["peers"] as? Int != nodes - 1 { ready = false }
+            for api in apis where (await fetchJSON("http://\(api)/v1/status"))["peers"] as? Int != size - 1 { ready = false }
             if ready { break }
             try await Task.sleep(for: .milliseconds(200))
         }
@@ -74,7 +84,7 @@ public struct ClusterBench: AsyncParsableCommand {
         let start = ContinuousClock.now
         let measureFrom = start + .seconds(warmup), measureTo = measureFrom + .seconds(duration)
         ledger.setWindow(from: measureFrom, to: measureTo)
-        printLine("bench cluster: \(nodes) nodes, batch \(batch), \(txBytes)-byte transactions, \(rate.map { "open loop \($0) tx/s" } ?? "closed loop, window \(window)"), \(clients) clients, sync writes \(noSync ? "OFF" : "on"); warmup \(warmup) s, measuring \(duration) s")
+        printLine("bench cluster: \(size) nodes\(self.apis == nil ? ", batch \(batch)" : " at \(apis.joined(separator: " "))"), \(txBytes)-byte transactions, \(rate.map { "open loop \($0) tx/s" } ?? "closed loop, window \(window)"), \(clients) clients, sync writes \(noSync ? "OFF" : "on"); warmup \(warmup) s, measuring \(duration) s")
         let load = Task { [clients, requestSize, window, rate, txBytes, httpClient] in
             await withTaskGroup(of: Void.self) { group in
                 for client in 0..<clients {
@@ -154,7 +164,7 @@ public struct ClusterBench: AsyncParsableCommand {
         print(Table.render([["node"] + StageTimes.stages] + stageRows))
         if let json {
             let object: [String: Any] = [
-                "nodes": nodes, "batch": batch, "txBytes": txBytes, "clients": clients, "window": window,
+                "nodes": size, "batch": batch, "txBytes": txBytes, "clients": clients, "window": window,
                 "rate": rate as Any, "sync": !noSync, "durationSeconds": duration, "warmupSeconds": warmup,
                 "txPerSecond": result.txPerSecond, "blocksPerSecond": result.blocksPerSecond,
                 "latencyMs": ["p50": result.p50, "p90": result.p90, "p99": result.p99], "timed": result.timed, "unexpectedCommits": ledger.unexpected,
