@@ -142,6 +142,11 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: wanlink --nodes 1..16 --netns-prefix P --subnet A.B.C --seconds T --control FILE\n");
         return 2;
     }
+    /* A parent that blocks signals (a test runner's thread) passes its mask
+     * on: unblock them, or SIGTERM would stay pending forever. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGHUP, on_hup);
     signal(SIGTERM, on_stop);
     signal(SIGINT, on_stop);
@@ -178,6 +183,9 @@ int main(int argc, char **argv) {
         int wait_ms = (int)((next - now + 999999) / 1000000);
         if (wait_ms < 0) wait_ms = 0;
         if (poll(pfd, (nfds_t)sites, wait_ms) < 0) { if (errno == EINTR) continue; perror("wanlink: poll"); break; }
+        int gone = -1;
+        for (int s = 0; s < sites; s++) if (pfd[s].revents & (POLLERR | POLLHUP | POLLNVAL)) gone = s;
+        if (gone >= 0) { fprintf(stderr, "wanlink: interface bwan%d went away (its namespace was deleted); stopping\n", gone); break; }
         for (int s = 0; s < sites; s++) {
             if (!(pfd[s].revents & POLLIN)) continue;
             for (int burst = 0; burst < 64; burst++) {

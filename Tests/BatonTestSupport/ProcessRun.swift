@@ -11,12 +11,16 @@ public struct ProcessRun: Sendable {
 }
 
 /// Runs `binary arguments` to completion (a built binary by name — `baton`,
-/// `powchain` — or a path) and collects its output.
-public func runProcess(_ binary: String, _ arguments: [String]) throws -> ProcessRun {
+/// `powchain` — or a path) and collects its output. `environment`: variables
+/// added to the test's own.
+public func runProcess(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ProcessRun {
     let path = binary.contains("/") ? binary : Paths.binary(binary)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
