@@ -18,6 +18,9 @@ struct NodeCommand: AsyncParsableCommand {
     @Flag(help: "Print a JSON status line every second, with the app's answer to an empty query.") var printStatus = false
     @Flag(help: ArgumentHelp("Demo only: equivocate as leader (a Byzantine node).", visibility: .hidden)) var byzantineEquivocate = false
 
+    /// The exit status of a node that stopped itself (1: it could not start).
+    static let stoppedItself: Int32 = 3
+
     func run() async throws {
         let settings: NodeConfig
         do { settings = try NodeConfig.load(config) } catch {
@@ -107,6 +110,10 @@ struct NodeCommand: AsyncParsableCommand {
         } catch {
             await node.shutdown()
             printError("error: \(error)")
+            // A node that stopped itself (its app diverged, a safety fault, a
+            // failing disk) needs its operator, not a restart: its own status
+            // (deploy/baton.service does not restart on it).
+            if await node.stopReason != nil { throw ExitCode(Self.stoppedItself) }
             throw ExitCode.failure
         }
         printLine("node stopped")
