@@ -11,7 +11,7 @@
  *
  * Node i (0..N-1) lives in namespace P<i> with address <subnet>.<i+1>; the
  * load generator in P"c" with <subnet>.100, at node 0's site (no delay to
- * it). Control file lines:
+ * it). <subnet>.(51+i) is node i's second address (a node that moved). Control file lines:
  *   rtt_ms R        round trip between two sites (one-way R/2 each way)
  *   jitter_ms J     each packet's one-way delay varies by up to +-J/2
  *   loss_pct L      each packet is dropped with probability L/100
@@ -108,6 +108,7 @@ static int destination(const unsigned char *p, size_t len) {
     int last = atoi(dst + n + 1);
     if (last == 100) return nodes;
     if (last >= 1 && last <= nodes) return last - 1;
+    if (last >= 51 && last <= 50 + nodes) return last - 51;  /* a node's second address (scripts/wan move) */
     return -1;
 }
 

@@ -5,7 +5,8 @@ import Testing
 /// Issue 19's CI-sized WAN run (`scripts/wan ci`): four nodes in network
 /// namespaces at 20 ms round trip, set up with baton init and baton genesis,
 /// finalize; a 2|2 partition finalizes nothing; after the heal every node
-/// finalizes again, and all agree. Needs root, iproute2 and /dev/net/tun
+/// finalizes again, and all agree; a member moved to another address is
+/// reached again through its host name's new record. Needs root, iproute2 and /dev/net/tun
 /// (this project's CI has them); BATON_SKIP_WAN=1 skips it elsewhere.
 @Suite(.processTests) struct WANTests {
     @Test(.enabled(if: ProcessInfo.processInfo.environment["BATON_SKIP_WAN"] == nil))
@@ -25,6 +26,8 @@ import Testing
         let seconds = heal.flatMap { Double($0.split(separator: " ").dropLast().last ?? "") }
         #expect(seconds.map { $0 < 20 } == true, "\(run.output)")
         #expect(run.stdout.contains("every node finalized the same blocks"))
+        // A member moved to another address: the members that dial it reached it by its name's new record.
+        #expect(run.stdout.contains("every peer reached it again by name"), "\(run.output)")
         // Down leaves nothing behind: no namespace of the test bed, no state folder.
         #expect(!FileManager.default.fileExists(atPath: state))
         let namespaces = try runProcess("/usr/sbin/ip", ["netns", "list"])
