@@ -56,10 +56,11 @@ public struct ClusterBench: AsyncParsableCommand {
             cluster = nil
             apis = given.split(separator: ",").map { String($0) }
         } else {
-            cluster = try BenchCluster(nodes: nodes, basePort: basePort, nodeToml:
+            let started = try BenchCluster(nodes: nodes, basePort: basePort, nodeToml:
                 "\n[mempool]\nbatch_transactions_max = \(batch)\ntransactions_max = \(max(50_000, 4 * window))\nbytes_max = 536870912\n"
                 + (noSync ? "\n[storage]\nsync_writes = false\n" : ""))
-            apis = cluster!.apis
+            cluster = started
+            apis = started.apis
         }
         defer { cluster?.stop() }
         let processes = cluster?.processes ?? []

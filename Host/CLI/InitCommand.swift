@@ -57,9 +57,7 @@ struct InitCommand: ParsableCommand {
         try toml.write(toFile: dir + "/node.toml", atomically: true, encoding: .utf8)
         let member = Genesis.Member(publicKey: key.publicKey.hex, weight: weight, address: advertised.description,
                                     api: advertisedAPI?.description)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(member).write(to: URL(fileURLWithPath: dir + "/member.json"))
+        try Genesis.writeJSON(member, to: dir + "/member.json")
         print("""
             node \(key.publicKey.hex) in \(dir):
               key.json     the private key (mode 0600; keep it here, back it up, never send it)

@@ -21,6 +21,17 @@ struct NodeCommand: AsyncParsableCommand {
     /// The exit status of a node that stopped itself (1: it could not start).
     static let stoppedItself: Int32 = 3
 
+    /// node.log's level from the config (info by default); an unknown name is
+    /// refused with the names there are.
+    static func logLevel(_ settings: NodeConfig) throws -> Logger.Level {
+        guard let name = settings.log_level else { return .info }
+        guard let level = Logger.Level(rawValue: name) else {
+            printError("error: config: log_level = \"\(name)\" is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ExitCode.failure
+        }
+        return level
+    }
+
     func run() async throws {
         let settings: NodeConfig
         do { settings = try NodeConfig.load(config) } catch {
@@ -29,10 +40,7 @@ struct NodeCommand: AsyncParsableCommand {
         }
         if check {
             do {
-                if let name = settings.log_level, Logger.Level(rawValue: name) == nil {
-                    printError("error: config: log_level = \"\(name)\" is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
-                    throw ExitCode.failure
-                }
+                _ = try Self.logLevel(settings)
                 let (lines, warnings) = try NodeBootstrap.check(settings).report(config: settings)
                 for line in lines { print("ok: \(line)") }
                 for warning in warnings { print("warning: \(warning)") }
@@ -50,14 +58,7 @@ struct NodeCommand: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitCode.failure
         }
-        var level = Logger.Level.info
-        if let name = settings.log_level {
-            guard let chosen = Logger.Level(rawValue: name) else {
-                printError("error: config: log_level = \"\(name)\" is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
-                throw ExitCode.failure
-            }
-            level = chosen
-        }
+        let level = try Self.logLevel(settings)
         let toFile = FileLogHandler.factory(path: logPath, level: level)
         var logger = Logger(label: "baton.node") { label in
             var console = StreamLogHandler.standardError(label: label)
@@ -84,10 +85,12 @@ struct NodeCommand: AsyncParsableCommand {
         // streams the API serves), then the API, then the console line.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: StatusLineService(node: node, json: printStatus))]
         if let api = settings.api {
-            guard let (host, port) = Genesis.split(api) else {
-                printError("error: config: api: \(PeerAddress.explain(api))")
+            let address: PeerAddress
+            do { address = try PeerAddress(parsing: api) } catch {
+                printError("error: config: api: \(error)")
                 throw ExitCode.failure
             }
+            let (host, port) = (address.host, address.port)
             var limits = HTTPAPI.Limits()
             if let v = settings.http?.connections_max { limits.connectionsMax = max(v, 1) }
             if let v = settings.http?.idle_timeout_ms { limits.idleTimeout = .milliseconds(max(v, 1)) }

@@ -60,11 +60,6 @@ public struct PeerAddress: Hashable, Sendable, CustomStringConvertible {
         self = parsed
     }
 
-    /// What is wrong with `text` as an address ("" when nothing is).
-    public static func explain(_ text: String) -> String {
-        do { _ = try PeerAddress(parsing: text); return "" } catch { return error.description }
-    }
-
     /// As written back: IPv6 in brackets.
     public var description: String { kind == .ipv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
 

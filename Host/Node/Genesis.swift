@@ -77,10 +77,14 @@ public struct Genesis: Codable, Sendable {
         }
     }
 
-    public func write(to path: String) throws {
+    public func write(to path: String) throws { try Self.writeJSON(self, to: path) }
+
+    /// The genesis's JSON layout (indented, keys sorted), for the files
+    /// operators read and send: the genesis and member files.
+    public static func writeJSON(_ value: some Encodable, to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(self).write(to: URL(fileURLWithPath: path))
+        try encoder.encode(value).write(to: URL(fileURLWithPath: path))
     }
 
     /// The committee, its genesis block, and each member's address.

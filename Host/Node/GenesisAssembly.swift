@@ -76,9 +76,9 @@ public struct GenesisAssembly: Sendable {
         var addresses: [String: String] = [:]
         var committee: [Committee.Member] = []
         var parsed: [PeerAddress] = []
-        for (role, entries) in [("member", members), ("follower", followers)] {
+        for (isMember, entries) in [(true, members), (false, followers)] {
             for (file, member) in entries {
-                let name = "\(role) \(file)"
+                let name = "\(isMember ? "member" : "follower") \(file)"
                 guard let bytes = Hex.decode(member.publicKey), let key = PublicKey(compressed: bytes) else {
                     problems.append("\(name): \"\(member.publicKey)\" is not a compressed secp256k1 public key (66 hex digits)")
                     continue
@@ -95,14 +95,14 @@ public struct GenesisAssembly: Sendable {
                     if let earlier = addresses.updateValue(name, forKey: normalized) {
                         problems.append("\(name) has the same address (\(address)) as \(earlier)")
                     }
-                    if role == "member" { parsed.append(address) }
+                    if isMember { parsed.append(address) }
                 } catch {
                     problems.append("\(name): \(error)")
                 }
                 if let api = member.api {
                     do { _ = try PeerAddress(parsing: api) } catch { problems.append("\(name): api: \(error)") }
                 }
-                if role == "member" {
+                if isMember {
                     if member.weight == 0 {
                         problems.append("\(name): weight 0 — a member needs a weight of at least 1 (a non-voting node is a --follower)")
                     }

@@ -32,12 +32,13 @@ public struct NodeCheck {
         if let index = committee.index(of: me) {
             let advertised = genesisFile.members[Int(index)].address
             lines.append("this node \(me.hex.prefix(16))… is member \(index) (weight \(committee.weight(of: index))), advertised as \(advertised)")
-            if let address = PeerAddress(advertised), address.port != listen.port {
-                warnings.append("the genesis advertises port \(address.port) but listen is on \(listen.port): fine only behind a port forward")
-            }
-            if let address = PeerAddress(advertised), address.isLoopback,
-               genesisFile.members.contains(where: { PeerAddress($0.address)?.isLoopback == false }) {
-                warnings.append("this node advertises \(advertised), which other machines cannot dial")
+            if let address = PeerAddress(advertised) {
+                if address.port != listen.port {
+                    warnings.append("the genesis advertises port \(address.port) but listen is on \(listen.port): fine only behind a port forward")
+                }
+                if address.isLoopback, genesisFile.members.contains(where: { PeerAddress($0.address)?.isLoopback == false }) {
+                    warnings.append("this node advertises \(advertised), which other machines cannot dial")
+                }
             }
         } else if genesisFile.listenerKeys.contains(me) {
             lines.append("this node \(me.hex.prefix(16))… is a follower listed in the genesis (no vote)")

@@ -86,4 +86,10 @@ final class CommitWriter: Sendable {
         guard state.withLock({ $0.pending > 0 }) else { return }
         queue.sync {}
     }
+
+    /// `drain`, then the failure of any batch handed over so far.
+    func settle() throws(StorageError) {
+        drain()
+        if let failure { throw failure }
+    }
 }

@@ -286,8 +286,7 @@ public final class NodeStore: @unchecked Sendable {
         // `--no-sync` measures the cost of every fsync: none in the background either.
         let syncer = syncSafetyWrites ? walSyncer : nil
         if synchronous {
-            commitWriter.drain()
-            if let failure = commitWriter.failure { throw failure }
+            try commitWriter.settle()
             try db.write(batch, sync: true)
             syncer?.committed(block.height)
         } else {
@@ -309,8 +308,7 @@ public final class NodeStore: @unchecked Sendable {
 
     /// Makes every commit so far durable now (tests; the background syncer does it otherwise).
     public func syncCommitted() throws(StorageError) {
-        commitWriter.drain()
-        if let failure = commitWriter.failure { throw failure }
+        try commitWriter.settle()
         try walSyncer.syncNow()
     }
 
