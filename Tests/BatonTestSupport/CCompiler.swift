@@ -31,24 +31,34 @@ public enum CCompiler {
     /// current one by default; Tests/Fixtures/abi/1.x for older ABIs).
     public static func sharedObject(_ sources: [String], arguments: [String] = [], name: String,
                              in directory: String? = nil, headers: String = Paths.source("PluginAPI/include"),
-                             compiler: String? = nil) throws -> String {
+                             compiler: String? = nil) async throws -> String {
         let output = (try directory ?? makeTemporaryDirectory()) + "/" + name
-        try compile(["-std=c99", "-shared", "-fPIC", "-I", headers] + arguments + sources + ["-o", output, "-lpthread"],
+        try await compile(["-std=c99", "-shared", "-fPIC", "-I", headers] + arguments + sources + ["-o", output, "-lpthread"],
                     compiler: compiler)
         return output
     }
 
     /// Compiles a C program (`sources`, against the current header) into a
     /// temporary folder and returns its path.
-    public static func program(_ sources: [String], arguments: [String] = [], name: String) throws -> String {
+    public static func program(_ sources: [String], arguments: [String] = [], name: String) async throws -> String {
+        try await offThePoolThrowing { try programBlocking(sources, arguments: arguments, name: name) }
+    }
+
+    /// `program`, blocking the calling thread: only for a trait evaluated
+    /// while tests are being planned (before any runs), never inside a test.
+    public static func programBlocking(_ sources: [String], arguments: [String] = [], name: String) throws -> String {
         let output = try makeTemporaryDirectory() + "/" + name
-        try compile(["-std=c99", "-I", Paths.source("PluginAPI/include")] + arguments + sources + ["-o", output, "-ldl"],
+        try compileBlocking(["-std=c99", "-I", Paths.source("PluginAPI/include")] + arguments + sources + ["-o", output, "-ldl"],
                     compiler: nil)
         return output
     }
 
-    /// One compiler run; its stderr becomes the error when it fails.
-    private static func compile(_ arguments: [String], compiler: String?) throws {
+    /// One compiler run, off the cooperative pool; its stderr becomes the error when it fails.
+    private static func compile(_ arguments: [String], compiler: String?) async throws {
+        try await offThePoolThrowing { try compileBlocking(arguments, compiler: compiler) }
+    }
+
+    private static func compileBlocking(_ arguments: [String], compiler: String?) throws {
         guard let executable = compiler ?? executable else { throw CompilerError(description: "no C compiler (cc, clang, gcc) on PATH") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -65,8 +75,8 @@ public enum CCompiler {
 
     /// Tests/Fixtures/fixture.c with the given -D switches.
     public static func fixture(_ defines: [String] = [], name: String = "libfixture.so", in directory: String? = nil,
-                               abi: String? = nil, flags: [String] = []) throws -> String {
-        try sharedObject([Paths.source("Tests/Fixtures/fixture.c")], arguments: defines.map { "-D" + $0 } + flags,
+                               abi: String? = nil, flags: [String] = []) async throws -> String {
+        try await sharedObject([Paths.source("Tests/Fixtures/fixture.c")], arguments: defines.map { "-D" + $0 } + flags,
                          name: name, in: directory,
                          headers: abi.map { Paths.source("Tests/Fixtures/abi/\($0)") } ?? Paths.source("PluginAPI/include"))
     }

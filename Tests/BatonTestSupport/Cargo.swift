@@ -14,12 +14,12 @@ public enum Cargo {
     }
 
     /// Builds the crate at `Plugins/<folder>` and returns the path of `lib<name>.so`.
-    public static func plugin(folder: String, name: String) throws -> String {
+    public static func plugin(folder: String, name: String) async throws -> String {
         guard let cargo = executable else {
             throw CompilerError(description: "cargo not found on PATH or in ~/.cargo/bin: install Rust (rustup) to build Plugins/\(folder)")
         }
         let target = Paths.source(".build/rust")
-        let run = try runProcess(cargo, ["build", "--release", "--offline", "--quiet",
+        let run = try await runProcess(cargo, ["build", "--release", "--offline", "--quiet",
                                                   "--manifest-path", Paths.source("Plugins/\(folder)/Cargo.toml"),
                                                   "--target-dir", target])
         guard run.status == 0 else {

@@ -15,20 +15,29 @@ public final class EventStreamReader: @unchecked Sendable {
     /// Text read past the response's headers, not yet handed out.
     private var pending = ""
 
-    /// Blocks until the response's headers arrived: the node has the
-    /// subscription from then on. False if the stream ended or went quiet.
-    public func awaitHeaders() -> Bool {
+    /// Waits (on a thread of its own) until the response's headers arrived:
+    /// the node has the subscription from then on. False if the stream ended
+    /// or went quiet. One reader at a time.
+    public func awaitHeaders() async -> Bool {
+        await offThePool { self.awaitHeadersBlocking() }
+    }
+
+    private func awaitHeadersBlocking() -> Bool {
         while !pending.contains("\r\n\r\n") {
-            guard let chunk = socket.receive(), !chunk.isEmpty else { return false }
+            guard let chunk = socket.receiveBlocking(), !chunk.isEmpty else { return false }
             pending += String(decoding: chunk, as: UTF8.self)
         }
         return true
     }
 
-    /// Reads (blocking; run it `offThePool`) until an `event: name` frame has
-    /// fully arrived; returns its data line, or nil if the stream ended or
-    /// went quiet for the timeout first.
-    public func next(_ name: String) -> String? {
+    /// Reads (on a thread of its own) until an `event: name` frame has fully
+    /// arrived; returns its data line, or nil if the stream ended or went
+    /// quiet for the timeout first. One reader at a time.
+    public func next(_ name: String) async -> String? {
+        await offThePool { self.nextBlocking(name) }
+    }
+
+    private func nextBlocking(_ name: String) -> String? {
         var text = pending
         pending = ""
         while true {
@@ -37,7 +46,7 @@ public final class EventStreamReader: @unchecked Sendable {
                 let frame = text[start.upperBound..<end.lowerBound]
                 return frame.split(separator: "\n").first { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
             }
-            guard let chunk = socket.receive(), !chunk.isEmpty else { return nil }
+            guard let chunk = socket.receiveBlocking(), !chunk.isEmpty else { return nil }
             text += String(decoding: chunk, as: UTF8.self)
         }
     }

@@ -3,8 +3,12 @@ import Glibc
 #endif
 
 /// A plain blocking TCP socket: what a misbehaving peer, or a client that
-/// reads an event stream byte by byte, would use.
-public final class LoopbackSocket {
+/// reads an event stream byte by byte, would use. Every call that waits for
+/// the peer is `async` and blocks a thread of its own (`offThePool`), never
+/// one of the cooperative pool's two: the server under test needs them to
+/// answer. Sendable: the descriptor never changes, and each call is one
+/// system call on it.
+public final class LoopbackSocket: @unchecked Sendable {
     public struct ConnectFailed: Error, CustomStringConvertible {
         public let description: String
     }
@@ -33,7 +37,12 @@ public final class LoopbackSocket {
     }
 
     /// Up to `max` bytes: nil on an error or timeout, empty at end of stream.
-    public func receive(max: Int = 4_096) -> [UInt8]? {
+    public func receive(max: Int = 4_096) async -> [UInt8]? {
+        await offThePool { self.receiveBlocking(max: max) }
+    }
+
+    /// `receive`, blocking the calling thread (for a reader on a thread of its own).
+    func receiveBlocking(max: Int = 4_096) -> [UInt8]? {
         var chunk = [UInt8](repeating: 0, count: max)
         let count = recv(fd, &chunk, max, 0)
         return count < 0 ? nil : Array(chunk[0..<count])
@@ -41,7 +50,11 @@ public final class LoopbackSocket {
 
     /// Reads until the peer closes (end of stream or reset: true) or the
     /// receive timeout passes with the connection still open (false).
-    public func closedByPeer() -> Bool {
+    public func closedByPeer() async -> Bool {
+        await offThePool { self.closedByPeerBlocking() }
+    }
+
+    private func closedByPeerBlocking() -> Bool {
         var sink = [UInt8](repeating: 0, count: 4_096)
         while true {
             let n = recv(fd, &sink, sink.count, 0)
@@ -52,7 +65,11 @@ public final class LoopbackSocket {
 
     /// Whether the peer has closed within `milliseconds` (what it sent
     /// first — a hello, keep-alives — is read and dropped).
-    public func closedByPeerWithin(milliseconds: Int = 100) -> Bool {
+    public func closedByPeerWithin(milliseconds: Int = 100) async -> Bool {
+        await offThePool { self.closedByPeerBlocking(within: milliseconds) }
+    }
+
+    private func closedByPeerBlocking(within milliseconds: Int) -> Bool {
         var sink = [UInt8](repeating: 0, count: 4_096)
         var waited = 0
         while true {

@@ -78,14 +78,37 @@ public final class NodeProcess: @unchecked Sendable {
             .suffix(lines).joined(separator: "\n")
     }
 
-    public func kill9() {
+    /// SIGKILL, then waits (off the cooperative pool) for the exit.
+    public func kill9() async {
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await waitForExit()
     }
 
-    /// SIGINT, then waits for the exit.
-    public func stop() {
+    /// SIGINT, then waits (off the cooperative pool) for the exit.
+    public func stop() async {
         if process.isRunning { process.interrupt() }
-        process.waitUntilExit()
+        await waitForExit()
+    }
+
+    /// For a `defer` (which cannot await): SIGINT now, and a thread of its own
+    /// waits for the exit, SIGKILLing the node if it is still running after
+    /// 15 s. Never blocks the caller; the node is gone shortly after the test.
+    public func dispose() {
+        guard process.isRunning else { return }
+        process.interrupt()
+        let process = process
+        Thread {
+            let deadline = Date().addingTimeInterval(15)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }.start()
+    }
+
+    /// Waits for the process to exit on a thread of its own: `waitUntilExit`
+    /// on the cooperative pool would hold one of its two threads.
+    public func waitForExit() async {
+        let process = process
+        await offThePool { process.waitUntilExit() }
     }
 }

@@ -13,7 +13,14 @@ public struct ProcessRun: Sendable {
 /// Runs `binary arguments` to completion (a built binary by name — `baton`,
 /// `powchain` — or a path) and collects its output. `environment`: variables
 /// added to the test's own.
-public func runProcess(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ProcessRun {
+/// The wait runs off the cooperative pool (see `offThePool`).
+public func runProcess(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> ProcessRun {
+    try await offThePoolThrowing { try runProcessBlocking(binary, arguments, environment: environment) }
+}
+
+/// `runProcess`, blocking the calling thread: only for a thread of its own
+/// (`offThePool`), or trait evaluation while tests are being planned.
+public func runProcessBlocking(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ProcessRun {
     let path = binary.contains("/") ? binary : Paths.binary(binary)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)

@@ -12,12 +12,12 @@ public struct Testnet: Sendable {
     /// Writes a testnet of `nodes` members (and `followers`) for `plugin`
     /// into `directory` (a fresh temporary one by default), on free ports.
     public init(nodes: Int = 4, plugin: String = "robot", followers: Int = 0, extraArguments: [String] = [],
-                directory: String? = nil, basePort: Int? = nil, pluginDirectory: String = Paths.binDirectory) throws {
+                directory: String? = nil, basePort: Int? = nil, pluginDirectory: String = Paths.binDirectory) async throws {
         // `baton testnet` creates the folder itself and never writes into an existing one.
         let directory = directory ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("baton-testnet-\(UUID().uuidString)").path
         let port = basePort ?? Ports.freeBase()
-        let run = try runProcess("baton", ["testnet", "--dir", directory, "--nodes", "\(nodes)", "--plugin", plugin,
+        let run = try await runProcess("baton", ["testnet", "--dir", directory, "--nodes", "\(nodes)", "--plugin", plugin,
                                            "--base-port", "\(port)", "--plugin-dir", pluginDirectory,
                                            "--followers", "\(followers)"] + extraArguments)
         guard run.status == 0 else { throw TestnetFailed(description: "baton testnet failed: \(run.output)") }

@@ -4,14 +4,14 @@ import Testing
 
 /// `baton plugins` as a user runs it: the real binary, real exit codes.
 @Suite struct CLITests {
-    func baton(_ arguments: [String]) throws -> ProcessRun {
+    func baton(_ arguments: [String]) async throws -> ProcessRun {
         try #require(FileManager.default.isExecutableFile(atPath: Paths.binary("baton")), "build `baton` first (swift build)")
-        return try runProcess("baton", arguments)
+        return try await runProcess("baton", arguments)
     }
 
-    @Test func inspectPrintsNameVersionABIDescriptionAndSHA256() throws {
+    @Test func inspectPrintsNameVersionABIDescriptionAndSHA256() async throws {
         for name in ["robot", "kvstore"] {
-            let run = try baton(["plugins", "inspect", name])
+            let run = try await baton(["plugins", "inspect", name])
             #expect(run.status == 0)
             #expect(run.stdout.contains("name         \(name)"))
             #expect(run.stdout.contains("abi          1.5 (host speaks 1.5)"), "\(run.stdout)")
@@ -24,51 +24,51 @@ import Testing
         }
     }
 
-    @Test func inspectOfABadPluginExitsNonZeroWithTheLoadersMessage() throws {
-        let path = try CCompiler.fixture(["FIXTURE_ABI_MAJOR=3"])
-        let run = try baton(["plugins", "inspect", path])
+    @Test func inspectOfABadPluginExitsNonZeroWithTheLoadersMessage() async throws {
+        let path = try await CCompiler.fixture(["FIXTURE_ABI_MAJOR=3"])
+        let run = try await baton(["plugins", "inspect", path])
         #expect(run.status != 0)
         #expect(run.stderr.contains("ABI 3.x"))
-        let missing = try baton(["plugins", "inspect", "ghost", "--plugin-dir", try makeTemporaryDirectory()])
+        let missing = try await baton(["plugins", "inspect", "ghost", "--plugin-dir", try makeTemporaryDirectory()])
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("plugin 'ghost' not found"))
     }
 
-    @Test func listShowsTheShippedPlugins() throws {
-        let run = try baton(["plugins", "list", "--plugin-dir", Paths.binDirectory])
+    @Test func listShowsTheShippedPlugins() async throws {
+        let run = try await baton(["plugins", "list", "--plugin-dir", Paths.binDirectory])
         #expect(run.status == 0)
         #expect(run.stdout.contains("robot"))
         #expect(run.stdout.contains("kvstore"))
     }
 
-    @Test func inspectWithConfigChecksIt() throws {
+    @Test func inspectWithConfigChecksIt() async throws {
         let directory = try makeTemporaryDirectory()
         try "{not json".write(toFile: directory + "/robot.json", atomically: true, encoding: .utf8)
-        let run = try baton(["plugins", "inspect", "robot", "--config", directory + "/robot.json"])
+        let run = try await baton(["plugins", "inspect", "robot", "--config", directory + "/robot.json"])
         #expect(run.status != 0)
         #expect(run.stderr.contains("robot config"))
     }
 
-    @Test func keygenPrintsAKeyPairAsJSON() throws {
-        let run = try baton(["keygen"])
+    @Test func keygenPrintsAKeyPairAsJSON() async throws {
+        let run = try await baton(["keygen"])
         #expect(run.status == 0)
         struct Pair: Decodable { let publicKey: String; let privateKey: String }
         let pair = try JSONDecoder().decode(Pair.self, from: Data(run.stdout.utf8))
         #expect(pair.publicKey.count == 66 && pair.privateKey.count == 64)
-        let other = try JSONDecoder().decode(Pair.self, from: Data(try baton(["keygen"]).stdout.utf8))
+        let other = try await JSONDecoder().decode(Pair.self, from: Data(try baton(["keygen"]).stdout.utf8))
         #expect(other.privateKey != pair.privateKey)
     }
 
     /// `baton bench plugin-call` measures a typed function three ways (a
     /// short run: the figures are the README's, measured in release).
-    @Test func pluginCallBenchMeasuresATypedFunctionThreeWays() throws {
-        let run = try baton(["bench", "plugin-call", "--calls", "2000", "--rounds", "1"])
+    @Test func pluginCallBenchMeasuresATypedFunctionThreeWays() async throws {
+        let run = try await baton(["bench", "plugin-call", "--calls", "2000", "--rounds", "1"])
         #expect(run.status == 0, "\(run.output)")
         for row in ["function valid_key, direct C function pointer", "function valid_key, ffi_call on the prepared cif",
                     "function valid_key, through Application.call"] {
             #expect(run.stdout.contains(row), "\(run.stdout)")
         }
-        let bad = try baton(["bench", "plugin-call", "--calls", "10", "--rounds", "1", "--function", "get", "--args", "[1]"])
+        let bad = try await baton(["bench", "plugin-call", "--calls", "10", "--rounds", "1", "--function", "get", "--args", "[1]"])
         #expect(bad.status != 0 && bad.stderr.contains("argument 'key' must be a string"), "\(bad.output)")
     }
 }

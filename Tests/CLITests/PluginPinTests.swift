@@ -16,54 +16,54 @@ import Testing
     }
 
     /// `baton node` stops at bootstrap with exit status 1; its error line.
-    func refusal(_ config: String) throws -> String {
-        let run = try runProcess("baton", ["node", "--config", config])
+    func refusal(_ config: String) async throws -> String {
+        let run = try await runProcess("baton", ["node", "--config", config])
         #expect(run.status == 1)
         return run.stderr
     }
 
-    @Test func testnetFailsAtOnceForAPluginItCannotFind() throws {
+    @Test func testnetFailsAtOnceForAPluginItCannotFind() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("baton-pin-\(UUID().uuidString)").path
-        let run = try runProcess("baton", ["testnet", "--dir", dir, "--plugin", "no-such-app", "--plugin-dir", Paths.binDirectory])
+        let run = try await runProcess("baton", ["testnet", "--dir", dir, "--plugin", "no-such-app", "--plugin-dir", Paths.binDirectory])
         #expect(run.status != 0)
         #expect(run.stderr.contains("--plugin no-such-app") && run.stderr.contains("not found"), "\(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir), "nothing written")
     }
 
-    @Test func theGenesisNamesTheApplicationAndPinsItsBuild() throws {
-        let net = try Testnet(plugin: "kvstore", extraArguments: ["--pin-plugin"])
+    @Test func theGenesisNamesTheApplicationAndPinsItsBuild() async throws {
+        let net = try await Testnet(plugin: "kvstore", extraArguments: ["--pin-plugin"])
         let written = try genesis(net)
         #expect(written["plugin"] as? String == "kvstore")
         #expect(written["pluginVersion"] as? String == "1.1.0")
-        let inspect = try runProcess("baton", ["plugins", "inspect", "kvstore", "--plugin-dir", Paths.binDirectory])
+        let inspect = try await runProcess("baton", ["plugins", "inspect", "kvstore", "--plugin-dir", Paths.binDirectory])
         let sha = try #require(written["pluginSHA256"] as? String)
         #expect(inspect.stdout.contains("sha256       \(sha)"))
     }
 
-    @Test func aNodeRefusesAnotherApplication() throws {
-        let net = try Testnet(plugin: "kvstore")
+    @Test func aNodeRefusesAnotherApplication() async throws {
+        let net = try await Testnet(plugin: "kvstore")
         try net.configure(0, "plugin = \"robot\"")
-        let message = try refusal(net.configs[0])
+        let message = try await refusal(net.configs[0])
         #expect(message.contains("is the application 'robot', but the genesis names 'kvstore'"), "\(message)")
         #expect(message.contains("may only choose another build of 'kvstore'"))
     }
 
-    @Test func aNodeRefusesAnotherPinnedBuildOrVersion() throws {
-        let net = try Testnet(plugin: "kvstore", extraArguments: ["--pin-plugin"])
+    @Test func aNodeRefusesAnotherPinnedBuildOrVersion() async throws {
+        let net = try await Testnet(plugin: "kvstore", extraArguments: ["--pin-plugin"])
         let pinned = try #require(try genesis(net)["pluginSHA256"] as? String)
         let other = String(repeating: "0", count: 64)
         try editGenesis(net) { $0["pluginSHA256"] = other }
-        let build = try refusal(net.configs[0])
+        let build = try await refusal(net.configs[0])
         #expect(build.contains("has SHA-256 \(pinned), but the genesis pins \(other)"), "\(build)")
         try editGenesis(net) { $0["pluginSHA256"] = pinned; $0["pluginVersion"] = "9.9.9" }
-        let version = try refusal(net.configs[0])
+        let version = try await refusal(net.configs[0])
         #expect(version.contains("is kvstore version 1.1.0, but the genesis pins version 9.9.9"), "\(version)")
     }
 
     /// A file named other than its application is another build of it: the
     /// testnet writes the application to the genesis and the file to node.toml.
-    @Test func anotherBuildIsChosenPerNode() throws {
-        let net = try Testnet(plugin: "checkpointing-aged")
+    @Test func anotherBuildIsChosenPerNode() async throws {
+        let net = try await Testnet(plugin: "checkpointing-aged")
         #expect(try genesis(net)["plugin"] as? String == "checkpointing")
         let toml = try String(contentsOfFile: net.configs[0], encoding: .utf8)
         #expect(toml.contains("plugin = \"checkpointing-aged\""))

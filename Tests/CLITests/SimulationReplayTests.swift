@@ -8,10 +8,10 @@ import Testing
 /// next: two `baton simulate` processes and this one must print one trace hash.
 @Suite struct SimulationReplayTests {
     @Test(arguments: ["chaos", "twins", "crash"])
-    func theSameSeedGivesTheSameTraceHashInSeparateProcesses(scenario: String) throws {
+    func theSameSeedGivesTheSameTraceHashInSeparateProcesses(scenario: String) async throws {
         let arguments = ["simulate", "--scenario", scenario, "--nodes", "7", "--views", "60", "--seeds", "1", "--seed", "4242"]
-        let first = try runProcess("baton", arguments)
-        let second = try runProcess("baton", arguments)
+        let first = try await runProcess("baton", arguments)
+        let second = try await runProcess("baton", arguments)
         #expect(first.status == 0 && second.status == 0, "\(first.output.suffix(400))")
         // "seed 4242 chaos n=7 f=2: views …, trace <16 hex digits>"
         let hash = { (run: ProcessRun) in

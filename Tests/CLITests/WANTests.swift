@@ -10,11 +10,11 @@ import Testing
 /// (this project's CI has them); BATON_SKIP_WAN=1 skips it elsewhere.
 @Suite(.processTests) struct WANTests {
     @Test(.enabled(if: ProcessInfo.processInfo.environment["BATON_SKIP_WAN"] == nil))
-    func aPartitionedFederationFinalizesAgainAfterTheHeal() throws {
+    func aPartitionedFederationFinalizesAgainAfterTheHeal() async throws {
         try #require(getuid() == 0, "the WAN test needs root for network namespaces (BATON_SKIP_WAN=1 skips it)")
         try #require(FileManager.default.fileExists(atPath: "/dev/net/tun"), "the WAN test needs /dev/net/tun")
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("baton-wan-\(UUID().uuidString)").path
-        let run = try runProcess("/usr/bin/timeout", ["180", Paths.source("scripts/wan"), "ci"],
+        let run = try await runProcess("/usr/bin/timeout", ["180", Paths.source("scripts/wan"), "ci"],
                                  environment: ["BATON": Paths.binary("baton"), "BATON_WAN_DIR": state])
         #expect(run.status == 0, "\(run.output)")
         #expect(run.stdout.contains("wan ci: ok"), "\(run.output)")
@@ -30,7 +30,7 @@ import Testing
         #expect(run.stdout.contains("every peer reached it again by name"), "\(run.output)")
         // Down leaves nothing behind: no namespace of the test bed, no state folder.
         #expect(!FileManager.default.fileExists(atPath: state))
-        let namespaces = try runProcess("/usr/sbin/ip", ["netns", "list"])
+        let namespaces = try await runProcess("/usr/sbin/ip", ["netns", "list"])
         #expect(!namespaces.stdout.contains("baton-wan-"), "\(namespaces.stdout)")
     }
 }

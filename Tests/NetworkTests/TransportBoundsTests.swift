@@ -41,7 +41,7 @@ import Testing
         // Connects and says nothing: before, it stayed open for good.
         let idle = try LoopbackSocket(port: port, receiveTimeoutSeconds: 20)
         #expect(await refusals(events, count: 1) { $0 == .timedOut })
-        #expect(idle.closedByPeer())
+        #expect(await idle.closedByPeer())
         #expect(await waitUntil(seconds: 30) { await node.pendingHandshakes == 0 })
         await node.shutdown()
     }
@@ -57,7 +57,7 @@ import Testing
             if case .badFrame(let reason) = event { reason.contains("256-byte limit") } else { false }
         }
         #expect(tooLarge)
-        #expect(socket.closedByPeer())
+        #expect(await socket.closedByPeer())
         await node.shutdown()
     }
 
@@ -77,10 +77,12 @@ import Testing
         #expect(await node.pendingHandshakes == 4)
         let closed = Atomic<Int>(0)
         do {
-            nonisolated(unsafe) let held = sockets  // read by the one polling closure only
+            let held = sockets
             #expect(await waitUntil(seconds: 30) {
-                closed.store(held.filter { $0.closedByPeerWithin(milliseconds: 0) }.count, ordering: .relaxed)
-                return closed.load(ordering: .relaxed) >= 8
+                var count = 0
+                for socket in held { if await socket.closedByPeerWithin(milliseconds: 0) { count += 1 } }
+                closed.store(count, ordering: .relaxed)
+                return count >= 8
             })
         }
         #expect(closed.load(ordering: .relaxed) == 8)

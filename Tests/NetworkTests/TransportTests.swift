@@ -83,9 +83,9 @@ import Testing
         await awaitConnected(nodes[0].transport, count: 1)
         let events = nodes[0].transport.events
         // A raw client announcing a 1 GiB frame.
-        try rawSend(port: nodes[0].port, bytes: [0x40, 0, 0, 0] + [UInt8](repeating: 0, count: 64))
+        try await rawSend(port: nodes[0].port, bytes: [0x40, 0, 0, 0] + [UInt8](repeating: 0, count: 64))
         // A raw client sending a well-framed but meaningless hello.
-        try rawSend(port: nodes[0].port, bytes: [0, 0, 0, 5, 1, 2, 3, 4, 5])
+        try await rawSend(port: nodes[0].port, bytes: [0, 0, 0, 5, 1, 2, 3, 4, 5])
         // Bounded: a missed event fails the test instead of hanging the suite.
         let seen = Mutex<[Transport.ConnectionEvent]>([])
         let both = await consume(events, within: 30) { event in
@@ -105,10 +105,10 @@ import Testing
     }
 
     /// Plain blocking socket: what a misbehaving peer would do.
-    func rawSend(port: Int, bytes: [UInt8]) throws {
+    func rawSend(port: Int, bytes: [UInt8]) async throws {
         let socket = try LoopbackSocket(port: port, receiveTimeoutSeconds: 30)
         socket.send(bytes)
         // Let the server read before the close: wait (bounded) for it to close its side.
-        _ = socket.closedByPeer()
+        _ = await socket.closedByPeer()
     }
 }

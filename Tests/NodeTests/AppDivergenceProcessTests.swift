@@ -10,10 +10,10 @@ import Testing
     static let divergesAt = 12
 
     /// One plugin folder with both builds of the application "fixture".
-    func pluginFolder() throws -> String {
+    func pluginFolder() async throws -> String {
         let folder = try makeTemporaryDirectory("baton-plugins")
-        _ = try CCompiler.fixture(name: "libfixture.so", in: folder)
-        _ = try CCompiler.fixture(["FIXTURE_NONDETERMINISTIC_FROM=\(Self.divergesAt)"],
+        _ = try await CCompiler.fixture(name: "libfixture.so", in: folder)
+        _ = try await CCompiler.fixture(["FIXTURE_NONDETERMINISTIC_FROM=\(Self.divergesAt)"],
                                   name: "libfixture-nondeterministic.so", in: folder)
         return folder
     }
@@ -23,17 +23,17 @@ import Testing
     }
 
     @Test func aNodeWhoseAppDivergesStopsItselfAndTheOthersGoOn() async throws {
-        let net = try Testnet(plugin: "fixture", pluginDirectory: try pluginFolder())
+        let net = try await Testnet(plugin: "fixture", pluginDirectory: try pluginFolder())
         try net.configure(3, "plugin = \"fixture-nondeterministic\"\nstop_linger_ms = 4000")
         // Node 3 first, alone (it can finalize nothing without two more):
         // subscribed to its events before any block can commit, then the others.
         var nodes = [try NodeProcess(config: net.configs[3])]
-        defer { nodes.forEach { $0.stop() } }
+        defer { nodes.forEach { $0.dispose() } }
         try #require(await waitUntil(seconds: 30) { await status(net.api(3))["view"] != nil }, "\(nodes[0].stderrTail())")
         let events = try EventStreamReader(api: net.api(3))
-        try #require(await offThePool { events.awaitHeaders() }, "the event stream did not start")
+        try #require(await events.awaitHeaders(), "the event stream did not start")
         nodes = try net.configs[0...2].map { try NodeProcess(config: $0) } + nodes
-        let diverged = try #require(await offThePool { events.next("diverged") }, "no diverged event; \(nodes[3].stderrTail())")
+        let diverged = try #require(await events.next("diverged"), "no diverged event; \(nodes[3].stderrTail())")
         let event = try #require(try JSONSerialization.jsonObject(with: Data(diverged.utf8)) as? [String: Any])
         let height = try #require(event["height"] as? Int)
         #expect(height >= Self.divergesAt)
@@ -43,7 +43,7 @@ import Testing
         let metrics = try await httpRequest("http://\(net.api(3))/metrics")
         #expect(String(decoding: metrics.body, as: UTF8.self).contains("baton_app_diverged 1"))
         // It exits with status 1, names height, both hashes and what to do, and keeps its data.
-        nodes[3].process.waitUntilExit()
+        await nodes[3].waitForExit()
         #expect(nodes[3].process.terminationStatus == 3)  // stopped itself: the operator's turn, not a restart
         let log = nodes[3].stderr
         #expect(log.contains("APP DIVERGED at height \(height)"), "\(nodes[3].stderrTail())")
@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func whenEveryAppDivergesTheChainStopsAndEveryNodeSaysWhy() async throws {
-        let net = try Testnet(plugin: "fixture", pluginDirectory: try pluginFolder())
+        let net = try await Testnet(plugin: "fixture", pluginDirectory: try pluginFolder())
         for i in 0..<4 {
             try net.configure(i, "plugin = \"fixture-nondeterministic\"")
             try net.replace(i, "timeout_ms_base = 1000", with: "timeout_ms_base = 400")
@@ -68,7 +68,7 @@ import Testing
             try net.replace(i, "idle_block_interval_ms = 300", with: "idle_block_interval_ms = 150")
         }
         let nodes = try net.configs.map { try NodeProcess(config: $0) }
-        defer { nodes.forEach { $0.stop() } }
+        defer { nodes.forEach { $0.dispose() } }
         try #require(await waitUntil(seconds: 30) { nodes.allSatisfy { $0.height > 0 } }, "\(nodes[0].stderrTail())")
         func refusals(_ i: Int) async -> [String: Any]? { await status(net.api(i))["appState"] as? [String: Any] }
         // Every node refuses proposals whose app state is not its own...
@@ -105,19 +105,19 @@ import Testing
 @Suite(.processTests) struct PluginCrashProcessTests {
     @Test func aCrashInCommitNamesThePluginAndTheCall() async throws {
         let folder = try makeTemporaryDirectory("baton-plugins")
-        _ = try CCompiler.fixture(name: "libfixture.so", in: folder)
+        _ = try await CCompiler.fixture(name: "libfixture.so", in: folder)
         let config = folder + "/crash.conf"
         try "crash-commit".write(toFile: config, atomically: true, encoding: .utf8)
-        let net = try Testnet(plugin: "fixture", extraArguments: ["--plugin-config", config], pluginDirectory: folder)
+        let net = try await Testnet(plugin: "fixture", extraArguments: ["--plugin-config", config], pluginDirectory: folder)
         // Without Swift's backtracer, which after our line symbolicates for
         // tens of seconds on a loaded machine before the process dies.
         let nodes = try net.configs.map { try NodeProcess(config: $0, environment: ["SWIFT_BACKTRACE": "enable=no"]) }
-        defer { nodes.forEach { $0.stop() } }
+        defer { nodes.forEach { $0.dispose() } }
         // The first commit aborts the nodes that make it (once two are gone,
         // the other two cannot finalize any more, and stay up).
         #expect(await waitUntil(seconds: 60) { nodes.filter { !$0.process.isRunning }.count >= 2 })
         for node in nodes where !node.process.isRunning {
-            node.process.waitUntilExit()
+            await node.waitForExit()
             #expect(node.process.terminationReason == .uncaughtSignal)
             #expect(node.stderr.contains("baton: the process is dying in plugin 'fixture', call commit_block"),
                     "\(node.stderrTail())")

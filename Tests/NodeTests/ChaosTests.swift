@@ -28,9 +28,9 @@ import Testing
         let refused = Atomic<Int>(0)
         let stopped = Atomic<Bool>(false)
 
-        func killed(_ node: NodeProcess, index: Int) {
+        func killed(_ node: NodeProcess, index: Int) async {
             kills.withLock { $0.append((index, DispatchTime.now().uptimeNanoseconds)) }
-            node.kill9()
+            await node.kill9()
         }
 
         /// Accepted by a node killed within the next 5 s: 202 promised it nothing.
@@ -65,17 +65,17 @@ import Testing
 
     @Test func killsACutWALATwinAndHalfOpenConnectionsLoseNothing() async throws {
         let rounds = Int(ProcessInfo.processInfo.environment["BATON_CHAOS_ROUNDS"] ?? "") ?? 4
-        let net = try Testnet(plugin: "kvstore")
+        let net = try await Testnet(plugin: "kvstore")
         let apis = (0..<4).map(net.api)
         var nodes = try net.configs.map { try NodeProcess(config: $0) }
-        defer { nodes.forEach { $0.stop() } }
+        defer { nodes.forEach { $0.dispose() } }
         #expect(await advance(nodes, by: 3), "\(nodes.map { $0.stderrTail() })")
         let load = Load()
         let generator = Task { await load.run(apis: apis, limit: 100_000) }
 
         for round in 0..<rounds {
             let victim = round % 4
-            load.killed(nodes[victim], index: victim)
+            await load.killed(nodes[victim], index: victim)
             if round == 1 {
                 // A WAL cut behind the stopped node's back: it refuses to start,
                 // and starts as before once the WAL is put back.
@@ -83,7 +83,7 @@ import Testing
                 let wals = try FileManager.default.contentsOfDirectory(atPath: db).filter { $0.hasSuffix(".log") }
                 let saved = try wals.map { try Data(contentsOf: URL(fileURLWithPath: db + "/" + $0)) }
                 for wal in wals { truncate(db + "/" + wal, 0) }
-                let refused = try runProcess("baton", ["node", "--config", net.configs[victim]])
+                let refused = try await runProcess("baton", ["node", "--config", net.configs[victim]])
                 #expect(refused.status == 1 && refused.stderr.contains("the database lost writes that had been synced"),
                         "\(refused.stderr.suffix(400))")
                 for (wal, bytes) in zip(wals, saved) { try bytes.write(to: URL(fileURLWithPath: db + "/" + wal)) }
@@ -91,7 +91,7 @@ import Testing
             if round == 2 {
                 // Two down at once: no quorum, the chain stalls; lone nodes answer 503.
                 let second = (victim + 1) % 4
-                load.killed(nodes[second], index: second)
+                await load.killed(nodes[second], index: second)
                 try await Task.sleep(for: .seconds(2))
                 nodes[second] = try NodeProcess(config: net.configs[second])
             }
@@ -122,14 +122,14 @@ import Testing
             return sum >= 1
         }, "twin log: \(twin.stderrTail())")
         #expect(await advance(nodes, by: 3), "with the twin: heights \(nodes.map(\.height))")
-        twin.kill9()
+        await twin.kill9()
         #expect(duplicates >= 1)
         #expect(await advance(nodes, by: 3), "after the twin: heights \(nodes.map(\.height))")
 
         // Half-open connections to member 2: closed at the handshake deadline.
         let consensusPort = net.basePort + 2
         let idle = try (0..<20).map { _ in try LoopbackSocket(port: consensusPort, receiveTimeoutSeconds: 1) }
-        #expect(idle.allSatisfy { $0.closedByPeerWithin(milliseconds: 20_000) })
+        #expect(await idle.asyncAllSatisfy { await $0.closedByPeerWithin(milliseconds: 20_000) })
 
         load.stopped.store(true, ordering: .relaxed)
         await generator.value

@@ -30,18 +30,33 @@ import Testing
             try process.run()
         }
 
-        /// SIGTERM, then waits for the graceful exit; a node that hangs in
-        /// shutdown is a bug: recorded, then killed so the suite goes on.
-        func stop() {
+        /// SIGTERM, then waits (on a thread of its own) for the graceful
+        /// exit; a node that hangs in shutdown is a bug: recorded, then
+        /// killed so the suite goes on.
+        func stop() async {
             guard process.isRunning else { return }
             process.terminate()
-            let deadline = Date().addingTimeInterval(15)
+            let process = process
+            let exited = await offThePool { Self.waitForExit(process, seconds: 15) }
+            if !exited { Issue.record("powchain at \(address) did not exit within 15 s of SIGTERM") }
+        }
+
+        /// For a `defer` (which cannot await): SIGTERM now, the wait on a thread of its own.
+        func dispose() {
+            guard process.isRunning else { return }
+            process.terminate()
+            let process = process
+            Thread { _ = Self.waitForExit(process, seconds: 15) }.start()
+        }
+
+        /// Blocks until `process` exits, SIGKILLing it after `seconds`; whether it exited by itself.
+        private static func waitForExit(_ process: Process, seconds: Double) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
             while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning {
-                Issue.record("powchain at \(address) did not exit within 15 s of SIGTERM")
-                kill(process.processIdentifier, SIGKILL)
-            }
+            let exited = !process.isRunning
+            if !exited { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
+            return exited
         }
     }
 
@@ -60,7 +75,7 @@ import Testing
 
     /// A federation of 4 running the interpreter, each member pointed at its
     /// own chain node (ports in `chainPorts`).
-    func checkpointFederation(plugin: String = "checkpointing", config: String, memberChains: [Int]? = nil) throws -> CheckpointCluster {
+    func checkpointFederation(plugin: String = "checkpointing", config: String, memberChains: [Int]? = nil) async throws -> CheckpointCluster {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("baton-checkpoint-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         TemporaryDirectories.remember(directory)
@@ -71,7 +86,7 @@ import Testing
         // Member i's chain node: the template's {index+N} when the ports are
         // consecutive, else each node.toml is edited.
         let consecutive = chains == Array(chains[0]..<chains[0] + 4)
-        let federation = try Testnet(plugin: plugin, extraArguments: [
+        let federation = try await Testnet(plugin: plugin, extraArguments: [
             "--plugin-config", directory + "/interpreter.conf",
             "--node-plugin-config", consecutive ? "chain = 127.0.0.1:{index+\(chains[0])}" : "chain = CHAIN{index}",
         ], directory: directory + "/federation", basePort: base)
@@ -98,18 +113,18 @@ import Testing
         (try? await httpRequest("http://\(address)/chain/block/\(height)"))?.json["hash"] as? String
     }
 
-    func runBaton(_ arguments: [String]) throws -> ProcessRun { try runProcess("baton", arguments) }
+    func runBaton(_ arguments: [String]) async throws -> ProcessRun { try await runProcess("baton", arguments) }
 
     @Test func checkpointsAreCertifiedAtTheIntervalAcceptedEverywhereAndSurviveAnInterpreterSwap() async throws {
-        let cluster = try checkpointFederation(config: "interval = 5\ndepth = 3\nevery = 3\nmin_age_ms = 300\n")
+        let cluster = try await checkpointFederation(config: "interval = 5\ndepth = 3\nevery = 3\nmin_age_ms = 300\n")
         let ports = Array(cluster.chainPorts.prefix(4))
         var chains = try ports.enumerated().map {
             try ChainProcess(index: $0.offset, port: $0.element, peers: ports, directory: cluster.directory,
                              genesis: cluster.genesis, hashrate: Self.honestHashrate)
         }
-        defer { chains.forEach { $0.stop() } }
+        defer { chains.forEach { $0.dispose() } }
         var nodes = try cluster.configs.map { try NodeProcess(config: $0) }
-        defer { nodes.forEach { $0.stop() } }
+        defer { nodes.forEach { $0.dispose() } }
 
         // Checkpoints at 5, 10, …; every chain node holds the same ones.
         let certified = await waitUntil(seconds: 90) {
@@ -134,24 +149,24 @@ import Testing
         #expect(certificate.status == 200)
         let certificatePath = cluster.directory + "/checkpoint.cert"
         try certificate.body.write(to: URL(fileURLWithPath: certificatePath))
-        let verified = try runBaton(["checkpoint", "verify", certificatePath, "--genesis", cluster.genesis])
+        let verified = try await runBaton(["checkpoint", "verify", certificatePath, "--genesis", cluster.genesis])
         #expect(verified.status == 0 && verified.output.contains("valid: proof-of-work block #\(reference.height)"), "\(verified.output)")
         // Tampered copies are refused by the CLI and by the chain node, with the reason.
         var tampered = [UInt8](certificate.body)
         tampered[tampered.count - 1] ^= 0x01  // the last byte of the last QC signature
         try Data(tampered).write(to: URL(fileURLWithPath: certificatePath + ".bad"))
-        let refused = try runBaton(["checkpoint", "verify", certificatePath + ".bad", "--genesis", cluster.genesis])
+        let refused = try await runBaton(["checkpoint", "verify", certificatePath + ".bad", "--genesis", cluster.genesis])
         #expect(refused.status != 0 && refused.output.contains("bad signature"), "\(refused.output)")
         let posted = try await httpRequest("http://\(chains[2].address)/chain/checkpoint", method: "POST", body: Data(tampered))
         #expect(posted.status == 400 && (posted.json["error"] as? String)?.contains("bad signature") == true, "\(posted.json)")
-        let other = try checkpointFederation(config: "interval = 5\n")
-        let wrongChain = try runBaton(["checkpoint", "verify", certificatePath, "--genesis", other.genesis])
+        let other = try await checkpointFederation(config: "interval = 5\n")
+        let wrongChain = try await runBaton(["checkpoint", "verify", certificatePath, "--genesis", other.genesis])
         #expect(wrongChain.status != 0 && wrongChain.output.contains("wrong chain id"), "\(wrongChain.output)")
 
         // Swap the interpreter for the aged policy by node config alone and
         // restart the federation: it continues from the same state, and the
         // next checkpoint is the aged policy's (a multiple of 3 above the last).
-        nodes.forEach { $0.stop() }
+        for node in nodes { await node.stop() }
         let last = try #require(await latestCheckpoint(chains[0].address)).height
         for path in cluster.configs {
             let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -173,7 +188,7 @@ import Testing
         // A chain node restarts from its RocksDB store with its chain and checkpoints.
         let before = try #require(await latestCheckpoint(chains[3].address))
         let heightBefore = await chainStatus(chains[3].address)["height"] as? Int ?? 0
-        chains[3].stop()
+        await chains[3].stop()
         chains[3] = try ChainProcess(index: 3, port: ports[3], peers: ports, directory: cluster.directory,
                                      genesis: cluster.genesis, hashrate: Self.honestHashrate)
         #expect(await waitUntil(seconds: 30) {
@@ -186,7 +201,7 @@ import Testing
 
     @Test(arguments: [true, false])
     func aMajorityHashPowerAttackFailsOnlyAgainstACheckpointedChain(federation: Bool) async throws {
-        let cluster = try checkpointFederation(config: "interval = 4\ndepth = 2\n")
+        let cluster = try await checkpointFederation(config: "interval = 4\ndepth = 2\n")
         let honest = Array(cluster.chainPorts.prefix(4))
         let all = cluster.chainPorts
         // The attacker: 5× the honest hash power, a private branch from height
@@ -199,9 +214,9 @@ import Testing
         chains.append(try ChainProcess(index: 4, port: all[4], peers: all, directory: cluster.directory,
                                        genesis: federation ? cluster.genesis : nil, hashrate: Self.honestHashrate * 4 * 5,
                                        attack: (forkAt: 2, publishAt: publishAt)))
-        defer { chains.forEach { $0.stop() } }
+        defer { chains.forEach { $0.dispose() } }
         let nodes = federation ? try cluster.configs.map { try NodeProcess(config: $0) } : []
-        defer { nodes.forEach { $0.stop() } }
+        defer { nodes.forEach { $0.dispose() } }
         let attacker = chains[4].address
 
         // Before the attack: the honest block at height 8 (a checkpoint when
@@ -247,7 +262,7 @@ import Testing
         let base = Ports.freeBase()
         let honestPorts = (0..<3).map { base + 400 + $0 }
         let foreignPort = base + 410
-        let cluster = try checkpointFederation(config: "interval = 4\ndepth = 2\nvalidate_wait_ms = 1500\n",
+        let cluster = try await checkpointFederation(config: "interval = 4\ndepth = 2\nvalidate_wait_ms = 1500\n",
                                                memberChains: honestPorts + [foreignPort])
         let directory = cluster.directory
         let honest = try honestPorts.enumerated().map {
@@ -257,9 +272,9 @@ import Testing
         let foreign = try ChainProcess(index: 9, port: foreignPort, peers: [], directory: directory, genesis: cluster.genesis,
                                        hashrate: Self.honestHashrate * 16, name: "a-foreign-chain")
         let chains = honest + [foreign]
-        defer { chains.forEach { $0.stop() } }
+        defer { chains.forEach { $0.dispose() } }
         let nodes = try cluster.configs.map { try NodeProcess(config: $0) }
-        defer { nodes.forEach { $0.stop() } }
+        defer { nodes.forEach { $0.dispose() } }
 
         // The honest members keep certifying checkpoints of the honest chain.
         let certified = await waitUntil(seconds: 120) {
@@ -274,7 +289,7 @@ import Testing
             #expect(certified.status == 200)
             let path = directory + "/cp-\(height).cert"
             try certified.body.write(to: URL(fileURLWithPath: path))
-            let shown = try runBaton(["checkpoint", "show", path])
+            let shown = try await runBaton(["checkpoint", "show", path])
             let honestHash = try #require(await bestHash(honest[0].address, at: height))
             #expect(shown.output.contains(honestHash), "checkpoint \(height) is not the honest block")
             #expect(await bestHash(foreign.address, at: height) != honestHash)
@@ -288,9 +303,9 @@ import Testing
         })
     }
 
-    @Test func theCheckpointingDemoRunsAndAgrees() throws {
+    @Test func theCheckpointingDemoRunsAndAgrees() async throws {
         let base = Ports.freeBase()
-        let run = try runBaton(["demo", "checkpointing", "--duration", "20", "--attacker", "5",
+        let run = try await runBaton(["demo", "checkpointing", "--duration", "20", "--attacker", "5",
                                 "--base-port", "\(base)", "--chain-port", "\(base + 300)"])
         #expect(run.status == 0, "\(run.output.suffix(800))")
         let last = run.output.split(separator: "\n").last.map(String.init) ?? ""
@@ -300,10 +315,10 @@ import Testing
 
     /// `baton bench cluster` end to end, briefly: batched submission over
     /// POST /v1/txs, timing from the event stream, agreement, JSON output.
-    @Test func theClusterBenchmarkCommitsTimesAndAgrees() throws {
+    @Test func theClusterBenchmarkCommitsTimesAndAgrees() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString).json").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let run = try runBaton(["bench", "cluster", "--duration", "4", "--warmup", "1", "--window", "800",
+        let run = try await runBaton(["bench", "cluster", "--duration", "4", "--warmup", "1", "--window", "800",
                                 "--base-port", "\(Ports.freeBase())", "--json", path])
         #expect(run.status == 0, "\(run.output.suffix(600))")
         let data = try #require(FileManager.default.contents(atPath: path))

@@ -22,31 +22,31 @@ private func height(_ api: String) async -> Int { await json("http://\(api)/v1/s
 
     /// Proposes with `proposer`'s key (the arguments say what changes) and
     /// approves with each of `approvers`' until taken; returns the plan id.
-    func decide(_ net: Testnet, proposer: Int, approvers: [Int], change: [String]) throws -> String {
+    func decide(_ net: Testnet, proposer: Int, approvers: [Int], change: [String]) async throws -> String {
         let key = { (i: Int) in URL(fileURLWithPath: net.configs[i]).deletingLastPathComponent().path + "/key.json" }
-        let proposed = try runProcess("baton", ["committee", "propose", "--api", net.api(proposer), "--key", key(proposer)] + change)
+        let proposed = try await runProcess("baton", ["committee", "propose", "--api", net.api(proposer), "--key", key(proposer)] + change)
         #expect(proposed.status == 0, "\(proposed.output)")
         let plan = try #require(proposed.stdout.split(separator: "\n").first { $0.hasPrefix("plan id ") }?.split(separator: " ").last)
         // The proposal must be committed (the plan open) before approvals are taken.
         var pending = Set(approvers)
         for _ in 0..<150 where !pending.isEmpty {
             for i in pending {
-                let run = try runProcess("baton", ["committee", "approve", "--api", net.api(i), "--key", key(i), "--plan", String(plan)])
+                let run = try await runProcess("baton", ["committee", "approve", "--api", net.api(i), "--key", key(i), "--plan", String(plan)])
                 if run.status == 0 || run.stderr.contains("already") { pending.remove(i) }
             }
-            if !pending.isEmpty { usleep(200_000) }
+            if !pending.isEmpty { try await Task.sleep(for: .milliseconds(200)) }
         }
         #expect(pending.isEmpty, "approvals not taken: \(pending)")
         return String(plan)
     }
 
     @Test func aNetworkGrowsToFiveAndShrinksBackToFourUnderLoadAndASyncedNodeAgrees() async throws {
-        let net = try Testnet(plugin: "kvstore", followers: 1)
+        let net = try await Testnet(plugin: "kvstore", followers: 1)
         let genesis = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: net.genesis))) as? [String: Any])
         let members = try #require(genesis["members"] as? [[String: Any]]).compactMap { $0["publicKey"] as? String }
         let follower = try #require((genesis["listeners"] as? [String])?.first)
         var nodes = try net.configs.map { try NodeProcess(config: $0) }
-        defer { nodes.forEach { $0.stop() } }
+        defer { nodes.forEach { $0.dispose() } }
         let apis = (0..<5).map(net.api)
         #expect(await waitUntil(seconds: 60) { nodes.allSatisfy { $0.height >= 3 } })
 
@@ -87,7 +87,7 @@ private func height(_ api: String) async -> Int { await json("http://\(api)/v1/s
         }
 
         // 4 → 5: the follower joins (members 0, 1, 2 decide: 3 of 4).
-        _ = try decide(net, proposer: 0, approvers: [1, 2], change: ["--add", "\(follower)@127.0.0.1:\(net.basePort + 4)"])
+        _ = try await decide(net, proposer: 0, approvers: [1, 2], change: ["--add", "\(follower)@127.0.0.1:\(net.basePort + 4)"])
         let switched1 = await waitUntil(seconds: 60) { await apis.asyncMap { await epoch($0) }.allSatisfy { $0 == 1 } }
         let epochs1 = await apis.asyncMap { await epoch($0) }
         #expect(switched1, "epochs \(epochs1)")
@@ -97,7 +97,7 @@ private func height(_ api: String) async -> Int { await json("http://\(api)/v1/s
         #expect(await waitUntil(seconds: 60) { await height(apis[4]) >= firstSwitch + 10 })
 
         // 5 → 4: member 3 leaves (members 1, 0, 2 and the promoted one decide: 4 of 5).
-        _ = try decide(net, proposer: 1, approvers: [0, 2, 4], change: ["--remove", members[3]])
+        _ = try await decide(net, proposer: 1, approvers: [0, 2, 4], change: ["--remove", members[3]])
         let switched2 = await waitUntil(seconds: 60) { await apis.asyncMap { await epoch($0) }.allSatisfy { $0 == 2 } }
         let epochs2 = await apis.asyncMap { await epoch($0) }
         #expect(switched2, "epochs \(epochs2)")
@@ -116,7 +116,7 @@ private func height(_ api: String) async -> Int { await json("http://\(api)/v1/s
         #expect(sent > 100)
 
         // The removed node's data goes; it syncs from zero across both switches.
-        nodes[3].stop()
+        await nodes[3].stop()
         let dataDir = URL(fileURLWithPath: net.configs[3]).deletingLastPathComponent().path + "/data"
         // Moved aside (its log stays readable for a failure's diagnosis); the testnet folder goes at exit.
         try FileManager.default.moveItem(atPath: dataDir, toPath: dataDir + "-before-sync")

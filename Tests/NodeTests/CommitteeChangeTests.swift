@@ -96,7 +96,7 @@ import Testing
 /// a "committee:KEY:WEIGHT:ADDRESS" transaction.
 @Suite(.serialized) struct AppCommitteeChangeTests {
     @Test func theApplicationPromotesAFollowerRefusesABadRequestAndRemovesAMember() async throws {
-        let plugin = try CCompiler.fixture(name: "libfixture-committee.so")
+        let plugin = try await CCompiler.fixture(name: "libfixture-committee.so")
         let cluster = try LocalCluster(n: 4, followers: 1, plugin: plugin)
         defer { cluster.removeDirectories() }
         try cluster.startAll()

@@ -8,9 +8,9 @@ import Testing
 /// The HTTP API of real node processes.
 @Suite(.processTests) struct HTTPAPITests {
     @Test func transactionsStatusBlocksQueriesEventsAndBadRequests() async throws {
-        let configs = try Testnet().configs
+        let configs = try await Testnet().configs
         let nodes = try configs.map { try NodeProcess(config: $0) }
-        defer { nodes.forEach { $0.stop() } }
+        defer { nodes.forEach { $0.dispose() } }
         let text = try String(contentsOfFile: configs[0], encoding: .utf8)
         let api = text.split(separator: "\n").first { $0.hasPrefix("api = ") }!.split(separator: "\"")[1]
         let base = "http://\(api)"
@@ -64,16 +64,16 @@ import Testing
         // Server-sent events: a finalized block arrives on the stream.
         let page = try await httpRequest(base + "/")
         #expect(String(decoding: page.body, as: UTF8.self).contains("EventSource(\"/v1/events\")"))
-        #expect(try firstEvent(host: String(api.split(separator: ":")[0]), port: Int(api.split(separator: ":")[1])!)
+        #expect(try await firstEvent(host: String(api.split(separator: ":")[0]), port: Int(api.split(separator: ":")[1])!)
             .contains("event: finalized"))
     }
 
     /// Reads the event stream over a plain socket until a finalized event.
-    func firstEvent(host: String, port: Int) throws -> String {
+    func firstEvent(host: String, port: Int) async throws -> String {
         let socket = try LoopbackSocket(host: host, port: port, receiveTimeoutSeconds: 15)
         socket.send(Array("GET /v1/events HTTP/1.1\r\nHost: \(host)\r\nAccept: text/event-stream\r\n\r\n".utf8))
         var text = ""
-        while !text.contains("event: finalized"), let chunk = socket.receive(), !chunk.isEmpty {
+        while !text.contains("event: finalized"), let chunk = await socket.receive(), !chunk.isEmpty {
             text += String(decoding: chunk, as: UTF8.self)
         }
         return text

@@ -7,11 +7,11 @@ import Testing
 /// connections, idle time and event streams are bounded.
 @Suite(.processTests) struct HTTPBoundsTests {
     /// One raw request with `Connection: close`; the whole answer.
-    func exchange(_ port: Int, _ request: [UInt8]) throws -> String {
+    func exchange(_ port: Int, _ request: [UInt8]) async throws -> String {
         let socket = try LoopbackSocket(port: port, receiveTimeoutSeconds: 30)
         socket.send(request)
         var answer: [UInt8] = []
-        while let chunk = socket.receive(max: 65_536), !chunk.isEmpty { answer += chunk }
+        while let chunk = await socket.receive(max: 65_536), !chunk.isEmpty { answer += chunk }
         return String(decoding: answer, as: UTF8.self)
     }
 
@@ -30,38 +30,38 @@ import Testing
     }
 
     @Test func errorsAreJSONAndBoundsHold() async throws {
-        let net = try Testnet(plugin: "kvstore")
+        let net = try await Testnet(plugin: "kvstore")
         let extra = "\n[http]\nconnections_max = 8\nidle_timeout_ms = 500\nevent_streams_max = 2\n"
         try (try String(contentsOfFile: net.configs[0], encoding: .utf8) + extra).write(toFile: net.configs[0], atomically: true, encoding: .utf8)
         // Node 0 alone: no quorum is reachable.
         let node = try NodeProcess(config: net.configs[0])
-        defer { node.stop() }
+        defer { node.dispose() }
         let port = net.basePort + 100
-        #expect(await waitUntil(seconds: 60) { (try? exchange(port, request("GET", "/v1/status")))?.hasPrefix("HTTP/1.1 200") == true },
+        #expect(await waitUntil(seconds: 60) { (try? await exchange(port, request("GET", "/v1/status")))?.hasPrefix("HTTP/1.1 200") == true },
                 "\(node.stderrTail())")
 
         // 202 promises a quorum was reachable: here it is not.
-        let lone = try exchange(port, request("POST", "/v1/tx", body: Array("k=v".utf8)))
+        let lone = try await exchange(port, request("POST", "/v1/tx", body: Array("k=v".utf8)))
         #expect(lone.hasPrefix("HTTP/1.1 503"), "\(lone)")
         #expect(jsonError(lone)?.contains("reaches members holding 1 of 4 voting weight") == true, "\(lone)")
-        let batch = try exchange(port, request("POST", "/v1/txs", body: [0, 0, 0, 3] + Array("a=b".utf8)))
+        let batch = try await exchange(port, request("POST", "/v1/txs", body: [0, 0, 0, 3] + Array("a=b".utf8)))
         #expect(batch.hasPrefix("HTTP/1.1 503") && jsonError(batch) != nil, "\(batch)")
 
         // Every error has a JSON body.
-        let missing = try exchange(port, request("GET", "/v2/nothing"))
+        let missing = try await exchange(port, request("GET", "/v2/nothing"))
         #expect(missing.hasPrefix("HTTP/1.1 404") && jsonError(missing)?.contains("no such route") == true, "\(missing)")
-        let method = try exchange(port, request("GET", "/v1/tx"))
+        let method = try await exchange(port, request("GET", "/v1/tx"))
         #expect(method.hasPrefix("HTTP/1.1 405") && method.contains("Allow: POST"), "\(method)")
         #expect(jsonError(method)?.contains("use POST") == true)
-        let large = try exchange(port, request("POST", "/v1/tx", body: [UInt8](repeating: 0x61, count: 200_000)))
+        let large = try await exchange(port, request("POST", "/v1/tx", body: [UInt8](repeating: 0x61, count: 200_000)))
         #expect(large.hasPrefix("HTTP/1.1 413") && jsonError(large) != nil, "\(large)")
-        let query = try exchange(port, request("GET", "/v1/apps/query?request=" + String(repeating: "a", count: 1_000_000)))
+        let query = try await exchange(port, request("GET", "/v1/apps/query?request=" + String(repeating: "a", count: 1_000_000)))
         #expect(query.hasPrefix("HTTP/1.1 400") && jsonError(query)?.contains("exceed 80 KiB") == true, "\(query.prefix(300))")
 
         // Event streams: at most 2.
         let streams = try (0..<2).map { _ in try EventStreamReader(api: net.api(0)) }
-        for stream in streams { #expect(stream.awaitHeaders()) }
-        let third = try exchange(port, request("GET", "/v1/events"))
+        for stream in streams { #expect(await stream.awaitHeaders()) }
+        let third = try await exchange(port, request("GET", "/v1/events"))
         #expect(third.hasPrefix("HTTP/1.1 503") && jsonError(third)?.contains("2 event streams are open") == true, "\(third)")
 
         // 120 idle connections against a cap of 8: the node's descriptors stay
@@ -70,8 +70,8 @@ import Testing
         let idle = try (0..<120).map { _ in try LoopbackSocket(port: port, receiveTimeoutSeconds: 1) }
         let during = openDescriptors(node.process.processIdentifier)
         #expect(during <= before + 12, "descriptors \(before) → \(during)")
-        #expect(await waitUntil(seconds: 60) { (try? exchange(port, request("GET", "/v1/status")))?.hasPrefix("HTTP/1.1 200") == true })
-        #expect(idle.prefix(8).allSatisfy { $0.closedByPeerWithin(milliseconds: 5_000) })
+        #expect(await waitUntil(seconds: 60) { (try? await exchange(port, request("GET", "/v1/status")))?.hasPrefix("HTTP/1.1 200") == true })
+        #expect(await idle.prefix(8).asyncAllSatisfy { await $0.closedByPeerWithin(milliseconds: 5_000) })
         withExtendedLifetime(streams) {}
     }
 }

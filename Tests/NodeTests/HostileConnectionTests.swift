@@ -13,9 +13,9 @@ import Glibc
 /// Outsiders and broken peers against real node processes.
 @Suite(.processTests) struct HostileConnectionTests {
     @Test func outsidersAndGarbageFramesAreRefusedWhileTheClusterRunsOn() async throws {
-        let configs = try Testnet().configs
+        let configs = try await Testnet().configs
         let nodes = try configs.map { try NodeProcess(config: $0) }
-        defer { nodes.forEach { $0.stop() } }
+        defer { nodes.forEach { $0.dispose() } }
         #expect(await waitUntil(seconds: 60) { nodes.allSatisfy { $0.height >= 5 } })
         let directory = URL(fileURLWithPath: configs[0]).deletingLastPathComponent().deletingLastPathComponent().path
         let genesis = try Genesis.load(directory + "/genesis.json")
@@ -38,8 +38,8 @@ import Glibc
 
         // Raw clients: a frame announcing 1 GiB, and random bytes. The node
         // closes both connections (the reads see end of stream).
-        #expect(try closedByPeer(port: target.2, after: [0x40, 0, 0, 0] + [UInt8](repeating: 7, count: 64)))
-        #expect(try closedByPeer(port: target.2, after: (0..<512).map { _ in UInt8.random(in: 0...255) }))
+        #expect(try await closedByPeer(port: target.2, after: [0x40, 0, 0, 0] + [UInt8](repeating: 7, count: 64)))
+        #expect(try await closedByPeer(port: target.2, after: (0..<512).map { _ in UInt8.random(in: 0...255) }))
         #expect(await waitUntil(seconds: 30) { await gauge("baton_network_bad_frames", at: metrics) >= 1 })
 
         // The attacked node keeps finalizing with the others, on the same state.
@@ -53,9 +53,9 @@ import Glibc
 
     /// Connects, sends `bytes`, and reports whether the node then closed the
     /// connection (end of stream or reset) within 10 s.
-    func closedByPeer(port: Int, after bytes: [UInt8]) throws -> Bool {
+    func closedByPeer(port: Int, after bytes: [UInt8]) async throws -> Bool {
         let socket = try LoopbackSocket(port: port, receiveTimeoutSeconds: 10)
         socket.send(bytes)
-        return socket.closedByPeer()
+        return await socket.closedByPeer()
     }
 }

@@ -160,7 +160,7 @@ extension InProcessNodeTests {
     /// as an error after the deadline (a log line names plugin and call) and
     /// its slot is freed (ContractTests: `anAbandonedTokenFreesItsSlot`).
     @Test func aPendingAnswerThatNeverComesEndsAtItsDeadline() async throws {
-        let fixture = try CCompiler.fixture(name: "libfixture-pending.so")
+        let fixture = try await CCompiler.fixture(name: "libfixture-pending.so")
         let cluster = try LocalCluster(plugin: fixture, pluginConfig: "pending-never", pendingDeadlineMs: 200)
         defer { cluster.removeDirectories() }
         try cluster.startAll()

@@ -17,9 +17,9 @@ import Testing
 
     /// Proposes with member 0's key and approves with members 1 and 2: three
     /// of four, more than two thirds. Returns the plan id.
-    func decide(_ net: Testnet, plugin: String, pluginDirectory: String, at height: Int) throws -> String {
+    func decide(_ net: Testnet, plugin: String, pluginDirectory: String, at height: Int) async throws -> String {
         let key = { (i: Int) in URL(fileURLWithPath: net.configs[i]).deletingLastPathComponent().path + "/key.json" }
-        let proposed = try runProcess("baton", ["upgrade", "propose", "--api", net.api(0), "--key", key(0), "--plugin", plugin,
+        let proposed = try await runProcess("baton", ["upgrade", "propose", "--api", net.api(0), "--key", key(0), "--plugin", plugin,
                                                 "--plugin-dir", pluginDirectory, "--at", "\(height)"])
         #expect(proposed.status == 0, "\(proposed.output)")
         let plan = try #require(proposed.stdout.split(separator: "\n").first { $0.hasPrefix("plan id ") }?.split(separator: " ").last)
@@ -28,10 +28,10 @@ import Testing
         for _ in 0..<100 where approved < 2 {
             approved = 0
             for i in 1...2 {
-                let run = try runProcess("baton", ["upgrade", "approve", "--api", net.api(i), "--key", key(i), "--plan", String(plan)])
+                let run = try await runProcess("baton", ["upgrade", "approve", "--api", net.api(i), "--key", key(i), "--plan", String(plan)])
                 if run.status == 0 || run.stderr.contains("already") { approved += 1 }
             }
-            if approved < 2 { usleep(200_000) }
+            if approved < 2 { try await Task.sleep(for: .milliseconds(200)) }
         }
         #expect(approved == 2, "the approvals were not taken")
         return String(plan)
@@ -39,15 +39,15 @@ import Testing
 
     @Test func aCheckpointingFederationSwitchesToTheAgedPolicyAtACommittedHeightWithoutARestart() async throws {
         let probe = CheckpointingProcessTests()
-        let cluster = try probe.checkpointFederation(config: "interval = 5\ndepth = 3\nevery = 3\nmin_age_ms = 300\n")
+        let cluster = try await probe.checkpointFederation(config: "interval = 5\ndepth = 3\nevery = 3\nmin_age_ms = 300\n")
         let ports = Array(cluster.chainPorts.prefix(4))
         let chains = try ports.enumerated().map {
             try CheckpointingProcessTests.ChainProcess(index: $0.offset, port: $0.element, peers: ports, directory: cluster.directory,
                                                        genesis: cluster.genesis, hashrate: CheckpointingProcessTests.honestHashrate)
         }
-        defer { chains.forEach { $0.stop() } }
+        defer { chains.forEach { $0.dispose() } }
         let nodes = try cluster.configs.map { try NodeProcess(config: $0) }
-        defer { nodes.forEach { $0.stop() } }
+        defer { nodes.forEach { $0.dispose() } }
         let apis = (0..<4).map { cluster.apiAddress($0) }
         #expect(await waitUntil(seconds: 90) { await probe.latestCheckpoint(chains[0].address)?.height ?? 0 >= 5 })
 
@@ -55,7 +55,7 @@ import Testing
         let net = try TestnetView(configs: cluster.configs, apis: apis)
         let start = await height(apis[0])
         let switchHeight = start + 50
-        let plan = try decide(net.testnet, plugin: "checkpointing-aged", pluginDirectory: Paths.binDirectory, at: switchHeight)
+        let plan = try await decide(net.testnet, plugin: "checkpointing-aged", pluginDirectory: Paths.binDirectory, at: switchHeight)
         // Every node prepares it ahead of the height, then switches at it.
         let switched = await waitUntil(seconds: 120) {
             for api in apis {
@@ -73,7 +73,8 @@ import Testing
                 && history.first?["inEffect"] as? Bool == true, "\(history)")
         let after = await status(apis[2])["plugin"] as? [String: Any]
         #expect(after?["plan"] as? String == plan && after?["pinned"] as? Bool == true)
-        #expect(after?["sha256"] as? String == PluginDigest.of(Paths.shippedPlugin("checkpointing-aged")))
+        let agedDigest = await PluginDigest.of(Paths.shippedPlugin("checkpointing-aged"))
+        #expect(after?["sha256"] as? String == agedDigest)
         let upgrade = try await httpRequest("http://\(apis[3])/v1/upgrade")
         let decided = upgrade.json["decided"] as? [[String: Any]] ?? []
         #expect(decided.first?["id"] as? String == plan && decided.first?["inEffect"] as? Bool == true)
@@ -96,7 +97,7 @@ import Testing
     }
 
     @Test func aNodeWithoutTheNewPluginStopsAtTheHeightResumesWhenItArrivesAndASyncedNodeAgrees() async throws {
-        let net = try Testnet(followers: 1)
+        let net = try await Testnet(followers: 1)
         // Each node its own plugin folder: the genesis's robot in all of them;
         // the plan's build (another file: a different SHA-256) in members 0-2
         // and the follower (configs[4]), not in member 3.
@@ -115,10 +116,10 @@ import Testing
             try net.replace(i, "plugin_dir = \"\(Paths.binDirectory)\"", with: "plugin_dir = \"\(folder)\"")
         }
         var nodes = try net.configs.map { try NodeProcess(config: $0) }
-        defer { nodes.forEach { $0.stop() } }
+        defer { nodes.forEach { $0.dispose() } }
         #expect(await waitUntil(seconds: 60) { nodes.allSatisfy { $0.height >= 5 } })
         let switchHeight = await height(net.api(0)) + 45
-        _ = try decide(net, plugin: buildB, pluginDirectory: root, at: switchHeight)
+        _ = try await decide(net, plugin: buildB, pluginDirectory: root, at: switchHeight)
 
         // Nodes 0-2 go past the height; node 3 stops before applying it, says
         // which file it needs, and stays up.
@@ -144,7 +145,7 @@ import Testing
         #expect(nodes[4].logTail(lines: 400).contains("application switched between two blocks"))
 
         // A node restarted after the height runs the plan's application from the start.
-        nodes[1].kill9()
+        await nodes[1].kill9()
         nodes[1] = try NodeProcess(config: net.configs[1])
         // (A restarted node prints commits from its stored head on: compare above where it was.)
         let resumed = nodes[0].height + 5
@@ -154,7 +155,7 @@ import Testing
         #expect(nodes[1].logTail(lines: 400).contains("running the upgraded application in force at this height"))
 
         // A node wiped and synced from zero switches at the same height.
-        nodes[2].stop()
+        await nodes[2].stop()
         try FileManager.default.removeItem(atPath: URL(fileURLWithPath: net.configs[2]).deletingLastPathComponent().path + "/data")
         nodes[2] = try NodeProcess(config: net.configs[2])
         let later = nodes[0].height
@@ -166,8 +167,8 @@ import Testing
 
     /// `baton demo --upgrade-at`: the members sign a plan for the robot's
     /// second build, and the federation switches to it while the demo runs.
-    @Test func theDemoSwitchesTheRobotToItsSecondBuildLive() throws {
-        let run = try runProcess("baton", ["demo", "--upgrade-at", "40", "--duration", "25", "--base-port", "\(Ports.freeBase())"])
+    @Test func theDemoSwitchesTheRobotToItsSecondBuildLive() async throws {
+        let run = try await runProcess("baton", ["demo", "--upgrade-at", "40", "--duration", "25", "--base-port", "\(Ports.freeBase())"])
         #expect(run.status == 0, "\(run.output.suffix(800))")
         #expect(run.stdout.contains("upgrade: member 0 proposed") && run.stdout.contains("robot build 2.0.0"), "\(run.stdout.suffix(800))")
         #expect(run.stdout.split(separator: "\n").last?.contains("agree") == true)
@@ -188,8 +189,8 @@ struct TestnetView {
 
 /// The SHA-256 of a file, as the node reports a plugin's.
 enum PluginDigest {
-    static func of(_ path: String) -> String? {
-        let run = try? runProcess("/usr/bin/sha256sum", [path])
+    static func of(_ path: String) async -> String? {
+        let run = try? await runProcess("/usr/bin/sha256sum", [path])
         return run?.stdout.split(separator: " ").first.map(String.init)
     }
 }

@@ -5,11 +5,11 @@ import Testing
 /// Real `baton node` processes on loopback, replicating the robot plugin.
 @Suite(.processTests) struct NodeProcessTests {
     /// `baton testnet` (robot) into a fresh folder; returns the node config paths.
-    func testnet(followers: Int = 0) throws -> [String] { try Testnet(followers: followers).configs }
+    func testnet(followers: Int = 0) async throws -> [String] { try await Testnet(followers: followers).configs }
 
     @Test func fourNodeProcessesFinalizeFiftyBlocksWithTheSameAppState() async throws {
-        let nodes = try testnet().map { try NodeProcess(config: $0) }
-        defer { nodes.forEach { $0.stop() } }
+        let nodes = try await testnet().map { try NodeProcess(config: $0) }
+        defer { nodes.forEach { $0.dispose() } }
         let reached = await waitUntil(seconds: 90) { nodes.allSatisfy { $0.height >= 50 } }
         #expect(reached, "heights: \(nodes.map(\.height))")
         for height in [1, 25, 50] as [UInt64] {
@@ -19,14 +19,14 @@ import Testing
         // SIGTERM and SIGINT both shut a node down gracefully: exit status 0.
         for (index, node) in nodes.enumerated() {
             kill(node.process.processIdentifier, index % 2 == 0 ? SIGTERM : SIGINT)
-            node.process.waitUntilExit()
+            await node.waitForExit()
             #expect(node.process.terminationReason == .exit && node.process.terminationStatus == 0,
                     "node \(index): \(node.process.terminationReason) \(node.process.terminationStatus) \(node.stderr.suffix(300))")
         }
     }
 
     @Test func aKilledNodeCatchesUpAfterRestartAndAgrees() async throws {
-        let configs = try testnet()
+        let configs = try await testnet()
         // Leaders are drawn weighted-random per view, so some chains draw the
         // dead member for runs of views (one drew it for views 35-40), and
         // consecutive timeouts back off to timeout_ms_max: with 10 s a few
@@ -38,9 +38,9 @@ import Testing
                 .write(toFile: config, atomically: true, encoding: .utf8)
         }
         var nodes = try configs.map { try NodeProcess(config: $0) }
-        defer { nodes.forEach { $0.stop() } }
+        defer { nodes.forEach { $0.dispose() } }
         #expect(await waitUntil(seconds: 60) { nodes.allSatisfy { $0.height >= 10 } })
-        nodes[3].kill9()
+        await nodes[3].kill9()
         let before = nodes[0].height
         // The other three keep finalizing without it (slower: the views it
         // leads, or in which it would collect the votes, time out).
@@ -57,7 +57,7 @@ import Testing
     /// too far for the walk back by id (the cache of unconnected proposals
     /// holds 128), so it catches up by height, 128 finalized blocks a request.
     @Test func aWipedNodeAThousandBlocksBehindCatchesUp() async throws {
-        let configs = try testnet()
+        let configs = try await testnet()
         for config in configs {
             // Idle blocks every 10 ms instead of 300: a long chain in seconds.
             let text = try String(contentsOfFile: config, encoding: .utf8)
@@ -65,9 +65,9 @@ import Testing
                 .write(toFile: config, atomically: true, encoding: .utf8)
         }
         var nodes = try configs.map { try NodeProcess(config: $0) }
-        defer { nodes.forEach { $0.stop() } }
+        defer { nodes.forEach { $0.dispose() } }
         #expect(await waitUntil(seconds: 180) { nodes[0].height >= 1_000 }, "height \(nodes[0].height)")
-        nodes[3].stop()
+        await nodes[3].stop()
         let data = URL(fileURLWithPath: configs[3]).deletingLastPathComponent().appendingPathComponent("data").path
         try FileManager.default.removeItem(atPath: data)
         nodes[3] = try NodeProcess(config: configs[3])
@@ -84,11 +84,11 @@ import Testing
     }
 
     @Test func killingAllFourAndRestartingContinuesTheChainWithoutDoubleVotes() async throws {
-        let configs = try testnet()
+        let configs = try await testnet()
         var nodes = try configs.map { try NodeProcess(config: $0) }
-        defer { nodes.forEach { $0.stop() } }
+        defer { nodes.forEach { $0.dispose() } }
         #expect(await waitUntil(seconds: 60) { nodes.allSatisfy { $0.height >= 10 } })
-        nodes.forEach { $0.kill9() }
+        for node in nodes { await node.kill9() }
         nodes = try configs.map { try NodeProcess(config: $0) }
         // After a restart a node reports commits from its stored head on: wait for new heights.
         #expect(await waitUntil(seconds: 90) { nodes.allSatisfy { $0.height >= 25 } }, "heights \(nodes.map(\.height))")
@@ -100,17 +100,11 @@ import Testing
     }
 
     @Test(arguments: [0, 1])
-    func demoRunsAndFinalizes(byzantine: Int) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Paths.binary("baton"))
-        process.arguments = ["demo", "--duration", "20", "--byzantine", "\(byzantine)",
-                             "--base-port", "\(Ports.freeBase())"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output.suffix(600))")
+    func demoRunsAndFinalizes(byzantine: Int) async throws {
+        let run = try await runProcess("baton", ["demo", "--duration", "20", "--byzantine", "\(byzantine)",
+                                                 "--base-port", "\(Ports.freeBase())"])
+        let output = run.stdout
+        #expect(run.status == 0, "\(output.suffix(600))")
         let last = output.split(separator: "\n").last.map(String.init) ?? ""
         #expect(last.contains("agree"))
         let height = last.split(separator: " ").firstIndex(of: "height").map { Int(last.split(separator: " ")[$0 + 1]) ?? 0 } ?? 0
@@ -126,9 +120,9 @@ import Testing
     }
 
     @Test func aFollowerTracksTheChainWithoutVoting() async throws {
-        let configs = try testnet(followers: 1)
+        let configs = try await testnet(followers: 1)
         let nodes = try configs.map { try NodeProcess(config: $0) }
-        defer { nodes.forEach { $0.stop() } }
+        defer { nodes.forEach { $0.dispose() } }
         let follower = nodes[4]
         // Both commit height 15 a moment apart: wait for both lines.
         #expect(await waitUntil(seconds: 60) { follower.height >= 15 && nodes[0].height >= 15 },

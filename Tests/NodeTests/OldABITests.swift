@@ -12,8 +12,8 @@ import Testing
 /// fallback for apps that cannot list a payload's transactions.
 @Suite(.serialized) struct OldABITests {
     @Test(arguments: [("1.0", 0), ("1.1", 1), ("1.2", 2), ("1.3", 3), ("1.4", 4)] as [(String, UInt32)])
-    func anOldPluginLoadsAndAnswersEveryCall(abi: String, minor: UInt32) throws {
-        let library = try PluginLibrary.load(path: try CCompiler.fixture(name: "libfixture-\(abi).so", abi: abi))
+    func anOldPluginLoadsAndAnswersEveryCall(abi: String, minor: UInt32) async throws {
+        let library = try PluginLibrary.load(path: try await CCompiler.fixture(name: "libfixture-\(abi).so", abi: abi))
         #expect(library.info.abiMajor == 1 && library.info.abiMinor == minor)
         let app = try PluginApplication(library: library, config: [], store: InMemoryAppStateStore())
         #expect(try app.checkTransaction(Array("put:a".utf8)) == .accept)
@@ -32,7 +32,7 @@ import Testing
 
     @Test(arguments: ["1.0", "1.1", "1.2", "1.3", "1.4"])
     func anOldPluginRunsInACluster(abi: String) async throws {
-        let plugin = try CCompiler.fixture(name: "libfixture-\(abi).so", abi: abi)
+        let plugin = try await CCompiler.fixture(name: "libfixture-\(abi).so", abi: abi)
         let cluster = try LocalCluster(plugin: plugin)
         defer { cluster.removeDirectories() }
         try cluster.startAll()

@@ -9,10 +9,11 @@ import Testing
 /// call in process, then replicated by a 4-node cluster whose nodes all answer
 /// its typed functions alike.
 @Suite(.serialized) struct RustPluginTests {
-    static let plugin = Result { try Cargo.plugin(folder: "Tally", name: "tally") }
+    /// Built once, by the first test that needs it, off the cooperative pool.
+    static let plugin = Task { try await Cargo.plugin(folder: "Tally", name: "tally") }
 
-    @Test func theRustPluginAnswersEveryCallAndItsFunctions() throws {
-        let library = try PluginLibrary.load(path: try Self.plugin.get())
+    @Test func theRustPluginAnswersEveryCallAndItsFunctions() async throws {
+        let library = try PluginLibrary.load(path: try await Self.plugin.value)
         #expect(library.info.name == "tally" && library.info.abiVersion == "1.3")
         #expect(library.functions.map { "\($0.name)\($0.signature)" }
             == ["votes(option: str) -> u64", "total() -> u64", "winner() -> str"])
@@ -48,7 +49,7 @@ import Testing
     }
 
     @Test func aFourNodeClusterReplicatesTheRustPluginAndAllAnswerAlike() async throws {
-        let cluster = try LocalCluster(plugin: try Self.plugin.get())
+        let cluster = try LocalCluster(plugin: try await Self.plugin.value)
         defer { cluster.removeDirectories() }
         try cluster.startAll()
         for vote in ["vote:ferris", "vote:ferris 1", "vote:crab"] {

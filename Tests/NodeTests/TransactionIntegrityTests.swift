@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func withAnOldAppThroughTheFallback() async throws {
-        try await liarCannotDropAPendingTransaction(plugin: try CCompiler.fixture(name: "libfixture-1.0.so", abi: "1.0"),
+        try await liarCannotDropAPendingTransaction(plugin: try await CCompiler.fixture(name: "libfixture-1.0.so", abi: "1.0"),
                                                     transaction: Array("put:lie".utf8), key: Array("get:lie".utf8),
                                                     value: Array("1".utf8))
     }
@@ -72,7 +72,7 @@ extension TransactionIntegrityTests {
     /// plugin's bug: the submission says so and names the plugin (HTTP 500),
     /// unlike a rejection (400 with the app's reason).
     @Test func aFailingCheckTxIsThePluginsFaultNotTheClients() async throws {
-        let fixture = try CCompiler.fixture(name: "libfixture-bad.so")
+        let fixture = try await CCompiler.fixture(name: "libfixture-bad.so")
         let cluster = try LocalCluster(plugin: fixture, pluginConfig: "bad-status")
         defer { cluster.removeDirectories() }
         try cluster.start(0)  // alone: nothing commits, so the broken commit never runs

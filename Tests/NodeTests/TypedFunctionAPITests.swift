@@ -27,9 +27,9 @@ import Testing
     }
 
     @Test func everyRobotNodeAnswersDistanceToAsTheStateItReportsSays() async throws {
-        let net = try Testnet()
+        let net = try await Testnet()
         let nodes = try net.configs.map { try NodeProcess(config: $0) }
-        defer { nodes.forEach { $0.stop() } }
+        defer { nodes.forEach { $0.dispose() } }
         #expect(await waitUntil(seconds: 60) { nodes.allSatisfy { $0.height >= 3 } }, "heights \(nodes.map(\.height))")
 
         let listing = try await httpRequest("http://\(net.api(0))/v1/apps/functions")
@@ -87,20 +87,20 @@ import Testing
         #expect(try await httpRequest(base + "/v1/apps/call/cell").status == 405)
 
         // The CLI: typed from the listing, the result alone on stdout.
-        let cli = try runProcess("baton", ["call", "--api", net.api(2), "cell", "4", "3"])
+        let cli = try await runProcess("baton", ["call", "--api", net.api(2), "cell", "4", "3"])
         #expect(cli.status == 0 && cli.stdout == "obstacle\n", "\(cli.output)")
-        let list = try runProcess("baton", ["call", "--api", net.api(2)])
+        let list = try await runProcess("baton", ["call", "--api", net.api(2)])
         #expect(list.stdout.contains("distance_to(x: i32, y: i32) -> i32"))
-        let bad = try runProcess("baton", ["call", "--api", net.api(2), "cell", "4"])
+        let bad = try await runProcess("baton", ["call", "--api", net.api(2), "cell", "4"])
         #expect(bad.status != 0 && bad.stderr.contains("takes 2 argument"), "\(bad.output)")
-        let refused = try runProcess("baton", ["call", "--api", net.api(2), "cell", "99", "0"])
+        let refused = try await runProcess("baton", ["call", "--api", net.api(2), "cell", "99", "0"])
         #expect(refused.status != 0 && refused.stderr.contains("outside") && refused.stderr.contains("HTTP 400"))
     }
 
     @Test func kvstoreFunctionsAnswerBytesBoolAndCountsAndNullForAbsentKeys() async throws {
-        let net = try Testnet(plugin: "kvstore")
+        let net = try await Testnet(plugin: "kvstore")
         let nodes = try net.configs.map { try NodeProcess(config: $0) }
-        defer { nodes.forEach { $0.stop() } }
+        defer { nodes.forEach { $0.dispose() } }
         let base = "http://\(net.api(3))"
         #expect(await waitUntil(seconds: 60) { nodes.allSatisfy { $0.height >= 2 } })
         #expect(try await httpRequest("http://\(net.api(0))/v1/tx", method: "POST", body: Data("greeting=héllo".utf8)).status == 202)
@@ -119,7 +119,7 @@ import Testing
         #expect(refused.status == 400 && (refused.json["error"] as? String)?.contains("without '='") == true)
         #expect(try await call(base, "get", "[1]").status == 400)
         #expect(try await call(base, "get", "[]", query: "?bytes=utf16").status == 400)
-        let cli = try runProcess("baton", ["call", "--api", net.api(1), "get", "greeting", "--json"])
+        let cli = try await runProcess("baton", ["call", "--api", net.api(1), "get", "greeting", "--json"])
         #expect(cli.status == 0 && cli.stdout.contains(#""type":"bytes""#), "\(cli.output)")
     }
 }

@@ -8,7 +8,7 @@ import Testing
 @Suite struct ContractTests {
     let library: PluginLibrary
 
-    init() throws { library = try PluginLibrary.load(path: try CCompiler.fixture()) }
+    init() async throws { library = try PluginLibrary.load(path: try await CCompiler.fixture()) }
 
     func fixture(_ mode: String, store: AppStateStore = InMemoryAppStateStore(), limits: PluginLimits = PluginLimits(),
                  onCompletion: @escaping @Sendable (PendingCompletion) -> Void = { _ in }) throws -> PluginApplication {
@@ -163,8 +163,8 @@ import Testing
 /// ABI 1.4 `migrate_state`: called before the first commit after a live
 /// upgrade, its writes staged with that block's; a failure is the commit's.
 @Suite struct StateMigrationTests {
-    @Test func theMigrationLandsWithTheFirstBlockAndAFailureFailsTheCommit() throws {
-        let library = try PluginLibrary.load(path: try CCompiler.fixture(["FIXTURE_MIGRATES"], name: "libfixture-migrates.so"))
+    @Test func theMigrationLandsWithTheFirstBlockAndAFailureFailsTheCommit() async throws {
+        let library = try PluginLibrary.load(path: try await CCompiler.fixture(["FIXTURE_MIGRATES"], name: "libfixture-migrates.so"))
         let store = InMemoryAppStateStore()
         let app = try PluginApplication(library: library, store: store)
         #expect(app.migratesState)
@@ -182,7 +182,7 @@ import Testing
         }
         #expect((try? failing.query(Array("get:b"))) == nil, "nothing of the block landed")
         // A plugin without the call commits as usual.
-        let plain = try PluginApplication(library: try PluginLibrary.load(path: try CCompiler.fixture()), store: InMemoryAppStateStore())
+        let plain = try PluginApplication(library: try PluginLibrary.load(path: try await CCompiler.fixture()), store: InMemoryAppStateStore())
         #expect(!plain.migratesState)
         _ = try plain.commitBlock(context(height: 1), payload: Array("put:c"), migratingFrom: previous)
         #expect(try plain.query(Array("get:c")) == Array("1"))

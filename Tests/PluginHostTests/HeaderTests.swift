@@ -5,13 +5,13 @@ import Testing
 /// under clang and gcc alike (its nullability annotations are a Clang
 /// extension, silenced for the header alone).
 @Suite struct HeaderTests {
-    @Test func pluginsBuildPedanticWithEveryCompiler() throws {
+    @Test func pluginsBuildPedanticWithEveryCompiler() async throws {
         #expect(!CCompiler.all.isEmpty, "no clang or gcc on PATH")
         for compiler in CCompiler.all {
-            _ = try CCompiler.sharedObject([Paths.source("Plugins/KVStore/kvstore.c")],
+            _ = try await CCompiler.sharedObject([Paths.source("Plugins/KVStore/kvstore.c")],
                                            arguments: ["-pedantic", "-Wall", "-Wextra", "-Werror"],
                                            name: "libkvstore-pedantic.so", compiler: compiler)
-            _ = try CCompiler.sharedObject([Paths.source("Tests/Fixtures/fixture.c")],
+            _ = try await CCompiler.sharedObject([Paths.source("Tests/Fixtures/fixture.c")],
                                            arguments: ["-pedantic", "-Wall", "-Werror"],
                                            name: "libfixture-pedantic.so", compiler: compiler)
         }

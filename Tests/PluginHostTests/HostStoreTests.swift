@@ -7,7 +7,7 @@ import Testing
 @Suite struct HostStoreTests {
     let library: PluginLibrary
 
-    init() throws { library = try PluginLibrary.load(path: try CCompiler.fixture()) }
+    init() async throws { library = try PluginLibrary.load(path: try await CCompiler.fixture()) }
 
     @Test func malformedHostCallsAreRefusedNotDereferenced() throws {
         let app = try PluginApplication(library: library, config: Array("abuse-host"), store: InMemoryAppStateStore())

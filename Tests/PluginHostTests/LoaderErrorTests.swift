@@ -34,44 +34,44 @@ import Testing
         #expect(loadError(path)?.kind == .notSharedObject)
     }
 
-    @Test func sharedObjectWithoutEntrySymbol() throws {
-        let path = try CCompiler.fixture(["FIXTURE_NO_ENTRY"])
+    @Test func sharedObjectWithoutEntrySymbol() async throws {
+        let path = try await CCompiler.fixture(["FIXTURE_NO_ENTRY"])
         let error = loadError(path)
         #expect(error?.kind == .entrySymbolMissing)
         #expect(error?.description.contains("baton_plugin_entry") == true)
     }
 
-    @Test func entryReturningNull() throws {
-        #expect(loadError(try CCompiler.fixture(["FIXTURE_NULL_ENTRY"]))?.kind == .entryReturnedNull)
+    @Test func entryReturningNull() async throws {
+        #expect(loadError(try await CCompiler.fixture(["FIXTURE_NULL_ENTRY"]))?.kind == .entryReturnedNull)
     }
 
-    @Test func wrongABIMajorNamesBothVersions() throws {
-        let error = loadError(try CCompiler.fixture(["FIXTURE_ABI_MAJOR=2"]))
+    @Test func wrongABIMajorNamesBothVersions() async throws {
+        let error = loadError(try await CCompiler.fixture(["FIXTURE_ABI_MAJOR=2"]))
         #expect(error?.kind == .abiMajorMismatch)
         #expect(error?.description.contains("ABI 2.x") == true)
         #expect(error?.description.contains("host speaks \(PluginABI.major).x") == true)
     }
 
-    @Test func tableTooSmallNamesTheFirstMissingCall() throws {
-        let error = loadError(try CCompiler.fixture(["FIXTURE_SHORT_TABLE"]))
+    @Test func tableTooSmallNamesTheFirstMissingCall() async throws {
+        let error = loadError(try await CCompiler.fixture(["FIXTURE_SHORT_TABLE"]))
         #expect(error?.kind == .tableTooSmall)
         #expect(error?.description.contains("`check_tx`") == true)
     }
 
-    @Test func nullRequiredCall() throws {
-        let error = loadError(try CCompiler.fixture(["FIXTURE_NULL_QUERY"]))
+    @Test func nullRequiredCall() async throws {
+        let error = loadError(try await CCompiler.fixture(["FIXTURE_NULL_QUERY"]))
         #expect(error?.kind == .missingCall)
         #expect(error?.description.contains("`query`") == true)
     }
 
-    @Test func invalidName() throws {
-        let error = loadError(try CCompiler.fixture([#"FIXTURE_NAME="Bad Name""#]))
+    @Test func invalidName() async throws {
+        let error = loadError(try await CCompiler.fixture([#"FIXTURE_NAME="Bad Name""#]))
         #expect(error?.kind == .invalidMetadata)
         #expect(error?.description.contains("Bad Name") == true)
     }
 
-    @Test func createReturningAnErrorCarriesThePluginsMessage() throws {
-        let library = try PluginLibrary.load(path: try CCompiler.fixture())
+    @Test func createReturningAnErrorCarriesThePluginsMessage() async throws {
+        let library = try PluginLibrary.load(path: try await CCompiler.fixture())
         let error = #expect(throws: PluginLoadError.self) {
             try PluginApplication(library: library, config: Array("create-fails"), store: InMemoryAppStateStore())
         }
@@ -79,20 +79,20 @@ import Testing
         #expect(error?.description.contains("fixture: config says fail") == true)
     }
 
-    @Test func createClaimingSuccessWithoutAnInstance() throws {
-        let library = try PluginLibrary.load(path: try CCompiler.fixture())
+    @Test func createClaimingSuccessWithoutAnInstance() async throws {
+        let library = try PluginLibrary.load(path: try await CCompiler.fixture())
         let error = #expect(throws: PluginLoadError.self) {
             try PluginApplication(library: library, config: Array("create-no-instance"), store: InMemoryAppStateStore())
         }
         #expect(error?.kind == .createFailed)
     }
 
-    @Test func hostKeepsWorkingAfterEveryFailure() throws {
+    @Test func hostKeepsWorkingAfterEveryFailure() async throws {
         let directory = try makeTemporaryDirectory()
         let broken = [
             directory + "/missing.so",
-            try CCompiler.fixture(["FIXTURE_NO_ENTRY"], in: directory),
-            try CCompiler.fixture(["FIXTURE_ABI_MAJOR=7"], name: "libabi7.so", in: directory),
+            try await CCompiler.fixture(["FIXTURE_NO_ENTRY"], in: directory),
+            try await CCompiler.fixture(["FIXTURE_ABI_MAJOR=7"], name: "libabi7.so", in: directory),
         ]
         for path in broken { #expect(throws: PluginLoadError.self) { try PluginLibrary.load(path: path) } }
         let robot = try PluginApplication(library: try PluginLibrary.load(path: Paths.shippedPlugin("robot")),

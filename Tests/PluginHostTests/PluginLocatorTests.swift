@@ -20,11 +20,11 @@ import Testing
         #expect(error?.description.contains("libghost.so") == true)
     }
 
-    @Test func discoverListsPluginsReportsBrokenOnesAndSkipsOtherLibraries() throws {
+    @Test func discoverListsPluginsReportsBrokenOnesAndSkipsOtherLibraries() async throws {
         let directory = try makeTemporaryDirectory()
         try FileManager.default.copyItem(atPath: Paths.shippedPlugin("kvstore"), toPath: directory + "/libkvstore.so")
-        _ = try CCompiler.fixture(["FIXTURE_NO_ENTRY"], name: "libhelper.so", in: directory)
-        _ = try CCompiler.fixture(["FIXTURE_ABI_MAJOR=9"], name: "libfuture.so", in: directory)
+        _ = try await CCompiler.fixture(["FIXTURE_NO_ENTRY"], name: "libhelper.so", in: directory)
+        _ = try await CCompiler.fixture(["FIXTURE_ABI_MAJOR=9"], name: "libfuture.so", in: directory)
         try "readme".write(toFile: directory + "/notes.txt", atomically: true, encoding: .utf8)
 
         let found = PluginLocator(directories: [directory]).discover()

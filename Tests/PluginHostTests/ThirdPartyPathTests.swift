@@ -6,8 +6,8 @@ import Testing
 /// A third party needs only the header: the README's one `cc` line builds the
 /// shipped C example into a plugin the host loads and runs.
 @Suite struct ThirdPartyPathTests {
-    @Test func readmeCCLineBuildsALoadablePlugin() throws {
-        let path = try CCompiler.sharedObject([Paths.source("Plugins/KVStore/kvstore.c")], name: "libkvstore.so")
+    @Test func readmeCCLineBuildsALoadablePlugin() async throws {
+        let path = try await CCompiler.sharedObject([Paths.source("Plugins/KVStore/kvstore.c")], name: "libkvstore.so")
         let library = try PluginLibrary.load(path: path)
         #expect(library.info.name == "kvstore")
         let kv = try PluginApplication(library: library, store: InMemoryAppStateStore())

@@ -34,13 +34,13 @@ import Testing
 
     // MARK: - Calls through libffi
 
-    func fixture() throws -> PluginApplication {
-        let library = try PluginLibrary.load(path: try CCompiler.fixture(["FIXTURE_FUNCTIONS"], name: "libfixture-functions.so"))
+    func fixture() async throws -> PluginApplication {
+        let library = try PluginLibrary.load(path: try await CCompiler.fixture(["FIXTURE_FUNCTIONS"], name: "libfixture-functions.so"))
         return try PluginApplication(library: library, store: InMemoryAppStateStore())
     }
 
-    @Test func everyTypeGoesInAndComesOutIntact() throws {
-        let app = try fixture()
+    @Test func everyTypeGoesInAndComesOutIntact() async throws {
+        let app = try await fixture()
         #expect(app.info.abiMinor == 5 && app.functions.count == 17)
         #expect(try app.call("add", arguments: [.i32(-7), .i32(3)]) == .value(.i32(-4)))
         #expect(try app.call("add", arguments: [.i32(.max), .i32(1)]) == .value(.i32(.min)))  // C wraps; so do we
@@ -60,8 +60,8 @@ import Testing
         #expect(try app.call("sum16", arguments: sixteen) == .value(.i64((1...15).reduce(0, +) + 16_000)))
     }
 
-    @Test func functionsReadCommittedStateAndCannotWrite() throws {
-        let app = try fixture()
+    @Test func functionsReadCommittedStateAndCannotWrite() async throws {
+        let app = try await fixture()
         #expect(try app.call("stored", arguments: [.str("k")]) == FunctionResult.none)
         _ = try app.commitBlock(context(height: 1), payload: Array("put:k"))
         #expect(try app.call("stored", arguments: [.str("k")]) != FunctionResult.none)
@@ -69,8 +69,8 @@ import Testing
         #expect(try app.call("write_attempt", arguments: []) == .value(.i32(-3)))
     }
 
-    @Test func answersOtherThanOKAreTypedErrors() throws {
-        let app = try fixture()
+    @Test func answersOtherThanOKAreTypedErrors() async throws {
+        let app = try await fixture()
         #expect(try app.call("refuse", arguments: [.i32(2)]) == .value(.str("even")))
         #expect(throws: FunctionCallError.rejected(function: "refuse", message: "x must be even")) {
             try app.call("refuse", arguments: [.i32(3)])
@@ -88,8 +88,8 @@ import Testing
         }
     }
 
-    @Test func argumentsThatDoNotMatchTheSignatureNeverReachTheFunction() throws {
-        let app = try fixture()
+    @Test func argumentsThatDoNotMatchTheSignatureNeverReachTheFunction() async throws {
+        let app = try await fixture()
         #expect(throws: FunctionCallError.self) { try app.call("nope", arguments: []) }
         do { _ = try app.call("nope", arguments: []) } catch {
             #expect(error.description.contains("no function 'nope'") && error.description.contains("add"))
@@ -116,8 +116,8 @@ import Testing
         (5, "#17", "struct_size is 16"),
         (6, "(table)", "declares 257 functions"),
     ])
-    func aBadDeclarationIsALoadErrorNamingTheFunction(variant: Int, name: String, problem: String) throws {
-        let path = try CCompiler.fixture(["FIXTURE_FUNCTIONS", "FIXTURE_BAD_FUNCTION=\(variant)"], name: "libbad-\(variant).so")
+    func aBadDeclarationIsALoadErrorNamingTheFunction(variant: Int, name: String, problem: String) async throws {
+        let path = try await CCompiler.fixture(["FIXTURE_FUNCTIONS", "FIXTURE_BAD_FUNCTION=\(variant)"], name: "libbad-\(variant).so")
         do {
             _ = try PluginLibrary.load(path: path)
             Issue.record("variant \(variant) loaded")
@@ -128,9 +128,9 @@ import Testing
         }
     }
 
-    @Test func aPluginClaimingANewerMinorThanItsTableIsRefused() throws {
+    @Test func aPluginClaimingANewerMinorThanItsTableIsRefused() async throws {
         // Built against 1.2 (a 112-byte table) but says 1.3.
-        let path = try CCompiler.fixture(["FIXTURE_MINOR=3"], name: "libliar.so", abi: "1.2")
+        let path = try await CCompiler.fixture(["FIXTURE_MINOR=3"], name: "libliar.so", abi: "1.2")
         do {
             _ = try PluginLibrary.load(path: path)
             Issue.record("loaded")

@@ -12,8 +12,19 @@ import Testing
     /// A child process writes safety data synchronously and prints each view
     /// after its write returned; it is killed with SIGKILL mid-stream. Every
     /// printed view must be on disk.
-    @Test func safetyDataWrittenSynchronouslySurvivesSIGKILL() throws {
+    @Test func safetyDataWrittenSynchronouslySurvivesSIGKILL() async throws {
         let dir = try makeTemporaryDirectory("baton-store")
+        // The child is read and waited for on a thread of its own, not the cooperative pool.
+        let (process, lastDurable) = try await offThePoolThrowing { try Self.killMidStream(dir) }
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(lastDurable >= 200)
+        let store = try NodeStore(directory: dir, genesis: SimulatedCommittee(n: 4, seed: 1).genesis)
+        let safety = try store.recover().safety
+        #expect(safety.highestVotedView >= lastDurable)
+    }
+
+    /// Starts the writer, reads until it has printed view 200 durable, SIGKILLs it.
+    static func killMidStream(_ dir: String) throws -> (Process, UInt64) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Paths.binary("baton"))
         process.arguments = ["debug", "safety-writer", "--dir", dir]
@@ -35,10 +46,6 @@ import Testing
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal)
-        #expect(lastDurable >= 200)
-        let store = try NodeStore(directory: dir, genesis: SimulatedCommittee(n: 4, seed: 1).genesis)
-        let safety = try store.recover().safety
-        #expect(safety.highestVotedView >= lastDurable)
+        return (process, lastDurable)
     }
 }

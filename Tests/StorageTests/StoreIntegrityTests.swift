@@ -91,7 +91,7 @@ import Testing
 
     /// Commits are synced off the loop: the durable height follows them by
     /// itself, and the next vote's record carries it.
-    @Test func theBackgroundSyncMakesCommitsDurableAndTheRecordSaysSo() throws {
+    @Test func theBackgroundSyncMakesCommitsDurableAndTheRecordSaysSo() async throws {
         let dir = try makeTemporaryDirectory("baton-integrity")
         let store = try NodeStore(directory: dir, genesis: genesis, create: true)
         let qc = QuorumCertificate.genesis(genesis.id)
@@ -101,7 +101,7 @@ import Testing
                              certifiedBy: qc, stateHash: .zero)
         }
         let deadline = ContinuousClock.now + .seconds(5)
-        while store.durableHeight < 5, ContinuousClock.now < deadline { usleep(1_000) }
+        while store.durableHeight < 5, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
         #expect(store.durableHeight == 5)
         try store.saveSafetyData(SafetyData(highestVotedView: 6))
         store.close()
