@@ -1,4 +1,5 @@
 import ArgumentParser
+import Consensus
 import Simulation
 
 #if canImport(Glibc)
@@ -24,6 +25,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "A scenario name, or all.") var scenario = "all"
     @Flag(help: "Cycle the committee size through 4, 7 and 10 across seeds.") var mix = false
     @Flag(help: "Print every event of every run (for one seed).") var trace = false
+    @Option(help: "Leader election: reputation (the default) or weighted-random (for A/B).") var leaderElection = "reputation"
 
     func run() throws {
         let scenarios: [Scenario]
@@ -35,6 +37,13 @@ struct SimulateCommand: ParsableCommand {
             throw ValidationError("unknown scenario '\(scenario)'; one of: \(Scenario.all.map(\.name).joined(separator: ", ")), all")
         }
         guard (4...64).contains(nodes) else { throw ValidationError("--nodes must be 4...64") }
+        let election: LeaderElectionRule
+        switch leaderElection {
+        case "reputation": election = .standard
+        case "weighted-random": election = .weightedRandom
+        default: throw ValidationError("--leader-election is reputation or weighted-random, not '\(leaderElection)'")
+        }
+        var rates: [String: (runs: Int, sum: Int, min: Int)] = [:]
         let clock = ContinuousClock()
         let start = clock.now
         var totals = (runs: 0, views: UInt64(0), blocks: 0, safety: 0, liveness: 0, failedRuns: 0, longestViews: UInt64(0),
@@ -48,6 +57,7 @@ struct SimulateCommand: ParsableCommand {
                 parameters.byzantine = min(byzantine ?? (parameters.nodes - 1) / 3, (parameters.nodes - 1) / 3)
                 parameters.views = views
                 parameters.scenario = scenario
+                parameters.leaderElection = election
                 var simulator = Simulator(parameters, seed: seed + UInt64(s))
                 simulator.printTrace = trace
                 let report = simulator.run()
@@ -58,6 +68,10 @@ struct SimulateCommand: ParsableCommand {
                 totals.appRefusals += report.appDisagreements
                 totals.divergenceHalts += report.divergenceHalts
                 totals.epochSwitches += report.epochSwitches
+                if let rate = report.finalizingPermille {
+                    let known = rates[report.scenario] ?? (0, 0, 1_000)
+                    rates[report.scenario] = (known.runs + 1, known.sum + rate, min(known.min, rate))
+                }
                 if seeds * scenarios.count <= 20 || !report.passed {
                     print("seed \(report.seed) \(report.scenario) n=\(report.nodes) f=\(report.byzantine): views \(report.views), blocks \(report.blocksFinalized), events \(report.events), simulated \(report.simulatedMs) ms, epoch \(report.epochReached), trace \(report.traceHash.prefix(16))")
                 }
@@ -90,6 +104,9 @@ struct SimulateCommand: ParsableCommand {
         print("proposals refused for a wrong app state hash: \(totals.appRefusals)")
         print("divergent apps that stopped themselves: \(totals.divergenceHalts)")
         print("committee switches (per node): \(totals.epochSwitches)")
+        for (name, rate) in rates.sorted(by: { $0.key < $1.key }) {
+            print("views finalizing their own block after the fault (\(name)): mean \(rate.sum / rate.runs) ‰, min \(rate.min) ‰ over \(rate.runs) runs")
+        }
         if totals.failedRuns > 0 { throw ExitCode.failure }
     }
 

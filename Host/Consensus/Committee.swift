@@ -111,23 +111,37 @@ public struct Committee: Sendable {
         signers.reduce(0) { $0 + weight(of: $1) }
     }
 
-    /// The leader of `view`: weighted-random, from SHA-256(seed ‖ view), so
-    /// every node computes the same leader with no messages. A member's chance
-    /// is its weight over the total; zero-weight members never lead.
+    /// The leader of `view` under DESIGN §2's schedule (the weighted-random
+    /// draw, with the newcomer grace of EP-5): `LeaderElectionRule.weightedRandom`.
+    /// A core asks its `ProposerElection`, which may weigh reputation too.
     public func leader(of view: View) -> ValidatorIndex {
+        if let grace = newcomerGrace, view <= grace.throughView { return incumbentLeader(of: view, grace: grace) }
+        return stakeLeader(of: view)
+    }
+
+    /// Weighted-random, from SHA-256(seed ‖ view), so every node computes the
+    /// same leader with no messages. A member's chance is its weight over the
+    /// total; zero-weight members never lead.
+    public func stakeLeader(of view: View) -> ValidatorIndex {
+        ValidatorIndex(Self.position(of: draw(view), in: cumulativeWeights))
+    }
+
+    /// EP-5: the draw among the incumbents only.
+    func incumbentLeader(of view: View, grace: NewcomerGrace) -> ValidatorIndex {
+        grace.incumbents[Self.position(of: draw(view), in: grace.cumulative)]
+    }
+
+    /// The view's random draw: the first 8 bytes of SHA-256(seed ‖ view).
+    func draw(_ view: View) -> UInt64 {
         var w = WireWriter(capacity: 40)
         w.bytes32(leaderSeed)
         w.u64(view)
-        let draw = SHA256Digest.hash(w.bytes).bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        if let grace = newcomerGrace, view <= grace.throughView {
-            return grace.incumbents[Self.position(of: draw, in: grace.cumulative)]
-        }
-        return ValidatorIndex(Self.position(of: draw, in: cumulativeWeights))
+        return SHA256Digest.hash(w.bytes).bytes.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
     }
 
     /// The first index whose cumulative weight exceeds `draw % total`. Bias
     /// of the modulo is below total / 2^64 < 2^-16: negligible.
-    private static func position(of draw: UInt64, in cumulative: [UInt64]) -> Int {
+    static func position(of draw: UInt64, in cumulative: [UInt64]) -> Int {
         let target = draw % cumulative[cumulative.count - 1]
         var low = 0, high = cumulative.count - 1
         while low < high {

@@ -1,6 +1,8 @@
 /// Bounds and timing of one core. Every cache has a named bound.
 public struct ConsensusConfig: Hashable, Sendable {
     public var pacemaker = Pacemaker.Config()
+    /// Who leads each view (LR-1 … LR-8); the genesis decides it for every node.
+    public var leaderElection = LeaderElectionRule.standard
     /// Messages for views further ahead than this are not stored (their
     /// certificates may still move the node ahead).
     public var viewsAheadMax: UInt64 = 64

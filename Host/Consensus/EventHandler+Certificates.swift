@@ -23,7 +23,7 @@ extension EventHandler {
         for step in progress {
             switch step {
             case .finalized(let finalization):
-                emit(.finalized(finalization))
+                emit(.finalized(recordingLeaders(of: finalization)))
                 pruneBelowFinalized()
             case .safetyFault(let fault):
                 emit(.safetyFault(fault.description))
@@ -52,5 +52,28 @@ extension EventHandler {
         compliance.prune(finalizedView: floor, stillIn: forks)
         proposals = proposals.filter { $0.key > floor }
         forks.forgetOrphanCertificates(atOrBelow: floor)
+    }
+
+    /// LR-1: each finalized block's record, learnt by the election in chain
+    /// order and carried with the finalization for the store. The blamed
+    /// leader is the election's own for that view (its anchor is older than
+    /// the block), so the records are a function of the chain.
+    ///
+    /// LR-5: a block whose parent is not from the view before blames the
+    /// leader of the view before (view − 1) alone. That leader proposed
+    /// nothing a quorum voted for: this block's proposer collected view
+    /// v − 1's votes, and would have built on them. Earlier failed views are
+    /// not blamed on their leaders: their votes went to the next leader, and a
+    /// crashed successor would have made an honest leader look failed.
+    mutating func recordingLeaders(of finalization: Forks.Finalization) -> Forks.Finalization {
+        var finalization = finalization
+        finalization.leaderRecords = finalization.blocks.map { block in
+            let failed = block.view > block.qc.view + 1 ? [election.leader(of: block.view - 1)] : []
+            let record = LeaderRecord(height: block.height, view: block.view, proposer: block.proposer,
+                                      voters: block.qc.signers, failedLeaders: failed)
+            election.learn(record)
+            return record
+        }
+        return finalization
     }
 }

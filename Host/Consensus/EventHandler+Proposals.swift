@@ -5,12 +5,19 @@ extension EventHandler {
         let block = proposal.block
         guard block.view > forks.finalized.view else { return emit(.dropped(.stale(block.view))) }
         if forks.contains(block.id) || compliance.isPending(block.id) { return }
-        do throws(ValidationError) { try validator.validate(proposal) } catch {
+        do throws(ValidationError) { try validator.validate(proposal, checkingLeader: false) } catch {
             return emit(.dropped(.invalid(error)))
         }
         // Its certificates are valid whatever becomes of the block: they may move us ahead.
         if let tc = block.lastViewTC { process(tc) }
         process(block.qc)
+        // Proposal rule, the leader (LR-2): asked after the certificates are
+        // taken, so this node knows the finalizations they prove, as the
+        // proposer did when it asked.
+        let leader = leader(of: block.view)
+        guard block.proposer == leader else {
+            return emit(.dropped(.invalid(.notLeader(block.view, expected: leader, got: block.proposer))))
+        }
         guard block.view <= currentView + config.viewsAheadMax else {
             return emit(.dropped(.tooFarAhead(block.view, current: currentView)))
         }

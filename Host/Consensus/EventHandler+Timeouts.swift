@@ -49,6 +49,7 @@ extension EventHandler {
         switch timer {
         case .viewTimeout(let view):
             guard view == currentView, !isFollower else { return }
+            if localReputationForTesting { locallySuspected.insert(election.leader(of: view)) }
             timeOut()
             // Liveness under loss: while stuck, re-broadcast at the view's timeout interval.
             emit(.scheduleTimer(.viewTimeout(view), atMs: nowMs + pacemaker.timeoutMs))

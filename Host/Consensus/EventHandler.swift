@@ -22,9 +22,14 @@ public struct EventHandler: Sendable {
         /// The node starts without its safety data (a new data directory, or
         /// one that lost it): SR-R applies (see `SafetyRecovery`).
         public var safetyLost: Bool
+        /// LR-1: the leader records of the newest finalized blocks of this
+        /// epoch, oldest first (others are ignored); what the store kept.
+        public var leaderRecords: [LeaderRecord]
 
         public init(safety: SafetyData = SafetyData(), liveness: LivenessData? = nil, finalized: Block,
-                    unfinalized: [Block] = [], executedStates: [Height: Bytes32] = [:], safetyLost: Bool = false) {
+                    unfinalized: [Block] = [], executedStates: [Height: Bytes32] = [:], safetyLost: Bool = false,
+                    leaderRecords: [LeaderRecord] = []) {
+            self.leaderRecords = leaderRecords
             self.executedStates = executedStates
             self.safetyLost = safetyLost
             self.safety = safety
@@ -44,6 +49,8 @@ public struct EventHandler: Sendable {
     public internal(set) var safety: SafetyRules
     public internal(set) var forks: Forks
     public internal(set) var pacemaker: Pacemaker
+    /// Who leads each view: the only source of leaders in the core (see `ProposerElection`).
+    public internal(set) var election: any ProposerElection
 
     var votes: [View: VoteCollector] = [:]
     var timeouts: [View: TimeoutCollector] = [:]
@@ -100,30 +107,37 @@ public struct EventHandler: Sendable {
             safety.muted = true
             safetyRecovery = SafetyRecovery(nonce: 0)
         }
-        var forks = Forks(root: recovery.finalized)
-        // Replay the stored tree parents-first; what does not connect is dropped.
-        // Replaying can finalize blocks the app has not committed yet: those
-        // finalizations are kept and emitted by `.start`, never lost.
-        var replayed: [Effect] = []
-        for block in recovery.unfinalized.sorted(by: { ($0.view, $0.id) < ($1.view, $1.id) }) {
-            for step in (try? forks.add(block)) ?? [] {
-                switch step {
-                case .finalized(let finalization): replayed.append(.finalized(finalization))
-                case .safetyFault(let fault): replayed.append(.safetyFault(fault.description))
-                }
-            }
+        // LR-1: the election resumes from the records of this epoch's finalized blocks.
+        election = config.leaderElection.election(for: committee)
+        for record in recovery.leaderRecords
+        where record.height > genesis.height && record.height <= recovery.finalized.height {
+            election.learn(record)
         }
-        self.forks = forks
-        replayEffects = replayed
+        forks = Forks(root: recovery.finalized)
         let liveness = recovery.liveness
             ?? LivenessData(currentView: genesis.view + 1, highestQC: .root(of: genesis), lastViewTC: nil)
         pacemaker = Pacemaker(config: config.pacemaker, currentView: liveness.currentView,
                               highestQC: liveness.highestQC, lastViewTC: liveness.lastViewTC)
+        // Replay the stored tree parents-first; what does not connect is dropped.
+        // Replaying can finalize blocks the app has not committed yet: those
+        // finalizations are kept and emitted by `.start`, never lost.
+        for block in recovery.unfinalized.sorted(by: { ($0.view, $0.id) < ($1.view, $1.id) }) {
+            for step in (try? forks.add(block)) ?? [] {
+                switch step {
+                case .finalized(let finalization): replayEffects.append(.finalized(recordingLeaders(of: finalization)))
+                case .safetyFault(let fault): replayEffects.append(.safetyFault(fault.description))
+                }
+            }
+        }
     }
 
     public var currentView: View { pacemaker.currentView }
     public var isFollower: Bool { me == nil }
-    public func leader(of view: View) -> ValidatorIndex { committee.leader(of: view) }
+    public func leader(of view: View) -> ValidatorIndex {
+        let elected = election.leader(of: view)
+        guard localReputationForTesting, locallySuspected.contains(elected) else { return elected }
+        return ValidatorIndex((Int(elected) + 1) % committee.count)
+    }
 
     /// Handles one event; returns the effects to execute, in order.
     public mutating func handle(_ event: Event) -> [Effect] {
@@ -194,6 +208,13 @@ public struct EventHandler: Sendable {
     @_spi(Testing) public mutating func acceptPreviousCommitteeForTesting(_ previous: Committee) {
         validator.acceptPreviousCommitteeForTesting = previous
     }
+
+    /// Test-only: leaders skip the members whose views this node saw time out
+    /// — reputation from local observations, which LR-2 rules out: nodes that
+    /// saw different timeouts elect different leaders. The simulator's
+    /// leader-agreement check must catch it.
+    @_spi(Testing) public var localReputationForTesting = false
+    var locallySuspected: Set<ValidatorIndex> = []
 
     /// Test-only: see `SafetyRules.allowDoubleVotesForTesting`.
     @_spi(Testing) public mutating func allowDoubleVotesForTesting() { safety.allowDoubleVotesForTesting = true }

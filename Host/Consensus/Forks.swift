@@ -23,6 +23,8 @@ public struct Forks: Sendable {
         public let blocks: [Block]
         public let child: Block
         public let childQC: QuorumCertificate
+        /// LR-1: each block's leader record (set by the core, for the store).
+        public internal(set) var leaderRecords: [LeaderRecord] = []
     }
 
     /// Finalizing would have contradicted an earlier finalization: more than a

@@ -5,7 +5,8 @@
 /// lower view. Timeouts use truncated exponential backoff: `toleratedFailures`
 /// consecutive failed views at the base duration, then each further one
 /// multiplies it by `backoffPermille / 1000`, up to `timeoutMsMax`; a view that
-/// ends with a QC shrinks it again by one step.
+/// ends with a QC resets it to the base (PM-1 in the README: a QC proves a
+/// quorum is live and in step again, so the run of failures is over).
 public struct Pacemaker: Sendable {
     public struct Config: Hashable, Sendable {
         public var timeoutMsBase: UInt64 = 1_000
@@ -37,7 +38,7 @@ public struct Pacemaker: Sendable {
     public private(set) var highestQC: QuorumCertificate
     /// The TC for `currentView - 1` when the view was entered by a TC.
     public private(set) var lastViewTC: TimeoutCertificate?
-    /// Consecutive failed views (entered by TC), reduced by each QC entry.
+    /// Consecutive failed views (entered by TC) since the last QC entry.
     public private(set) var failures = 0
 
     public init(config: Config, currentView: View, highestQC: QuorumCertificate, lastViewTC: TimeoutCertificate?) {
@@ -55,7 +56,9 @@ public struct Pacemaker: Sendable {
         // Views only move forward, and only on a certificate for the one before.
         precondition(currentView == qc.view + 1 && highestQC.view >= qc.view, "entered a view without its QC")
         lastViewTC = nil
-        failures = max(0, failures - 1)
+        // PM-1: a QC ends the run of failures (it took one step back per QC:
+        // after a crash the backoff outlived the fault by as many views).
+        failures = 0
         return currentView
     }
 

@@ -93,15 +93,21 @@ public struct Validator: Sendable {
     /// a valid QC for the parent from an earlier view, and a TC for `view - 1`
     /// present iff the QC is not from `view - 1`, whose highest QC is no newer
     /// than the block's QC.
-    public func validate(_ proposal: Proposal) throws(ValidationError) {
-        try orPrevious { v throws(ValidationError) in try v.validateProposal(proposal) }
+    ///
+    /// `checkingLeader: false` leaves the leader to the caller: the core asks
+    /// its `ProposerElection` once it has taken the proposal's certificates
+    /// (LR-2); true checks DESIGN §2's weighted-random schedule.
+    public func validate(_ proposal: Proposal, checkingLeader: Bool = true) throws(ValidationError) {
+        try orPrevious { v throws(ValidationError) in try v.validateProposal(proposal, checkingLeader: checkingLeader) }
     }
 
-    private func validateProposal(_ proposal: Proposal) throws(ValidationError) {
+    private func validateProposal(_ proposal: Proposal, checkingLeader: Bool) throws(ValidationError) {
         let block = proposal.block
         guard block.view > root.view else { throw .genesisViewProposal }
-        let leader = committee.leader(of: block.view)
-        guard block.proposer == leader else { throw .notLeader(block.view, expected: leader, got: block.proposer) }
+        if checkingLeader {
+            let leader = committee.leader(of: block.view)
+            guard block.proposer == leader else { throw .notLeader(block.view, expected: leader, got: block.proposer) }
+        }
         guard block.qc.blockID == block.parentID else { throw .qcNotForParent(block.view) }
         guard block.qc.view < block.view else { throw .qcNotBeforeView(block.view, qcView: block.qc.view) }
         // AA: a proposer can only have executed finalized blocks, all below its own.

@@ -238,7 +238,8 @@ extension ConsensusNode {
             // The operators' plan, if one is decided here; else the app's own changes (ABI 1.5).
             let epochEnd = try applyHostTransactions(of: block, finalization: finalization)
                 ?? applyAppCommitteeUpdates(blockApp.committeeUpdates, of: block, finalization: finalization)
-            try store.commit(block, certifiedBy: qc, stateHash: stateHash)
+            let record = index < finalization.leaderRecords.count ? finalization.leaderRecords[index] : nil
+            try store.commit(block, certifiedBy: qc, stateHash: stateHash, leaderRecord: record)
             let committedMs = clock.nowMs()
             let admitted = mempool.remove(carried)
             recentlyCommitted.record(carried, height: block.height, nowMs: committedMs)

@@ -15,8 +15,9 @@ public protocol ConsensusStore: AnyObject, Sendable {
     func safetyRecovered() throws
     func saveLiveness(_ data: LivenessData) throws
     func saveBlock(_ block: Block) throws
-    /// Writes `block` as finalized with the app's staged state, atomically.
-    func commit(_ block: Block, certifiedBy qc: QuorumCertificate, stateHash: Bytes32) throws
+    /// Writes `block` as finalized with the app's staged state and its leader
+    /// record (LR-1), atomically.
+    func commit(_ block: Block, certifiedBy qc: QuorumCertificate, stateHash: Bytes32, leaderRecord: LeaderRecord?) throws
     /// Forgets app writes staged for a commit that failed.
     func discardStaged()
     /// Stages the host's upgrade schedule for the next `commit`.

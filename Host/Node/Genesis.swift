@@ -39,6 +39,9 @@ public struct Genesis: Codable, Sendable {
     public var pluginSHA256: String? = nil
     /// The plugin's config, as text (its own format; often JSON).
     public var pluginConfig: String = ""
+    /// Who leads each view, for every node alike: "reputation" (LR-1 … LR-8,
+    /// also when absent) or "weighted-random" (DESIGN §2's draw alone).
+    public var leaderElection: String? = nil
 
     public init(chainID: String, timestampMs: UInt64, leaderSeed: String, members: [Member], listeners: [String] = [],
                 plugin: String, pluginVersion: String? = nil, pluginSHA256: String? = nil, pluginConfig: String = "") {
@@ -111,6 +114,16 @@ public struct Genesis: Codable, Sendable {
             throw Invalid(description: "genesis: \(error)")
         }
         return (committee, Block.genesis(chainID: chain, timestampMs: timestampMs), addresses)
+    }
+
+    /// The chain's leader election (see `leaderElection`).
+    public func leaderElectionRule() throws(Invalid) -> LeaderElectionRule {
+        switch leaderElection {
+        case nil, "reputation": return .standard
+        case "weighted-random": return .weightedRandom
+        case let other?:
+            throw Invalid(description: "genesis: leaderElection \"\(other)\" is not \"reputation\" or \"weighted-random\"")
+        }
     }
 
     public var listenerKeys: [PublicKey] { listeners.compactMap { Hex.decode($0).flatMap(PublicKey.init(compressed:)) } }

@@ -82,7 +82,10 @@ extension NodeBootstrap {
         if let text = config.api {
             do { api = try PeerAddress(parsing: text) } catch { throw BootstrapError(.address("api", "\(error)")) }
         }
-        let consensus = try consensusConfig(config.consensus)
+        var consensus = try consensusConfig(config.consensus)
+        do { consensus.leaderElection = try genesisFile.leaderElectionRule() } catch {
+            throw BootstrapError(.genesis(error.description))
+        }
         let limits = try mempoolLimits(config.mempool)
         let locator = PluginLocator.standard(pluginDirectory: config.plugin_dir.map(config.resolve))
         let library: PluginLibrary

@@ -9,12 +9,16 @@ struct DurableStore {
         case liveness(LivenessData)
         case block(Block)
         case finalized(Block)
+        /// LR-1: written just before its block, so a surviving block has its record.
+        case leaderRecord(LeaderRecord)
     }
 
     private(set) var safety = SafetyData()
     private(set) var liveness: LivenessData?
     private(set) var blocks: [BlockID: Block] = [:]
     private(set) var finalized: Block
+    /// The newest leader records, by height (the node keeps 2,100).
+    private(set) var leaderRecords: [Height: LeaderRecord] = [:]
     private var unsynced: [LazyWrite] = []
     /// SR-R has not completed since this store was created (the node's
     /// `s/recovering` key): a restart recovers again.
@@ -103,7 +107,9 @@ struct DurableStore {
     /// What a restarted core resumes from.
     var recovery: EventHandler.Recovery {
         EventHandler.Recovery(safety: safety, liveness: liveness, finalized: finalized,
-                              unfinalized: blocks.values.filter { $0.view > finalized.view }, safetyLost: safetyLost)
+                              unfinalized: blocks.values.filter { $0.view > finalized.view }, safetyLost: safetyLost,
+                              leaderRecords: leaderRecords.values.filter { $0.height <= finalized.height }
+                                  .sorted { $0.height < $1.height })
     }
 
     private mutating func apply(_ write: LazyWrite) {
@@ -113,6 +119,9 @@ struct DurableStore {
         case .finalized(let block):
             if block.height > finalized.height { finalized = block }
             blocks[block.id] = block
+        case .leaderRecord(let record):
+            leaderRecords[record.height] = record
+            leaderRecords[record.height &- 2_100] = nil
         }
     }
 }

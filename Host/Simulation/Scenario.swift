@@ -1,3 +1,5 @@
+import Consensus
+
 /// What goes wrong in a run: network faults, crashes, and how the Byzantine
 /// members behave. Every knob is explicit so a run is described by
 /// (scenario, nodes, byzantine, views, seed) alone.
@@ -44,6 +46,14 @@ public struct Scenario: Hashable, Sendable {
         /// every proposal it sees with the old key, signed as in the old
         /// epoch — a removed key trying to certify blocks (EP-2 refuses it).
         case leakedKey = "leaked-key"
+        /// Runs honestly, then crashes for good at `Scenario.faultStartMs`:
+        /// the most common fault there is (LR: it must stop being elected).
+        case crashed
+        /// From `Scenario.faultStartMs` on, down for the first half of every
+        /// `Scenario.flapPeriodMs` and back (with its state) for the second.
+        case flapping
+        /// Votes and times out like an honest member, never proposes.
+        case withholdingProposals = "no-proposals"
 
         /// What a Byzantine member of a general scenario may do (a leaked
         /// key needs a rotation to mean anything: its own scenario).
@@ -80,6 +90,15 @@ public struct Scenario: Hashable, Sendable {
     public var gstPercent: UInt64 = 0
     /// Committee changes, in order, one every `Simulator.epochSpacing` heights.
     public var committeeChanges: [CommitteeChange] = []
+    /// Serving through a fault (LR-7): from `detectionViews` views after the
+    /// fault starts, at least this share (per mille) of the views must each
+    /// finalize a block of their own. Nil: only eventual progress is checked.
+    public var finalizingPermilleMin: Int?
+    /// Views a fault may cost before the rate is measured: the lag (LR-1),
+    /// the commit that records the failure, and the draws before it counts.
+    public static let detectionViews: View = 30
+    public static let faultStartMs: UInt64 = 500
+    public static let flapPeriodMs: UInt64 = 3_000
 
     public static let all: [Scenario] = {
         var list: [Scenario] = []
@@ -99,6 +118,7 @@ public struct Scenario: Hashable, Sendable {
             var s = Scenario(name: behavior.rawValue, gstPercent: 20)
             s.behaviors = [behavior]
             s.network.latencyMs = 1...10
+            s.finalizingPermilleMin = Self.finalizingPermilleMin[behavior]
             list.append(s)
         }
         var wipe = Scenario(name: "wipe", gstPercent: 50)
@@ -143,4 +163,11 @@ public struct Scenario: Hashable, Sendable {
     }()
 
     public static func named(_ name: String) -> Scenario? { all.first { $0.name == name } }
+
+    /// LR-7's bounds, per fault a leader can have. With the weighted-random
+    /// draw alone, each fault costs about two views in n (its own, and the
+    /// one before, whose votes went to it): ~50 % at n = 4.
+    static let finalizingPermilleMin: [Behavior: Int] = [
+        .crashed: 800, .withholdingProposals: 800, .withholding: 800, .silent: 800, .flapping: 600,
+    ]
 }

@@ -15,7 +15,7 @@ public struct SimulationReport: Sendable {
     /// Invariant violations (empty for a correct run).
     public let violations: [String]
     /// Of `violations`: liveness (no progress within the bound after GST).
-    public let livenessViolations: Int
+    public let livenessViolations: Int  // "liveness" and "liveness rate"
     /// Of `violations`: everything else — agreement, chain, double votes,
     /// memory bounds, safety faults, halts.
     public var safetyViolations: Int { violations.count - livenessViolations }
@@ -35,6 +35,9 @@ public struct SimulationReport: Sendable {
     /// honest node reached.
     public var epochSwitches = 0
     public var epochReached: UInt64 = 0
+    /// LR-7: the share of views (per mille) after the fault's detection
+    /// window that finalized a block of their own, in scenarios with a bound.
+    public var finalizingPermille: Int?
 
     public var passed: Bool { violations.isEmpty }
 }

@@ -15,6 +15,11 @@ extension Simulator {
             return [(member, message)]
         case .silent, .leakedKey:
             return []
+        case .crashed, .flapping:
+            return isDown(i) ? [] : [(member, message)]
+        case .withholdingProposals:
+            if case .proposal = message { return [] }
+            return [(member, message)]
         case .divergentApp:
             return [(member, message)]
         case .wrongStateHash:
@@ -64,6 +69,19 @@ extension Simulator {
             // Missing TC where one is needed, or a TC where none is.
             let tc: TimeoutCertificate? = b.lastViewTC == nil ? fakeTC(view: b.view - 1, highQC: b.qc, committee: committee(of: i)) : nil
             return [(member, .proposal(.forged(b.altered(lastViewTC: .some(tc)), signer: signer, chainID: chain)))]
+        }
+    }
+
+    /// A crashed member is down from `Scenario.faultStartMs` on; a flapping
+    /// one for the first half of each `Scenario.flapPeriodMs` after that.
+    /// Down, it sends and answers nothing (what it receives changes no one).
+    func isDown(_ i: Int) -> Bool {
+        let start = Scenario.faultStartMs
+        switch nodes[i].behavior {
+        case .silent: return true
+        case .crashed: return now >= start
+        case .flapping: return now >= start && (now - start) % Scenario.flapPeriodMs < Scenario.flapPeriodMs / 2
+        default: return false
         }
     }
 

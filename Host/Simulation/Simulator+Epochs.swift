@@ -39,10 +39,6 @@ extension Simulator {
         if nodes[i].honest { checker.switched(node: i, to: change, previous: committee(of: i)) }
         nodes[i].store.switchEpoch(change)
         queue.removeAll { if case .timer(_, let node) = $0 { node == i } else { false } }
-        if epochStartViews.count == Int(change.epoch) {
-            epochStartViews.append(change.root.view + 1)
-            honestLeaderCache = [:]
-        }
         epochSwitches += 1
         announce(change, from: i)
         startCore(i)

@@ -13,6 +13,8 @@ public struct Simulator {
         public var byzantine = 1
         public var views: UInt64 = 60
         public var scenario = Scenario.named("happy")!
+        /// The chain's leader election (its genesis decides it for real nodes).
+        public var leaderElection = LeaderElectionRule.standard
         /// Honest nodes vote twice in a view: a broken rule the checker must catch.
         public var breakHonestSafetyForTesting = false
         /// Honest nodes vote without checking the executed state hash (AA-1).
@@ -22,6 +24,9 @@ public struct Simulator {
         /// Honest nodes keep accepting what the committee before a switch
         /// signed (EP-2 broken): the checker must catch it.
         public var acceptOldCommitteeForTesting = false
+        /// Honest nodes skip leaders they saw time out (LR-2 broken: reputation
+        /// from local observations): the leader-agreement check must catch it.
+        public var localReputationForTesting = false
         public init() {}
     }
 
@@ -92,12 +97,15 @@ public struct Simulator {
     /// Per honest node: the view it was in when it last finalized (or at GST),
     /// and when its view last changed.
     var livenessFrom: [Int: View] = [:]
-    /// The view by which each honest node must have finalized (cached bound).
-    var livenessDeadline: [Int: View] = [:]
-    var honestLeaderCache: [View: Bool] = [:]
-    /// `epochStartViews[e]`: the first view of epoch `e`, once a node switched to it.
-    /// Epoch 0 starts after the genesis (view 0): its first view is 1.
-    var epochStartViews: [View] = [1]
+    /// The leaders honest nodes elected for each view they entered, by key:
+    /// the liveness bound counts views with one honest leader (LR-2).
+    var leadersSeen: [View: Set<PublicKey>] = [:]
+    /// LR-7: the views whose own block honest nodes finalized.
+    var finalizedViews: Set<View> = []
+    /// The furthest honest view when the scenario's fault began.
+    var faultView: View?
+    /// LR-7's measured share (per mille), when the scenario has a bound.
+    var finalizingPermille: Int?
     var epochSwitches = 0
     var nextLivenessCheckMs: UInt64 = 0
     var viewChangedAt: [Int: (view: View, atMs: UInt64)] = [:]
@@ -123,6 +131,7 @@ public struct Simulator {
         // batch make lagging nodes catch up by height too, under every fault.
         config.catchUpDistance = 4
         config.catchUpBatch = 8
+        config.leaderElection = parameters.leaderElection
         self.config = config
         let expectedViewMs: UInt64 = 150
         gstMs = parameters.views * expectedViewMs * parameters.scenario.gstPercent / 100
@@ -170,6 +179,7 @@ public struct Simulator {
         if parameters.breakHonestSafetyForTesting, behavior == nil { core.allowDoubleVotesForTesting() }
         if parameters.breakAppAgreementForTesting, behavior == nil { core.ignoreAppAgreementForTesting = true }
         if parameters.skipSafetyRecoveryForTesting, behavior == nil { core.skipSafetyRecoveryForTesting() }
+        if parameters.localReputationForTesting, behavior == nil { core.localReputationForTesting = true }
         let member = setup.committee.index(of: setup.keys[key].publicKey) ?? Self.notAMember
         nodes.append(Node(member: member, behavior: behavior, signer: setup.signer(key), key: key, committee: setup.committee,
                           core: core, store: store, app: SimulatedApp(divergent: behavior == .divergentApp)))
@@ -202,6 +212,7 @@ public struct Simulator {
             if now > endMs || events > eventsMax { break }
         }
         checkLivenessAtEnd()
+        checkFinalizingRate()
         if firstViolationTrace.isEmpty, !checker.violations.isEmpty { firstViolationTrace = recent }
         return report()
     }
@@ -231,6 +242,7 @@ public struct Simulator {
         }
         // Liveness is about time: checking every 50 simulated ms is exact enough
         // and keeps the check off the per-event path (it walks every node).
+        if faultView == nil, now >= Scenario.faultStartMs { faultView = honestView }
         if now > gstMs, now >= nextLivenessCheckMs {
             nextLivenessCheckMs = now + 50
             checkLiveness()
@@ -278,7 +290,10 @@ public struct Simulator {
                 // effects are void (its epoch is over).
                 let end = plan.endHeight(of: nodes[i].epoch)
                 let blocks = finalization.blocks.filter { end == nil || $0.height <= end! }
-                for block in blocks {
+                for (index, block) in blocks.enumerated() {
+                    if index < finalization.leaderRecords.count {
+                        nodes[i].store.writeLazily(.leaderRecord(finalization.leaderRecords[index]))
+                    }
                     nodes[i].store.writeLazily(.finalized(block))
                     if let (height, hash) = nodes[i].app.commit(block) {
                         if nodes[i].honest { checker.executed(height: height, hash: hash, node: i) }
@@ -286,6 +301,7 @@ public struct Simulator {
                     }
                 }
                 if nodes[i].honest {
+                    for block in blocks { finalizedViews.insert(block.view) }
                     checker.finalized(blocks, node: i, nowMs: now)
                     checker.certified(finalization, node: i, committee: committee(of: i), root: nodes[i].store.epochRoot)
                     noteFinalized(node: i)
@@ -315,6 +331,7 @@ public struct Simulator {
             case .evidence: if nodes[i].honest { evidenceCount += 1 }
             case .dropped(.invalid): if nodes[i].honest { invalidDropped += 1 }
             case .enteredView(let view, _):
+                if nodes[i].honest { noteLeader(of: view, node: i) }
                 if let floor = recoveringFloor[i], view > floor {
                     recoveringFloor[i] = nil
                     scheduleCrash()
@@ -389,7 +406,7 @@ public struct Simulator {
     /// The peer's shell answers from its store: the block and up to 16 ancestors.
     mutating func answerFetch(_ id: BlockID, requester: Int, peer: ValidatorIndex) {
         guard let j = node(peer, askedBy: requester),
-              reachable(requester, j), nodes[j].behavior != .silent, var block = nodes[j].store.block(id) else { return }
+              reachable(requester, j), !isDown(j), var block = nodes[j].store.block(id) else { return }
         var blocks = [block]
         while blocks.count < 17, let parent = nodes[j].store.block(block.parentID), parent.view > 0 {
             blocks.append(parent)
@@ -400,7 +417,7 @@ public struct Simulator {
     }
 
     mutating func answerFetchFinalized(from height: Height, count: Int, requester: Int, peer: ValidatorIndex) {
-        guard let j = node(peer, askedBy: requester), reachable(requester, j), nodes[j].behavior != .silent else { return }
+        guard let j = node(peer, askedBy: requester), reachable(requester, j), !isDown(j) else { return }
         var blocks = nodes[j].store.finalizedBlocks(from: height, limit: count)
         // EP-4: for a node still in an epoch this one has left, the chain of
         // that epoch ends at its root; the root's certified descendants and
@@ -481,27 +498,40 @@ public struct Simulator {
 
     // MARK: - Liveness
 
-    mutating func honestLeader(_ view: View) -> Bool {
-        if let known = honestLeaderCache[view] { return known }
-        // The committee in force at `view`: the newest epoch started by then.
-        let epoch = epochStartViews.lastIndex { $0 <= view } ?? 0
-        let committee = plan.committeeInForce(epoch: Epoch(epoch), rootView: epochStartViews[epoch] - 1)
-        let leader = committee.publicKey(of: committee.leader(of: view))
-        let holders = nodes.indices.filter { setup.keys[plan.keys[epoch][$0]].publicKey == leader }
-        let honest = holders.contains { nodes[$0].honest } && !holders.contains { !nodes[$0].honest }
-        honestLeaderCache[view] = honest
-        return honest
+    /// One leader, held by honest nodes only, for every honest node that
+    /// entered `view`; false for a view no honest node entered.
+    func honestLeader(_ view: View) -> Bool {
+        guard let keys = leadersSeen[view], keys.count == 1, let key = keys.first else { return false }
+        let holders = nodes.indices.filter { setup.keys[nodes[$0].key].publicKey == key }
+        return holders.contains { nodes[$0].honest } && !holders.contains { !nodes[$0].honest }
     }
 
-    /// Jolteon's liveness guarantee, made exact for this leader schedule: after
-    /// GST, a node in view v finalizes a block by the end of the first window
-    /// of three consecutive honest leaders after v (the first two blocks get
-    /// certified, the third leader's proposal carries the second QC), plus
-    /// two views for the view synchronization.
-    mutating func livenessBound(after view: View) -> View {
-        var w = view + 1
-        while !(honestLeader(w) && honestLeader(w + 1) && honestLeader(w + 2)) { w += 1 }
-        return w + 2 + 2
+    /// LR-2, and the leaders the liveness bound counts: what honest node `i`
+    /// elected for the view it entered, with the anchor it elected from.
+    mutating func noteLeader(of view: View, node i: Int) {
+        guard let core = nodes[i].core, let key = core.committee.publicKey(of: core.leader(of: view)) else { return }
+        leadersSeen[view, default: []].insert(key)
+        if printTrace {
+            let anchor = core.election.anchor(of: view).map { "h\($0.height)" } ?? "none"
+            let standings = core.election.standings.map { "\($0.member):\($0.kind.rawValue)" }.joined(separator: " ")
+            print("\(now) n\(i) leader of v\(view): \(core.leader(of: view)) (anchor \(anchor); \(standings))")
+        }
+        checker.elected(key, view: view, epoch: nodes[i].epoch, anchor: core.election.anchor(of: view), node: i)
+    }
+
+    /// Jolteon's liveness guarantee, made exact for the leaders the honest
+    /// nodes elected: after GST, a node in view v finalizes a block by the end
+    /// of the first window of three consecutive honest leaders after v (the
+    /// first two blocks get certified, the third leader's proposal carries the
+    /// second QC), plus two views for the view synchronization. The bound
+    /// after `from`, if it lies below `view`.
+    func boundPassed(from: View, at view: View) -> View? {
+        var w = from + 1
+        while w + 4 < view {
+            if honestLeader(w), honestLeader(w + 1), honestLeader(w + 2) { return w + 4 }
+            w += 1
+        }
+        return nil
     }
 
     /// After GST every honest node finalizes within the bound in views, and
@@ -515,9 +545,8 @@ public struct Simulator {
             // may jump there at once on the first certificate it sees.
             let from = livenessFrom[i] ?? honestView
             if livenessFrom[i] == nil { livenessFrom[i] = from }
-            if livenessDeadline[i] == nil { livenessDeadline[i] = livenessBound(after: from) }
-            if let deadline = livenessDeadline[i], currentView > deadline {
-                checker.fail("liveness", "honest node \(i) reached view \(currentView) without finalizing since view \(from) (bound \(deadline))")
+            if let bound = boundPassed(from: from, at: currentView) {
+                checker.fail("liveness", "honest node \(i) reached view \(currentView) without finalizing since view \(from) (bound \(bound))")
             }
             let changed = viewChangedAt[i]
             if changed?.view != currentView {
@@ -530,19 +559,31 @@ public struct Simulator {
 
     /// A finalization resets the node's liveness window.
     mutating func noteFinalized(node i: Int) {
-        if now > gstMs {
-            livenessFrom[i] = honestView
-            livenessDeadline[i] = nil
-        }
+        if now > gstMs { livenessFrom[i] = honestView }
     }
 
     mutating func checkLivenessAtEnd() {
         guard checker.violations.isEmpty, now >= gstMs + 2_000 else { return }
         for i in honestNodes where (checker.lastFinalizedAtMs[i] ?? 0) <= gstMs && views[i] != nil {
             let view = views[i] ?? 0
-            if view > livenessBound(after: livenessFrom[i] ?? view) {
+            if boundPassed(from: livenessFrom[i] ?? view, at: view) != nil {
                 checker.fail("liveness", "honest node \(i) finalized nothing after GST (\(gstMs) ms, run ended at \(now) ms)")
             }
+        }
+    }
+
+    /// LR-7: in a scenario with a rate bound, the share of views from
+    /// `detectionViews` after the fault began whose own block was finalized
+    /// (the last three views are still in flight at the end).
+    mutating func checkFinalizingRate() {
+        guard let permilleMin = parameters.scenario.finalizingPermilleMin, let faultView, checker.violations.isEmpty,
+              honestView > faultView + Scenario.detectionViews + 3 + 20 else { return }
+        let first = faultView + Scenario.detectionViews, last = honestView - 3
+        let finalizing = (first...last).count { finalizedViews.contains($0) }
+        let permille = finalizing * 1_000 / Int(last - first + 1)
+        finalizingPermille = permille
+        if permille < permilleMin {
+            checker.fail("liveness rate", "\(finalizing) of views \(first)...\(last) finalized a block of their own: \(permille) ‰, bound \(permilleMin) ‰")
         }
     }
 
@@ -582,11 +623,12 @@ public struct Simulator {
                          byzantine: parameters.scenario.behaviors.isEmpty ? 0 : parameters.byzantine,
                          views: honestView, blocksFinalized: checker.heightsAgreed, events: events, simulatedMs: now,
                          traceHash: traceHash.hex, violations: checker.violations.map(\.description),
-                         livenessViolations: checker.violations.filter { $0.invariant == "liveness" }.count,
+                         livenessViolations: checker.violations.filter { $0.invariant.hasPrefix("liveness") }.count,
                          trace: firstViolationTrace.isEmpty ? recent : firstViolationTrace, crashes: crashCount,
                          evidence: evidenceCount, invalidDropped: invalidDropped, divergenceHalts: divergenceHalts,
                          appDisagreements: appDisagreements)
         report.epochSwitches = epochSwitches
+        report.finalizingPermille = finalizingPermille
         report.epochReached = honestNodes.map { nodes[$0].epoch }.max() ?? 0
         return report
     }

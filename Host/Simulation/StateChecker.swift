@@ -28,6 +28,32 @@ struct StateChecker {
     private var certificatesChecked: Set<QuorumCertificate> = []
     private let verifier = CountingVerifier()
 
+    /// LR-2: the leader elected for each (epoch, view, anchor), and by whom.
+    /// Bounded: views more than `electedViewsKept` below the newest are forgotten.
+    private var elected: [ElectionKey: (leader: PublicKey, node: Int)] = [:]
+    private var newestElectedView: View = 0
+    private static let electedViewsKept: View = 1_000
+    private struct ElectionKey: Hashable {
+        let epoch: Epoch
+        let view: View
+        let anchorHeight: Height?
+    }
+
+    /// LR-2: two honest nodes that elect from the same history (the same
+    /// anchor, or none) elect the same leader. Local impressions in the
+    /// election (timeouts seen, connections lost) break exactly this.
+    mutating func elected(_ leader: PublicKey, view: View, epoch: Epoch, anchor: (height: Height, view: View)?, node: Int) {
+        let key = ElectionKey(epoch: epoch, view: view, anchorHeight: anchor?.height)
+        if let earlier = elected[key], earlier.leader != leader {
+            fail("leader agreement", "nodes \(earlier.node) and \(node) elected different leaders for view \(view) of epoch \(epoch) from the same history (anchor h\(anchor?.height ?? 0))")
+        }
+        elected[key] = (leader, node)
+        if view > newestElectedView + Self.electedViewsKept {
+            newestElectedView = view
+            elected = elected.filter { $0.key.view + Self.electedViewsKept > view }
+        }
+    }
+
     mutating func fail(_ invariant: String, _ detail: String) {
         if violations.count < 16 { violations.append(Violation(invariant: invariant, detail: detail)) }
     }

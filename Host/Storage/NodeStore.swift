@@ -255,8 +255,18 @@ public final class NodeStore: @unchecked Sendable {
     /// One finalized block, its certificate, the app's staged writes and the
     /// app state hash after it: one atomic batch. After a crash at any point
     /// the app state and the finalized height agree.
-    public func commit(_ block: Block, certifiedBy qc: QuorumCertificate, stateHash: Bytes32) throws(StorageError) {
+    ///
+    /// `leaderRecord`: the block's record (LR-1), kept for the newest
+    /// `leaderRecordsKept` heights so a restart resumes the same election.
+    public func commit(_ block: Block, certifiedBy qc: QuorumCertificate, stateHash: Bytes32,
+                       leaderRecord: LeaderRecord? = nil) throws(StorageError) {
         let batch = WriteBatch()
+        if let leaderRecord {
+            batch.put(StoreLayout.leaderRecord(block.height), leaderRecord.encoded)
+            if block.height > StoreLayout.leaderRecordsKept {
+                batch.delete(StoreLayout.leaderRecord(block.height - StoreLayout.leaderRecordsKept))
+            }
+        }
         batch.put(StoreLayout.finalized(block.id), block.encoded)
         batch.delete(StoreLayout.unfinalized(block.id))
         batch.put(StoreLayout.certificate(block.id), qc.encoded)
@@ -388,11 +398,13 @@ public final class NodeStore: @unchecked Sendable {
         public let executedStates: [Height: Bytes32]
         /// SR-R has not completed since the store was created.
         public let safetyLost: Bool
+        /// LR-1: the newest leader records, oldest first (the core keeps its epoch's).
+        public var leaderRecords: [LeaderRecord] = []
 
         /// Where the consensus core resumes.
         public var recovery: EventHandler.Recovery {
             EventHandler.Recovery(safety: safety, liveness: liveness, finalized: finalized, unfinalized: unfinalized,
-                                  executedStates: executedStates, safetyLost: safetyLost)
+                                  executedStates: executedStates, safetyLost: safetyLost, leaderRecords: leaderRecords)
         }
     }
 
@@ -434,8 +446,29 @@ public final class NodeStore: @unchecked Sendable {
             return true
         }
         if badEntry { throw StorageError(.corrupted, path: path, "an app state hash entry (e/) is malformed") }
-        return Recovered(head: head, finalized: finalized, unfinalized: unfinalized, safety: safety, liveness: liveness,
-                         executedStates: executedStates, safetyLost: try settled.get(StoreLayout.recovering) != nil)
+        var recovered = Recovered(head: head, finalized: finalized, unfinalized: unfinalized, safety: safety, liveness: liveness,
+                                  executedStates: executedStates, safetyLost: try settled.get(StoreLayout.recovering) != nil)
+        recovered.leaderRecords = try leaderRecords(upTo: head.height)
+        return recovered
+    }
+
+    /// The kept leader records at or below `height`, oldest first. A store
+    /// from before records existed has none: the election starts empty and
+    /// agrees again with the others once a window of new records passed.
+    func leaderRecords(upTo height: Height) throws(StorageError) -> [LeaderRecord] {
+        let from = height > StoreLayout.leaderRecordsKept ? height - StoreLayout.leaderRecordsKept + 1 : 1
+        var records: [LeaderRecord] = []
+        var badEntry = false
+        try settled.scan(prefix: StoreLayout.leaderRecordPrefix, from: StoreLayout.leaderRecord(from)) { _, value in
+            guard let record = try? LeaderRecord.decode(value) else {
+                badEntry = true
+                return false
+            }
+            if record.height <= height { records.append(record) }
+            return true
+        }
+        if badEntry { throw StorageError(.corrupted, path: path, "a leader record (r/) is malformed") }
+        return records
     }
 
     public func finalizedHead() throws(StorageError) -> FinalizedHead { try Self.finalizedHead(settled, path: path) }

@@ -15,6 +15,7 @@ import Consensus
 /// | `c/` | block id | the QC certifying that finalized block |
 /// | `h/` | height, big-endian u64 | the id of the finalized block at that height |
 /// | `e/` | height, big-endian u64 | the app state hash after that height (the newest `executedStatesKept`) |
+/// | `r/` | height, big-endian u64 | the leader record of the finalized block at that height (the newest `leaderRecordsKept`) |
 /// | `a/` | u16 name length, plugin name, `/`, key | one plugin's app state |
 enum StoreLayout {
     static let schemaVersion: UInt32 = 1
@@ -44,6 +45,10 @@ enum StoreLayout {
     /// App state hashes kept per height, for the app-agreement rule after a
     /// restart (`ConsensusConfig.appHashesRetained`): 1,024 × 42 bytes.
     static let executedStatesKept: Height = 1_024
+    static let leaderRecordPrefix = key("r/")
+    /// Leader records kept (LR-1): more than the largest reputation window
+    /// (2,000 blocks) plus its lag; ~60 bytes each at n = 4.
+    static let leaderRecordsKept: Height = 2_100
 
     static func key(_ text: String) -> [UInt8] { Array(text.utf8) }
 
@@ -54,6 +59,7 @@ enum StoreLayout {
 
     static func height(_ h: Height) -> [UInt8] { heightKey(heightPrefix, h) }
     static func executed(_ h: Height) -> [UInt8] { heightKey(executedPrefix, h) }
+    static func leaderRecord(_ h: Height) -> [UInt8] { heightKey(leaderRecordPrefix, h) }
 
     private static func heightKey(_ prefix: [UInt8], _ h: Height) -> [UInt8] {
         var w = WireWriter(capacity: 10)

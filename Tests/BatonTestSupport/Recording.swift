@@ -48,8 +48,8 @@ public final class InterceptingStore: ConsensusStore {
     public func safetyRecovered() throws { try inner.safetyRecovered() }
     public func saveLiveness(_ data: LivenessData) throws { try inner.saveLiveness(data) }
     public func saveBlock(_ block: Block) throws { try inner.saveBlock(block) }
-    public func commit(_ block: Block, certifiedBy qc: QuorumCertificate, stateHash: Bytes32) throws {
-        try inner.commit(block, certifiedBy: qc, stateHash: stateHash)
+    public func commit(_ block: Block, certifiedBy qc: QuorumCertificate, stateHash: Bytes32, leaderRecord: LeaderRecord?) throws {
+        try inner.commit(block, certifiedBy: qc, stateHash: stateHash, leaderRecord: leaderRecord)
     }
     public func discardStaged() { inner.discardStaged() }
     public func stageUpgradeSchedule(_ encoded: [UInt8]) { inner.stageUpgradeSchedule(encoded) }

@@ -19,7 +19,7 @@ import Testing
         #expect(p.lastViewTC == tc)
     }
 
-    @Test func backoffToleratesKFailuresThenGrowsToTheCapAndShrinksOnProgress() {
+    @Test func backoffToleratesKFailuresThenGrowsToTheCapAndOneQCResetsIt() {
         var config = Pacemaker.Config()
         config.timeoutMsBase = 1_000
         config.timeoutMsMax = 5_000
@@ -32,11 +32,15 @@ import Testing
             durations.append(p.timeoutMs)
         }
         #expect(durations == [1_000, 1_000, 2_000, 4_000, 5_000, 5_000])
+        // PM-1: one QC ends the run; the next failure starts a new one at the base.
         _ = p.process(t.qc(view: 7, block: SHA256Digest.hash([7])))
-        #expect(p.failures == 5)
-        #expect(p.timeoutMs == 5_000)
-        for view in 8...10 as ClosedRange<View> { _ = p.process(t.qc(view: view, block: SHA256Digest.hash([UInt8(view)]))) }
+        #expect(p.failures == 0)
         #expect(p.timeoutMs == 1_000)
+        _ = p.process(t.tc(view: 8, highQC: t.qc(view: 7, block: SHA256Digest.hash([7]))))
+        #expect(p.failures == 1 && p.timeoutMs == 1_000)
+        // A QC that does not enter a new view (an old one) is no proof of progress.
+        _ = p.process(t.qc(view: 5, block: SHA256Digest.hash([5])))
+        #expect(p.failures == 1)
     }
 
     @Test func configProblemsAreNamed() {
