@@ -12,14 +12,14 @@ final class BenchCluster {
     let basePort: Int
     private(set) var processes: [Process] = []
 
-    init(nodes: Int, basePort: Int, nodeToml extra: String) throws {
+    init(nodes: Int, basePort: Int, leaderElection: String = "reputation", nodeToml extra: String) throws {
         binary = PluginLocator.executablePath() ?? CommandLine.arguments[0]
         let binDir = URL(fileURLWithPath: binary).deletingLastPathComponent().path
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-bench-\(UUID().uuidString)").path
         self.nodes = nodes
         self.basePort = basePort
         try runQuietly(binary, ["testnet", "--dir", folder, "--nodes", "\(nodes)", "--plugin", "kvstore",
-                                "--base-port", "\(basePort)", "--plugin-dir", binDir])
+                                "--base-port", "\(basePort)", "--plugin-dir", binDir, "--leader-election", leaderElection])
         for i in 0..<nodes {
             let path = "\(folder)/node-\(i)/node.toml"
             try (try String(contentsOfFile: path, encoding: .utf8) + extra).write(toFile: path, atomically: true, encoding: .utf8)
@@ -37,6 +37,12 @@ final class BenchCluster {
     }
 
     func restart(_ i: Int) throws { processes[i] = try launch(i) }
+
+    /// SIGKILL, as a crash: no graceful shutdown, nothing flushed. Not waited
+    /// for (Foundation reaps it); `stop()` later finds it exited.
+    func kill(_ i: Int) {
+        if processes[i].isRunning { Glibc.kill(processes[i].processIdentifier, SIGKILL) }
+    }
 
     func stop() {
         for i in processes.indices { stop(i) }

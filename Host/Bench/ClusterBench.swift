@@ -40,6 +40,11 @@ public struct ClusterBench: AsyncParsableCommand {
     @Option(help: "First consensus port (APIs at +100).") var basePort = 7500
     @Option(help: ArgumentHelp("Drive a running federation instead of starting one: its nodes' APIs, comma-separated, node 0 first (its event stream times the transactions). --nodes, --batch and --no-sync are then the federation's own (its node.toml); CPU and RSS are not measured.", valueName: "host:port,…"))
     var apis: String?
+    @Option(parsing: .singleValue, help: ArgumentHelp("Kill -9 member NODE at SECOND of the measured window (repeatable; not node 0, whose event stream times the transactions).", valueName: "NODE@SECOND"))
+    var kill: [String] = []
+    @Option(parsing: .singleValue, help: ArgumentHelp("Start killed member NODE again at SECOND of the measured window (repeatable).", valueName: "NODE@SECOND"))
+    var restart: [String] = []
+    @Option(help: "The cluster's leader election: reputation or weighted-random (for A/B).") var leaderElection = "reputation"
 
     public func validate() throws {
         guard (1...16).contains(nodes) else { throw ValidationError("--nodes must be 1…16") }
@@ -47,16 +52,21 @@ public struct ClusterBench: AsyncParsableCommand {
         guard batch >= 1, clients >= 1, window >= 1, requestSize >= 1, duration >= 1, warmup >= 0 else {
             throw ValidationError("--batch, --clients, --window, --request-size and --duration must be positive")
         }
+        if !kill.isEmpty || !restart.isEmpty {
+            guard apis == nil else { throw ValidationError("--kill and --restart act on the benchmark's own cluster, not on --apis") }
+            _ = try FaultPlan(kills: kill, restarts: restart, nodes: nodes, seconds: duration)
+        }
     }
 
     public func run() async throws {
+        let faults = try FaultPlan(kills: kill, restarts: restart, nodes: nodes, seconds: duration)
         let cluster: BenchCluster?
         let apis: [String]
         if let given = self.apis {
             cluster = nil
             apis = given.split(separator: ",").map { String($0) }
         } else {
-            let started = try BenchCluster(nodes: nodes, basePort: basePort, nodeToml:
+            let started = try BenchCluster(nodes: nodes, basePort: basePort, leaderElection: leaderElection, nodeToml:
                 "\n[mempool]\nbatch_transactions_max = \(batch)\ntransactions_max = \(max(50_000, 4 * window))\nbytes_max = 536870912\n"
                 + (noSync ? "\n[storage]\nsync_writes = false\n" : ""))
             cluster = started
@@ -90,7 +100,7 @@ public struct ClusterBench: AsyncParsableCommand {
             await withTaskGroup(of: Void.self) { group in
                 for client in 0..<clients {
                     group.addTask {
-                        await Self.submit(client: client, api: apis[client % apis.count], ledger: ledger, until: measureTo,
+                        await Self.submit(client: client, apis: apis, ledger: ledger, until: measureTo,
                                           requestSize: requestSize, window: window, rate: rate.map { $0 / clients },
                                           txBytes: txBytes, http: httpClient)
                     }
@@ -100,8 +110,25 @@ public struct ClusterBench: AsyncParsableCommand {
         var cpuAtStart: [Double] = []
         var windowHeight: Int?
         var lastCommitted = 0
+        var pendingFaults = faults.faults
+        var down = Set<Int>()
         while ContinuousClock.now < measureTo {
-            try await Task.sleep(for: .seconds(1))
+            let nextFault = pendingFaults.first.map { measureFrom + .seconds($0.second) }
+            let tick = ContinuousClock.now + .seconds(1)
+            try await Task.sleep(until: min(tick, nextFault ?? tick))
+            while let fault = pendingFaults.first, ContinuousClock.now >= measureFrom + .seconds(fault.second) {
+                pendingFaults.removeFirst()
+                switch fault.kind {
+                case .kill:
+                    cluster?.kill(fault.node)
+                    down.insert(fault.node)
+                case .restart:
+                    try cluster?.restart(fault.node)
+                    down.remove(fault.node)
+                }
+                printLine("[\(Int((ContinuousClock.now - start).components.seconds))s] \(fault.kind.rawValue) member \(fault.node)")
+            }
+            guard ContinuousClock.now >= tick else { continue }
             if cpuAtStart.isEmpty, ContinuousClock.now >= measureFrom {
                 cpuAtStart = processes.map { Self.cpuSeconds($0.processIdentifier) } + [Self.cpuSeconds(getpid())]
                 // The stage times count blocks from here on (the measured window).
@@ -123,13 +150,24 @@ public struct ClusterBench: AsyncParsableCommand {
         follower.stop()
 
         // Every node finalized the same blocks: compare ids at a sample of heights.
+        // A member still down is left out; a restarted one must have caught up.
+        let live = apis.indices.filter { !down.contains($0) }.map { apis[$0] }
+        if !faults.isEmpty {
+            let target = (await fetchJSON("http://\(apis[0])/v1/status"))["finalizedHeight"] as? Int ?? 0
+            let by = Date().addingTimeInterval(30)
+            for api in live {
+                while Date() < by, (await fetchJSON("http://\(api)/v1/status"))["finalizedHeight"] as? Int ?? 0 < target {
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+            }
+        }
         var heights: [Int] = []
-        for api in apis { heights.append((await fetchJSON("http://\(api)/v1/status"))["finalizedHeight"] as? Int ?? 0) }
+        for api in live { heights.append((await fetchJSON("http://\(api)/v1/status"))["finalizedHeight"] as? Int ?? 0) }
         let common = heights.min() ?? 0
         var agree = common > 0
         for height in Set([1, common / 4, common / 2, (3 * common) / 4, common]) where height > 0 {
             var ids = Set<String>()
-            for api in apis { ids.insert((await fetchJSON("http://\(api)/v1/blocks/\(height)"))["id"] as? String ?? "?") }
+            for api in live { ids.insert((await fetchJSON("http://\(api)/v1/blocks/\(height)"))["id"] as? String ?? "?") }
             if ids.count != 1 { agree = false }
         }
 
@@ -137,7 +175,7 @@ public struct ClusterBench: AsyncParsableCommand {
         // Where the time went, per node (GET /v1/stages over the window's blocks).
         var stageRows: [[String]] = []
         var stagesJSON: [[String: Any]] = []
-        for (index, api) in apis.enumerated() {
+        for (index, api) in apis.enumerated() where !down.contains(index) {
             let answer = await fetchJSON("http://\(api)/v1/stages?fromHeight=\(windowHeight ?? 0)")
             let stages = answer["stagesMs"] as? [String: [String: Int]] ?? [:]
             stagesJSON.append(["node": index, "samples": answer["samples"] as? Int ?? 0, "stagesMs": stages])
@@ -147,19 +185,25 @@ public struct ClusterBench: AsyncParsableCommand {
             stageRows.append(["node \(index)"] + cells)
         }
         let committedInWindow = max(1, Int(result.txPerSecond * Double(duration)))
+        let faulted = Set(faults.faults.map(\.node))
+        func perNode(_ values: [Double], _ format: (Double) -> String) -> String {
+            values.enumerated().map { faulted.contains($0.offset) ? "-" : format($0.element) }.joined(separator: " ")
+        }
         let rows = [
             ["committed tx/s", String(format: "%.0f", result.txPerSecond)],
             ["blocks/s", String(format: "%.1f", result.blocksPerSecond)],
             ["commit latency p50 / p90 / p99 (ms)", String(format: "%.1f / %.1f / %.1f", result.p50, result.p90, result.p99)],
             ["transactions timed", "\(result.timed)"],
             ["committed but not outstanding (twice, or refused at submission)", "\(ledger.unexpected)"],
-            ["CPU seconds per node (measured window)", cpu.map { String(format: "%.1f", $0) }.joined(separator: " ")],
-            ["CPU µs per committed transaction, per node", cpu.map { String(format: "%.0f", $0 * 1e6 / Double(committedInWindow)) }.joined(separator: " ")],
+            // A killed member's process is gone (or another one): "-".
+            ["CPU seconds per node (measured window)", perNode(cpu) { String(format: "%.1f", $0) }],
+            ["CPU µs per committed transaction, per node", perNode(cpu) { String(format: "%.0f", $0 * 1e6 / Double(committedInWindow)) }],
             ["CPU seconds of the load generator (\(httpClient.rawValue))", String(format: "%.1f", loadCPU)],
-            ["peak RSS per node (MiB)", rss.map { String(format: "%.0f", $0) }.joined(separator: " ")],
+            ["peak RSS per node (MiB)", perNode(rss) { String(format: "%.0f", $0) }],
             ["every node finalized the same blocks", agree ? "yes (up to height \(common))" : "NO"],
         ]
-        print(Table.render([["what", "figure"]] + rows))
+        let impact = faults.impact(of: ledger.blockLog, from: measureFrom, to: measureTo)
+        print(Table.render([["what", "figure"]] + rows + impact.rows))
         print("stage times per committed transaction, ms p50/p90/p99 (GET /v1/stages): mempool = admitted here → proposed, "
               + "certify = proposed → QC seen here, finalize = QC → 2-chain final, commit = final → app and store, event = → subscribers")
         print(Table.render([["node"] + StageTimes.stages] + stageRows))
@@ -169,7 +213,7 @@ public struct ClusterBench: AsyncParsableCommand {
                 "rate": rate as Any, "sync": !noSync, "durationSeconds": duration, "warmupSeconds": warmup,
                 "txPerSecond": result.txPerSecond, "blocksPerSecond": result.blocksPerSecond,
                 "latencyMs": ["p50": result.p50, "p90": result.p90, "p99": result.p99], "timed": result.timed, "unexpectedCommits": ledger.unexpected,
-                "cpuSeconds": cpu, "stages": stagesJSON, "loadGeneratorCPUSeconds": loadCPU, "httpClient": httpClient.rawValue, "peakRSSMiB": rss, "agree": agree, "finalizedHeight": common,
+                "cpuSeconds": cpu, "stages": stagesJSON, "fault": impact.json, "loadGeneratorCPUSeconds": loadCPU, "httpClient": httpClient.rawValue, "peakRSSMiB": rss, "agree": agree, "finalizedHeight": common,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             try data.write(to: URL(fileURLWithPath: json))
@@ -187,23 +231,30 @@ public struct ClusterBench: AsyncParsableCommand {
 
     /// One client: closed loop (window) or open loop (rate), batches of
     /// `requestSize` unique `key=value` transactions, until `end`.
-    static func submit(client: Int, api: String, ledger: Ledger, until end: ContinuousClock.Instant, requestSize: Int,
+    /// A client submits to node `client % n`; when its node does not answer
+    /// (killed) it moves on to the next one, as a user's client would.
+    static func submit(client: Int, apis: [String], ledger: Ledger, until end: ContinuousClock.Instant, requestSize: Int,
                        window: Int, rate: Int?, txBytes: Int, tag: String = "", http: HTTPClient = .socket) async {
         let shape = LoadShape(client: client, tag: tag, requestSize: requestSize, window: window, rate: rate, txBytes: txBytes)
+        let api = apis[client % apis.count]
         switch http {
         case .socket:
             // Blocking calls: a thread of its own, never the cooperative pool.
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                 let thread = Thread {
                     var load = shape
-                    var connection = try? HTTPConnection(api: api)
+                    var node = client % apis.count
+                    var connection = try? HTTPConnection(api: apis[node])
                     while ContinuousClock.now < end {
                         switch load.next(outstanding: ledger.outstanding) {
                         case .wait(let ms): usleep(UInt32(ms * 1_000))
                         case .send(let transactions, let hashes):
                             ledger.submitted(hashes)
                             var accepted = 0
-                            if connection == nil { connection = try? HTTPConnection(api: api) }
+                            if connection == nil {
+                                connection = try? HTTPConnection(api: apis[node])
+                                if connection == nil { node = (node + 1) % apis.count }  // down: the next node
+                            }
                             do {
                                 let reply = try connection?.request("POST", "/v1/txs", body: HTTPAPI.encodeBatch(transactions))
                                 accepted = reply.map { Self.acceptedCount($0.body) } ?? 0
@@ -281,6 +332,7 @@ final class Ledger: Sendable {
         var unexpected = 0
         var blocks = 0
         var blocksInWindow = 0
+        var blockLog: [BlockSeen] = []
         var from = ContinuousClock.now, to = ContinuousClock.now
     }
     private let state = Mutex(State())
@@ -294,10 +346,22 @@ final class Ledger: Sendable {
 
     func abandon(_ hashes: [Bytes32]) { state.withLock { for hash in hashes { $0.pending[hash] = nil } } }
 
-    func committed(_ hashes: [Bytes32]) {
+    /// A block node 0 finalized: when the generator saw it, who proposed it, how many of its transactions it carried.
+    struct BlockSeen: Sendable {
+        let at: ContinuousClock.Instant
+        let proposer: Int
+        let transactions: Int
+    }
+    /// Blocks logged at most (a 10-minute run at 100 blocks/s is 60,000).
+    static let blockLogMax = 1_000_000
+
+    var blockLog: [BlockSeen] { state.withLock { $0.blockLog } }
+
+    func committed(_ hashes: [Bytes32], proposer: Int = -1) {
         let now = ContinuousClock.now
         state.withLock { s in
             s.blocks += 1
+            if s.blockLog.count < Self.blockLogMax { s.blockLog.append(BlockSeen(at: now, proposer: proposer, transactions: hashes.count)) }
             s.committedTotal += hashes.count
             let inWindow = now >= s.from && now < s.to
             if inWindow {
@@ -384,7 +448,7 @@ final class EventFollower: @unchecked Sendable {
             buffer.append(contentsOf: chunk[0..<n])
             var from = searchFrom
             while let end = HTTPConnection.find(Self.frameEnd, in: buffer, from: max(from, consumed)) {
-                Self.parse(buffer[consumed..<end]).map(ledger.committed)
+                if let block = Self.parse(buffer[consumed..<end]) { ledger.committed(block.hashes, proposer: block.proposer) }
                 consumed = end + Self.frameEnd.count
                 from = consumed
             }
@@ -392,11 +456,21 @@ final class EventFollower: @unchecked Sendable {
         close(fd)
     }
 
-    /// The hashes of a `finalized` event's transactions, or nil for other frames.
-    static func parse(_ frame: ArraySlice<UInt8>) -> [Bytes32]? {
+    private static let proposerKey = Array("\"proposer\":".utf8)
+
+    /// A `finalized` event's proposer and transaction hashes, or nil for other frames.
+    static func parse(_ frame: ArraySlice<UInt8>) -> (proposer: Int, hashes: [Bytes32])? {
         let bytes = Array(frame)
         guard HTTPConnection.find(finalized, in: bytes, from: 0) != nil else { return nil }
-        guard let list = HTTPConnection.find(txsKey, in: bytes, from: 0) else { return [] }
+        var proposer = -1
+        if let at = HTTPConnection.find(proposerKey, in: bytes, from: 0) {
+            proposer = 0
+            for byte in bytes[(at + proposerKey.count)...] {
+                guard (0x30...0x39).contains(byte) else { break }
+                proposer = proposer * 10 + Int(byte - 0x30)
+            }
+        }
+        guard let list = HTTPConnection.find(txsKey, in: bytes, from: 0) else { return (proposer, []) }
         var hashes: [Bytes32] = []
         var i = list + txsKey.count
         while i + 66 <= bytes.count, bytes[i] == UInt8(ascii: "\"") {
@@ -404,6 +478,6 @@ final class EventFollower: @unchecked Sendable {
             i += 66
             if i < bytes.count, bytes[i] == UInt8(ascii: ",") { i += 1 }
         }
-        return hashes
+        return (proposer, hashes)
     }
 }

@@ -39,7 +39,7 @@ public struct SyncBench: AsyncParsableCommand {
             await withTaskGroup(of: Void.self) { group in
                 for client in 0..<3 {
                     group.addTask {
-                        await ClusterBench.submit(client: client, api: apis[client], ledger: ledger, until: until,
+                        await ClusterBench.submit(client: client, apis: apis, ledger: ledger, until: until,
                                                   requestSize: batch, window: 0, rate: batch * 40 / 3, txBytes: 32, tag: tag)
                     }
                 }

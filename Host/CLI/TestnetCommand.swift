@@ -24,9 +24,14 @@ struct TestnetCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Node-local plugin config written to each node.toml as plugin_config; {index} becomes the node's index and {index+N} the index plus N (e.g. \"chain = 127.0.0.1:{index+8600}\").", valueName: "template"))
     var nodePluginConfig: String?
     @Option(help: "Non-voting follower nodes (follower-I folders) that track the chain and serve the API.") var followers = 0
+    @Option(help: "Who leads each view: reputation (leader reputation from committed history) or weighted-random.")
+    var leaderElection = "reputation"
 
     func run() throws {
         guard (1...64).contains(nodes) else { throw ValidationError("--nodes must be 1...64") }
+        guard ["reputation", "weighted-random"].contains(leaderElection) else {
+            throw ValidationError("--leader-election is reputation or weighted-random, not '\(leaderElection)'")
+        }
         guard !FileManager.default.fileExists(atPath: dir) else {
             throw ValidationError("\(dir) exists; choose a new folder (a testnet never overwrites one)")
         }
@@ -53,7 +58,9 @@ struct TestnetCommand: ParsableCommand {
             pluginVersion: pinPlugin ? library.info.version : nil,
             pluginSHA256: digest,
             pluginConfig: try pluginConfig.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? "")
-        try genesis.write(to: dir + "/genesis.json")
+        var chosen = genesis
+        chosen.leaderElection = leaderElection
+        try chosen.write(to: dir + "/genesis.json")
         let all = keys.enumerated().map { ("node-\($0)", $0, $1) }
             + followerKeys.enumerated().map { ("follower-\($0)", nodes + $0, $1) }
         for (name, i, key) in all {

@@ -31,6 +31,11 @@ public actor ConsensusNode {
         /// AA-1: proposals not voted for because their app state hash is not ours.
         public var appRefusals = 0
         public var lastAppRefusal: AppAgreement.Mismatch?
+        /// LR-3: each member's standing in the reputation window (empty under
+        /// the weighted-random election), as of the current view.
+        public var leaderStandings: [LeaderStanding] = []
+        /// Views whose stake-drawn leader was passed over (LR-4, EP-5), since start.
+        public var leaderSkippedViews = 0
     }
 
     /// The committee in force: the genesis's, or the newest epoch's
@@ -186,6 +191,10 @@ public actor ConsensusNode {
     public var publicKey: PublicKey { signer.publicKey }
     public var committeeSize: Int { committee.count }
     public var memberIndex: ValidatorIndex? { committee.index(of: signer.publicKey) }
+    /// The chain's leader election, as its genesis names it.
+    public var leaderElectionName: String {
+        consensusConfig.leaderElection == .weightedRandom ? "weighted-random" : "reputation"
+    }
     /// The committee in force (the newest epoch's).
     public var currentCommittee: Committee { committee }
 

@@ -130,10 +130,11 @@ public struct GenesisAssembly: Sendable {
         if loopback > 0 && loopback < parsed.count {
             warnings.append("\(loopback) of \(parsed.count) members advertise a loopback address, which only their own machine can dial")
         }
-        let genesis = Genesis(
+        var genesis = Genesis(
             chainID: chain.hex, timestampMs: timestampMs, leaderSeed: seed.hex,
             members: members.map(\.member), listeners: followers.map(\.member.publicKey),
             plugin: plugin, pluginVersion: pluginVersion, pluginSHA256: pluginSHA256, pluginConfig: pluginConfig)
+        genesis.leaderElection = "reputation"
         return (genesis, warnings)
     }
 }

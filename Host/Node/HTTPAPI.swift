@@ -111,6 +111,12 @@ public enum HTTPAPI {
                 "committeeChanges": CommitteeJSON.history(await node.epochRecords),
                 "appState": ["refusedProposals": status.appRefusals,
                              "lastRefusal": status.lastAppRefusal?.dictionary ?? NSNull()] as [String: Any],
+                // LR-3: who leads less, and why (README, "Leader reputation").
+                "leaders": ["election": await node.leaderElectionName, "skippedViews": status.leaderSkippedViews,
+                            "members": status.leaderStandings.map { standing in
+                                ["member": Int(standing.member), "standing": standing.kind.rawValue,
+                                 "proposed": standing.proposed, "failed": standing.failed, "voted": standing.voted] as [String: Any]
+                            }] as [String: Any],
             ])
         }
         router.get("/v1/upgrade") { _, _ -> Response in

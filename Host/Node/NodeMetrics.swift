@@ -16,6 +16,7 @@ public final class NodeMetrics: Sendable {
     let droppedInputs: Gauge
     let viewsByQC: Counter
     let viewsByTC: Counter
+    let leaderSkipped: Counter
     let timeoutsSent: Counter
     let committedTransactions: Counter
     /// Proposer's timestamp to local commit, in milliseconds.
@@ -42,6 +43,7 @@ public final class NodeMetrics: Sendable {
         droppedInputs = registry.makeGauge(name: "baton_input_dropped_peer_messages", help: "Peer messages dropped because the node's input queue was full, since start")
         viewsByQC = registry.makeCounter(name: "baton_views_entered_by_qc_total", help: "Views entered on a quorum certificate")
         viewsByTC = registry.makeCounter(name: "baton_views_entered_by_tc_total", help: "Views entered on a timeout certificate")
+        leaderSkipped = registry.makeCounter(name: "baton_views_leader_skipped_total", help: "Views whose stake-drawn leader was passed over: leader reputation (LR-4) or the newcomer grace (EP-5)")
         timeoutsSent = registry.makeCounter(name: "baton_timeouts_sent_total", help: "Timeout messages this node broadcast")
         committedTransactions = registry.makeCounter(name: "baton_committed_transactions_total", help: "Mempool transactions in committed blocks")
         appDiverged = registry.makeGauge(name: "baton_app_diverged", help: "1 if this node's app state disagreed with a quorum-certified one and the node stopped")

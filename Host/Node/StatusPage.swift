@@ -52,6 +52,11 @@ enum StatusPage {
         `approved by ${plan.approvers.length} members, until height ${plan.expiresAtHeight}`);
       if (status.upgrade && status.upgrade.awaitingPlugin) alerts.push(`<b>Stopped applying blocks</b>: ${status.upgrade.problem}`);
       else if (status.upgrade && status.upgrade.problem) alerts.push(`<b>Upgrade not ready on this node</b>: ${status.upgrade.problem}`);
+      const excluded = ((status.leaders && status.leaders.members) || []).filter(m => m.standing !== "active");
+      if (excluded.length) alerts.push(`Leads less (leader reputation): ` + excluded.map(m => `member ${m.member} ` +
+        (m.standing === "failing" ? `failed its last leader slot` : `absent from the last blocks`) +
+        ` (${m.proposed} proposed, ${m.failed} failed, ${m.voted} votes in the window)`).join("; ") +
+        ` · ${status.leaders.skippedViews} views' leaders passed over`);
       if (status.evidence > 0) alerts.push(`${status.evidence} misbehavior proofs kept ` +
         `(<a href="/v1/evidence">evidence</a>: double proposals, votes or timeouts)`);
       document.getElementById("alerts").innerHTML = alerts.map(a => `<div class="alert">${a}</div>`).join("");
