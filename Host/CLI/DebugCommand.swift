@@ -34,10 +34,14 @@ struct DebugCommand: ParsableCommand {
         }
     }
 
-    /// Who leads each view of a chain (weighted-random from the genesis's
-    /// seed): to read a node's log of timeouts against the schedule.
+    /// Who the stake draw names for each view (from the genesis's seed): to
+    /// read a node's log of timeouts against it. Under leader reputation (the
+    /// default) the live leader is this one while every member is active;
+    /// `GET /v1/status` shows who is not, and views passed over are counted.
     struct Leaders: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "leaders")
+        static let configuration = CommandConfiguration(
+            commandName: "leaders",
+            abstract: "The stake draw's leader for each view (reputation passes over members that are not active).")
 
         @Option var genesis: String
         @Option var from: UInt64 = 1

@@ -27,9 +27,8 @@ import Testing
         #expect((61...400 as ClosedRange<View>).allSatisfy { election.leader(of: $0) == setup.committee.stakeLeader(of: $0) })
     }
 
-    /// LR-3, LR-4: a member that failed its newest slot and stopped voting is
-    /// drawn with weight 1 against the others' 1,000: after the activity
-    /// window it leads (almost) no view the fresh history elects.
+    /// LR-3, LR-4: a member that stopped voting and proposing is inactive
+    /// after the activity window, and weight 0 elects it for no view.
     @Test func aCrashedMemberStopsBeingElected() {
         var election = ReputationElection(committee: setup.committee, config: config)
         healthy(&election, heights: 1...20)
@@ -47,7 +46,8 @@ import Testing
             view += 1
         }
         #expect(election.standings[3].kind != .active)
-        #expect(ledAfterDetection <= 3, "member 3 led \(ledAfterDetection) views after detection")
+        #expect(ledAfterDetection == 0, "member 3 led \(ledAfterDetection) views after detection")
+        #expect(election.standings[3].kind == .inactive)
         #expect(election.standings[0...2].allSatisfy { $0.kind == .active })
     }
 
@@ -74,6 +74,11 @@ import Testing
         #expect(election.standings.allSatisfy { $0.kind != .active })
         let leaders = Set((9...8 + config.staleAnchorViews).map { election.leader(of: $0) })
         #expect(leaders == [0, 1, 2, 3])
+        // No one left with weight (everyone inactive): the stake draw.
+        var silent = ReputationElection(committee: setup.committee, config: config)
+        for h in Height(1)...12 { silent.learn(record(h, view: h, proposer: 99, voters: [])) }
+        #expect(silent.standings.allSatisfy { $0.kind == .inactive })
+        #expect((13...32 as ClosedRange<View>).allSatisfy { silent.leader(of: $0) == setup.committee.stakeLeader(of: $0) })
     }
 
     /// LR-1: a restart that learns only the kept records (window + lag + 2)
@@ -130,7 +135,7 @@ import Testing
         c.lagViews = 2
         #expect(c.problem()?.contains("lag_views") == true)
         c = ReputationElection.Config()
-        c.inactiveWeight = 0
-        #expect(c.problem()?.contains("weights") == true)
+        c.activeWeight = 0
+        #expect(c.problem()?.contains("active weight") == true)
     }
 }

@@ -75,7 +75,7 @@ func run(_ scenario: String, nodes: Int = 4, views: UInt64 = 40, seed: UInt64, b
     }
 
     /// The CI sweep: every scenario × 12 seeds for each of n = 4, 7 and 10:
-    /// 792 runs (the three sizes run in parallel).
+    /// 900 runs (the three sizes run in parallel).
     @Test(arguments: [4, 7, 10])
     func sweepOfEveryScenarioHasNoViolation(nodes: Int) async {
         let reports = await offThePool {

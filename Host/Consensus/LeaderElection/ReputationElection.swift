@@ -33,10 +33,13 @@ public struct ReputationElection: ProposerElection {
         /// would elect is stale: the chain has not been finalizing, and the
         /// stake draw elects instead, so a trap of failing leaders ends.
         public var staleAnchorViews: View = 20
-        /// LR-4: each standing's multiplier of stake (all at least 1: even a
-        /// committee where everyone looks bad elects someone, LR-6).
+        /// LR-4: each standing's multiplier of stake. An inactive member
+        /// (absent from the newest blocks: down) is never drawn — each draw
+        /// of a dead leader costs two views and two timeouts; a failing one
+        /// (alive: it votes) rarely. A committee where no weight is left
+        /// elects by stake (LR-6).
         public var activeWeight: UInt64 = 1_000
-        public var inactiveWeight: UInt64 = 1
+        public var inactiveWeight: UInt64 = 0
         public var failingWeight: UInt64 = 1
 
         public init() {}
@@ -49,9 +52,8 @@ public struct ReputationElection: ProposerElection {
             }
             guard activityBlocksPerMember >= 1, activityBlocksMin >= 1 else { return "leader reputation: activity windows must be at least 1 block" }
             guard staleAnchorViews > lagViews else { return "leader reputation: stale_anchor_views must exceed lag_views" }
-            guard activeWeight >= 1, inactiveWeight >= 1, failingWeight >= 1, activeWeight <= 1 << 14,
-                  inactiveWeight <= activeWeight, failingWeight <= activeWeight else {
-                return "leader reputation: weights must be 1...16384, inactive and failing at most active"
+            guard activeWeight >= 1, activeWeight <= 1 << 14, inactiveWeight <= activeWeight, failingWeight <= activeWeight else {
+                return "leader reputation: the active weight must be 1...16384, inactive and failing at most active"
             }
             return nil
         }
@@ -172,21 +174,22 @@ public struct ReputationElection: ProposerElection {
         return (record.failedLeaders.map { (Int($0), true) } + [(Int(record.proposer), false)]).filter { $0.0 < n }
     }
 
-    /// LR-3: failing when its newest leader slot in the window failed;
-    /// inactive when nothing of it is in the newest `activityBlocks` — once
-    /// the epoch has that many (before, absence proves nothing).
+    /// LR-3: inactive when nothing of it is in the newest `activityBlocks`
+    /// (once the epoch has that many: before, absence proves nothing);
+    /// else failing when its newest leader slot in the window failed.
     func standing(of member: Int) -> LeaderStanding.Kind {
-        if lastSlot[member]?.failed == true { return .failing }
-        return recentActivity[member] > 0 || records.count < activityBlocks ? .active : .inactive
+        if recentActivity[member] == 0, records.count >= activityBlocks { return .inactive }
+        return lastSlot[member]?.failed == true ? .failing : .active
     }
 
     /// LR-4: stake × the standing's multiplier, cumulative (stake below 2^48,
-    /// multipliers at most 2^14: no overflow).
+    /// multipliers at most 2^14: no overflow). Nil — the stake draw — when
+    /// everyone with stake is active, or when no weight is left (LR-6).
     private func cumulativeWeights() -> [UInt64]? {
         let stakeholders = (0..<committee.count).filter { committee.weight(of: ValidatorIndex($0)) > 0 }
         if stakeholders.allSatisfy({ standing(of: $0) == .active }) { return nil }
         var total: UInt64 = 0
-        return (0..<committee.count).map { member in
+        let cumulative = (0..<committee.count).map { member in
             let multiplier = switch standing(of: member) {
             case .active: config.activeWeight
             case .failing: config.failingWeight
@@ -195,6 +198,7 @@ public struct ReputationElection: ProposerElection {
             total += committee.weight(of: ValidatorIndex(member)) * multiplier
             return total
         }
+        return total > 0 ? cumulative : nil
     }
 
     public var standings: [LeaderStanding] {
