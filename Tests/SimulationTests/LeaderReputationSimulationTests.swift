@@ -7,24 +7,11 @@ import Testing
 /// eventual progress; LR-2: leaders agree, and the checker sees it when they
 /// do not.
 @Suite struct LeaderReputationSimulationTests {
-    func run(_ scenario: String, nodes: Int = 4, views: UInt64 = 150, seed: UInt64,
-             election: LeaderElectionRule = .standard, local: Bool = false) -> SimulationReport {
-        var parameters = Simulator.Parameters()
-        parameters.nodes = nodes
-        parameters.byzantine = (nodes - 1) / 3
-        parameters.views = views
-        parameters.scenario = Scenario.named(scenario)!
-        parameters.leaderElection = election
-        parameters.localReputationForTesting = local
-        var simulator = Simulator(parameters, seed: seed)
-        return simulator.run()
-    }
-
     /// Each fault keeps at least its stated share of views finalizing their
     /// own block once the detection window has passed.
     @Test(arguments: ["crashed", "flapping", "no-proposals", "withhold"])
     func aFaultyLeaderCostsViewsNotTheRate(scenario: String) async throws {
-        let reports = await offThePool { (1...4 as ClosedRange<UInt64>).map { self.run(scenario, seed: 7_000 + $0) } }
+        let reports = await offThePool { (1...4 as ClosedRange<UInt64>).map { run(scenario, views: 150, seed: 7_000 + $0) } }
         for report in reports {
             #expect(report.passed, "seed \(report.seed): \(report.violations)")
             let rate = try #require(report.finalizingPermille, "the run was long enough to measure a rate")
@@ -36,11 +23,11 @@ import Testing
     /// electing a crashed member, and a run falls below the bound.
     @Test func theRateCheckCatchesTheDrawWithoutReputation() async {
         let reports = await offThePool {
-            (1...6 as ClosedRange<UInt64>).map { self.run("crashed", seed: 7_100 + $0, election: .weightedRandom) }
+            (1...6 as ClosedRange<UInt64>).map { run("crashed", views: 150, seed: 7_100 + $0, election: .weightedRandom) }
         }
         #expect(reports.contains { $0.violations.contains { $0.hasPrefix("liveness rate") } })
         #expect(reports.allSatisfy { $0.safetyViolations == 0 })
-        let withReputation = await offThePool { (1...6 as ClosedRange<UInt64>).map { self.run("crashed", seed: 7_100 + $0) } }
+        let withReputation = await offThePool { (1...6 as ClosedRange<UInt64>).map { run("crashed", views: 150, seed: 7_100 + $0) } }
         let violations = withReputation.flatMap(\.violations)
         #expect(violations.isEmpty, "\(violations)")
     }
@@ -49,7 +36,7 @@ import Testing
     /// node saw) makes nodes with the same history elect different leaders.
     @Test func theCheckerCatchesReputationFromLocalObservations() async throws {
         let caught = await offThePool {
-            (1...10 as ClosedRange<UInt64>).lazy.map { self.run("crashed", views: 100, seed: 7_200 + $0, local: true) }
+            (1...10 as ClosedRange<UInt64>).lazy.map { run("crashed", views: 100, seed: 7_200 + $0, localReputation: true) }
                 .first { !$0.passed }
         }
         let report = try #require(caught, "10 seeds with local reputation and no violation")
@@ -60,8 +47,8 @@ import Testing
     /// With every member up the election is the stake draw itself (all
     /// standings active): the happy path elects exactly as before.
     @Test func withEveryoneUpLeadersAreTheStakeDraw() async {
-        let a = await offThePool { self.run("happy", nodes: 7, views: 80, seed: 7_300) }
-        let b = await offThePool { self.run("happy", nodes: 7, views: 80, seed: 7_300, election: .weightedRandom) }
+        let a = await offThePool { run("happy", nodes: 7, views: 80, seed: 7_300) }
+        let b = await offThePool { run("happy", nodes: 7, views: 80, seed: 7_300, election: .weightedRandom) }
         #expect(a.passed && b.passed)
         #expect(a.traceHash == b.traceHash)
     }

@@ -4,7 +4,8 @@ import BatonTestSupport
 import Testing
 
 func run(_ scenario: String, nodes: Int = 4, views: UInt64 = 40, seed: UInt64, broken: Bool = false,
-         brokenAppAgreement: Bool = false) -> SimulationReport {
+         brokenAppAgreement: Bool = false, election: LeaderElectionRule = .standard,
+         localReputation: Bool = false) -> SimulationReport {
     var parameters = Simulator.Parameters()
     parameters.nodes = nodes
     parameters.byzantine = (nodes - 1) / 3
@@ -12,6 +13,8 @@ func run(_ scenario: String, nodes: Int = 4, views: UInt64 = 40, seed: UInt64, b
     parameters.scenario = Scenario.named(scenario)!
     parameters.breakHonestSafetyForTesting = broken
     parameters.breakAppAgreementForTesting = brokenAppAgreement
+    parameters.leaderElection = election
+    parameters.localReputationForTesting = localReputation
     var simulator = Simulator(parameters, seed: seed)
     return simulator.run()
 }
