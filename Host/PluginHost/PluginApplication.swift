@@ -88,7 +88,7 @@ public final class PluginApplication: Application {
     }
 
     public func produceBlock(_ context: BlockContext, candidates: [[UInt8]]) throws(ApplicationError) -> ProduceAnswer {
-        let mark = crashLines.enter(.produceBlock)
+        let mark = crashLines.enter(.produceBlock, block: context)
         defer { mark.leave() }
         try checkIDs(context, call: "produce_block")
         let token = try openToken(.produceBlock, call: "produce_block")
@@ -122,7 +122,7 @@ public final class PluginApplication: Application {
     }
 
     public func validateBlock(_ context: BlockContext, payload: [UInt8]) throws(ApplicationError) -> ValidateAnswer {
-        let mark = crashLines.enter(.validateBlock)
+        let mark = crashLines.enter(.validateBlock, block: context)
         defer { mark.leave() }
         try checkIDs(context, call: "validate_block")
         let token = try openToken(.validateBlock, call: "validate_block")
@@ -179,7 +179,7 @@ public final class PluginApplication: Application {
             mark.leave()
             guard status == BATON_OK else { throw failure("migrate_state", status, error) }
         }
-        let mark = crashLines.enter(.commitBlock)
+        let mark = crashLines.enter(.commitBlock, block: context)
         defer { mark.leave() }
         try checkIDs(context, call: "commit_block")
         let status = payload.withUnsafeBufferPointer { payload in
