@@ -42,8 +42,11 @@ import Testing
         guard case .accepted = await node.submit(good) else { Issue.record("the proposal was refused"); return }
         #expect(await waitUntil(seconds: 30) { await node.upgrades.open[plan.id] != nil })
         for member in 1...2 {
+            // Each approving node must have committed the proposal itself (node 0 having it proves nothing of node 1).
+            #expect(await waitUntil(seconds: 30) { await cluster.nodes[member]!.upgrades.open[plan.id] != nil })
             let approval = HostTransaction.approve(UpgradeApproval.sign(plan, with: cluster.members.signer(member))).submission
-            guard case .accepted = await cluster.nodes[member]!.submit(approval) else { Issue.record("approval \(member) refused"); return }
+            let answer = await cluster.nodes[member]!.submit(approval)
+            guard case .accepted = answer else { Issue.record("approval \(member) refused: \(answer)"); return }
         }
         let decided = await waitUntil(seconds: 30) {
             for i in 0..<4 { guard await cluster.nodes[i]!.upgrades.decided.first?.plan == plan else { return false } }
