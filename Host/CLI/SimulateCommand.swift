@@ -37,11 +37,8 @@ struct SimulateCommand: ParsableCommand {
             throw ValidationError("unknown scenario '\(scenario)'; one of: \(Scenario.all.map(\.name).joined(separator: ", ")), all")
         }
         guard (4...64).contains(nodes) else { throw ValidationError("--nodes must be 4...64") }
-        let election: LeaderElectionRule
-        switch leaderElection {
-        case "reputation": election = .standard
-        case "weighted-random": election = .weightedRandom
-        default: throw ValidationError("--leader-election is reputation or weighted-random, not '\(leaderElection)'")
+        guard let election = LeaderElectionRule(name: leaderElection) else {
+            throw ValidationError("--leader-election is one of \(LeaderElectionRule.names.joined(separator: ", ")), not '\(leaderElection)'")
         }
         var rates: [String: (runs: Int, sum: Int, min: Int)] = [:]
         let clock = ContinuousClock()

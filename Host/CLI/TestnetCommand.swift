@@ -1,5 +1,6 @@
 import ArgumentParser
 import BatonCrypto
+import Consensus
 import Foundation
 import Node
 import PluginHost
@@ -29,8 +30,8 @@ struct TestnetCommand: ParsableCommand {
 
     func run() throws {
         guard (1...64).contains(nodes) else { throw ValidationError("--nodes must be 1...64") }
-        guard ["reputation", "weighted-random"].contains(leaderElection) else {
-            throw ValidationError("--leader-election is reputation or weighted-random, not '\(leaderElection)'")
+        guard LeaderElectionRule(name: leaderElection) != nil else {
+            throw ValidationError("--leader-election is one of \(LeaderElectionRule.names.joined(separator: ", ")), not '\(leaderElection)'")
         }
         guard !FileManager.default.fileExists(atPath: dir) else {
             throw ValidationError("\(dir) exists; choose a new folder (a testnet never overwrites one)")

@@ -84,7 +84,6 @@ extension ConsensusNode {
                           metadata: ["refusedThrough": "\(floor)"])
         case .enteredView(let view, let cause):
             status.view = view
-            status.leaderStandings = core.election.standings
             if core.leader(of: view) != committee.stakeLeader(of: view) {
                 status.leaderSkippedViews += 1
                 metrics.leaderSkipped.increment()

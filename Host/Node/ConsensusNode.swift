@@ -31,9 +31,6 @@ public actor ConsensusNode {
         /// AA-1: proposals not voted for because their app state hash is not ours.
         public var appRefusals = 0
         public var lastAppRefusal: AppAgreement.Mismatch?
-        /// LR-3: each member's standing in the reputation window (empty under
-        /// the weighted-random election), as of the current view.
-        public var leaderStandings: [LeaderStanding] = []
         /// Views whose stake-drawn leader was passed over (LR-4, EP-5), since start.
         public var leaderSkippedViews = 0
     }
@@ -192,9 +189,9 @@ public actor ConsensusNode {
     public var committeeSize: Int { committee.count }
     public var memberIndex: ValidatorIndex? { committee.index(of: signer.publicKey) }
     /// The chain's leader election, as its genesis names it.
-    public var leaderElectionName: String {
-        consensusConfig.leaderElection == .weightedRandom ? "weighted-random" : "reputation"
-    }
+    public var leaderElectionName: String { consensusConfig.leaderElection.name }
+    /// LR-3: each member's standing now (empty under the weighted-random election).
+    public var leaderStandings: [LeaderStanding] { core.election.standings }
     /// The committee in force (the newest epoch's).
     public var currentCommittee: Committee { committee }
 

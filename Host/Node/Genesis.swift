@@ -118,12 +118,11 @@ public struct Genesis: Codable, Sendable {
 
     /// The chain's leader election (see `leaderElection`).
     public func leaderElectionRule() throws(Invalid) -> LeaderElectionRule {
-        switch leaderElection {
-        case nil, "reputation": return .standard
-        case "weighted-random": return .weightedRandom
-        case let other?:
-            throw Invalid(description: "genesis: leaderElection \"\(other)\" is not \"reputation\" or \"weighted-random\"")
+        guard let name = leaderElection else { return .standard }
+        guard let rule = LeaderElectionRule(name: name) else {
+            throw Invalid(description: "genesis: leaderElection \"\(name)\" is not one of \(LeaderElectionRule.names.joined(separator: ", "))")
         }
+        return rule
     }
 
     public var listenerKeys: [PublicKey] { listeners.compactMap { Hex.decode($0).flatMap(PublicKey.init(compressed:)) } }

@@ -134,7 +134,7 @@ public struct GenesisAssembly: Sendable {
             chainID: chain.hex, timestampMs: timestampMs, leaderSeed: seed.hex,
             members: members.map(\.member), listeners: followers.map(\.member.publicKey),
             plugin: plugin, pluginVersion: pluginVersion, pluginSHA256: pluginSHA256, pluginConfig: pluginConfig)
-        genesis.leaderElection = "reputation"
+        genesis.leaderElection = LeaderElectionRule.standard.name
         return (genesis, warnings)
     }
 }

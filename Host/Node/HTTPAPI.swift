@@ -113,7 +113,7 @@ public enum HTTPAPI {
                              "lastRefusal": status.lastAppRefusal?.dictionary ?? NSNull()] as [String: Any],
                 // LR-3: who leads less, and why (README, "Leader reputation").
                 "leaders": ["election": await node.leaderElectionName, "skippedViews": status.leaderSkippedViews,
-                            "members": status.leaderStandings.map { standing in
+                            "members": await node.leaderStandings.map { standing in
                                 ["member": Int(standing.member), "standing": standing.kind.rawValue,
                                  "proposed": standing.proposed, "failed": standing.failed, "voted": standing.voted] as [String: Any]
                             }] as [String: Any],

@@ -63,6 +63,25 @@ public enum LeaderElectionRule: Hashable, Sendable {
 
     public static let standard = LeaderElectionRule.reputation(ReputationElection.Config())
 
+    /// The names a genesis, `baton testnet` and `baton simulate` use.
+    public static let names = ["reputation", "weighted-random"]
+
+    /// The rule a name stands for (with the default reputation settings), or nil.
+    public init?(name: String) {
+        switch name {
+        case "reputation": self = .standard
+        case "weighted-random": self = .weightedRandom
+        default: return nil
+        }
+    }
+
+    public var name: String {
+        switch self {
+        case .weightedRandom: "weighted-random"
+        case .reputation: "reputation"
+        }
+    }
+
     /// The election for `committee`'s epoch, with the newcomer grace (EP-5)
     /// when the committee carries one.
     public func election(for committee: Committee) -> any ProposerElection {
