@@ -13,6 +13,7 @@ public struct BootstrapError: Error, CustomStringConvertible, Sendable {
         case plugin(String)
         case consensus(String)
         case mempool(String)
+        case pluginBudgets(String)
     }
 
     let code: Code
@@ -34,6 +35,7 @@ public struct BootstrapError: Error, CustomStringConvertible, Sendable {
         case .plugin(let why): why
         case .consensus(let problem): "config [consensus]: \(problem)"
         case .mempool(let problem): "config [mempool]: \(problem)"
+        case .pluginBudgets(let problem): "config [plugin_budgets]: \(problem)"
         }
     }
 }

@@ -24,7 +24,11 @@ extension ConsensusNode {
             return
         }
         do {
-            switch try blockApp.produceBlock(context, candidates: candidates.map(\.transaction)) {
+            let transactions = candidates.map(\.transaction)
+            let answer = try watchdog.measure(.produceBlock, height: proposal.height) { () throws(ApplicationError) in
+                try blockApp.produceBlock(context, candidates: transactions)
+            }
+            switch answer {
             case .ready(let payload, let included):
                 let listed = included.filter { $0 < candidates.count }.map { candidates[$0].hash }
                 let hashes = proposalTransactions(payload, listed: listed, app: blockApp)
@@ -48,7 +52,12 @@ extension ConsensusNode {
     }
 
     func derive(_ payload: [UInt8], app: any Application) -> Derivation {
-        do { return try BlockTransactions.derived(payload, app: app).map { .derived($0) } ?? .unknown } catch {
+        do {
+            let derived = try watchdog.measure(.blockTransactions) { () throws(ApplicationError) in
+                try BlockTransactions.derived(payload, app: app)
+            }
+            return derived.map { .derived($0) } ?? .unknown
+        } catch {
             return .failed(error)
         }
     }
@@ -143,7 +152,12 @@ extension ConsensusNode {
             return
         }
         let answer: ValidateAnswer
-        do { answer = try blockApp.validateBlock(context(for: block, ancestors: ancestors), payload: block.payload) } catch {
+        let blockContext = context(for: block, ancestors: ancestors)
+        do {
+            answer = try watchdog.measure(.validateBlock, height: block.height) { () throws(ApplicationError) in
+                try blockApp.validateBlock(blockContext, payload: block.payload)
+            }
+        } catch {
             logger.error("validate_block failed; not voting", metadata: ["block": "\(block)", "error": "\(error)"])
             return
         }
@@ -226,9 +240,13 @@ extension ConsensusNode {
             do {
                 let blockContext = context(for: block, ancestors: [], finalityProof: proof.encoded)
                 // The first block of a live upgrade carries the new plugin's state migration (ABI 1.4).
-                hash = blockApp !== app
-                    ? try blockApp.commitBlock(blockContext, payload: block.payload, migratingFrom: app.info)
-                    : try blockApp.commitBlock(blockContext, payload: block.payload)
+                let previous = blockApp !== app ? app.info : nil
+                hash = try watchdog.measure(.commitBlock, height: block.height) { () throws(ApplicationError) in
+                    if let previous {
+                        return try blockApp.commitBlock(blockContext, payload: block.payload, migratingFrom: previous)
+                    }
+                    return try blockApp.commitBlock(blockContext, payload: block.payload)
+                }
             } catch {
                 store.discardStaged()
                 throw NodeFailure.appCommit(block, error)

@@ -15,6 +15,11 @@ extension ConsensusNode {
         /// `check_tx` failed (an error, not a verdict): the plugin's fault.
         case failed(String)
         case full
+        /// Not judged now: the plugin's check_tx overran its budget (on this
+        /// transaction or one before it), or its side queue is full (HTTP 503,
+        /// with the reason). A transaction whose check_tx passes late is
+        /// neither admitted nor gossiped.
+        case unavailable(String)
         /// Not taken: this node is not connected to members holding a quorum
         /// of weight, so nothing it accepts could be finalized now (and a
         /// 202 from a cut-off node was lost with it).
@@ -23,8 +28,10 @@ extension ConsensusNode {
 
     /// Counts of a batch submission's outcomes.
     public struct BatchSubmission: Sendable {
-        public var accepted = 0, duplicates = 0, rejected = 0, committed = 0, failed = 0, full = 0
+        public var accepted = 0, duplicates = 0, rejected = 0, committed = 0, failed = 0, full = 0, unavailable = 0
         public var firstRejection: String?
+        /// Why some were `unavailable` (the first reason).
+        public var unavailableReason: String?
         /// Set when nothing was taken because no quorum is connected.
         public var noQuorum: Submission?
     }
@@ -45,28 +52,24 @@ extension ConsensusNode {
     }
 
     /// A transaction from a client, forwarded to every peer once admitted.
-    public func submit(_ transaction: [UInt8]) -> Submission {
-        if let refusal = quorumUnreachable() { return refusal }
-        let result = admit(transaction, now: clock.nowMs())
-        if case .accepted = result { transport.broadcast(.transactions(TransactionBatch([transaction]))) }
-        return result
+    ///
+    /// Its `check_tx` runs on the side lane, never on the consensus loop: the
+    /// actor screens it (quorum, size, duplicate, recently committed), the
+    /// lane judges it, the actor admits and gossips it.
+    public nonisolated func submit(_ transaction: [UInt8]) async -> Submission {
+        let (submissions, noQuorum) = await admitFromClient([transaction], gossip: true)
+        return noQuorum ?? submissions.first ?? .full
     }
 
-    /// Admits many transactions in one actor call and gossips the accepted
-    /// ones (`POST /v1/txs`: load generators, bridges).
-    public func submit(batch transactions: [[UInt8]]) -> BatchSubmission {
+    /// Admits many transactions with one side-lane job and two actor hops,
+    /// and gossips the accepted ones (`POST /v1/txs`: load generators, bridges).
+    public nonisolated func submit(batch transactions: [[UInt8]]) async -> BatchSubmission {
+        let (submissions, noQuorum) = await admitFromClient(transactions, gossip: true)
         var result = BatchSubmission()
-        if let refusal = quorumUnreachable() {
-            result.noQuorum = refusal
-            return result
-        }
-        var accepted: [[UInt8]] = []
-        let now = clock.nowMs()
-        for transaction in transactions {
-            switch admit(transaction, now: now) {
-            case .accepted:
-                result.accepted += 1
-                accepted.append(transaction)
+        result.noQuorum = noQuorum
+        for submission in submissions {
+            switch submission {
+            case .accepted: result.accepted += 1
             case .duplicate: result.duplicates += 1
             case .rejected(let reason):
                 result.rejected += 1
@@ -76,17 +79,136 @@ extension ConsensusNode {
                 result.failed += 1
                 if result.firstRejection == nil { result.firstRejection = reason }
             case .full: result.full += 1
-            case .noQuorum: break  // checked once, above
+            case .unavailable(let reason):
+                result.unavailable += 1
+                if result.unavailableReason == nil { result.unavailableReason = reason }
+            case .noQuorum: break  // checked once, in the screen
             }
         }
-        // Peers admit at most one proposal's worth from a gossip message: send
-        // chunks of that size so none is dropped.
+        return result
+    }
+
+    /// Test-only: admits without gossip, so one mempool alone holds it.
+    @_spi(Testing) public nonisolated func admitLocally(_ transaction: [UInt8]) async -> Submission {
+        await admitFromClient([transaction], gossip: false, needsQuorum: false).submissions.first ?? .full
+    }
+
+    /// What the actor decides before `check_tx`: a final answer, or "judge it".
+    enum Screened: Sendable {
+        case decided(Submission)
+        case judge(Bytes32)
+    }
+
+    /// The client path: screen on the actor, judge on the side, admit on the actor.
+    nonisolated func admitFromClient(_ transactions: [[UInt8]], gossip: Bool, needsQuorum: Bool = true) async
+        -> (submissions: [Submission], noQuorum: Submission?)
+    {
+        let screened: [Screened]
+        switch await screen(transactions, needsQuorum: needsQuorum) {
+        case .failure(let refusal): return ([], refusal.submission)
+        case .success(let list): screened = list
+        }
+        let toJudge = screened.indices.filter { if case .judge = screened[$0] { true } else { false } }
+        var verdicts: [PluginSideLane.Verdict] = []
+        if !toJudge.isEmpty {
+            switch await sideLane.check(toJudge.map { transactions[$0] }) {
+            case .done(let list): verdicts = list
+            case .busy(let reason): verdicts = Array(repeating: .overBudget(reason), count: toJudge.count)
+            case .overBudget(let overrun):
+                verdicts = Array(repeating: .overBudget("not admitted: \(overrun.text)"), count: toJudge.count)
+            }
+        }
+        var judged: [(index: Int, hash: Bytes32, verdict: PluginSideLane.Verdict)] = []
+        for (position, index) in toJudge.enumerated() {
+            guard case .judge(let hash) = screened[index] else { continue }
+            judged.append((index, hash, position < verdicts.count ? verdicts[position] : .overBudget("not judged")))
+        }
+        let admitted = await admitJudged(judged.map { (transactions[$0.index], $0.hash, $0.verdict) }, gossip: gossip)
+        var submissions = screened.map { screen -> Submission in
+            if case .decided(let submission) = screen { return submission }
+            return .full  // replaced below
+        }
+        for (entry, submission) in zip(judged, admitted) { submissions[entry.index] = submission }
+        return (submissions, nil)
+    }
+
+    /// The actor's half before `check_tx`. Host transactions are judged here
+    /// completely (by the host, never by the app) and admitted at once.
+    func screen(_ transactions: [[UInt8]], needsQuorum: Bool) -> Result<[Screened], NoQuorum> {
+        if needsQuorum, let refusal = quorumUnreachable() { return .failure(NoQuorum(submission: refusal)) }
+        let now = clock.nowMs()
+        var hostAccepted: [[UInt8]] = []
+        let screened = transactions.map { transaction -> Screened in
+            guard transaction.count <= WireLimits.standard.transactionBytesMax else {
+                return .decided(.rejected("transaction of \(transaction.count) bytes exceeds \(WireLimits.standard.transactionBytesMax)"))
+            }
+            let hash = SHA256Digest.hash(transaction)
+            if mempool.contains(hash) { return .decided(.duplicate(hash)) }
+            if let height = recentlyCommitted.height(of: hash) { return .decided(.alreadyCommitted(hash, height: height)) }
+            guard HostTransaction.isHostTransaction(transaction) else { return .judge(hash) }
+            if let problem = hostAdmissionProblem(transaction) { return .decided(.rejected(problem)) }
+            let added = add(transaction, hash: hash, now: now)
+            if case .accepted = added { hostAccepted.append(transaction) }
+            return .decided(added)
+        }
+        if !hostAccepted.isEmpty { broadcast(hostAccepted) }
+        return .success(screened)
+    }
+
+    /// The quorum refusal, as an `Error` for `Result`.
+    struct NoQuorum: Error { let submission: Submission }
+
+    /// The actor's half after `check_tx`: the accepted ones go into the
+    /// mempool (a duplicate may have arrived meanwhile) and out to the peers.
+    func admitJudged(_ judged: [([UInt8], Bytes32, PluginSideLane.Verdict)], gossip: Bool) -> [Submission] {
+        let now = clock.nowMs()
+        var accepted: [[UInt8]] = []
+        let submissions = judged.map { transaction, hash, verdict -> Submission in
+            switch verdict {
+            case .reject(let reason): return .rejected(reason)
+            case .failed(let reason): return .failed(reason)
+            case .overBudget(let reason): return .unavailable(reason)
+            case .accept:
+                if let height = recentlyCommitted.height(of: hash) { return .alreadyCommitted(hash, height: height) }
+                let added = add(transaction, hash: hash, now: now)
+                if case .accepted = added { accepted.append(transaction) }
+                return added
+            }
+        }
+        if gossip, !accepted.isEmpty { broadcast(accepted) }
+        return submissions
+    }
+
+    /// Gossip in chunks of one proposal's worth: peers admit at most that
+    /// many from one message, so none is dropped.
+    func broadcast(_ transactions: [[UInt8]]) {
         let chunk = max(1, mempool.limits.batchTransactionsMax)
-        for start in stride(from: 0, to: accepted.count, by: chunk) {
-            let part = Array(accepted[start..<min(start + chunk, accepted.count)])
+        for start in stride(from: 0, to: transactions.count, by: chunk) {
+            let part = Array(transactions[start..<min(start + chunk, transactions.count)])
             transport.broadcast(.transactions(TransactionBatch(part)))
         }
-        return result
+    }
+
+    /// A peer's gossip, on the loop: screened here, judged on the side lane
+    /// (at most `PluginSideLane.Limits.perPeerMax` batches a peer at once),
+    /// admitted on the actor later. Not forwarded again. One slow input
+    /// costs this node one slow call on the side, never a view.
+    func admitGossip(_ transactions: some Collection<[UInt8]>, from peer: PublicKey) {
+        guard case .success(let screened) = screen(Array(transactions), needsQuorum: false) else { return }
+        var toJudge: [([UInt8], Bytes32)] = []
+        for (transaction, screen) in zip(transactions, screened) {
+            if case .judge(let hash) = screen { toJudge.append((transaction, hash)) }
+        }
+        guard !toJudge.isEmpty else { return }
+        let node = self
+        let pairs = toJudge
+        let taken = sideLane.checkGossip(pairs.map(\.0), from: peer.hex) { verdicts in
+            let judged = zip(pairs, verdicts).map { ($0.0, $0.1, $1) }
+            Task { _ = await node.admitJudged(judged, gossip: false) }
+        }
+        if !taken {
+            logger.debug("gossip not checked: the peer's side-lane bound is reached", metadata: ["peer": "\(peer)"])
+        }
     }
 
     /// Why a host transaction submission is not taken, or nil: malformed,
@@ -102,29 +224,8 @@ extension ConsensusNode {
         return upgrades.admissionProblem(transaction, height: status.finalizedHeight)
     }
 
-    /// Test-only: admits without gossip, so one mempool alone holds it.
-    @_spi(Testing) public func admitLocally(_ transaction: [UInt8]) -> Submission {
-        admit(transaction, now: clock.nowMs())
-    }
-
-    func admit(_ transaction: [UInt8], now: UInt64) -> Submission {
-        guard transaction.count <= WireLimits.standard.transactionBytesMax else {
-            return .rejected("transaction of \(transaction.count) bytes exceeds \(WireLimits.standard.transactionBytesMax)")
-        }
-        let hash = SHA256Digest.hash(transaction)
-        if mempool.contains(hash) { return .duplicate(hash) }
-        if let height = recentlyCommitted.height(of: hash) { return .alreadyCommitted(hash, height: height) }
-        if HostTransaction.isHostTransaction(transaction) {
-            // Host-level (an upgrade plan or approval): judged by the host, never by the app.
-            if let problem = hostAdmissionProblem(transaction) { return .rejected(problem) }
-        } else {
-            do {
-                if case .reject(let reason) = try app.checkTransaction(transaction) { return .rejected(reason) }
-            } catch {
-                logger.error("check_tx failed", metadata: ["plugin": "\(app.info.name)", "error": "\(error)"])
-                return .failed("check_tx failed in plugin \(app.info.name): \(error)")
-            }
-        }
+    /// Into the mempool; wakes a leader waiting on an empty one.
+    func add(_ transaction: [UInt8], hash: Bytes32, now: UInt64) -> Submission {
         let wasEmpty = mempool.count == 0
         switch mempool.add(transaction, hash: hash, nowMs: now, finalizedHeight: status.finalizedHeight,
                            host: HostTransaction.isHostTransaction(transaction)) {

@@ -90,7 +90,10 @@ extension ConsensusNode {
     }
 
     private func install(_ instance: any Application, plan: UpgradePlan) {
-        app = instance  // the previous instance is released here, after its last block
+        // The previous instance is released here, after its last block; its
+        // side workers finish their job and go.
+        app = sideLane.serve(instance)
+        watchdog.plugin = instance.info.name
         appPlan = plan
         functionList.withLock { $0 = instance.functions }
         pluginIdentity.withLock { $0 = (plan.sha256.hex, true) }  // the plan pins it

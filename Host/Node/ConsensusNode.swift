@@ -122,7 +122,14 @@ public actor ConsensusNode {
     public internal(set) var status = Status()
     /// Finalized blocks and view changes, for `/v1/events`.
     public nonisolated let events = EventHub()
-    public nonisolated let metrics = NodeMetrics()
+    public nonisolated let metrics: NodeMetrics
+    /// Times every plugin call and reports one past its budget while it runs.
+    public nonisolated let watchdog: PluginWatchdog
+    /// Where check_tx, query and the typed functions run: off the loop.
+    public nonisolated let sideLane: PluginSideLane
+    /// `status` as of the end of the loop's last step, readable without the
+    /// actor (which a stuck plugin call may hold): `/v1/status` falls back to it.
+    nonisolated let publishedStatus = Mutex(Status())
     /// Why the node stopped by itself (a storage, app or safety failure), or nil.
     public internal(set) var stopReason: String?
     private(set) var isShutDown = false
@@ -153,7 +160,12 @@ public actor ConsensusNode {
             committeeChanges = CommitteeSchedule()
         }
         store = parts.store
-        app = parts.app
+        let metrics = NodeMetrics()
+        self.metrics = metrics
+        watchdog = PluginWatchdog(plugin: parts.app.info.name, budgets: parts.pluginBudgets, logger: parts.logger,
+                                  metrics: metrics)
+        sideLane = PluginSideLane(limits: parts.sideLane, watchdog: watchdog, metrics: metrics, logger: parts.logger)
+        app = sideLane.serve(parts.app)
         functionList = Mutex(parts.app.functions)
         makeApplication = parts.makeApplication
         consensusConfig = parts.consensus
@@ -181,11 +193,16 @@ public actor ConsensusNode {
                             verifier: coreVerifier, config: parts.consensus, recovery: recovered.recovery)
         status.finalizedHeight = recovered.committedHeight
         status.stateHash = recovered.committedStateHash
+        publishedStatus.withLock { [status] in $0 = status }
         followUps.append(.stateExecuted(height: recovered.committedHeight, stateHash: recovered.committedStateHash))
     }
 
+    deinit { sideLane.close() }
+
     public var plugin: PluginInfo { app.info }
     public var publicKey: PublicKey { signer.publicKey }
+    /// This node's key, readable without the actor.
+    public nonisolated var identity: PublicKey { signer.publicKey }
     public var committeeSize: Int { committee.count }
     public var memberIndex: ValidatorIndex? { committee.index(of: signer.publicKey) }
     /// The chain's leader election, as its genesis names it.
@@ -195,8 +212,15 @@ public actor ConsensusNode {
     /// The committee in force (the newest epoch's).
     public var currentCommittee: Committee { committee }
 
-    /// The app's answer to `request` (read-only).
-    public func query(_ request: [UInt8]) throws -> [UInt8] { try app.query(request) }
+    /// The app's answer to `request` (read-only), from the side lane.
+    /// Throws `ApplicationError` (the plugin's answer) or `SideCallError`.
+    public nonisolated func query(_ request: [UInt8]) async throws -> [UInt8] {
+        switch await sideLane.query(request) {
+        case .done(let result): return try result.get()
+        case .busy(let reason): throw SideCallError.busy(reason)
+        case .overBudget(let overrun): throw SideCallError.overBudget(overrun)
+        }
+    }
 
     /// The typed functions the app in force exports (ABI 1.3), read without
     /// a hop onto the actor: a call costs one hop, not two. Replaced when an
@@ -204,15 +228,23 @@ public actor ConsensusNode {
     public nonisolated var functions: [PluginFunction] { functionList.withLock { $0 } }
     nonisolated let functionList: Mutex<[PluginFunction]>
 
-    /// Calls a typed function against committed state, on this actor: one
-    /// call at a time on the instance, as the ABI's [instance] rule says.
-    /// Returns the result and the finalized height whose state it read.
-    public func call(_ function: String, arguments: [FunctionValue]) throws(FunctionCallError)
+    /// Calls a typed function against committed state, on the side lane.
+    /// Returns the result and the finalized height when the call began (the
+    /// state it read is at least that height's). Throws `FunctionCallError`
+    /// (the function's answer) or `SideCallError`.
+    public nonisolated func call(_ function: String, arguments: [FunctionValue]) async throws
         -> (result: FunctionResult, height: Height)
     {
-        let result = try app.call(function, arguments: arguments)
-        return (result, status.finalizedHeight)
+        let height = publishedStatus.withLock { $0.finalizedHeight }
+        switch await sideLane.call(function, arguments: arguments) {
+        case .done(let result): return (try result.get(), height)
+        case .busy(let reason): throw SideCallError.busy(reason)
+        case .overBudget(let overrun): throw SideCallError.overBudget(overrun)
+        }
     }
+
+    /// The status as the loop last left it, without waiting for the actor.
+    public nonisolated var lastPublishedStatus: Status { publishedStatus.withLock { $0 } }
 
     /// The finalized block at `height` (genesis at 0), or nil.
     public func finalizedBlock(at height: Height) throws -> Block? {
@@ -241,6 +273,7 @@ public actor ConsensusNode {
     public func shutdown() async {
         guard !isShutDown else { return }
         isShutDown = true
+        sideLane.close()
         events.finishAll()
         inputs.finish()
         await transport.shutdown()
@@ -297,8 +330,8 @@ public actor ConsensusNode {
                 if let qc = response.lastBlockQC { step(.certificateFetched(qc, nowMs: now)) }
             case .epoch(let notice): received(notice, from: from, now: now)
             case .transactions(let batch):
-                // Gossip from a peer: admit through the app; do not forward again.
-                for tx in batch.transactions.prefix(mempool.limits.batchTransactionsMax) { _ = admit(tx, now: now) }
+                // Gossip from a peer: judged on the side lane; not forwarded again.
+                admitGossip(batch.transactions.prefix(mempool.limits.batchTransactionsMax), from: from)
             case .statusRequest(let request):
                 // SR-R: the sender the transport authenticated, as a member index.
                 if let member = committee.index(of: from) { step(.statusRequest(request, from: member, nowMs: now)) }
@@ -327,6 +360,7 @@ public actor ConsensusNode {
             executingEffects = false
         }
         followUps.removeAll(keepingCapacity: true)
+        publishedStatus.withLock { [status] in $0 = status }
         // EP-1: the old core and what it still had to do are void.
         if let record = pendingEpochSwitch {
             pendingEpochSwitch = nil

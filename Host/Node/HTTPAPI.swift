@@ -16,7 +16,7 @@ import PluginHost
 /// connection is closed after 30 s, at most 64 event-stream subscribers.
 /// | route | what |
 /// | --- | --- |
-/// | `POST /v1/tx` | body = one transaction; 202 accepted, 200 duplicate, 400 rejected by the app, 409 committed recently, 500 the plugin's check_tx failed, 503 mempool full or no quorum connected |
+/// | `POST /v1/tx` | body = one transaction; 202 accepted, 200 duplicate, 400 rejected by the app, 409 committed recently, 500 the plugin's check_tx failed, 503 mempool full, no quorum connected, check_tx past its budget or the plugin's side queue full |
 /// | `POST /v1/txs` | body = transactions, each a u32 big-endian length then its bytes (≤ 4,096, ≤ 8 MiB); counts of accepted/duplicates/rejected/committed/failed/full |
 /// | `GET /v1/status` | node, view, finalized height/id, app state hash, peers, plugin, mempool size, app divergence and refused proposals |
 /// | `GET /v1/blocks/{height}` | a finalized block |
@@ -64,6 +64,7 @@ public enum HTTPAPI {
                                                  "hash": .string(hash.hex), "height": .int(Int(height))]))
             case .failed(let reason): return json(.internalServerError, FlatJSON(["error": .string(reason)]))
             case .full: return json(.serviceUnavailable, ["error": "mempool full; retry later"])
+            case .unavailable(let reason): return json(.serviceUnavailable, FlatJSON(["error": .string(reason)]))
             case .noQuorum(let connected, let total): return noQuorum(connected, total)
             }
         }
@@ -81,43 +82,21 @@ public enum HTTPAPI {
             if case .noQuorum(let connected, let total) = result.noQuorum { return noQuorum(connected, total) }
             var answer = FlatJSON(["accepted": .int(result.accepted), "duplicates": .int(result.duplicates),
                                    "rejected": .int(result.rejected), "committed": .int(result.committed),
-                                   "failed": .int(result.failed), "full": .int(result.full)])
+                                   "failed": .int(result.failed), "full": .int(result.full),
+                                   "unavailable": .int(result.unavailable)])
             if let reason = result.firstRejection { answer.add("firstRejection", .string(reason)) }
-            return json(result.full > 0 && result.accepted == 0 ? .serviceUnavailable : .ok, answer)
+            if let reason = result.unavailableReason { answer.add("unavailableReason", .string(reason)) }
+            let refused = result.full + result.unavailable
+            return json(refused > 0 && result.accepted == 0 ? .serviceUnavailable : .ok, answer)
         }
         router.get("/v1/status") { _, _ -> Response in
-            await node.refreshPeers()
-            let status = await node.status
-            let plugin = await node.plugin
-            let key = await node.publicKey
-            let index = await node.memberIndex
-            let mempool = await node.mempool.count
-            return json(.ok, [
-                "node": key.hex, "chainID": node.chainID.hex, "member": index.map { Int($0) } as Any, "view": status.view,
-                "finalizedHeight": status.finalizedHeight, "finalizedID": status.finalizedID.hex,
-                "stateHash": status.stateHash.hex, "peers": status.peers, "mempool": mempool,
-                "duplicateKeyConnections": status.duplicateKeyConnections,
-                "plugin": ["name": plugin.name, "version": plugin.version, "sha256": node.pluginSHA256 ?? NSNull(),
-                           "pinned": node.pluginPinned,
-                           "plan": await node.applicationPlan?.id.hex ?? NSNull()] as [String: Any],
-                // AA-3 and AA-1 (see AppAgreement): why a node stopped, or refuses to vote.
-                "appDiverged": status.appDivergence?.dictionary ?? NSNull(),
-                "evidence": await node.evidence.total,
-                "upgrade": await node.upgradeReadiness.json,
-                // The history: every decided plan, when it was decided and from which height it runs.
-                "upgrades": UpgradeJSON.history(await node.upgrades, height: status.finalizedHeight),
-                // The committee's epoch and every change (GET /v1/committee has the members).
-                "epoch": await node.epoch,
-                "committeeChanges": CommitteeJSON.history(await node.epochRecords),
-                "appState": ["refusedProposals": status.appRefusals,
-                             "lastRefusal": status.lastAppRefusal?.dictionary ?? NSNull()] as [String: Any],
-                // LR-3: who leads less, and why (README, "Leader reputation").
-                "leaders": ["election": await node.leaderElectionName, "skippedViews": status.leaderSkippedViews,
-                            "members": await node.leaderStandings.map { standing in
-                                ["member": Int(standing.member), "standing": standing.kind.rawValue,
-                                 "proposed": standing.proposed, "failed": standing.failed, "voted": standing.voted] as [String: Any]
-                            }] as [String: Any],
-            ])
+            // The loop may be inside a stuck plugin call (the actor is busy):
+            // past `statusWaitMs`, answer from what it last published.
+            await Deadline.first(within: .milliseconds(Self.statusWaitMs)) {
+                await Self.status(of: node)
+            } orElse: {
+                Self.publishedStatus(of: node)
+            }
         }
         router.get("/v1/upgrade") { _, _ -> Response in
             let upgrades = await node.upgrades
@@ -169,6 +148,8 @@ public enum HTTPAPI {
                 let isJSON = answer.first == UInt8(ascii: "{") || answer.first == UInt8(ascii: "[")
                 return Response(status: .ok, headers: [.contentType: isJSON ? "application/json" : "application/octet-stream"],
                                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer)))
+            } catch let error as SideCallError {
+                return json(.serviceUnavailable, ["error": error.description])
             } catch {
                 return json(.badRequest, ["error": "\(error)"])
             }
@@ -203,6 +184,8 @@ public enum HTTPAPI {
                 case .unknownFunction: return json(.notFound, ["error": "\(error)"])
                 default: return json(.badRequest, ["error": "\(error)", "signature": "\(function.signature)"])
                 }
+            } catch let error as SideCallError {
+                return json(.serviceUnavailable, ["error": error.description])
             }
         }
         router.get("/v1/events") { request, _ -> Response in
@@ -229,6 +212,11 @@ public enum HTTPAPI {
                            configuration: .init(address: .hostname(host, port: port), serverName: "baton",
                                                 availableConnectionsDelegate: MaximumAvailableConnections(limits.connectionsMax, logger: logger)),
                            logger: logger)
+    }
+
+    /// Serves the API for `node` until the task is cancelled (in-process tests).
+    public static func serve(node: ConsensusNode, host: String, port: Int) async throws {
+        try await application(node: node, host: host, port: port).run()
     }
 
     /// What a node cut off from a quorum answers instead of 202.

@@ -30,6 +30,10 @@ public struct NodeParts {
     /// A pending app answer (produce/validate) that has not come by then
     /// counts as the plugin's error.
     public var pendingDeadlineMs: UInt64 = 10_000
+    /// How long each plugin call may take before it is reported (node.toml `[plugin_budgets]`).
+    public var pluginBudgets = PluginBudgets()
+    /// Bounds of the side lane that runs check_tx, query and the functions.
+    public var sideLane = PluginSideLane.Limits()
     /// Called after every block the app committed (height, state hash).
     public var onCommit: @Sendable (Height, Bytes32) -> Void
     /// Makes the application a decided upgrade plan names: finds its plugin
@@ -104,6 +108,7 @@ public enum NodeBootstrap {
         var parts = NodeParts(identity: key, committee: committee, genesis: genesis, store: store, app: app, inputs: inputs,
                               transport: transport, consensus: consensus, mempool: limits, logger: logger, onCommit: onCommit)
         if let deadline = config.pending_deadline_ms { parts.pendingDeadlineMs = max(deadline, 1) }
+        (parts.pluginBudgets, parts.sideLane) = try pluginBudgets(config.plugin_budgets)
         parts.pluginSHA256 = pluginSHA256
         parts.memberAddresses = genesisFile.members.map(\.address)
         parts.listeners = genesisFile.listenerKeys
@@ -145,6 +150,41 @@ public enum NodeBootstrap {
         }
         if let problem = consensus.pacemaker.problem() { throw BootstrapError(.consensus(problem)) }
         return consensus
+    }
+
+    public static func pluginBudgets(_ table: NodeConfig.PluginBudgetTable?) throws(BootstrapError)
+        -> (PluginBudgets, PluginSideLane.Limits)
+    {
+        var budgets = PluginBudgets()
+        var lane = PluginSideLane.Limits()
+        guard let t = table else { return (budgets, lane) }
+        let values: [(String, UInt64?, WritableKeyPath<PluginBudgets, UInt64>)] = [
+            ("check_tx_ms", t.check_tx_ms, \.checkTxMs), ("query_ms", t.query_ms, \.queryMs),
+            ("function_ms", t.function_ms, \.functionMs), ("produce_block_ms", t.produce_block_ms, \.produceBlockMs),
+            ("validate_block_ms", t.validate_block_ms, \.validateBlockMs),
+            ("commit_block_ms", t.commit_block_ms, \.commitBlockMs),
+            ("block_transactions_ms", t.block_transactions_ms, \.blockTransactionsMs),
+        ]
+        for (name, value, path) in values {
+            guard let value else { continue }
+            guard (1...3_600_000).contains(value) else {
+                throw BootstrapError(.pluginBudgets("\(name) = \(value): must be 1 ms to 1 hour"))
+            }
+            budgets[keyPath: path] = value
+        }
+        let bounds: [(String, Int?, WritableKeyPath<PluginSideLane.Limits, Int>, ClosedRange<Int>)] = [
+            ("side_queue_max", t.side_queue_max, \.queueMax, 1...1_000_000),
+            ("side_per_peer_max", t.side_per_peer_max, \.perPeerMax, 1...10_000),
+            ("side_workers_max", t.side_workers_max, \.workersMax, 1...16),
+        ]
+        for (name, value, path, range) in bounds {
+            guard let value else { continue }
+            guard range.contains(value) else {
+                throw BootstrapError(.pluginBudgets("\(name) = \(value): must be \(range.lowerBound) to \(range.upperBound)"))
+            }
+            lane[keyPath: path] = value
+        }
+        return (budgets, lane)
     }
 
     static func mempoolLimits(_ table: NodeConfig.Mempool?) throws(BootstrapError) -> Mempool.Limits {

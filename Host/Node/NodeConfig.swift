@@ -73,6 +73,25 @@ public struct NodeConfig: Codable, Sendable {
         public var sync_writes: Bool? = nil
     }
 
+    /// `[plugin_budgets]`: how long each plugin call may take before it is
+    /// reported (`PluginBudgets`, whose values are the defaults), in ms.
+    public struct PluginBudgetTable: Codable, Sendable {
+        public var check_tx_ms: UInt64? = nil
+        public var query_ms: UInt64? = nil
+        public var function_ms: UInt64? = nil
+        public var produce_block_ms: UInt64? = nil
+        public var validate_block_ms: UInt64? = nil
+        public var commit_block_ms: UInt64? = nil
+        public var block_transactions_ms: UInt64? = nil
+        /// The side lane's bounds (`PluginSideLane.Limits`).
+        public var side_queue_max: Int? = nil
+        public var side_per_peer_max: Int? = nil
+        public var side_workers_max: Int? = nil
+        public init() {}
+    }
+
+    public var plugin_budgets: PluginBudgetTable? = nil
+
     /// `[http]`: the API's bounds (see `HTTPAPI.Limits`).
     public struct HTTP: Codable, Sendable {
         public var connections_max: Int? = nil
@@ -85,7 +104,7 @@ public struct NodeConfig: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case key_file, genesis_file, data_dir, listen, api, plugin_dir, plugin, plugin_config, join, consensus, mempool, storage,
-             stop_linger_ms, pending_deadline_ms, http, log_level
+             stop_linger_ms, pending_deadline_ms, http, log_level, plugin_budgets
     }
 
     public struct Invalid: Error, CustomStringConvertible, Sendable { public let description: String }

@@ -30,6 +30,15 @@ public final class NodeMetrics: Sendable {
     let appStateRefusals: Counter
     let evidence: Counter
     let pluginDeadlines: Counter
+    /// Every synchronous plugin call's duration, per call (`PluginWatchdog`).
+    let pluginCallSeconds: [PluginCall: DurationHistogram]
+    /// Calls that passed their budget (`PluginBudgets`), counted once each.
+    let pluginOverruns: Counter
+    /// Client calls answered 503 because the side lane's queue was full.
+    let sideLaneFull: Counter
+    /// Gossiped transaction batches not checked because their peer already
+    /// had `PluginSideLane.Limits.perPeerMax` waiting (they come again in a proposal).
+    let sideLaneGossipDropped: Counter
 
     public init() {
         view = registry.makeGauge(name: "baton_view", help: "Current consensus view")
@@ -55,6 +64,17 @@ public final class NodeMetrics: Sendable {
         appStateRefusals = registry.makeCounter(name: "baton_app_state_refusals_total", help: "Proposals not voted for because their app state hash differs from this node's app's")
         evidence = registry.makeCounter(name: "baton_evidence_total", help: "Misbehavior proofs this node kept (double proposals, votes, timeouts); GET /v1/evidence")
         pluginDeadlines = registry.makeCounter(name: "baton_plugin_deadlines_total", help: "Pending plugin answers that did not come within pending_deadline_ms (counted as errors)")
+        let callBuckets: [Duration] = [.microseconds(10), .microseconds(100), .milliseconds(1), .milliseconds(10),
+                                       .milliseconds(100), .seconds(1), .seconds(10), .seconds(60)]
+        let registry = self.registry
+        pluginCallSeconds = Dictionary(uniqueKeysWithValues: PluginCall.allCases.map { call in
+            (call, registry.makeDurationHistogram(name: "baton_plugin_call_seconds", labels: [("call", call.name)],
+                                                  buckets: callBuckets,
+                                                  help: "Synchronous plugin calls' durations, per call"))
+        })
+        pluginOverruns = registry.makeCounter(name: "baton_plugin_overruns_total", help: "Plugin calls that ran past their budget (node.toml [plugin_budgets]); each is logged while it runs")
+        sideLaneFull = registry.makeCounter(name: "baton_plugin_side_queue_full_total", help: "check_tx, query and function calls answered 503 because the plugin's side queue was full")
+        sideLaneGossipDropped = registry.makeCounter(name: "baton_plugin_side_gossip_dropped_total", help: "Gossiped transaction batches not checked because their peer already had its bound of batches waiting")
         commitLatency = registry.makeValueHistogram(
             name: "baton_commit_latency_ms", buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000],
             help: "From the proposer's timestamp to the local commit, in milliseconds")

@@ -51,6 +51,12 @@ public protocol Application: AnyObject {
     /// The committee changes the last `commitBlock` asked for (ABI 1.5
     /// `update_committee`), in order; empty for most blocks.
     var committeeUpdates: [CommitteeUpdate] { get }
+
+    /// A second instance that may serve `checkTransaction`, `query` and
+    /// `call` on another thread, concurrently with this one's block calls
+    /// (ABI 1.6), or nil: then those calls share this instance, one call at
+    /// a time (`SerializedApplication`).
+    func makeSecondInstance() throws -> (any Application)?
 }
 
 extension Application {
@@ -60,6 +66,7 @@ extension Application {
     public func abandon(_ token: PendingToken) -> Bool { false }
     public var functions: [PluginFunction] { [] }
     public var committeeUpdates: [CommitteeUpdate] { [] }
+    public func makeSecondInstance() throws -> (any Application)? { nil }
     public func call(_ function: String, arguments: [FunctionValue]) throws(FunctionCallError) -> FunctionResult {
         throw .unknownFunction(function, known: [])
     }

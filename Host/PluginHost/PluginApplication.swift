@@ -16,6 +16,9 @@ public final class PluginApplication: Application {
     var hostTable: UnsafeMutablePointer<baton_host> { session.table }
     let instance: UnsafeMutableRawPointer
     private var calls: PluginCalls { library.calls }
+    /// What a second instance is created from (`makeSecondInstance`).
+    private let config: [UInt8]
+    private let logger: Logger?
 
     /// Creates an instance from `config`.
     ///
@@ -28,6 +31,8 @@ public final class PluginApplication: Application {
         onCompletion: @escaping @Sendable (PendingCompletion) -> Void = { _ in }
     ) throws(PluginLoadError) {
         self.library = library
+        self.config = config
+        self.logger = logger
         crashLines = CrashReport.Lines(plugin: library.info.name, functions: library.prepared.map(\.declaration.name))
         var pluginLogger = logger ?? Logger(label: "baton.plugin")
         pluginLogger[metadataKey: "plugin"] = "\(library.info.name)"
@@ -63,6 +68,18 @@ public final class PluginApplication: Application {
         let mark = crashLines.enter(.destroy)
         calls.destroy(instance)
         mark.leave()
+    }
+
+    /// ABI 1.6: a second instance over the same store for check_tx, query
+    /// and the typed functions on another thread, or nil when the plugin does
+    /// not allow one (`BATON_PLUGIN_SECOND_INSTANCE`). It is never asked to
+    /// commit, so its session stays read-only: kv_put refuses, as the ABI
+    /// says for those calls anyway; it reads the committed state the first
+    /// instance's commits leave in the store.
+    public func makeSecondInstance() throws -> (any Application)? {
+        guard library.allowsSecondInstance else { return nil }
+        return try PluginApplication(library: library, config: config, store: session.store, limits: session.limits,
+                                     logger: logger)
     }
 
     /// Pending produce/validate answers not yet completed.

@@ -43,6 +43,8 @@ struct PluginCalls: @unchecked Sendable {
     ) -> baton_status
     /// ABI 1.4, optional: a live upgrade's state migration.
     let migrateState: MigrateState?
+    /// ABI 1.6 `flags`: 0 for older plugins (their table ends before it).
+    let flags: UInt64
 
     /// The 1.0 table: everything up to and including `query`. A plugin's
     /// `struct_size` must cover it; later calls are read only if covered too.
@@ -55,7 +57,8 @@ struct PluginCalls: @unchecked Sendable {
         case 0, 1: Int(BATON_PLUGIN_SIZE_1_0)
         case 2: Int(BATON_PLUGIN_SIZE_1_2)
         case 3: Int(BATON_PLUGIN_SIZE_1_3)
-        default: Int(BATON_PLUGIN_SIZE_1_4)
+        case 4, 5: Int(BATON_PLUGIN_SIZE_1_4)
+        default: Int(BATON_PLUGIN_SIZE_1_6)
         }
     }
 
@@ -89,5 +92,6 @@ struct PluginCalls: @unchecked Sendable {
         query = try required(table.query, "query")
         blockTransactions = table.block_transactions
         migrateState = table.migrate_state
+        flags = table.flags
     }
 }

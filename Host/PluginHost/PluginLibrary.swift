@@ -34,6 +34,9 @@ public final class PluginLibrary: @unchecked Sendable {
     let functionIndex: [String: Int]
     /// The typed functions the plugin declares (empty before ABI 1.3).
     public var functions: [PluginFunction] { prepared.map(\.declaration) }
+    /// ABI 1.6 `BATON_PLUGIN_SECOND_INSTANCE`: a second, read-only instance
+    /// may serve check_tx, query and the functions beside the first.
+    public var allowsSecondInstance: Bool { calls.flags & UInt64(BATON_PLUGIN_SECOND_INSTANCE) != 0 }
 
     private init(path: String, info: PluginInfo, descriptor: UnsafePointer<baton_plugin>, calls: PluginCalls,
                  prepared: [FFIFunction]) {

@@ -44,11 +44,19 @@ public protocol BatonApplication: AnyObject {
     /// application `name` `version` to this one. `host.put` works here and
     /// lands atomically with that block. Deterministic.
     func migrate(from name: String, version: String) throws
+
+    /// Whether the host may create a second, read-only instance of this type
+    /// to answer `checkTransaction`, `query` and the typed functions on
+    /// another thread (ABI 1.6 `BATON_PLUGIN_SECOND_INSTANCE`). True by
+    /// default: a kit app keeps its replicated state in the host store. Say
+    /// false if those calls read memory only `commitBlock` keeps up to date.
+    static var allowsSecondInstance: Bool { get }
 }
 
 extension BatonApplication {
     public func transactions(in payload: [UInt8]) throws -> [[UInt8]]? { nil }
     public static var migratesState: Bool { false }
+    public static var allowsSecondInstance: Bool { true }
     public func migrate(from name: String, version: String) throws {}
 }
 

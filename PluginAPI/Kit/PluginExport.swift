@@ -58,7 +58,8 @@ public final class PluginExport: @unchecked Sendable {
             block_transactions: Thunks.blockTransactions,
             functions: functions.isEmpty ? nil : UnsafePointer(table),
             function_count: functions.count,
-            migrate_state: App.migratesState ? Thunks.migrateState : nil))
+            migrate_state: App.migratesState ? Thunks.migrateState : nil,
+            flags: App.allowsSecondInstance ? UInt64(BATON_PLUGIN_SECOND_INSTANCE) : 0))
     }
 
     /// What `baton_plugin_entry` returns.

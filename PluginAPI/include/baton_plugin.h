@@ -1,5 +1,5 @@
 /*
- * baton_plugin.h — the Baton plugin ABI, version 1 (minor 4).
+ * baton_plugin.h — the Baton plugin ABI, version 1 (minor 6).
  *
  * A Baton application (the replicated state machine) is a shared object that
  * exports ONE symbol, `baton_plugin_entry`, a function returning a pointer to a
@@ -80,7 +80,7 @@ extern "C" {
 /* ---- Versions and names ------------------------------------------------ */
 
 #define BATON_PLUGIN_ABI_MAJOR 1
-#define BATON_PLUGIN_ABI_MINOR 5
+#define BATON_PLUGIN_ABI_MINOR 6
 
 /* The one symbol a plugin exports. Its name is the same in every ABI major,
  * so a host can always read the versions and explain a mismatch. */
@@ -96,11 +96,25 @@ extern "C" {
  *   1.2  baton_plugin.block_transactions      (plugin size 112)
  *   1.3  baton_plugin.functions, function_count (plugin size 128)
  *   1.4  baton_plugin.migrate_state              (plugin size 136)
- *   1.5  baton_host.update_committee             (host size 88) */
+ *   1.5  baton_host.update_committee             (host size 88)
+ *   1.6  baton_plugin.flags                      (plugin size 144) */
 #define BATON_PLUGIN_SIZE_1_2 112
 #define BATON_PLUGIN_SIZE_1_3 128
 #define BATON_PLUGIN_SIZE_1_4 136
 #define BATON_HOST_SIZE_1_5 88
+#define BATON_PLUGIN_SIZE_1_6 144
+
+/* Bits of baton_plugin.flags (ABI 1.6); every other bit must be 0.
+ *
+ * BATON_PLUGIN_SECOND_INSTANCE: the host may create a second instance of the
+ * plugin (same config, same host store, read-only: kv_put/kv_delete refuse)
+ * and call check_tx, query and the typed functions on it, on another thread,
+ * while the first instance serves produce/validate/commit. Say so only if
+ * those calls read what they need from the host store (committed state), not
+ * from memory only the first instance updates in commit_block. Without it the
+ * host serializes those calls with the consensus calls on the one instance:
+ * still off the consensus loop, but a slow check_tx then delays a vote. */
+#define BATON_PLUGIN_SECOND_INSTANCE 1u
 
 /* Whether a struct written by the other side holds `field`: read an appended
  * field only if this is true. `p` points at the struct, `type` is its type. */
@@ -431,6 +445,10 @@ typedef struct baton_plugin {
      * [instance] */
     baton_status (*BATON_NULLABLE migrate_state)(void *instance, const char *from_name, const char *from_version,
                                                  const baton_writer *error);
+
+    /* ABI 1.6: BATON_PLUGIN_* bits (above); 0 for none. An older host never
+     * reads it; a table that ends before it means 0. */
+    uint64_t flags;
 } baton_plugin;
 
 /* The exported entry's type. A C plugin defines it with BATON_PLUGIN_DEFINE_ENTRY. */

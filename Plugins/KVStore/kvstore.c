@@ -330,6 +330,9 @@ static const baton_plugin KVSTORE = {
     kv_block_transactions,
     KV_FUNCTIONS, sizeof KV_FUNCTIONS / sizeof KV_FUNCTIONS[0],
     NULL, /* migrate_state (1.4): nothing to migrate */
+    /* 1.6: check_tx, query and the functions read only the host store, so a
+     * second, read-only instance may serve them beside the first. */
+    BATON_PLUGIN_SECOND_INSTANCE,
 };
 
 BATON_PLUGIN_DEFINE_ENTRY(KVSTORE)

@@ -19,6 +19,8 @@ public final class LocalCluster: @unchecked Sendable {
     public let consensus: ConsensusConfig
     let pluginConfig: String
     let pendingDeadlineMs: UInt64
+    let pluginBudgets: PluginBudgets
+    let sideLane: PluginSideLane.Limits
     /// Wraps each node's store (tests record what it writes).
     let wrapStore: @Sendable (Int, NodeStore) -> any ConsensusStore
     /// Wraps each node's transport (tests record what it sends).
@@ -42,11 +44,14 @@ public final class LocalCluster: @unchecked Sendable {
     /// (`SimulatedCommittee(spares:)`); they follow the chain without a vote.
     public init(n: Int = 4, followers: Int = 0, plugin: String = "kvstore", consensus: ConsensusConfig = LocalCluster.fastConsensus,
                 members: SimulatedCommittee? = nil, pluginConfig: String = "", pendingDeadlineMs: UInt64 = 10_000,
+                pluginBudgets: PluginBudgets = PluginBudgets(), sideLane: PluginSideLane.Limits = PluginSideLane.Limits(),
                 wrapStore: @escaping @Sendable (Int, NodeStore) -> any ConsensusStore = { $1 },
                 wrapTransport: @escaping @Sendable (Int, any PeerTransport) -> any PeerTransport = { $1 }) throws {
         self.members = members ?? SimulatedCommittee(n: n, realCrypto: true, spares: followers)
         self.pluginConfig = pluginConfig
         self.pendingDeadlineMs = pendingDeadlineMs
+        self.pluginBudgets = pluginBudgets
+        self.sideLane = sideLane
         directories = try (0..<(n + followers)).map { _ in try makeTemporaryDirectory("baton-local") }
         self.plugin = plugin
         self.consensus = consensus
@@ -76,6 +81,8 @@ public final class LocalCluster: @unchecked Sendable {
                               consensus: consensus, logger: logger)
         var configured = parts
         configured.pendingDeadlineMs = pendingDeadlineMs
+        configured.pluginBudgets = pluginBudgets
+        configured.sideLane = sideLane
         // Addresses nobody dials (the network is in memory), as a genesis would give them.
         configured.memberAddresses = members.committee.members.indices.map { "127.0.0.1:\(7000 + $0)" }
         let node = try ConsensusNode(parts: configured)

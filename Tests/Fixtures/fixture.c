@@ -19,6 +19,7 @@
  *                             "migrate-fails" makes it fail
  *   -DFIXTURE_COPIES_CONTEXT  produce_block copies *context whole (an
  *                             over-read against a 1.0 host's shorter context)
+ *   -DFIXTURE_SECOND_INSTANCE (ABI 1.6 header) sets BATON_PLUGIN_SECOND_INSTANCE
  *   -DFIXTURE_NONDETERMINISTIC_FROM=H
  *                             from height H on, the state hash mixes in the
  *                             process id: a non-deterministic app, which the
@@ -43,6 +44,12 @@
  *   "abuse-host"         check_tx calls the host with NULLs, oversized keys and
  *                        unknown tokens; accepts only if every call was refused
  *
+ * In every mode, a slow plugin on demand: check_tx of a transaction
+ * "slow:MS..." and a query "slow:MS" sleep MS milliseconds first;
+ * produce_block sleeps MS if a candidate holds "stall-produce:MS",
+ * validate_block and commit_block if the payload holds "stall-validate:MS"
+ * or "stall-commit:MS".
+ *
  * In every working mode commit also obeys its payload: "committee:KEY:W:ADDR"
  * (ABI 1.5) changes the committee (KEY 66 hex digits, weight W, ADDR host:port
  * or nothing), "put:K" stores K,
@@ -50,11 +57,13 @@
  * (committed plus its own staged writes) under "seen". Query "scan" lists the
  * keys ("a;b;"), "get:K" returns K's value.
  */
-#ifdef FIXTURE_NONDETERMINISTIC_FROM
 #define _POSIX_C_SOURCE 200809L
+#ifdef FIXTURE_NONDETERMINISTIC_FROM
 #include <unistd.h>
 #endif
 #include "baton_plugin.h"
+
+#include <time.h>
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -225,6 +234,23 @@ static baton_status abuse_host(fixture *f, const baton_writer *reason) {
     return BATON_OK;
 }
 
+/* "slow:MS" or "stall-validate:MS" at the start of `bytes` + `at`: sleeps MS ms. */
+static void sleep_if_asked(baton_bytes bytes, const char *tag) {
+    size_t tag_len = strlen(tag);
+    for (size_t at = 0; at + tag_len <= bytes.len; at++) {
+        if (memcmp(bytes.ptr + at, tag, tag_len) != 0) continue;
+        unsigned long ms = 0;
+        for (size_t i = at + tag_len; i < bytes.len && bytes.ptr[i] >= '0' && bytes.ptr[i] <= '9' && ms < 3600000; i++) {
+            ms = ms * 10 + (unsigned long)(bytes.ptr[i] - '0');
+        }
+        struct timespec pause;
+        pause.tv_sec = (time_t)(ms / 1000);
+        pause.tv_nsec = (long)(ms % 1000) * 1000000L;
+        while (nanosleep(&pause, &pause) != 0) {}
+        return;
+    }
+}
+
 static baton_status fx_create(const baton_plugin *plugin, const baton_host *host, baton_bytes config,
                               const baton_writer *error, void **out) {
     (void)plugin;
@@ -247,7 +273,7 @@ static void fx_destroy(void *instance) {
 
 static baton_status fx_check_tx(void *instance, baton_bytes tx, const baton_writer *reason) {
     fixture *f = (fixture *)instance;
-    (void)tx;
+    if (tx.len >= 5 && memcmp(tx.ptr, "slow:", 5) == 0) sleep_if_asked(bytes_of(tx.ptr, tx.len), "slow:");
     if (is(f, "bad-status")) return 42;
     if (is(f, "write-outside")) return try_write(f, reason);
     if (is(f, "abuse-host")) return abuse_host(f, reason);
@@ -265,6 +291,7 @@ static baton_status fx_produce(void *instance, const baton_block_context *ctx, c
     volatile baton_block_context copy = *ctx;
     if (copy.finality_proof.len == 12345) return BATON_ERROR;
 #endif
+    for (size_t i = 0; i < count; i++) sleep_if_asked(candidates[i], "stall-produce:");
     if (is(f, "bad-status")) return 42;
     if (is(f, "huge")) return huge(payload) == BATON_OK ? BATON_OK : (say(error, "payload refused"), BATON_ERROR);
     if (is(f, "pending") || is(f, "pending-reject-produce")) { start_completer(f, 0, token, bytes_of(NULL, 0)); return BATON_PENDING; }
@@ -279,6 +306,7 @@ static baton_status fx_validate(void *instance, const baton_block_context *ctx, 
                                 uint64_t token, const baton_writer *reason) {
     fixture *f = (fixture *)instance;
     (void)ctx;
+    sleep_if_asked(payload, "stall-validate:");
     if (is(f, "bad-status")) return 42;
     if (is(f, "write-outside")) return try_write(f, reason);
     if (is(f, "pending")) { start_completer(f, 1, token, payload); return BATON_PENDING; }
@@ -304,6 +332,7 @@ static baton_status fx_commit(void *instance, const baton_block_context *ctx, ba
                               uint8_t hash[32], const baton_writer *error) {
     fixture *f = (fixture *)instance;
     (void)ctx;
+    sleep_if_asked(payload, "stall-commit:");
     if (is(f, "bad-status")) return 42;
     first_byte got = {0, 0};
     baton_writer reader;
@@ -349,6 +378,7 @@ static baton_status fx_commit(void *instance, const baton_block_context *ctx, ba
 static baton_status fx_query(void *instance, baton_bytes request, const baton_writer *response,
                              const baton_writer *error) {
     fixture *f = (fixture *)instance;
+    if (request.len >= 5 && memcmp(request.ptr, "slow:", 5) == 0) sleep_if_asked(request, "slow:");
     if (is(f, "bad-status")) return 42;
     if (is(f, "huge")) return huge(response) == BATON_OK ? BATON_OK : (say(error, "response refused"), BATON_ERROR);
     if (is(f, "write-outside")) return try_write(f, error);
@@ -534,11 +564,16 @@ static const baton_plugin FIXTURE = {
 #endif
 #if defined(FIXTURE_FUNCTIONS)
     NULL, FX_FUNCTIONS, FX_FUNCTION_COUNT,
-#elif defined(FIXTURE_MIGRATES)
+#elif defined(FIXTURE_MIGRATES) || defined(FIXTURE_SECOND_INSTANCE)
     NULL, NULL, 0,
 #endif
 #ifdef FIXTURE_MIGRATES
     fx_migrate,
+#elif defined(FIXTURE_SECOND_INSTANCE)
+    NULL,
+#endif
+#ifdef FIXTURE_SECOND_INSTANCE
+    BATON_PLUGIN_SECOND_INSTANCE,
 #endif
 };
 

@@ -41,6 +41,18 @@ import Testing
         connections_max = 64
         idle_timeout_ms = 5000
         event_streams_max = 8
+
+        [plugin_budgets]
+        check_tx_ms = 250
+        query_ms = 3000
+        function_ms = 4000
+        produce_block_ms = 700
+        validate_block_ms = 800
+        commit_block_ms = 1500
+        block_transactions_ms = 600
+        side_queue_max = 100
+        side_per_peer_max = 3
+        side_workers_max = 2
         """
 
     @Test func everyKeyIsRead() throws {
@@ -59,10 +71,27 @@ import Testing
         #expect(config.mempool?.batch_transactions_max == 100 && config.mempool?.batch_bytes_max == 4096)
         #expect(config.storage?.sync_writes == true)
         #expect(config.http?.connections_max == 64 && config.http?.idle_timeout_ms == 5000 && config.http?.event_streams_max == 8)
+        let (budgets, lane) = try NodeBootstrap.pluginBudgets(config.plugin_budgets)
+        #expect(budgets.checkTxMs == 250 && budgets.queryMs == 3000 && budgets.functionMs == 4000)
+        #expect(budgets.produceBlockMs == 700 && budgets.validateBlockMs == 800 && budgets.commitBlockMs == 1500)
+        #expect(budgets.blockTransactionsMs == 600)
+        #expect(lane.queueMax == 100 && lane.perPeerMax == 3 && lane.workersMax == 2)
         #expect(config.resolve("key.json") == dir + "/key.json")
         // Written back and read again, nothing is lost.
         try config.toml().write(toFile: dir + "/again.toml", atomically: true, encoding: .utf8)
         let again = try NodeConfig.load(dir + "/again.toml")
         #expect(again.join == true && again.log_level == "debug" && again.http?.event_streams_max == 8)
+    }
+
+    /// A budget or bound out of range is refused at start, naming the key.
+    @Test func aBadPluginBudgetIsRefusedNamingTheKey() throws {
+        var table = NodeConfig.PluginBudgetTable()
+        table.check_tx_ms = 0
+        #expect { _ = try NodeBootstrap.pluginBudgets(table) } throws: { "\($0)".contains("check_tx_ms = 0") }
+        table = NodeConfig.PluginBudgetTable()
+        table.side_workers_max = 100
+        #expect { _ = try NodeBootstrap.pluginBudgets(table) } throws: { "\($0)".contains("side_workers_max = 100: must be 1 to 16") }
+        let defaults = try NodeBootstrap.pluginBudgets(nil)
+        #expect(defaults.0 == PluginBudgets() && defaults.1 == PluginSideLane.Limits())
     }
 }

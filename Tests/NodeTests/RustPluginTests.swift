@@ -14,7 +14,7 @@ import Testing
 
     @Test func theRustPluginAnswersEveryCallAndItsFunctions() async throws {
         let library = try PluginLibrary.load(path: try await Self.plugin.value)
-        #expect(library.info.name == "tally" && library.info.abiVersion == "1.3")
+        #expect(library.info.name == "tally" && library.info.abiVersion == "1.6")
         #expect(library.functions.map { "\($0.name)\($0.signature)" }
             == ["votes(option: str) -> u64", "total() -> u64", "winner() -> str"])
         let app = try PluginApplication(library: library, store: InMemoryAppStateStore())

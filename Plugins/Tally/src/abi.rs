@@ -1,4 +1,4 @@
-//! A hand-written binding of `PluginAPI/include/baton_plugin.h` (ABI 1.3):
+//! A hand-written binding of `PluginAPI/include/baton_plugin.h` (ABI 1.6):
 //! only the types this plugin uses, laid out exactly as the header's (all
 //! `#[repr(C)]`, LP64). No bindgen, no crates: the header is the contract.
 //!
@@ -16,7 +16,11 @@ pub const NOT_FOUND: Status = 3;
 pub const ERROR: Status = -1;
 
 pub const ABI_MAJOR: u32 = 1;
-pub const ABI_MINOR: u32 = 3;
+pub const ABI_MINOR: u32 = 6;
+/// `BATON_PLUGIN_SECOND_INSTANCE` (ABI 1.6): the tally reads everything from
+/// the host store, so a second, read-only instance may answer check_tx,
+/// query and the functions beside the first.
+pub const SECOND_INSTANCE: u64 = 1;
 pub const HOST_SIZE_1_0: u32 = 80;
 
 /// Borrowed bytes (`baton_bytes`): frozen, never grows.
@@ -110,7 +114,7 @@ pub type Commit = unsafe extern "C" fn(*mut c_void, *const BlockContext, Bytes, 
 pub type Query = unsafe extern "C" fn(*mut c_void, Bytes, *const Writer, *const Writer) -> Status;
 pub type BlockTransactions = unsafe extern "C" fn(*mut c_void, Bytes, *const Writer, *const Writer) -> Status;
 
-/// `baton_plugin`, the descriptor `baton_plugin_entry` returns (ABI 1.3 layout).
+/// `baton_plugin`, the descriptor `baton_plugin_entry` returns (ABI 1.6 layout).
 #[repr(C)]
 pub struct Plugin {
     pub struct_size: u32,
@@ -131,6 +135,10 @@ pub struct Plugin {
     pub block_transactions: Option<BlockTransactions>,
     pub functions: *const *const Function,
     pub function_count: usize,
+    /// ABI 1.4: none (nothing to migrate).
+    pub migrate_state: Option<unsafe extern "C" fn(*mut c_void, *const c_char, *const c_char, *const Writer) -> Status>,
+    /// ABI 1.6: `BATON_PLUGIN_*` bits.
+    pub flags: u64,
 }
 
 // The descriptor and declarations are immutable statics the host only reads.
@@ -165,4 +173,4 @@ const _: () = assert!(std::mem::size_of::<Writer>() == 24);
 const _: () = assert!(std::mem::size_of::<Host>() == HOST_SIZE_1_0 as usize);
 const _: () = assert!(std::mem::size_of::<BlockContext>() == 144);
 const _: () = assert!(std::mem::size_of::<Function>() == 40);
-const _: () = assert!(std::mem::size_of::<Plugin>() == 128);
+const _: () = assert!(std::mem::size_of::<Plugin>() == 144);

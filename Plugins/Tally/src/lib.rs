@@ -362,6 +362,8 @@ static PLUGIN: abi::Plugin = abi::Plugin {
     block_transactions: Some(block_transactions),
     functions: &FUNCTIONS.0 as *const [*const abi::Function; 3] as *const *const abi::Function,
     function_count: 3,
+    migrate_state: None,
+    flags: abi::SECOND_INSTANCE,
 };
 
 /// The one symbol a Baton plugin exports.
