@@ -12,7 +12,8 @@ final class BenchCluster {
     let basePort: Int
     private(set) var processes: [Process] = []
 
-    init(nodes: Int, basePort: Int, leaderElection: String = "reputation", nodeToml extra: String) throws {
+    /// `nodeTomlTop`: top-level keys (before the file's first table); `extra`: tables appended.
+    init(nodes: Int, basePort: Int, leaderElection: String = "reputation", nodeTomlTop: String = "", nodeToml extra: String) throws {
         binary = PluginLocator.executablePath() ?? CommandLine.arguments[0]
         let binDir = URL(fileURLWithPath: binary).deletingLastPathComponent().path
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-bench-\(UUID().uuidString)").path
@@ -22,7 +23,7 @@ final class BenchCluster {
                                 "--base-port", "\(basePort)", "--plugin-dir", binDir, "--leader-election", leaderElection])
         for i in 0..<nodes {
             let path = "\(folder)/node-\(i)/node.toml"
-            try (try String(contentsOfFile: path, encoding: .utf8) + extra).write(toFile: path, atomically: true, encoding: .utf8)
+            try (nodeTomlTop + (try String(contentsOfFile: path, encoding: .utf8)) + extra).write(toFile: path, atomically: true, encoding: .utf8)
         }
         processes = try (0..<nodes).map(launch)
     }

@@ -45,10 +45,14 @@ public struct ClusterBench: AsyncParsableCommand {
     @Option(parsing: .singleValue, help: ArgumentHelp("Start killed member NODE again at SECOND of the measured window (repeatable).", valueName: "NODE@SECOND"))
     var restart: [String] = []
     @Option(help: "The cluster's leader election: reputation or weighted-random (for A/B).") var leaderElection = "reputation"
+    @Option(help: "How the nodes run the plugin: in-process or process (node.toml plugin_isolation, for A/B).") var pluginIsolation = "in-process"
 
     public func validate() throws {
         guard (1...16).contains(nodes) else { throw ValidationError("--nodes must be 1…16") }
         guard txBytes >= 12, txBytes <= 1_000 else { throw ValidationError("--tx-bytes must be 12…1000") }
+        guard PluginIsolation.names.contains(pluginIsolation) else {
+            throw ValidationError("--plugin-isolation must be one of \(PluginIsolation.names.joined(separator: ", "))")
+        }
         guard batch >= 1, clients >= 1, window >= 1, requestSize >= 1, duration >= 1, warmup >= 0 else {
             throw ValidationError("--batch, --clients, --window, --request-size and --duration must be positive")
         }
@@ -66,7 +70,8 @@ public struct ClusterBench: AsyncParsableCommand {
             cluster = nil
             apis = given.split(separator: ",").map { String($0) }
         } else {
-            let started = try BenchCluster(nodes: nodes, basePort: basePort, leaderElection: leaderElection, nodeToml:
+            let started = try BenchCluster(nodes: nodes, basePort: basePort, leaderElection: leaderElection,
+                                           nodeTomlTop: "plugin_isolation = \"\(pluginIsolation)\"\n", nodeToml:
                 "\n[mempool]\nbatch_transactions_max = \(batch)\ntransactions_max = \(max(50_000, 4 * window))\nbytes_max = 536870912\n"
                 + (noSync ? "\n[storage]\nsync_writes = false\n" : ""))
             cluster = started
@@ -95,7 +100,7 @@ public struct ClusterBench: AsyncParsableCommand {
         let start = ContinuousClock.now
         let measureFrom = start + .seconds(warmup), measureTo = measureFrom + .seconds(duration)
         ledger.setWindow(from: measureFrom, to: measureTo)
-        printLine("bench cluster: \(size) nodes\(self.apis == nil ? ", batch \(batch)" : " at \(apis.joined(separator: " "))"), \(txBytes)-byte transactions, \(rate.map { "open loop \($0) tx/s" } ?? "closed loop, window \(window)"), \(clients) clients, sync writes \(noSync ? "OFF" : "on"); warmup \(warmup) s, measuring \(duration) s")
+        printLine("bench cluster: \(size) nodes\(self.apis == nil ? ", batch \(batch)" : " at \(apis.joined(separator: " "))"), \(txBytes)-byte transactions, \(rate.map { "open loop \($0) tx/s" } ?? "closed loop, window \(window)"), \(clients) clients, sync writes \(noSync ? "OFF" : "on"), plugin \(pluginIsolation); warmup \(warmup) s, measuring \(duration) s")
         let load = Task { [clients, requestSize, window, rate, txBytes, httpClient] in
             await withTaskGroup(of: Void.self) { group in
                 for client in 0..<clients {

@@ -36,6 +36,9 @@ public struct PluginCallBench: ParsableCommand {
     @Option(help: "HTTP calls (with --api).")
     var httpCalls = 5_000
 
+    @Option(help: "Also time check_tx, validate_block and query with the plugin in its own process (plugin_isolation = \"process\"), this many calls each.")
+    var processCalls = 20_000
+
     public init() {}
 
     public func run() throws {
@@ -64,6 +67,9 @@ public struct PluginCallBench: ParsableCommand {
             }
             print(Table.render(rows))
             print("\(rounds) rounds × \(calls) calls each")
+            if processCalls > 0, let executable = PluginLocator.executablePath() {
+                try processRound(library: library, executable: executable)
+            }
             if let api, let name = typed?.name {
                 try httpRound(api: api, function: name, body: Array(body.utf8))
             }
@@ -74,6 +80,32 @@ public struct PluginCallBench: ParsableCommand {
             printError("error: \(error)")
             throw ExitCode.failure
         }
+    }
+
+    /// The same calls through `plugin_isolation = "process"`: a round trip
+    /// over the Unix socket to `baton plugin-host` per call.
+    func processRound(library: PluginLibrary, executable: String) throws {
+        let app = try PluginIsolation.process(executable: executable).application(
+            library: library, config: [], store: InMemoryAppStateStore(), budgets: PluginBudgets(), logger: .init(label: "bench"),
+            onCompletion: { _ in })
+        let tx = Array(transaction.utf8)
+        let context = BlockContext(height: 1, view: 1, timestampMs: 0, parentID: [UInt8](repeating: 0, count: 32),
+                                   proposer: [UInt8](repeating: 2, count: 33))
+        var payload: [UInt8] = []
+        if case .ready(let produced, _) = try app.produceBlock(context, candidates: [tx]) { payload = produced }
+        func time(_ body: () -> Void) -> Double {
+            let start = ContinuousClock.now
+            for _ in 0..<processCalls { body() }
+            let elapsed = ContinuousClock.now - start
+            return (Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9) / Double(processCalls)
+        }
+        let rows = [
+            ["check_tx, plugin in its own process", format(time { _ = try? app.checkTransaction(tx) })],
+            ["validate_block, plugin in its own process", format(time { _ = try? app.validateBlock(context, payload: payload) })],
+            ["query, plugin in its own process", format(time { _ = try? app.query([]) })],
+        ]
+        print(Table.render([["CALL", "NS/CALL (MEAN)"]] + rows))
+        print("\(processCalls) calls each over the Unix socket (baton plugin-host)")
     }
 
     /// Sequential calls over one keep-alive connection: the latency a client

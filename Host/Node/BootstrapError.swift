@@ -14,6 +14,7 @@ public struct BootstrapError: Error, CustomStringConvertible, Sendable {
         case consensus(String)
         case mempool(String)
         case pluginBudgets(String)
+        case pluginIsolation(String)
     }
 
     let code: Code
@@ -36,6 +37,7 @@ public struct BootstrapError: Error, CustomStringConvertible, Sendable {
         case .consensus(let problem): "config [consensus]: \(problem)"
         case .mempool(let problem): "config [mempool]: \(problem)"
         case .pluginBudgets(let problem): "config [plugin_budgets]: \(problem)"
+        case .pluginIsolation(let problem): "config: \(problem)"
         }
     }
 }

@@ -6,6 +6,10 @@ import PluginHost
 /// admit transactions. Answers the app gives at once are queued as follow-up
 /// events (`step`), never handed to the core from inside an effect list.
 extension ConsensusNode {
+    /// A plugin process that dies this many times applying one block stops
+    /// the node, naming the block, height and call (issue 29).
+    static let commitCrashesMax = 3
+
     func produce(_ proposal: ProposalContext) {
         let now = clock.nowMs()
         let context = BlockContext(height: proposal.height, view: proposal.view, timestampMs: now,
@@ -237,19 +241,37 @@ extension ConsensusNode {
                 return
             }
             let hash: StateHash
-            do {
-                let blockContext = context(for: block, ancestors: [], finalityProof: proof.encoded)
-                // The first block of a live upgrade carries the new plugin's state migration (ABI 1.4).
-                let previous = blockApp !== app ? app.info : nil
-                hash = try watchdog.measure(.commitBlock, height: block.height) { () throws(ApplicationError) in
-                    if let previous {
-                        return try blockApp.commitBlock(blockContext, payload: block.payload, migratingFrom: previous)
+            let blockContext = context(for: block, ancestors: [], finalityProof: proof.encoded)
+            // The first block of a live upgrade carries the new plugin's state migration (ABI 1.4).
+            let previous = blockApp !== app ? app.info : nil
+            var crashes = 0
+            while true {
+                do {
+                    hash = try watchdog.measure(.commitBlock, height: block.height) { () throws(ApplicationError) in
+                        if let previous {
+                            return try blockApp.commitBlock(blockContext, payload: block.payload, migratingFrom: previous)
+                        }
+                        return try blockApp.commitBlock(blockContext, payload: block.payload)
                     }
-                    return try blockApp.commitBlock(blockContext, payload: block.payload)
+                    break
+                } catch where error.kind == .crashed && crashes + 1 < Self.commitCrashesMax {
+                    // A plugin process died in this commit (plugin_isolation =
+                    // "process"): none of its writes landed; the next call
+                    // restarts it from the committed state, and the block is
+                    // applied again.
+                    crashes += 1
+                    store.discardStaged()
+                    logger.error("the plugin process died applying a block; restarted, applying it again",
+                                 metadata: ["height": "\(block.height)", "block": "\(block)", "crashes": "\(crashes)",
+                                            "error": "\(error)"])
+                } catch {
+                    store.discardStaged()
+                    if error.kind == .crashed {
+                        throw NodeFailure.appCommit(block, ApplicationError(.crashed, call: "commit_block",
+                            message: "the plugin's process died \(Self.commitCrashesMax) times applying block \(block.id.hex) at height \(block.height), view \(block.view): the plugin cannot apply this block (fix or replace it); last: \(error.message)"))
+                    }
+                    throw NodeFailure.appCommit(block, error)
                 }
-            } catch {
-                store.discardStaged()
-                throw NodeFailure.appCommit(block, error)
             }
             let stateHash = Bytes32(hash.bytes)!
             let carried = committedTransactions(block, app: blockApp) + hostTransactionHashes(block)

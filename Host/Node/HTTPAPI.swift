@@ -150,6 +150,8 @@ public enum HTTPAPI {
                                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer)))
             } catch let error as SideCallError {
                 return json(.serviceUnavailable, ["error": error.description])
+            } catch let error as ApplicationError where error.kind == .crashed {
+                return json(.serviceUnavailable, ["error": "\(error)"])
             } catch {
                 return json(.badRequest, ["error": "\(error)"])
             }

@@ -81,14 +81,16 @@ public enum NodeBootstrap {
         let (genesisFile, committee, genesis, key) = (checked.genesisFile, checked.committee, checked.genesis, checked.key)
         let store = try openStore(config: config, genesis: genesis, owner: key.publicKey, logger: logger)
         let inputs = InputQueue()
-        let app: PluginApplication
+        let app: any Application
         let pluginSHA256 = checked.pluginSHA256
         let locator = checked.locator
         let pluginConfigBytes = Array((genesisFile.pluginConfig + (config.plugin_config.map { "\n" + $0 } ?? "")).utf8)
+        let (budgets, sideLane) = try pluginBudgets(config.plugin_budgets)
+        let isolation = try pluginIsolation(config.plugin_isolation)
         do {
-            app = try PluginApplication(library: checked.library, config: pluginConfigBytes,
-                                        store: RocksAppStateStore(store, plugin: genesisFile.application),
-                                        logger: logger, onCompletion: { inputs.complete($0) })
+            app = try isolation.application(library: checked.library, config: pluginConfigBytes,
+                                            store: RocksAppStateStore(store, plugin: genesisFile.application),
+                                            budgets: budgets, logger: logger, onCompletion: { inputs.complete($0) })
         } catch {
             store.close()
             throw BootstrapError(.plugin("\(error)"))
@@ -108,7 +110,7 @@ public enum NodeBootstrap {
         var parts = NodeParts(identity: key, committee: committee, genesis: genesis, store: store, app: app, inputs: inputs,
                               transport: transport, consensus: consensus, mempool: limits, logger: logger, onCommit: onCommit)
         if let deadline = config.pending_deadline_ms { parts.pendingDeadlineMs = max(deadline, 1) }
-        (parts.pluginBudgets, parts.sideLane) = try pluginBudgets(config.plugin_budgets)
+        (parts.pluginBudgets, parts.sideLane) = (budgets, sideLane)
         parts.pluginSHA256 = pluginSHA256
         parts.memberAddresses = genesisFile.members.map(\.address)
         parts.listeners = genesisFile.listenerKeys
@@ -118,7 +120,7 @@ public enum NodeBootstrap {
         parts.makeApplication = { plan in
             try UpgradePreparation.application(for: plan, locator: locator, digests: digests, config: pluginConfigBytes,
                                                store: RocksAppStateStore(store, plugin: application), logger: logger,
-                                               onCompletion: { inputs.complete($0) })
+                                               isolation: isolation, budgets: budgets, onCompletion: { inputs.complete($0) })
         }
         return parts
     }
@@ -150,6 +152,15 @@ public enum NodeBootstrap {
         }
         if let problem = consensus.pacemaker.problem() { throw BootstrapError(.consensus(problem)) }
         return consensus
+    }
+
+    /// node.toml `plugin_isolation`: "in-process" (default) or "process".
+    static func pluginIsolation(_ name: String?) throws(BootstrapError) -> PluginIsolation {
+        guard let name else { return .inProcess }
+        guard let isolation = PluginIsolation(name: name, executable: PluginLocator.executablePath()) else {
+            throw BootstrapError(.pluginIsolation("plugin_isolation = \"\(name)\": must be one of \(PluginIsolation.names.joined(separator: ", "))"))
+        }
+        return isolation
     }
 
     public static func pluginBudgets(_ table: NodeConfig.PluginBudgetTable?) throws(BootstrapError)

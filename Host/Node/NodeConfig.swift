@@ -91,6 +91,10 @@ public struct NodeConfig: Codable, Sendable {
     }
 
     public var plugin_budgets: PluginBudgetTable? = nil
+    /// "in-process" (default: the .so is dlopen'ed into the node) or
+    /// "process" (a child `baton plugin-host` runs it; a crash or hang
+    /// restarts the child, not the node).
+    public var plugin_isolation: String? = nil
 
     /// `[http]`: the API's bounds (see `HTTPAPI.Limits`).
     public struct HTTP: Codable, Sendable {
@@ -104,7 +108,7 @@ public struct NodeConfig: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case key_file, genesis_file, data_dir, listen, api, plugin_dir, plugin, plugin_config, join, consensus, mempool, storage,
-             stop_linger_ms, pending_deadline_ms, http, log_level, plugin_budgets
+             stop_linger_ms, pending_deadline_ms, http, log_level, plugin_budgets, plugin_isolation
     }
 
     public struct Invalid: Error, CustomStringConvertible, Sendable { public let description: String }

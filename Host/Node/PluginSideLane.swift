@@ -339,6 +339,17 @@ public final class PluginSideLane: @unchecked Sendable {
         let onSlow = (afterMs: limits.rerouteAfterMs, handler: { @Sendable [self] in reroute(around: worker) })
         let app = worker.app
         switch job.work {
+        case .check(let transactions) where app.checksInBatches:
+            // One step for the batch (a plugin in its own process: one round trip).
+            let results = watchdog.measure(.checkTx, onOverrun: onOverrun, onSlow: onSlow) { app.checkTransactions(transactions) }
+            for result in results {
+                switch result {
+                case .success(.accept): job.record(.accept)
+                case .success(.reject(let reason)): job.record(.reject(reason))
+                case .failure(let error): job.record(.failed("check_tx failed in plugin \(app.info.name): \(error)"))
+                }
+            }
+            job.finish { .checked($0.verdicts) }
         case .check(let transactions):
             for transaction in transactions {
                 if job.isFinished { return }  // an overrun answered already

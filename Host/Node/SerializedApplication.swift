@@ -46,6 +46,14 @@ final class SerializedApplication: Application, @unchecked Sendable {
         try locked { () throws(ApplicationError) in try base.commitBlock(context, payload: payload, migratingFrom: previous) }
     }
 
+    var checksInBatches: Bool { base.checksInBatches }
+
+    func checkTransactions(_ transactions: [[UInt8]]) -> [Result<TransactionVerdict, ApplicationError>] {
+        locked { base.checkTransactions(transactions) }
+    }
+
+    func makeSecondInstance() throws -> (any Application)? { nil }
+
     func query(_ request: [UInt8]) throws(ApplicationError) -> [UInt8] {
         try locked { () throws(ApplicationError) in try base.query(request) }
     }

@@ -30,7 +30,7 @@ enum StatusPage {
       const status = await (await fetch("/v1/status")).json();
       document.getElementById("status").innerHTML =
         `view <b>${status.view}</b> · finalized height <b id="height">${status.finalizedHeight}</b> · peers ${status.peers}` +
-        ` · plugin ${status.plugin.name} ${status.plugin.version}` +
+        ` · plugin ${status.plugin.name} ${status.plugin.version || ""}` +
         (status.plugin.sha256 ? ` (<code>${status.plugin.sha256.slice(0, 12)}</code>${status.plugin.plan ? ", pinned by the upgrade plan in force" : status.plugin.pinned ? ", pinned by the genesis" : ", not pinned"})` : "") +
         ` · state <code>${status.stateHash.slice(0, 16)}</code>`;
       // Trouble first: a diverged app, proposals refused for their app state.
@@ -38,6 +38,14 @@ enum StatusPage {
       if (status.appDiverged) alerts.push(`<b>App diverged</b> at height ${status.appDiverged.height}: ` +
         `this node <code>${status.appDiverged.ownHash.slice(0, 16)}</code>, the quorum ` +
         `<code>${status.appDiverged.otherHash.slice(0, 16)}</code>. The node stopped; see its log.`);
+      // Issue 29: a plugin call past its budget, while it runs.
+      for (const stuck of (status.plugin && status.plugin.stuck) || []) alerts.push(`<b>Plugin stuck</b>: ${stuck.text}`);
+      if (status.busy) {
+        // The loop is held (the other routes would wait for it): say so, and look again next tick.
+        alerts.push(`<b>Node busy</b>: ${status.busy}`);
+        document.getElementById("alerts").innerHTML = alerts.map(a => `<div class="alert">${a}</div>`).join("");
+        return;
+      }
       const refusal = status.appState && status.appState.lastRefusal;
       if (refusal) alerts.push(`${status.appState.refusedProposals} proposals not voted for: app state differs ` +
         `(last at height ${refusal.height}, member ${refusal.proposer})`);

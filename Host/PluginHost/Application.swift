@@ -52,6 +52,14 @@ public protocol Application: AnyObject {
     /// `update_committee`), in order; empty for most blocks.
     var committeeUpdates: [CommitteeUpdate] { get }
 
+    /// Whether `checkTransactions` judges a batch in one step that is much
+    /// cheaper than one call each (a plugin in another process: one round
+    /// trip). The side lane then hands it whole batches.
+    var checksInBatches: Bool { get }
+
+    /// `checkTransaction` for each, in order.
+    func checkTransactions(_ transactions: [[UInt8]]) -> [Result<TransactionVerdict, ApplicationError>]
+
     /// A second instance that may serve `checkTransaction`, `query` and
     /// `call` on another thread, concurrently with this one's block calls
     /// (ABI 1.6), or nil: then those calls share this instance, one call at
@@ -67,6 +75,10 @@ extension Application {
     public var functions: [PluginFunction] { [] }
     public var committeeUpdates: [CommitteeUpdate] { [] }
     public func makeSecondInstance() throws -> (any Application)? { nil }
+    public var checksInBatches: Bool { false }
+    public func checkTransactions(_ transactions: [[UInt8]]) -> [Result<TransactionVerdict, ApplicationError>] {
+        transactions.map { tx in Result { () throws(ApplicationError) in try checkTransaction(tx) } }
+    }
     public func call(_ function: String, arguments: [FunctionValue]) throws(FunctionCallError) -> FunctionResult {
         throw .unknownFunction(function, known: [])
     }
@@ -150,6 +162,12 @@ public struct PendingCompletion: Sendable, Hashable {
     public let token: PendingToken
     public let call: Call
     public let outcome: Outcome
+
+    public init(token: PendingToken, call: Call, outcome: Outcome) {
+        self.token = token
+        self.call = call
+        self.outcome = outcome
+    }
 }
 
 /// The 32-byte hash of the complete app state after a commit.

@@ -9,6 +9,10 @@ public struct ApplicationError: Error, Sendable, Hashable, CustomStringConvertib
         case contractViolation
         /// The host refused the arguments before calling the app.
         case invalidArgument
+        /// The plugin's process died in the call, or was killed past the
+        /// call's budget (`plugin_isolation = "process"`); the next call
+        /// restarts it from the committed state.
+        case crashed
     }
 
     public let kind: Kind
@@ -27,6 +31,7 @@ public struct ApplicationError: Error, Sendable, Hashable, CustomStringConvertib
         case .failed: "\(call) failed: \(message)"
         case .contractViolation: "\(call) broke the plugin contract: \(message). The plugin has a bug; report it to its author."
         case .invalidArgument: "\(call) not called: \(message)"
+        case .crashed: "\(call) crashed: \(message)"
         }
     }
 }

@@ -21,6 +21,7 @@ public final class LocalCluster: @unchecked Sendable {
     let pendingDeadlineMs: UInt64
     let pluginBudgets: PluginBudgets
     let sideLane: PluginSideLane.Limits
+    let isolation: PluginIsolation
     /// Wraps each node's store (tests record what it writes).
     let wrapStore: @Sendable (Int, NodeStore) -> any ConsensusStore
     /// Wraps each node's transport (tests record what it sends).
@@ -45,6 +46,7 @@ public final class LocalCluster: @unchecked Sendable {
     public init(n: Int = 4, followers: Int = 0, plugin: String = "kvstore", consensus: ConsensusConfig = LocalCluster.fastConsensus,
                 members: SimulatedCommittee? = nil, pluginConfig: String = "", pendingDeadlineMs: UInt64 = 10_000,
                 pluginBudgets: PluginBudgets = PluginBudgets(), sideLane: PluginSideLane.Limits = PluginSideLane.Limits(),
+                isolation: PluginIsolation = .inProcess,
                 wrapStore: @escaping @Sendable (Int, NodeStore) -> any ConsensusStore = { $1 },
                 wrapTransport: @escaping @Sendable (Int, any PeerTransport) -> any PeerTransport = { $1 }) throws {
         self.members = members ?? SimulatedCommittee(n: n, realCrypto: true, spares: followers)
@@ -52,6 +54,7 @@ public final class LocalCluster: @unchecked Sendable {
         self.pendingDeadlineMs = pendingDeadlineMs
         self.pluginBudgets = pluginBudgets
         self.sideLane = sideLane
+        self.isolation = isolation
         directories = try (0..<(n + followers)).map { _ in try makeTemporaryDirectory("baton-local") }
         self.plugin = plugin
         self.consensus = consensus
@@ -72,8 +75,9 @@ public final class LocalCluster: @unchecked Sendable {
         let library = try PluginLibrary.load(path: plugin.contains("/") ? plugin : Paths.shippedPlugin(plugin))
         var logger = Logger(label: "baton.local.\(i)")
         logger.logLevel = ProcessInfo.processInfo.environment["BATON_LOCAL_DEBUG"] != nil ? .debug : .warning
-        let app = try PluginApplication(library: library, config: Array(pluginConfig.utf8), store: RocksAppStateStore(store, plugin: library.info.name), logger: logger,
-                                        onCompletion: { inputs.complete($0) })
+        let app = try isolation.application(library: library, config: Array(pluginConfig.utf8),
+                                            store: RocksAppStateStore(store, plugin: library.info.name), budgets: pluginBudgets,
+                                            logger: logger, onCompletion: { inputs.complete($0) })
         let key = members.keys[i]
         let parts = NodeParts(identity: key, committee: members.committee, genesis: members.genesis,
                               store: wrapStore(i, store), app: app, inputs: inputs,

@@ -50,6 +50,11 @@
  * validate_block and commit_block if the payload holds "stall-validate:MS"
  * or "stall-commit:MS".
  *
+ * Crashes on demand, for plugin_isolation = "process" (never in a test's
+ * own process): commit_block of a payload holding "segv-always" dereferences
+ * NULL; one holding "segv-once:PATH" does so only if the file PATH does not
+ * exist yet (it creates it first), so the restarted child applies the block.
+ *
  * In every working mode commit also obeys its payload: "committee:KEY:W:ADDR"
  * (ABI 1.5) changes the committee (KEY 66 hex digits, weight W, ADDR host:port
  * or nothing), "put:K" stores K,
@@ -58,10 +63,10 @@
  * keys ("a;b;"), "get:K" returns K's value.
  */
 #define _POSIX_C_SOURCE 200809L
-#ifdef FIXTURE_NONDETERMINISTIC_FROM
 #include <unistd.h>
-#endif
 #include "baton_plugin.h"
+
+#include <stdio.h>
 
 #include <time.h>
 
@@ -234,6 +239,35 @@ static baton_status abuse_host(fixture *f, const baton_writer *reason) {
     return BATON_OK;
 }
 
+/* Where `tag` occurs in `bytes`, or -1. */
+static long find(baton_bytes bytes, const char *tag) {
+    size_t n = strlen(tag);
+    for (size_t at = 0; at + n <= bytes.len; at++) {
+        if (memcmp(bytes.ptr + at, tag, n) == 0) return (long)at;
+    }
+    return -1;
+}
+
+static void segfault(void) {
+    volatile int *nothing = NULL;
+    *nothing = 1;
+}
+
+/* "segv-always" / "segv-once:PATH" in a committed payload (see the top). */
+static void crash_if_asked(baton_bytes payload) {
+    if (find(payload, "segv-always") >= 0) segfault();
+    long at = find(payload, "segv-once:");
+    if (at < 0) return;
+    char path[256];
+    size_t n = 0;
+    for (size_t i = (size_t)at + 10; i < payload.len && payload.ptr[i] != ' ' && n < sizeof path - 1; i++) path[n++] = (char)payload.ptr[i];
+    path[n] = 0;
+    if (access(path, F_OK) == 0) return;
+    FILE *marker = fopen(path, "w");
+    if (marker) fclose(marker);
+    segfault();
+}
+
 /* "slow:MS" or "stall-validate:MS" at the start of `bytes` + `at`: sleeps MS ms. */
 static void sleep_if_asked(baton_bytes bytes, const char *tag) {
     size_t tag_len = strlen(tag);
@@ -333,6 +367,7 @@ static baton_status fx_commit(void *instance, const baton_block_context *ctx, ba
     fixture *f = (fixture *)instance;
     (void)ctx;
     sleep_if_asked(payload, "stall-commit:");
+    crash_if_asked(payload);
     if (is(f, "bad-status")) return 42;
     first_byte got = {0, 0};
     baton_writer reader;

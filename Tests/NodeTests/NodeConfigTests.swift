@@ -20,6 +20,7 @@ import Testing
         stop_linger_ms = 500
         pending_deadline_ms = 2000
         log_level = "debug"
+        plugin_isolation = "process"
 
         [consensus]
         timeout_ms_base = 1500
@@ -71,6 +72,7 @@ import Testing
         #expect(config.mempool?.batch_transactions_max == 100 && config.mempool?.batch_bytes_max == 4096)
         #expect(config.storage?.sync_writes == true)
         #expect(config.http?.connections_max == 64 && config.http?.idle_timeout_ms == 5000 && config.http?.event_streams_max == 8)
+        #expect(config.plugin_isolation == "process")
         let (budgets, lane) = try NodeBootstrap.pluginBudgets(config.plugin_budgets)
         #expect(budgets.checkTxMs == 250 && budgets.queryMs == 3000 && budgets.functionMs == 4000)
         #expect(budgets.produceBlockMs == 700 && budgets.validateBlockMs == 800 && budgets.commitBlockMs == 1500)

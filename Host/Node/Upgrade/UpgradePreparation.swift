@@ -21,6 +21,7 @@ public enum UpgradePreparation {
     /// retries every second until the file is there).
     public static func application(for plan: UpgradePlan, locator: PluginLocator, digests: PluginDigestCache,
                                    config: [UInt8], store: AppStateStore, logger: Logger,
+                                   isolation: PluginIsolation = .inProcess, budgets: PluginBudgets = PluginBudgets(),
                                    onCompletion: @escaping @Sendable (PendingCompletion) -> Void)
         throws(UpgradePreparationError) -> any Application
     {
@@ -35,7 +36,8 @@ public enum UpgradePreparation {
                 throw UpgradePreparationError(description:
                     "\(path) has the plan's SHA-256 but says it is \(library.info.name) \(library.info.version), not \(plan.plugin) \(plan.pluginVersion)")
             }
-            return try PluginApplication(library: library, config: config, store: store, logger: logger, onCompletion: onCompletion)
+            return try isolation.application(library: library, config: config, store: store, budgets: budgets, logger: logger,
+                                             onCompletion: onCompletion)
         } catch let error as UpgradePreparationError {
             throw error
         } catch {
