@@ -90,6 +90,14 @@ import Testing
         await cluster.stopAll()
     }
 
+    /// A plugin that cannot start in its child is refused when the node
+    /// starts, with the plugin's own reason (not at the first block).
+    @Test func aPluginThatCannotStartInItsChildIsRefusedAtStart() async throws {
+        let cluster = try LocalCluster(plugin: try await CCompiler.fixture(), pluginConfig: "create-fails", isolation: Self.isolation)
+        defer { cluster.removeDirectories() }
+        #expect { try cluster.start(0) } throws: { "\($0)".contains("fixture: config says fail") }
+    }
+
     /// A query that hangs past its budget: the side lane answers 503, the
     /// child is killed (a hang), and the next call restarts it.
     @Test func aHungCallKillsTheChildAndTheNextCallRestartsIt() async throws {

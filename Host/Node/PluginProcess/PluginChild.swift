@@ -28,9 +28,16 @@ public enum PluginChild {
         logger.logLevel = .info
         let socket = PluginSocket(fd: fd)
         let completionSocket = PluginSocket(fd: completions)
+        func ready(_ problem: String?) {
+            var writer = WireWriter()
+            writer.u8(PluginWire.Kind.ready.rawValue)
+            writer.bool(problem == nil)
+            if let problem { writer.string(problem) }
+            socket.send(writer.bytes)
+        }
         let library: PluginLibrary
         do { library = try PluginLibrary.load(path: path) } catch {
-            logger.critical("cannot load the plugin", metadata: ["error": "\(error)"])
+            ready("\(error)")
             return 2
         }
         let store = RemoteStore(socket: socket, caches: cachesReads)
@@ -39,9 +46,10 @@ public enum PluginChild {
             app = try PluginApplication(library: library, config: config, store: store, logger: logger,
                                         onCompletion: { completionSocket.send(PluginWire.encode($0)) })
         } catch {
-            logger.critical("cannot create the plugin", metadata: ["error": "\(error)"])
+            ready("\(error)")
             return 3
         }
+        ready(nil)
         while let frame = socket.receive() {
             var reader = WireReader(frame)
             let call: PluginWire.Call

@@ -16,6 +16,8 @@ enum PluginWire {
         case call = 1, storeValue = 2, storeEntries = 3
         // child → node
         case answer = 10, getValue = 11, scan = 12, completion = 13
+        /// The child's first frame: the plugin loaded and created (or why not).
+        case ready = 14
     }
 
     enum Call: Sendable {

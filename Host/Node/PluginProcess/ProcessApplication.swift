@@ -207,8 +207,13 @@ final class ProcessApplication: Application, @unchecked Sendable {
             process.executableURL = URL(fileURLWithPath: owner.executable)
             process.arguments = ["plugin-host", "--plugin", owner.library.path, "--config-hex",
                                  owner.config.map { String(format: "%02x", $0) }.joined()] + (owner.commits ? ["--caches-reads"] : [])
-            process.standardInput = FileHandle(fileDescriptor: callFDs[1], closeOnDealloc: true)
-            process.standardOutput = FileHandle(fileDescriptor: completionFDs[1], closeOnDealloc: true)
+            process.standardInput = FileHandle(fileDescriptor: callFDs[1], closeOnDealloc: false)
+            process.standardOutput = FileHandle(fileDescriptor: completionFDs[1], closeOnDealloc: false)
+            defer {
+                // The child has its own copies: with ours closed, its death
+                // is an end of stream here at once (not a wait for a budget).
+                close(callFDs[1]); close(completionFDs[1])
+            }
             do { try process.run() } catch {
                 close(callFDs[0]); close(completionFDs[0])
                 throw ApplicationError(.crashed, call: "create", message: "cannot start \(owner.executable) plugin-host: \(error)")
@@ -234,8 +239,31 @@ final class ProcessApplication: Application, @unchecked Sendable {
             }
             thread.name = "baton-plugin-completions"
             thread.start()
+            try child.awaitReady()
             return child
         }
+
+        /// The child's first frame: the plugin is loaded and its instance created.
+        func awaitReady() throws(ApplicationError) {
+            var poller = pollfd(fd: calls.fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, Int32(Self.readyMs)) > 0, let frame = calls.receive() else {
+                kill(process.processIdentifier, SIGKILL)
+                throw die("create", "it did not say it was ready within \(Self.readyMs) ms")
+            }
+            var reader = WireReader(frame)
+            guard (try? reader.u8("kind")) == PluginWire.Kind.ready.rawValue, let ok = try? reader.bool("ok") else {
+                throw die("create", "its first frame was not a ready frame")
+            }
+            if !ok {
+                let problem = (try? reader.string("problem")) ?? "no reason given"
+                stop()
+                dead = problem
+                throw ApplicationError(.failed, call: "create", message: "the plugin process could not start the plugin: \(problem)")
+            }
+        }
+
+        /// How long a child may take to load and create its plugin.
+        static let readyMs = 30_000
 
         /// The answer to `call`, or `.crashed` if the child dies, breaks the
         /// protocol, or runs twice `budgetMs` (then it is killed: a hang).
