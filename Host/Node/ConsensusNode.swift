@@ -130,6 +130,10 @@ public actor ConsensusNode {
     /// `status` as of the end of the loop's last step, readable without the
     /// actor (which a stuck plugin call may hold): `/v1/status` falls back to it.
     nonisolated let publishedStatus = Mutex(Status())
+    /// The thread the actor runs on (`NodeExecutor`): a hung plugin call on
+    /// the loop never holds a thread of Swift's shared pool.
+    nonisolated let executor = NodeExecutor(name: "baton-node-loop")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     /// Why the node stopped by itself (a storage, app or safety failure), or nil.
     public internal(set) var stopReason: String?
     private(set) var isShutDown = false
@@ -197,7 +201,10 @@ public actor ConsensusNode {
         followUps.append(.stateExecuted(height: recovered.committedHeight, stateHash: recovered.committedStateHash))
     }
 
-    deinit { sideLane.close() }
+    deinit {
+        sideLane.close()
+        executor.finish()
+    }
 
     public var plugin: PluginInfo { app.info }
     public var publicKey: PublicKey { signer.publicKey }

@@ -116,7 +116,7 @@ public final class PluginSideLane: @unchecked Sendable {
     /// How the lane gets an instance for a new worker.
     enum Source {
         /// A second instance per worker (the plugin allows it).
-        case instances(any Application, make: () throws -> (any Application)?)
+        case instances(make: () throws -> (any Application)?)
         /// The loop's instance behind its lock: one worker, never replaced.
         case shared(SerializedApplication)
     }
@@ -161,7 +161,7 @@ public final class PluginSideLane: @unchecked Sendable {
         if let instance {
             loopApp = app
             first = instance
-            newSource = .instances(instance, make: { try app.makeSecondInstance() })
+            newSource = .instances(make: { try app.makeSecondInstance() })
         } else {
             let shared = (app as? SerializedApplication) ?? SerializedApplication(app)
             loopApp = shared
@@ -405,7 +405,7 @@ public final class PluginSideLane: @unchecked Sendable {
     private func reroute(around worker: Worker) {
         condition.lock()
         var make: (() throws -> (any Application)?)?
-        if case .instances(_, let maker) = source, worker.generation == generation, !closed,
+        if case .instances(let maker) = source, worker.generation == generation, !closed,
            workers.count + reservedWorkers < limits.workersMax {
             make = maker
             reservedWorkers += 1

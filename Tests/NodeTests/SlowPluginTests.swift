@@ -123,6 +123,8 @@ final class SharedCount: Sendable {
     /// app agreement needs them), but the operator sees why while it
     /// happens: the watchdog names call and height, counts it, and
     /// `/v1/status` answers from the published status, naming the stuck call.
+    /// The stall (1.5 s) stays under the test pacemaker's longest view (2 s):
+    /// a block call slower than every view could never get its block through.
     @Test(arguments: [PluginCall.produceBlock, .validateBlock, .commitBlock])
     func aStuckBlockCallIsReportedWhileItRuns(call: PluginCall) async throws {
         var budgets = Self.budgets()
@@ -143,7 +145,7 @@ final class SharedCount: Sendable {
         for i in nodes.indices {
             #expect(await waitUntil(seconds: 10) { (try? await httpRequest("http://127.0.0.1:\(base + i)/v1/status"))?.status == 200 })
         }
-        guard case .accepted = await nodes[0].submit(Array("\(tag)4000".utf8)) else {
+        guard case .accepted = await nodes[0].submit(Array("\(tag)1500".utf8)) else {
             Issue.record("the stalling transaction was not admitted")
             return
         }
