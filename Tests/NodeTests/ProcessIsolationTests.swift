@@ -11,6 +11,18 @@ import Testing
 @Suite(.serialized) struct ProcessIsolationTests {
     static var isolation: PluginIsolation { .process(executable: Paths.binary("baton")) }
 
+    /// Submits "put:KEY" (the fixture stores KEY) and waits until every
+    /// node's plugin shows it in its state.
+    static func everyNodeStores(_ key: String, submittedTo node: ConsensusNode, in cluster: LocalCluster) async -> Bool {
+        guard case .accepted = await node.submit(Array("put:\(key)".utf8)) else { return false }
+        return await waitUntil(seconds: 30) {
+            for peer in cluster.nodes.compactMap({ $0 }) where (try? await peer.query(Array("scan".utf8)))?.contains(Array(key.utf8)) != true {
+                return false
+            }
+            return true
+        }
+    }
+
     /// Every call crosses the socket and answers as in process: check_tx,
     /// produce, validate, commit (with its writes landing in RocksDB),
     /// query, and the second instance (a second child) for the side calls.
@@ -21,17 +33,8 @@ import Testing
         try cluster.startAll()
         #expect(await cluster.waitForHeight(3))
         let node = try #require(cluster.nodes[0])
-        guard case .accepted = await node.submit(Array("put:isolated".utf8)) else {
-            Issue.record("not admitted through the child's check_tx")
-            return
-        }
-        let stored = await waitUntil(seconds: 30) {
-            for peer in cluster.nodes.compactMap({ $0 }) where (try? await peer.query(Array("scan".utf8)))?.contains(Array("isolated".utf8)) != true {
-                return false
-            }
-            return true
-        }
-        #expect(stored, "every node's child committed the write, and its node stored it")
+        #expect(await Self.everyNodeStores("isolated", submittedTo: node, in: cluster),
+                "every node's child committed the write, and its node stored it")
         #expect(try await cluster.agree(upTo: 3))
         await cluster.stopAll()
     }
@@ -54,17 +57,7 @@ import Testing
         let crashedAt = await cluster.heights().compactMap { $0 }.max() ?? 0
         #expect(await cluster.waitForHeight(crashedAt + 5, seconds: 30), "every node is at the head again")
         // Every node's child (the restarted one too) applies what comes next.
-        guard case .accepted = await node.submit(Array("put:survived".utf8)) else {
-            Issue.record("not admitted after the crash")
-            return
-        }
-        let stored = await waitUntil(seconds: 30) {
-            for peer in cluster.nodes.compactMap({ $0 }) where (try? await peer.query(Array("scan".utf8)))?.contains(Array("survived".utf8)) != true {
-                return false
-            }
-            return true
-        }
-        #expect(stored)
+        #expect(await Self.everyNodeStores("survived", submittedTo: node, in: cluster))
         for peer in cluster.nodes.compactMap({ $0 }) { #expect(await peer.stopReason == nil) }
         #expect(try await cluster.agree(upTo: crashedAt + 5), "the restarted child's state agrees (AA-1 would refuse otherwise)")
         await cluster.stopAll()

@@ -230,7 +230,11 @@ final class SharedCount: Sendable {
         var limits = PluginSideLane.Limits()
         limits.perPeerMax = 2
         let metrics = NodeMetrics()
-        let watchdog = PluginWatchdog(plugin: "gated", budgets: PluginBudgets(), logger: .init(label: "test"), metrics: metrics)
+        // A budget no gate outlasts: only the test's signals finish a batch
+        // (an overrun would answer it too, and the counts would race the clock).
+        var budgets = PluginBudgets()
+        budgets.checkTxMs = 3_600_000
+        let watchdog = PluginWatchdog(plugin: "gated", budgets: budgets, logger: .init(label: "test"), metrics: metrics)
         let lane = PluginSideLane(limits: limits, watchdog: watchdog, metrics: metrics, logger: .init(label: "test"))
         defer { lane.close() }
         let app = GatedApp()
