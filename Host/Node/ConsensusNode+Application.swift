@@ -80,8 +80,9 @@ extension ConsensusNode {
     }
 
     /// Why `block`'s transaction list is not what its payload carries, or nil.
-    func transactionListProblem(_ block: Block, app: any Application) -> String? {
-        switch derive(block.payload, app: app) {
+    /// `derived`: the app's list, if the caller already has it.
+    func transactionListProblem(_ block: Block, app: any Application, derived: Derivation? = nil) -> String? {
+        switch derived ?? derive(block.payload, app: app) {
         case .derived(let hashes):
             guard hashes == block.includedTransactions else {
                 return "it lists \(block.includedTransactions.count) transactions, its payload carries \(hashes.count) others or in another order"
@@ -149,17 +150,40 @@ extension ConsensusNode {
             missingApplication(at: block.height)
             return
         }
-        if let problem = transactionListProblem(block, app: blockApp) {
+        let blockContext = context(for: block, ancestors: ancestors)
+        // A plugin in its own process lists and judges the payload in one
+        // round trip; the list is still checked before any vote, and a
+        // pending answer for a block with a false list is abandoned.
+        var combined: Result<ValidateAnswer, ApplicationError>?
+        var derived: Derivation?
+        if blockApp.validatesWithListing {
+            let payload = block.payload
+            let (listed, answer) = watchdog.measure(.validateBlock, height: block.height) {
+                blockApp.validateListing(blockContext, payload: payload)
+            }
+            combined = answer
+            switch listed {
+            case _ where payload.isEmpty: derived = .derived([])  // an idle block carries nothing
+            case .success(let list?): derived = .derived(list.map { SHA256Digest.hash($0) })
+            case .success(nil): derived = .unknown
+            case .failure(let error): derived = .failed(error)
+            }
+        }
+        if let problem = transactionListProblem(block, app: blockApp, derived: derived) {
             logger.warning("not voting: the proposal's transaction list is false",
                            metadata: ["block": "\(block)", "proposer": "\(block.proposer)", "problem": "\(problem)"])
+            if case .success(.pending(let token))? = combined { _ = blockApp.abandon(token) }
             followUps.append(.payloadValidated(blockID: block.id, valid: false, nowMs: clock.nowMs()))
             return
         }
         let answer: ValidateAnswer
-        let blockContext = context(for: block, ancestors: ancestors)
         do {
-            answer = try watchdog.measure(.validateBlock, height: block.height) { () throws(ApplicationError) in
-                try blockApp.validateBlock(blockContext, payload: block.payload)
+            if let combined {
+                answer = try combined.get()
+            } else {
+                answer = try watchdog.measure(.validateBlock, height: block.height) { () throws(ApplicationError) in
+                    try blockApp.validateBlock(blockContext, payload: block.payload)
+                }
             }
         } catch {
             logger.error("validate_block failed; not voting", metadata: ["block": "\(block)", "error": "\(error)"])

@@ -47,6 +47,13 @@ final class SerializedApplication: Application, @unchecked Sendable {
     }
 
     var checksInBatches: Bool { base.checksInBatches }
+    var validatesWithListing: Bool { base.validatesWithListing }
+
+    func validateListing(_ context: BlockContext, payload: [UInt8])
+        -> (listed: Result<[[UInt8]]?, ApplicationError>, answer: Result<ValidateAnswer, ApplicationError>)
+    {
+        locked { base.validateListing(context, payload: payload) }
+    }
 
     func checkTransactions(_ transactions: [[UInt8]]) -> [Result<TransactionVerdict, ApplicationError>] {
         locked { base.checkTransactions(transactions) }

@@ -57,6 +57,15 @@ public protocol Application: AnyObject {
     /// trip). The side lane then hands it whole batches.
     var checksInBatches: Bool { get }
 
+    /// Whether `validateListing` does in one step what `blockTransactions`
+    /// then `validateBlock` do in two (a plugin in another process: one
+    /// round trip instead of two on the path of every vote).
+    var validatesWithListing: Bool { get }
+
+    /// `blockTransactions(payload)` and `validateBlock(context, payload:)` at once.
+    func validateListing(_ context: BlockContext, payload: [UInt8])
+        -> (listed: Result<[[UInt8]]?, ApplicationError>, answer: Result<ValidateAnswer, ApplicationError>)
+
     /// `checkTransaction` for each, in order.
     func checkTransactions(_ transactions: [[UInt8]]) -> [Result<TransactionVerdict, ApplicationError>]
 
@@ -76,6 +85,13 @@ extension Application {
     public var committeeUpdates: [CommitteeUpdate] { [] }
     public func makeSecondInstance() throws -> (any Application)? { nil }
     public var checksInBatches: Bool { false }
+    public var validatesWithListing: Bool { false }
+    public func validateListing(_ context: BlockContext, payload: [UInt8])
+        -> (listed: Result<[[UInt8]]?, ApplicationError>, answer: Result<ValidateAnswer, ApplicationError>)
+    {
+        (Result { () throws(ApplicationError) in try blockTransactions(payload) },
+         Result { () throws(ApplicationError) in try validateBlock(context, payload: payload) })
+    }
     public func checkTransactions(_ transactions: [[UInt8]]) -> [Result<TransactionVerdict, ApplicationError>] {
         transactions.map { tx in Result { () throws(ApplicationError) in try checkTransaction(tx) } }
     }

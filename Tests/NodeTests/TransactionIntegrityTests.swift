@@ -12,10 +12,11 @@ import Testing
 @Suite(.serialized) struct TransactionIntegrityTests {
     /// `plugin`: kvstore (ABI 1.2: the app lists a payload's transactions)
     /// or the 1.0 fixture (the host's fallback).
-    func liarCannotDropAPendingTransaction(plugin: String, transaction: [UInt8], key: [UInt8], value: [UInt8]) async throws {
+    func liarCannotDropAPendingTransaction(plugin: String, transaction: [UInt8], key: [UInt8], value: [UInt8],
+                                           isolation: PluginIsolation = .inProcess) async throws {
         let hash = SHA256Digest.hash(transaction)
         let members = SimulatedCommittee(n: 4, realCrypto: true, seed: 61)
-        let cluster = try LocalCluster(plugin: plugin, members: members, wrapTransport: { i, transport in
+        let cluster = try LocalCluster(plugin: plugin, members: members, isolation: isolation, wrapTransport: { i, transport in
             guard i == 0 else { return transport }
             return RelistingTransport(wrapping: transport, signer: Secp256k1Signer(members.keys[0]),
                                       chainID: members.committee.chainID, extra: [hash])
@@ -38,6 +39,15 @@ import Testing
     @Test func withAnAppThatListsItsTransactions() async throws {
         try await liarCannotDropAPendingTransaction(plugin: "kvstore", transaction: Array("lie=truth".utf8),
                                                     key: Array("lie".utf8), value: Array("truth".utf8))
+    }
+
+    /// The same with the plugin in child processes, where the list and the
+    /// verdict come back in one round trip (`validateListing`): the list is
+    /// still checked before any vote.
+    @Test func withAnAppInItsOwnProcess() async throws {
+        try await liarCannotDropAPendingTransaction(plugin: "kvstore", transaction: Array("lie=truth".utf8),
+                                                    key: Array("lie".utf8), value: Array("truth".utf8),
+                                                    isolation: .process(executable: Paths.binary("baton")))
     }
 
     @Test func withAnOldAppThroughTheFallback() async throws {

@@ -73,7 +73,13 @@ public enum PluginChild {
             switch call {
             case .checkTx(let transactions):
                 return .verdicts(transactions.map { tx in Result { () throws(ApplicationError) in try app.checkTransaction(tx) } })
-            case .produce(let context, let candidates): return .produced(try app.produceBlock(context, candidates: candidates))
+            case .produce(let context, let candidates):
+                let answer = try app.produceBlock(context, candidates: candidates)
+                // The node asks for the payload's transactions next: save it a round trip.
+                guard case .ready(let payload, _) = answer, let listed = try? app.blockTransactions(payload) else {
+                    return .produced(answer, listed: nil)
+                }
+                return .produced(answer, listed: .some(listed))
             case .validate(let context, let payload): return .validated(try app.validateBlock(context, payload: payload))
             case .commit(let context, let payload, let previous):
                 store.committed = AppStateWrites()
@@ -90,6 +96,9 @@ public enum PluginChild {
             case .function(let name, let arguments):
                 do { return .function(try app.call(name, arguments: arguments)) } catch { return .functionFailed(error) }
             case .abandon(let token): return .abandoned(app.abandon(PendingToken(token)))
+            case .validateListing(let context, let payload):
+                let (listed, answer) = app.validateListing(context, payload: payload)
+                return .validatedListing(listed: listed, answer: answer)
             }
         } catch {
             return .failed(error)

@@ -29,6 +29,7 @@ enum PluginWire {
         case blockTransactions([UInt8])
         case function(String, [FunctionValue])
         case abandon(UInt64)
+        case validateListing(BlockContext, [UInt8])
     }
 
     /// What a commit brings back: the hash, the writes to land in the
@@ -41,7 +42,9 @@ enum PluginWire {
 
     enum Answer: Sendable {
         case verdicts([Result<TransactionVerdict, ApplicationError>])
-        case produced(ProduceAnswer)
+        /// `listed`: the payload's `block_transactions`, worked out in the
+        /// same round trip (the node asks for it next); nil if not.
+        case produced(ProduceAnswer, listed: [[UInt8]]??)
         case validated(ValidateAnswer)
         case committed(Committed)
         case bytes([UInt8])
@@ -50,6 +53,7 @@ enum PluginWire {
         case abandoned(Bool)
         case failed(ApplicationError)
         case functionFailed(FunctionCallError)
+        case validatedListing(listed: Result<[[UInt8]]?, ApplicationError>, answer: Result<ValidateAnswer, ApplicationError>)
     }
 
     /// A late answer (ABI `complete`) from a plugin thread in the child.
@@ -139,6 +143,7 @@ extension WireWriter {
             u8(6); string(name); u32(UInt32(arguments.count))
             for argument in arguments { value(argument) }
         case .abandon(let token): u8(7); u64(token)
+        case .validateListing(let ctx, let payload): u8(8); context(ctx); blob(payload)
         }
     }
 
@@ -153,10 +158,15 @@ extension WireWriter {
                 case .failure(let e): u8(2); error(e)
                 }
             }
-        case .produced(.ready(let payload, let included)):
+        case .produced(.ready(let payload, let included), let listed):
             u8(1); blob(payload); u32(UInt32(included.count))
             for i in included { u32(UInt32(i)) }
-        case .produced(.pending(let token)): u8(2); u64(token.value)
+            bool(listed != nil)
+            if let listed {
+                bool(listed != nil)
+                if let list = listed { blobs(list) }
+            }
+        case .produced(.pending(let token), _): u8(2); u64(token.value)
         case .validated(.valid): u8(3)
         case .validated(.invalid(let reason)): u8(4); string(reason)
         case .validated(.pending(let token)): u8(5); u64(token.value)
@@ -176,6 +186,19 @@ extension WireWriter {
         case .function(.none): u8(10)
         case .abandoned(let was): u8(11); bool(was)
         case .failed(let e): u8(12); error(e)
+        case .validatedListing(let listed, let answer):
+            u8(14)
+            switch listed {
+            case .success(nil): u8(0)
+            case .success(let list?): u8(1); blobs(list)
+            case .failure(let e): u8(2); error(e)
+            }
+            switch answer {
+            case .success(.valid): u8(0)
+            case .success(.invalid(let reason)): u8(1); string(reason)
+            case .success(.pending(let token)): u8(2); u64(token.value)
+            case .failure(let e): u8(3); error(e)
+            }
         case .functionFailed(let e):
             // Across the socket only what a caller needs: the kind's text.
             u8(13)
@@ -262,6 +285,7 @@ extension WireReader {
             let count = try count32("arguments", max: 64, minElementBytes: 1)
             return .function(name, try (0..<count).map { _ in try value() })
         case 7: return .abandon(try u64("token"))
+        case 8: return .validateListing(try context(), try blob("payload", max: PluginWire.frameBytesMax))
         case let other: throw PluginWire.DecodeError(description: "unknown call \(other)")
         }
     }
@@ -280,8 +304,11 @@ extension WireReader {
         case 1:
             let payload = try blob("payload", max: PluginWire.frameBytesMax)
             let count = try count32("included", max: PluginWire.frameBytesMax / 4, minElementBytes: 4)
-            return .produced(.ready(payload: payload, included: try (0..<count).map { _ in Int(try u32("index")) }))
-        case 2: return .produced(.pending(PendingToken(try u64("token"))))
+            let included = try (0..<count).map { _ in Int(try u32("index")) }
+            var listed: [[UInt8]]?? = nil
+            if try bool("worked out") { listed = .some(try bool("listed") ? try blobs("listed") : nil) }
+            return .produced(.ready(payload: payload, included: included), listed: listed)
+        case 2: return .produced(.pending(PendingToken(try u64("token"))), listed: nil)
         case 3: return .validated(.valid)
         case 4: return .validated(.invalid(reason: try string("reason")))
         case 5: return .validated(.pending(PendingToken(try u64("token"))))
@@ -310,6 +337,21 @@ extension WireReader {
             case 1: return .functionFailed(.failed(try error()))
             default: return .functionFailed(.failed(ApplicationError(.failed, call: "function", message: try string("message"))))
             }
+        case 14:
+            let listed: Result<[[UInt8]]?, ApplicationError>
+            switch try u8("listed") {
+            case 0: listed = .success(nil)
+            case 1: listed = .success(try blobs("listed"))
+            default: listed = .failure(try error())
+            }
+            let answer: Result<ValidateAnswer, ApplicationError>
+            switch try u8("validated") {
+            case 0: answer = .success(.valid)
+            case 1: answer = .success(.invalid(reason: try string("reason")))
+            case 2: answer = .success(.pending(PendingToken(try u64("token"))))
+            default: answer = .failure(try error())
+            }
+            return .validatedListing(listed: listed, answer: answer)
         case let other: throw PluginWire.DecodeError(description: "unknown answer \(other)")
         }
     }

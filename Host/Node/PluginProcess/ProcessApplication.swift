@@ -32,6 +32,9 @@ final class ProcessApplication: Application, @unchecked Sendable {
     private let calling = Mutex(())
     private var child: Child?
     private var lastCommitteeUpdates: [CommitteeUpdate] = []
+    /// The last produced payload's transactions, worked out by the child in
+    /// the same round trip; taken by the next `blockTransactions` call.
+    private var producedList: (payload: [UInt8], listed: [[UInt8]]?)?
     /// Children started over this instance's life (the first included).
     private(set) var starts = 0
     /// False for a second instance (side calls only: it never commits, so it
@@ -85,8 +88,9 @@ final class ProcessApplication: Application, @unchecked Sendable {
     }
 
     func produceBlock(_ context: BlockContext, candidates: [[UInt8]]) throws(ApplicationError) -> ProduceAnswer {
-        guard case .produced(let answer) = try perform(.produce(context, candidates), "produce_block",
-                                                       budgetMs: budgets.produceBlockMs) else { throw unexpected("produce_block") }
+        guard case .produced(let answer, let listed) = try perform(.produce(context, candidates), "produce_block",
+                                                                   budgetMs: budgets.produceBlockMs) else { throw unexpected("produce_block") }
+        if case .ready(let payload, _) = answer, let listed { calling.withLock { _ in producedList = (payload, listed) } }
         return answer
     }
 
@@ -94,6 +98,21 @@ final class ProcessApplication: Application, @unchecked Sendable {
         guard case .validated(let answer) = try perform(.validate(context, payload), "validate_block",
                                                         budgetMs: budgets.validateBlockMs) else { throw unexpected("validate_block") }
         return answer
+    }
+
+    var validatesWithListing: Bool { true }
+
+    func validateListing(_ context: BlockContext, payload: [UInt8])
+        -> (listed: Result<[[UInt8]]?, ApplicationError>, answer: Result<ValidateAnswer, ApplicationError>)
+    {
+        do throws(ApplicationError) {
+            guard case .validatedListing(let listed, let answer) = try perform(.validateListing(context, payload), "validate_block",
+                                                                               budgetMs: budgets.validateBlockMs)
+            else { throw unexpected("validate_block") }
+            return (listed, answer)
+        } catch {
+            return (.failure(error), .failure(error))
+        }
     }
 
     func commitBlock(_ context: BlockContext, payload: [UInt8]) throws(ApplicationError) -> StateHash {
@@ -122,6 +141,12 @@ final class ProcessApplication: Application, @unchecked Sendable {
     }
 
     func blockTransactions(_ payload: [UInt8]) throws(ApplicationError) -> [[UInt8]]? {
+        // The list of the payload just produced came with it (one round trip saved).
+        let known: [[UInt8]]?? = calling.withLock { _ in
+            defer { producedList = nil }
+            return producedList.flatMap { $0.payload == payload ? .some($0.listed) : nil }
+        }
+        if let known { return known }
         guard case .transactions(let list) = try perform(.blockTransactions(payload), "block_transactions",
                                                          budgetMs: budgets.blockTransactionsMs) else { throw unexpected("block_transactions") }
         return list
