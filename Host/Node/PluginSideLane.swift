@@ -290,8 +290,11 @@ public final class PluginSideLane: @unchecked Sendable {
     private func start(_ worker: Worker) {
         let thread = Thread { [self] in
             while let job = next(for: worker) {
-                execute(job, on: worker)
-                done(job)
+                // A plugin that checks in batches (its own process: a round
+                // trip each) gets the check jobs queued behind this one too.
+                let group = worker.app.checksInBatches ? [job] + moreChecks(after: job) : [job]
+                if group.count == 1 { execute(job, on: worker) } else { executeChecks(group, on: worker) }
+                group.forEach(done)
             }
         }
         thread.name = "baton-plugin-side"
@@ -324,6 +327,56 @@ public final class PluginSideLane: @unchecked Sendable {
                 return job
             }
             condition.wait()
+        }
+    }
+
+    /// Transactions one grouped round trip carries at most.
+    static let groupTransactionsMax = 4_096
+
+    /// The check jobs queued right behind `first`, up to `groupTransactionsMax`
+    /// transactions in all.
+    private func moreChecks(after first: Job) -> [Job] {
+        guard case .check(let firstTransactions) = first.work else { return [] }
+        condition.lock()
+        defer { condition.unlock() }
+        var taken: [Job] = []
+        var count = firstTransactions.count
+        while head < queue.count, case .check(let transactions) = queue[head].work,
+              count + transactions.count <= Self.groupTransactionsMax {
+            let job = queue[head]
+            head += 1
+            if job.peer == nil { clientJobs -= 1 }
+            count += transactions.count
+            taken.append(job)
+        }
+        return taken
+    }
+
+    /// Several check jobs in one `checkTransactions` call; each gets its own verdicts.
+    private func executeChecks(_ group: [Job], on worker: Worker) {
+        let batches = group.map { job -> [[UInt8]] in
+            if case .check(let transactions) = job.work { return transactions }
+            return []
+        }
+        let onOverrun: @Sendable (PluginWatchdog.Overrun) -> Void = { [self] overrun in
+            for job in group { overran(job, overrun) }
+        }
+        let onSlow = (afterMs: limits.rerouteAfterMs, handler: { @Sendable [self] in reroute(around: worker) })
+        let app = worker.app
+        let results = watchdog.measure(.checkTx, onOverrun: onOverrun, onSlow: onSlow) {
+            app.checkTransactions(batches.flatMap { $0 })
+        }
+        var at = 0
+        for (job, batch) in zip(group, batches) {
+            for result in results[min(at, results.count)..<min(at + batch.count, results.count)] {
+                switch result {
+                case .success(.accept): job.record(.accept)
+                case .success(.reject(let reason)): job.record(.reject(reason))
+                case .failure(let error): job.record(.failed("check_tx failed in plugin \(app.info.name): \(error)"))
+                }
+            }
+            at += batch.count
+            job.finish { .checked($0.verdicts) }
         }
     }
 
