@@ -123,7 +123,8 @@ extension ConsensusNode {
             guard case .judge(let hash) = screened[index] else { continue }
             judged.append((index, hash, position < verdicts.count ? verdicts[position] : .overBudget("not judged")))
         }
-        let admitted = await admitJudged(judged.map { (transactions[$0.index], $0.hash, $0.verdict) }, gossip: gossip)
+        // All decided in the screen (duplicates, say): no second hop.
+        let admitted = judged.isEmpty ? [] : await admitJudged(judged.map { (transactions[$0.index], $0.hash, $0.verdict) }, gossip: gossip)
         var submissions = screened.map { screen -> Submission in
             if case .decided(let submission) = screen { return submission }
             return .full  // replaced below

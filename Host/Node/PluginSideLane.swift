@@ -292,9 +292,14 @@ public final class PluginSideLane: @unchecked Sendable {
             while let job = next(for: worker) {
                 // A plugin that checks in batches (its own process: a round
                 // trip each) gets the check jobs queued behind this one too.
-                let group = worker.app.checksInBatches ? [job] + moreChecks(after: job) : [job]
-                if group.count == 1 { execute(job, on: worker) } else { executeChecks(group, on: worker) }
-                group.forEach(done)
+                if case .check = job.work, worker.app.checksInBatches {
+                    let group = [job] + moreChecks(after: job)
+                    executeChecks(group, on: worker)
+                    group.forEach(done)
+                } else {
+                    execute(job, on: worker)
+                    done(job)
+                }
             }
         }
         thread.name = "baton-plugin-side"
@@ -352,7 +357,8 @@ public final class PluginSideLane: @unchecked Sendable {
         return taken
     }
 
-    /// Several check jobs in one `checkTransactions` call; each gets its own verdicts.
+    /// Check jobs in one `checkTransactions` call (for a plugin that checks in
+    /// batches: one round trip); each job gets its own verdicts.
     private func executeChecks(_ group: [Job], on worker: Worker) {
         let batches = group.map { job -> [[UInt8]] in
             if case .check(let transactions) = job.work { return transactions }
@@ -392,17 +398,6 @@ public final class PluginSideLane: @unchecked Sendable {
         let onSlow = (afterMs: limits.rerouteAfterMs, handler: { @Sendable [self] in reroute(around: worker) })
         let app = worker.app
         switch job.work {
-        case .check(let transactions) where app.checksInBatches:
-            // One step for the batch (a plugin in its own process: one round trip).
-            let results = watchdog.measure(.checkTx, onOverrun: onOverrun, onSlow: onSlow) { app.checkTransactions(transactions) }
-            for result in results {
-                switch result {
-                case .success(.accept): job.record(.accept)
-                case .success(.reject(let reason)): job.record(.reject(reason))
-                case .failure(let error): job.record(.failed("check_tx failed in plugin \(app.info.name): \(error)"))
-                }
-            }
-            job.finish { .checked($0.verdicts) }
         case .check(let transactions):
             for transaction in transactions {
                 if job.isFinished { return }  // an overrun answered already

@@ -1,3 +1,4 @@
+import BatonCrypto
 import Consensus
 import Foundation
 import Logging
@@ -231,7 +232,7 @@ final class ProcessApplication: Application, @unchecked Sendable {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: owner.executable)
             process.arguments = ["plugin-host", "--plugin", owner.library.path, "--config-hex",
-                                 owner.config.map { String(format: "%02x", $0) }.joined()] + (owner.commits ? ["--caches-reads"] : [])
+                                 Hex.encode(owner.config)] + (owner.commits ? ["--caches-reads"] : [])
             process.standardInput = FileHandle(fileDescriptor: callFDs[1], closeOnDealloc: false)
             process.standardOutput = FileHandle(fileDescriptor: completionFDs[1], closeOnDealloc: false)
             defer {
