@@ -65,21 +65,32 @@ import Testing
 
     /// A plugin that crashes on one block every time: after three crashes
     /// the node stops, naming the block, its height and the call.
+    ///
+    /// Every node's plugin crashes on that block, so the federation stops
+    /// with it; which nodes get to commit it (and so stop, rather than wait
+    /// for a quorum that is gone) depends on who learned of its finality
+    /// before the second node stopped. At least the first to finalize it
+    /// does, so the test follows whichever nodes stop, not one chosen ahead.
     @Test func threeCrashesOnOneBlockStopTheNodeNamingIt() async throws {
         let cluster = try LocalCluster(plugin: try await CCompiler.fixture(), isolation: Self.isolation)
         defer { cluster.removeDirectories() }
         try cluster.startAll()
         #expect(await cluster.waitForHeight(2))
-        let node = try #require(cluster.nodes[0])
-        guard case .accepted = await node.submit(Array("segv-always".utf8)) else {
+        let nodes = cluster.nodes.compactMap { $0 }
+        guard case .accepted = await nodes[0].submit(Array("segv-always".utf8)) else {
             Issue.record("not admitted")
             return
         }
-        let stopped = await waitUntil(seconds: 60) { await node.stopReason != nil }
-        #expect(stopped)
-        let reason = await node.stopReason ?? ""
-        #expect(reason.contains("died 3 times applying block") && reason.contains("at height") && reason.contains("commit_block"),
-                "\(reason)")
+        func reasons() async -> [String] {
+            var found: [String] = []
+            for node in nodes { if let reason = await node.stopReason { found.append(reason) } }
+            return found
+        }
+        #expect(await waitUntil(seconds: 60) { await !reasons().isEmpty }, "a node that finalized the block stopped")
+        for reason in await reasons() {
+            #expect(reason.contains("died 3 times applying block") && reason.contains("at height") && reason.contains("commit_block"),
+                    "\(reason)")
+        }
         await cluster.stopAll()
     }
 
