@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Where an application's state lives, seen through one plugin's namespace.
 ///
 /// The host's key-value callbacks (`baton_host.kv_*`) are served from here.
@@ -23,16 +29,25 @@ public struct AppStateStoreError: Error, Sendable, Hashable, CustomStringConvert
 /// An app-state key that hashes its bytes in one call: `[UInt8]`'s own
 /// `Hashable` feeds the hasher one byte at a time, which profiled at ~4 % of a
 /// node's CPU under load (every transaction's write passes through here).
+/// Equality compares the bytes in one `memcmp` for the same reason (the
+/// derived one compares element by element).
 public struct StateKey: Hashable, Sendable {
     public let bytes: [UInt8]
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
     public func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+    public static func == (lhs: StateKey, rhs: StateKey) -> Bool {
+        lhs.bytes.count == rhs.bytes.count && lhs.bytes.withUnsafeBytes { left in
+            rhs.bytes.withUnsafeBytes { right in left.count == 0 || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0 }
+        }
+    }
 }
 
 /// The writes of one commit: key → new value, or nil for a delete.
 public struct AppStateWrites: Sendable, Hashable {
     public private(set) var changes: [StateKey: [UInt8]?] = [:]
     public init() {}
+    /// Room for `count` keys at once (a decoded commit knows how many come).
+    public init(reservingCapacity count: Int) { changes.reserveCapacity(count) }
     public var isEmpty: Bool { changes.isEmpty }
     public mutating func put(_ key: [UInt8], _ value: [UInt8]) { changes[StateKey(key)] = .some(value) }
     public mutating func delete(_ key: [UInt8]) { changes[StateKey(key)] = .some(nil) }

@@ -110,8 +110,11 @@ public enum PluginChild {
     final class RemoteStore: AppStateStore {
         let socket: PluginSocket
         var committed = AppStateWrites()
-        /// Committed values (nil: absent) this committing instance read or
-        /// wrote; at most `cacheEntriesMax` (then it starts over). Nil: no cache.
+        /// Committed values (nil: absent) this committing instance read, kept
+        /// true by its own commits' writes; at most `cacheEntriesMax` (then it
+        /// starts over). Nil: no cache. Only keys read are kept: a key written
+        /// and never read (most of a store's) would cost an insert per write
+        /// and save nothing.
         private var cache: [StateKey: [UInt8]?]?
         static let cacheEntriesMax = 100_000
 
@@ -120,17 +123,20 @@ public enum PluginChild {
             cache = caches ? [:] : nil
         }
 
-        /// A commit's writes, as the node will land them.
+        /// A commit's writes, as the node will land them: the cached keys among
+        /// them take their new values.
         func remember(_ writes: AppStateWrites) {
-            guard cache != nil else { return }
-            if cache!.count + writes.changes.count > Self.cacheEntriesMax { cache = [:] }
-            for (key, value) in writes.changes { cache![key] = .some(value) }
+            guard cache != nil, !cache!.isEmpty else { return }
+            for (key, value) in writes.changes where cache![key] != nil { cache![key] = .some(value) }
         }
 
         func value(forKey key: [UInt8]) throws(AppStateStoreError) -> [UInt8]? {
             if let cached = cache?[StateKey(key)] { return cached }
             let value = try fetch(key)
-            if cache != nil, cache!.count < Self.cacheEntriesMax { cache![StateKey(key)] = .some(value) }
+            if cache != nil {
+                if cache!.count >= Self.cacheEntriesMax { cache = [:] }
+                cache![StateKey(key)] = .some(value)
+            }
             return value
         }
 

@@ -314,8 +314,8 @@ extension WireReader {
         case 5: return .validated(.pending(PendingToken(try u64("token"))))
         case 6:
             guard let hash = StateHash(try blob("hash", max: 32)) else { throw PluginWire.DecodeError(description: "a state hash of the wrong size") }
-            var writes = AppStateWrites()
             let count = try count32("writes", max: PluginWire.frameBytesMax, minElementBytes: 5)
+            var writes = AppStateWrites(reservingCapacity: Int(count))
             for _ in 0..<count {
                 let key = try blob("key", max: PluginWire.frameBytesMax)
                 if try bool("put") { writes.put(key, try blob("value", max: PluginWire.frameBytesMax)) } else { writes.delete(key) }
