@@ -355,6 +355,8 @@ final class Ledger: Sendable {
     struct BlockSeen: Sendable {
         let at: ContinuousClock.Instant
         let proposer: Int
+        /// The view it was proposed in (-1: not known).
+        let view: Int
         let transactions: Int
     }
     /// Blocks logged at most (a 10-minute run at 100 blocks/s is 60,000).
@@ -362,11 +364,11 @@ final class Ledger: Sendable {
 
     var blockLog: [BlockSeen] { state.withLock { $0.blockLog } }
 
-    func committed(_ hashes: [Bytes32], proposer: Int = -1) {
+    func committed(_ hashes: [Bytes32], proposer: Int = -1, view: Int = -1) {
         let now = ContinuousClock.now
         state.withLock { s in
             s.blocks += 1
-            if s.blockLog.count < Self.blockLogMax { s.blockLog.append(BlockSeen(at: now, proposer: proposer, transactions: hashes.count)) }
+            if s.blockLog.count < Self.blockLogMax { s.blockLog.append(BlockSeen(at: now, proposer: proposer, view: view, transactions: hashes.count)) }
             s.committedTotal += hashes.count
             let inWindow = now >= s.from && now < s.to
             if inWindow {
@@ -453,7 +455,7 @@ final class EventFollower: @unchecked Sendable {
             buffer.append(contentsOf: chunk[0..<n])
             var from = searchFrom
             while let end = HTTPConnection.find(Self.frameEnd, in: buffer, from: max(from, consumed)) {
-                if let block = Self.parse(buffer[consumed..<end]) { ledger.committed(block.hashes, proposer: block.proposer) }
+                if let block = Self.parse(buffer[consumed..<end]) { ledger.committed(block.hashes, proposer: block.proposer, view: block.view) }
                 consumed = end + Self.frameEnd.count
                 from = consumed
             }
@@ -462,20 +464,25 @@ final class EventFollower: @unchecked Sendable {
     }
 
     private static let proposerKey = Array("\"proposer\":".utf8)
+    private static let viewKey = Array("\"view\":".utf8)
 
-    /// A `finalized` event's proposer and transaction hashes, or nil for other frames.
-    static func parse(_ frame: ArraySlice<UInt8>) -> (proposer: Int, hashes: [Bytes32])? {
+    /// The unsigned decimal right after `key` in `bytes`, or -1 without the key.
+    static func number(after key: [UInt8], in bytes: [UInt8]) -> Int {
+        guard let at = HTTPConnection.find(key, in: bytes, from: 0) else { return -1 }
+        var value = 0
+        for byte in bytes[(at + key.count)...] {
+            guard (0x30...0x39).contains(byte) else { break }
+            value = value * 10 + Int(byte - 0x30)
+        }
+        return value
+    }
+
+    /// A `finalized` event's proposer, view and transaction hashes, or nil for other frames.
+    static func parse(_ frame: ArraySlice<UInt8>) -> (proposer: Int, view: Int, hashes: [Bytes32])? {
         let bytes = Array(frame)
         guard HTTPConnection.find(finalized, in: bytes, from: 0) != nil else { return nil }
-        var proposer = -1
-        if let at = HTTPConnection.find(proposerKey, in: bytes, from: 0) {
-            proposer = 0
-            for byte in bytes[(at + proposerKey.count)...] {
-                guard (0x30...0x39).contains(byte) else { break }
-                proposer = proposer * 10 + Int(byte - 0x30)
-            }
-        }
-        guard let list = HTTPConnection.find(txsKey, in: bytes, from: 0) else { return (proposer, []) }
+        let proposer = number(after: proposerKey, in: bytes), view = number(after: viewKey, in: bytes)
+        guard let list = HTTPConnection.find(txsKey, in: bytes, from: 0) else { return (proposer, view, []) }
         var hashes: [Bytes32] = []
         var i = list + txsKey.count
         while i + 66 <= bytes.count, bytes[i] == UInt8(ascii: "\"") {
@@ -483,6 +490,6 @@ final class EventFollower: @unchecked Sendable {
             i += 66
             if i < bytes.count, bytes[i] == UInt8(ascii: ",") { i += 1 }
         }
-        return (proposer, hashes)
+        return (proposer, view, hashes)
     }
 }

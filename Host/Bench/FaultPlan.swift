@@ -77,6 +77,12 @@ struct FaultPlan: Sendable {
             if rate(t, t + .seconds(1)) >= 0.8 * before { back = seconds(t - faultAt); break }
             t += .milliseconds(100)
         }
+        // Views without a finalized block of their own once settled: what a
+        // member that is down still costs (each is a view timeout), by count,
+        // not by the clock.
+        let settledViews = blocks.filter { $0.at >= settled && $0.at < to && $0.view >= 0 }.map(\.view)
+        let viewSpan = settledViews.count < 2 ? 0 : settledViews.last! - settledViews.first! + 1
+        let viewsLost = max(0, viewSpan - settledViews.count)
         var impact = Impact()
         let name = "\(first.kind.rawValue) \(first.node)@\(first.second)"
         impact.rows = [
@@ -86,10 +92,11 @@ struct FaultPlan: Sendable {
             ["longest gap between finalized blocks after it / after those 10 s (ms)",
              String(format: "%.0f / %.0f", longestGap(after: faultAt), longestGap(after: settled))],
             ["back to 80 % of before after (s)", back.map { String(format: "%.1f", $0) } ?? "never in the window"],
+            ["views after those 10 s without a finalized block of their own", "\(viewsLost) of \(viewSpan)"],
         ]
         impact.json = ["fault": name, "txPerSecondBefore": before, "txPerSecondFirst10s": during, "txPerSecondAfter": after,
                        "longestGapMs": longestGap(after: faultAt), "longestGapAfter10sMs": longestGap(after: settled),
-                       "backTo80PercentSeconds": back as Any]
+                       "backTo80PercentSeconds": back as Any, "viewsAfter10s": viewSpan, "viewsLostAfter10s": viewsLost]
         for restart in faults where restart.kind == .restart {
             let at = from + .seconds(restart.second)
             let led = blocks.first { $0.at >= at && $0.proposer == restart.node }

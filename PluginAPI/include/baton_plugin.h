@@ -5,7 +5,8 @@
  * exports ONE symbol, `baton_plugin_entry`, a function returning a pointer to a
  * constant `baton_plugin` descriptor: its metadata and its function table. The
  * host hands every instance a `baton_host` table of callbacks (logging, the
- * app's own key-value store, completing a pending answer, SHA-256).
+ * app's own key-value store, completing a pending answer, SHA-256, and
+ * changing the committee: `update_committee`, 1.5).
  *
  * This header is all a third party needs. It is C99, has no dependencies
  * beyond <stddef.h> and <stdint.h>, and builds a plugin with one line:

@@ -97,12 +97,7 @@ public final class NodeProcess: @unchecked Sendable {
         guard process.isRunning else { return }
         process.interrupt()
         let process = process
-        Thread {
-            let deadline = Date().addingTimeInterval(15)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-        }.start()
+        Thread { ProcessEnd.wait(process, killingAfter: 15) }.start()
     }
 
     /// Waits for the process to exit on a thread of its own: `waitUntilExit`

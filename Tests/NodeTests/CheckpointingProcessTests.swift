@@ -37,7 +37,7 @@ import Testing
             guard process.isRunning else { return }
             process.terminate()
             let process = process
-            let exited = await offThePool { Self.waitForExit(process, seconds: 15) }
+            let exited = await offThePool { ProcessEnd.wait(process, killingAfter: 15) }
             if !exited { Issue.record("powchain at \(address) did not exit within 15 s of SIGTERM") }
         }
 
@@ -46,17 +46,7 @@ import Testing
             guard process.isRunning else { return }
             process.terminate()
             let process = process
-            Thread { _ = Self.waitForExit(process, seconds: 15) }.start()
-        }
-
-        /// Blocks until `process` exits, SIGKILLing it after `seconds`; whether it exited by itself.
-        private static func waitForExit(_ process: Process, seconds: Double) -> Bool {
-            let deadline = Date().addingTimeInterval(seconds)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
-            let exited = !process.isRunning
-            if !exited { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-            return exited
+            Thread { ProcessEnd.wait(process, killingAfter: 15) }.start()
         }
     }
 

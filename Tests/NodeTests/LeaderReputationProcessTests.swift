@@ -16,9 +16,11 @@ import Testing
     }
 
     /// `baton bench cluster --kill`: under load, one member of four killed;
-    /// from 10 s after the kill the others commit at least half of what all
-    /// four did before (a loose bound for a loaded CI machine; the benchmark's
-    /// own figure is in the README).
+    /// from 10 s after the kill, at most one view in ten goes without a
+    /// finalized block of its own. Counted in views, not measured by the
+    /// clock: each lost view is a view the dead member was elected to lead
+    /// (weighted-random election loses one in four), whatever the machine's
+    /// load does to the throughput (the benchmark's figures are in the README).
     @Test func aKilledMemberCostsViewsNotTheThroughput() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kill-\(UUID().uuidString).json").path
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -29,9 +31,9 @@ import Testing
         let result = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(result["agree"] as? Bool == true)
         let fault = try #require(result["fault"] as? [String: Any], "\(result)")
-        let before = fault["txPerSecondBefore"] as? Double ?? 0
-        let after = fault["txPerSecondAfter"] as? Double ?? 0
-        #expect(before > 0 && after >= before / 2, "before \(before) tx/s, after \(after) tx/s: \(run.output.suffix(1200))")
+        let views = fault["viewsAfter10s"] as? Int ?? 0, lost = fault["viewsLostAfter10s"] as? Int ?? -1
+        #expect(views > 20 && lost >= 0 && lost * 10 <= views, "\(lost) of \(views) views lost: \(run.output.suffix(1200))")
+        #expect(fault["txPerSecondAfter"] as? Double ?? 0 > 0)
     }
 
     @Test func aKilledMemberIsShownNotActiveAndLeadsAgainAfterARestart() async throws {
