@@ -137,12 +137,19 @@ let package = Package(
             dependencies: ["CRocksDB", "Consensus", "BatonCrypto"],
             path: "Host/Storage"
         ),
-        // The node: the shell around the consensus core (so far: the bridge
-        // from plugin state to RocksDB).
+        // Governance: what the operators decide on the chain (live upgrades,
+        // committee changes) as pure values: the plans, one approval, the host
+        // transactions that carry them, one schedule with per-kind rules.
+        .target(
+            name: "Governance",
+            dependencies: ["Consensus", "BatonCrypto", "PluginHost"],
+            path: "Host/Governance"
+        ),
+        // The node: the shell around the consensus core.
         .target(
             name: "Node",
             dependencies: [
-                "Storage", "PluginHost", "Consensus", "BatonCrypto", "BatonNetwork",
+                "Storage", "PluginHost", "Consensus", "BatonCrypto", "BatonNetwork", "Governance",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -216,6 +223,7 @@ let package = Package(
                 "Simulation",
                 "Storage",
                 "Node",
+                "Governance",
                 "Checkpointing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -288,8 +296,8 @@ let package = Package(
         ),
         .testTarget(
             name: "NodeTests",
-            dependencies: ["Node", "BatonNetwork", "BatonCrypto", "Consensus", "Storage", "PluginHost", "Simulation",
-                           "BatonTestSupport"],
+            dependencies: ["Node", "Governance", "BatonNetwork", "BatonCrypto", "Consensus", "Storage", "PluginHost",
+                           "Simulation", "BatonTestSupport"],
             path: "Tests/NodeTests"
         ),
         .testTarget(

@@ -4,6 +4,7 @@ import BatonCrypto
 import Consensus
 import Foundation
 import Node
+import Governance
 
 /// `baton committee`: committee changes decided by the operators. Plans and
 /// approvals are signed here, with the member's key file, and only relayed by
@@ -91,7 +92,7 @@ struct CommitteeCommand: AsyncParsableCommand {
                 (entry["publicKey"] as? String).flatMap(publicKey).map { Committee.Member(publicKey: $0, weight: integer(entry["weight"]) ?? 0) }
             }, leaderSeed: .zero, epoch: epoch)
             if let current, let problem = plan.problem(chainID: chain, committee: current) { fail("plan refused: \(problem)") }
-            try await submit(.proposeCommittee(plan, UpgradeApproval.sign(plan, with: signer)), api: node.api)
+            try await submit(.propose(.committee(plan), Approval.sign(plan, with: signer)), api: node.api)
             print("proposed \(plan)")
             print("plan id \(plan.id.hex)")
         }
@@ -123,7 +124,7 @@ struct CommitteeCommand: AsyncParsableCommand {
             let rebuilt = CommitteeChangePlan(chainID: chain, epoch: epoch, expiresAtHeight: expires, members: members)
             guard rebuilt.id.hex == plan.lowercased() else { fail("the node describes a plan whose id is not \(plan): not signing") }
             guard chain == (await UpgradeClient.chainID(api: node.api)) else { fail("the plan is for another chain: not signing") }
-            try await submit(.approveCommittee(UpgradeApproval.sign(rebuilt, with: signer)), api: node.api)
+            try await submit(.approve(.committee, Approval.sign(rebuilt, with: signer)), api: node.api)
             print("approved \(rebuilt)")
         }
     }

@@ -5,6 +5,7 @@ import Foundation
 import Node
 import PluginHost
 import Synchronization
+import Governance
 
 /// The README's main command: a local robot federation of real processes.
 struct RobotDemo: AsyncParsableCommand {
@@ -143,11 +144,11 @@ struct RobotDemo: AsyncParsableCommand {
                 return
             }
             let signers = try keys.map { Secp256k1Signer(try KeyFile.load($0)) }
-            _ = await UpgradeClient.submit(.propose(plan, UpgradeApproval.sign(plan, with: signers[0])), api: apis[0])
+            _ = await UpgradeClient.submit(.propose(.upgrade(plan), Approval.sign(plan, with: signers[0])), api: apis[0])
             printLine("upgrade: member 0 proposed \(plan)")
             // Each approval once the proposal is committed (the plan open); a node says so with 400 before.
             for (index, signer) in signers.enumerated().dropFirst() {
-                let approval = HostTransaction.approve(UpgradeApproval.sign(plan, with: signer))
+                let approval = HostTransaction.approve(.upgrade, Approval.sign(plan, with: signer))
                 for _ in 0..<100 {
                     if let (status, _) = await UpgradeClient.submit(approval, api: apis[index]),
                        status == 202 || status == 200 || status == 409 { break }

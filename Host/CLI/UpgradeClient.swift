@@ -2,6 +2,7 @@ import BatonConsole
 import BatonCrypto
 import Foundation
 import Node
+import Governance
 
 /// What `baton upgrade` and `baton demo --upgrade-at` both ask of a node's
 /// API: its chain id, and relaying a signed host transaction.

@@ -5,6 +5,7 @@ import Consensus
 import Foundation
 import Node
 import PluginHost
+import Governance
 
 /// `baton upgrade`: live application upgrades decided by the chain. Plans and
 /// approvals are signed here, with the member's key file, and only relayed by
@@ -45,7 +46,7 @@ struct UpgradeCommand: AsyncParsableCommand {
                 fail("cannot read \(library.path)")
             }
             if let problem = plan.problem(chainID: chain) { fail("plan refused: \(problem)") }
-            try await submit(.propose(plan, UpgradeApproval.sign(plan, with: signer)), api: node.api)
+            try await submit(.propose(.upgrade(plan), Approval.sign(plan, with: signer)), api: node.api)
             print("proposed \(plan)")
             print("plan id \(plan.id.hex)")
         }
@@ -71,7 +72,7 @@ struct UpgradeCommand: AsyncParsableCommand {
                                       pluginVersion: version, sha256: digest)
             guard rebuilt.id.hex == plan.lowercased() else { fail("the node describes a plan whose id is not \(plan): not signing") }
             guard chain == (try await chainID(node.api)) else { fail("the plan is for another chain: not signing") }
-            try await submit(.approve(UpgradeApproval.sign(rebuilt, with: signer)), api: node.api)
+            try await submit(.approve(.upgrade, Approval.sign(rebuilt, with: signer)), api: node.api)
             print("approved \(rebuilt)")
         }
     }

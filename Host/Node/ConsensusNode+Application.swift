@@ -1,6 +1,7 @@
 import BatonCrypto
 import Consensus
 import PluginHost
+import Governance
 
 /// The node's calls into the app: produce, validate and commit blocks, and
 /// admit transactions. Answers the app gives at once are queued as follow-up
@@ -331,8 +332,9 @@ extension ConsensusNode {
     private func applyHostTransactions(of block: Block, finalization: Forks.Finalization) throws -> EpochRecord? {
         guard !block.hostPayload.isEmpty else { return nil }
         let all = (try? HostPayload.decode(block.hostPayload)) ?? []
-        let epochEnd = try applyCommitteeTransactions(all.filter(\.changesCommittee), of: block, finalization: finalization)
-        let transactions = all.filter { !$0.changesCommittee }
+        // Each transaction goes to the schedule of its kind.
+        let epochEnd = try applyCommitteeTransactions(all.filter { $0.kind == .committee }, of: block, finalization: finalization)
+        let transactions = all.filter { $0.kind == .upgrade }
         guard !transactions.isEmpty else { return epochEnd }
         let outcomes = upgrades.apply(transactions, at: block.height, committee: committee, verifier: hostVerifier)
         store.stageUpgradeSchedule(upgrades.encoded)

@@ -1,6 +1,7 @@
 import BatonCrypto
 import Consensus
 import PluginHost
+import Governance
 
 /// Committee changes on this node (README, "Committee changes"): the
 /// operators' plans decided at commit (C-1 … C-3), the switch at the block

@@ -1,5 +1,6 @@
 import BatonCrypto
 import Consensus
+import Governance
 
 /// The effect executor: what the core asks, carried out in the order given.
 extension ConsensusNode {

@@ -1,5 +1,6 @@
 import BatonCrypto
 import Consensus
+import Governance
 
 /// Clients' transactions: admitted through the app's `check_tx` into the
 /// mempool, then gossiped so the next leaders have them. The core learns of
@@ -221,8 +222,10 @@ extension ConsensusNode {
         if let problem = transaction.problem(chainID: committee.chainID, committee: committee, verifier: hostVerifier) {
             return problem
         }
-        if transaction.changesCommittee { return committeeAdmissionProblem(transaction) }
-        return upgrades.admissionProblem(transaction, height: status.finalizedHeight)
+        switch transaction.kind {
+        case .committee: return committeeAdmissionProblem(transaction)
+        case .upgrade: return upgrades.admissionProblem(transaction, height: status.finalizedHeight)
+        }
     }
 
     /// Into the mempool; wakes a leader waiting on an empty one.

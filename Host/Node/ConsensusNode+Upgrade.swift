@@ -1,6 +1,7 @@
 import BatonCrypto
 import Consensus
 import PluginHost
+import Governance
 
 /// Live upgrades on this node: which application instance serves each
 /// height, preparing the next one ahead of its height, the switch between two

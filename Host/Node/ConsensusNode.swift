@@ -3,6 +3,7 @@ import Consensus
 import Synchronization
 import Logging
 import PluginHost
+import Governance
 
 /// One Baton node: the shell around a consensus core (swift-cluster-
 /// membership's `SWIMNIOShell` shape). It works over small protocols — an

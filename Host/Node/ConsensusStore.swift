@@ -1,5 +1,6 @@
 import BatonCrypto
 import Consensus
+import Governance
 
 /// What the node's loop needs of durable storage (flow-go's `Persister`).
 /// `NodeStore` (RocksDB) is the real one; tests wrap it to record the order

@@ -6,6 +6,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import PluginHost
+import Governance
 
 /// The node's HTTP API (Hummingbird). Every error answer has a JSON
 /// `{"error": …}` body; a wrong method is a 405; nothing a client sends can

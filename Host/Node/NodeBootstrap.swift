@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import PluginHost
 import Storage
+import Governance
 
 /// Everything a node is made of. `NodeBootstrap` builds it from `node.toml`;
 /// in-process tests build it from their own parts (an in-memory transport, a

@@ -3,6 +3,7 @@ import BatonTestSupport
 import Consensus
 @_spi(Testing) @testable import Node
 import Testing
+import Governance
 
 /// Committee changes on real nodes in one process (real loop, RocksDB, the
 /// kvstore plugin; an in-memory network): a follower promoted, a member
@@ -11,7 +12,7 @@ import Testing
 @Suite(.serialized) struct CommitteeChangeTests {
     /// Proposes `plan` at node `proposer` and approves it at each of `approvers`.
     func decide(_ plan: CommitteeChangePlan, cluster: LocalCluster, proposer: Int, approvers: [Int]) async throws {
-        let proposal = HostTransaction.proposeCommittee(plan, UpgradeApproval.sign(plan, with: cluster.members.signer(proposer)))
+        let proposal = HostTransaction.propose(.committee(plan), Approval.sign(plan, with: cluster.members.signer(proposer)))
         let node = try #require(cluster.nodes[proposer])
         let answer = await node.submit(proposal.submission)
         guard case .accepted = answer else { Issue.record("the plan was refused: \(answer)"); return }
@@ -19,7 +20,7 @@ import Testing
             // Each approver's node admits an approval only once it has committed the proposal.
             let approver = try #require(cluster.nodes[member])
             #expect(await waitUntil(seconds: 30) { await approver.committeeChanges.open[plan.id] != nil })
-            let approval = HostTransaction.approveCommittee(UpgradeApproval.sign(plan, with: cluster.members.signer(member)))
+            let approval = HostTransaction.approve(.committee, Approval.sign(plan, with: cluster.members.signer(member)))
             let answer = await approver.submit(approval.submission)
             guard case .accepted = answer else { Issue.record("approval \(member) refused: \(answer)"); return }
         }

@@ -3,6 +3,7 @@ import Consensus
 @testable import Node
 import Simulation
 import Testing
+import Governance
 
 /// The committee rules C-1..C-3 (`CommitteeSchedule`) and the plan's own
 /// checks (`CommitteeChangePlan`), with real signatures.
@@ -21,11 +22,11 @@ import Testing
     }
 
     func propose(_ plan: CommitteeChangePlan, by i: Int) -> HostTransaction {
-        .proposeCommittee(plan, UpgradeApproval.sign(plan, with: net.signer(i)))
+        .propose(.committee(plan), Approval.sign(plan, with: net.signer(i)))
     }
 
     func approve(_ plan: CommitteeChangePlan, by i: Int) -> HostTransaction {
-        .approveCommittee(UpgradeApproval.sign(plan, with: net.signer(i)))
+        .approve(.committee, Approval.sign(plan, with: net.signer(i)))
     }
 
     @Test func aPlanIsDecidedInTheBlockThatGivesItMoreThanTwoThirds() {
@@ -83,11 +84,26 @@ import Testing
             .problem(chainID: chainID, committee: c)?.contains("no member has any weight") == true)
     }
 
+    /// Every kind keeps the first byte it had before kinds were a tag
+    /// (upgrades 1 and 2, committee changes 3 and 4): blocks already on a
+    /// chain decode as they did. An unknown tag is refused, not guessed.
+    @Test func hostTransactionsKeepTheirWireTags() throws {
+        let committeePlan = plan([0, 1, 2, 4])
+        let upgradePlan = UpgradePlan(chainID: chainID, fromHeight: 40, expiresAtHeight: 30, plugin: "kvstore",
+                                      pluginVersion: "2.0.0", sha256: SHA256Digest.hash([1]))
+        let upgradeApproval = Approval.sign(upgradePlan, with: net.signer(0))
+        let tags = [HostTransaction.propose(.upgrade(upgradePlan), upgradeApproval), .approve(.upgrade, upgradeApproval),
+                    propose(committeePlan, by: 0), approve(committeePlan, by: 1)].map { $0.encoded.first }
+        #expect(tags == [1, 2, 3, 4])
+        #expect(throws: WireDecodingError.self) { try HostTransaction.decode([5] + approve(committeePlan, by: 1).encoded.dropFirst()) }
+        #expect(throws: WireDecodingError.self) { try HostTransaction.decode([0] + approve(committeePlan, by: 1).encoded.dropFirst()) }
+    }
+
     @Test func committeeTransactionsAndTheScheduleRoundTrip() throws {
         let p = plan([0, 1, 2, 4])
         let transactions = [propose(p, by: 0), approve(p, by: 1)]
         let decoded = try HostPayload.decode(HostPayload.encode(transactions))
-        #expect(decoded == transactions && decoded.allSatisfy(\.changesCommittee))
+        #expect(decoded == transactions && decoded.allSatisfy { $0.kind == .committee })
         #expect(try HostTransaction(submission: transactions[0].submission) == transactions[0])
         var schedule = CommitteeSchedule()
         _ = schedule.apply(transactions, at: 2, committee: net.committee, verifier: verifier)

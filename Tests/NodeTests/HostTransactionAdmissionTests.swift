@@ -3,6 +3,7 @@ import BatonTestSupport
 import Consensus
 @_spi(Testing) @testable import Node
 import Testing
+import Governance
 
 /// What a client (or an attacker) can send as a host transaction through
 /// `POST /v1/tx`: everything but a member's valid, timely signature is
@@ -27,16 +28,16 @@ import Testing
         let chain = cluster.members.committee.chainID
         let plan = UpgradePlan(chainID: chain, fromHeight: 1_000, expiresAtHeight: 900, plugin: "kvstore",
                                pluginVersion: "1.1.0", sha256: SHA256Digest.hash([1]))
-        let good = HostTransaction.propose(plan, UpgradeApproval.sign(plan, with: cluster.members.signer(0))).submission
+        let good = HostTransaction.propose(.upgrade(plan), Approval.sign(plan, with: cluster.members.signer(0))).submission
         #expect(await refusal(Array(good.dropLast(10)))?.contains("malformed") == true)
         // Signed by a key outside the committee; for another chain; an approval of a plan nobody proposed.
-        let outsider = HostTransaction.propose(plan, UpgradeApproval.sign(plan, with: Secp256k1Signer(PrivateKey.generate())))
+        let outsider = HostTransaction.propose(.upgrade(plan), Approval.sign(plan, with: Secp256k1Signer(PrivateKey.generate())))
         #expect(await refusal(outsider.submission)?.contains("not a voting member") == true)
         let foreignPlan = UpgradePlan(chainID: Bytes32([UInt8](repeating: 7, count: 32))!, fromHeight: 1_000, expiresAtHeight: 900,
                                       plugin: "kvstore", pluginVersion: "1.1.0", sha256: SHA256Digest.hash([1]))
-        let foreign = HostTransaction.propose(foreignPlan, UpgradeApproval.sign(foreignPlan, with: cluster.members.signer(0)))
+        let foreign = HostTransaction.propose(.upgrade(foreignPlan), Approval.sign(foreignPlan, with: cluster.members.signer(0)))
         #expect(await refusal(foreign.submission)?.contains("not this chain") == true)
-        #expect(await refusal(HostTransaction.approve(UpgradeApproval.sign(plan, with: cluster.members.signer(1))).submission)?
+        #expect(await refusal(HostTransaction.approve(.upgrade, Approval.sign(plan, with: cluster.members.signer(1))).submission)?
             .contains("not open") == true)
         // The real thing: proposed, approved by two more members, decided on every node.
         guard case .accepted = await node.submit(good) else { Issue.record("the proposal was refused"); return }
@@ -44,7 +45,7 @@ import Testing
         for member in 1...2 {
             // Each approving node must have committed the proposal itself (node 0 having it proves nothing of node 1).
             #expect(await waitUntil(seconds: 30) { await cluster.nodes[member]!.upgrades.open[plan.id] != nil })
-            let approval = HostTransaction.approve(UpgradeApproval.sign(plan, with: cluster.members.signer(member))).submission
+            let approval = HostTransaction.approve(.upgrade, Approval.sign(plan, with: cluster.members.signer(member))).submission
             let answer = await cluster.nodes[member]!.submit(approval)
             guard case .accepted = answer else { Issue.record("approval \(member) refused: \(answer)"); return }
         }
@@ -54,7 +55,7 @@ import Testing
         }
         #expect(decided)
         // A replay of a committed approval: the node says it is done already.
-        let replay = HostTransaction.approve(UpgradeApproval.sign(plan, with: cluster.members.signer(1))).submission
+        let replay = HostTransaction.approve(.upgrade, Approval.sign(plan, with: cluster.members.signer(1))).submission
         let answer = await node.submit(replay)
         switch answer {
         case .alreadyCommitted, .rejected: break
@@ -77,8 +78,8 @@ import Testing
         }
         let plan = UpgradePlan(chainID: cluster.members.committee.chainID, fromHeight: 1_000, expiresAtHeight: 900,
                                plugin: "kvstore", pluginVersion: "1.1.0", sha256: SHA256Digest.hash([1]))
-        let outsider = HostTransaction.propose(plan, UpgradeApproval.sign(plan, with: Secp256k1Signer(PrivateKey.generate())))
-        let valid = HostTransaction.propose(plan, UpgradeApproval.sign(plan, with: cluster.members.signer(2)))
+        let outsider = HostTransaction.propose(.upgrade(plan), Approval.sign(plan, with: Secp256k1Signer(PrivateKey.generate())))
+        let valid = HostTransaction.propose(.upgrade(plan), Approval.sign(plan, with: cluster.members.signer(2)))
         #expect(await node.hostPayloadProblem(block([1, 2, 3]))?.contains("malformed host payload") == true)
         #expect(await node.hostPayloadProblem(block(HostPayload.encode([valid, outsider])))?.contains("not a voting member") == true)
         #expect(await node.hostPayloadProblem(block(HostPayload.encode([valid]))) == nil)

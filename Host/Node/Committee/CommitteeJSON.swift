@@ -1,5 +1,6 @@
 import BatonCrypto
 import Consensus
+import Governance
 
 /// `GET /v1/committee` and `baton committee status`: the committee in force,
 /// the plans open to change it, and every change so far.

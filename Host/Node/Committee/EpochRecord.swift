@@ -1,5 +1,6 @@
 import BatonCrypto
 import Consensus
+import Governance
 
 /// How one epoch after the first began, as a node stores it: the switch
 /// record (`EpochChange`: the committee, the old epoch's last block and the

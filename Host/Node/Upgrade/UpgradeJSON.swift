@@ -1,6 +1,7 @@
 import BatonCrypto
 import Consensus
 import PluginHost
+import Governance
 
 /// `GET /v1/upgrade` and `baton upgrade status`: what the chain decided.
 enum UpgradeJSON {

@@ -1,6 +1,7 @@
 import BatonCrypto
 import Logging
 import PluginHost
+import Governance
 
 /// Why a decided plan's application cannot be made on this node; says what
 /// to put where.

@@ -18,15 +18,9 @@ import Consensus
 ///   and every plan still open lapses with the epoch it names.
 public struct CommitteeSchedule: Hashable, Sendable {
     /// Open plans kept at once.
-    public static let openPlansMax = 8
+    public static var openPlansMax: Int { CommitteeChangePlan.rules.openPlansMax }
 
-    public struct Proposed: Hashable, Sendable {
-        public let plan: CommitteeChangePlan
-        public let proposedAt: Height
-        /// In the order their approvals were committed.
-        public var approvers: [PublicKey]
-        public var weight: UInt64
-    }
+    public typealias Proposed = OpenPlans<CommitteeChangePlan>.Proposed
 
     public enum Outcome: Hashable, Sendable {
         case proposed(Bytes32)
@@ -36,7 +30,8 @@ public struct CommitteeSchedule: Hashable, Sendable {
         case ignored(String)
     }
 
-    public private(set) var open: [Bytes32: Proposed] = [:]
+    private var book = OpenPlans<CommitteeChangePlan>()
+    public var open: [Bytes32: Proposed] { book.plans }
 
     public init() {}
 
@@ -45,7 +40,7 @@ public struct CommitteeSchedule: Hashable, Sendable {
     public mutating func apply(_ transactions: [HostTransaction], at height: Height, committee: Committee,
                                verifier: some SignatureVerifier) -> [Outcome] {
         // C-2, C-3: plans past their deadline, or of an earlier epoch, lapse.
-        open = open.filter { $0.value.plan.expiresAtHeight >= height && $0.value.plan.epoch == committee.epoch }
+        book.lapse { $0.plan.expiresAtHeight >= height && $0.plan.epoch == committee.epoch }
         var outcomes: [Outcome] = []
         var decided = false
         for transaction in transactions {
@@ -56,7 +51,7 @@ public struct CommitteeSchedule: Hashable, Sendable {
             let outcome = apply(transaction, at: height, committee: committee, verifier: verifier)
             if case .decided = outcome {
                 decided = true
-                open = [:]  // C-3: every other plan named the epoch that ends here
+                book.removeAll()  // C-3: every other plan named the epoch that ends here
             }
             outcomes.append(outcome)
         }
@@ -70,24 +65,13 @@ public struct CommitteeSchedule: Hashable, Sendable {
         if let problem = transaction.problem(chainID: committee.chainID, committee: committee, verifier: verifier) {
             return .ignored(problem)
         }
-        let approval = transaction.approval
-        if case .proposeCommittee(let plan, _) = transaction {
-            guard open[approval.planID] == nil else { return .ignored("plan \(approval.planID.short) was proposed already") }
-            guard plan.expiresAtHeight >= height else { return .ignored("plan \(approval.planID.short) expired at height \(plan.expiresAtHeight)") }
-            guard open.count < Self.openPlansMax else { return .ignored("\(Self.openPlansMax) committee plans are open already") }
-            open[approval.planID] = Proposed(plan: plan, proposedAt: height, approvers: [], weight: 0)
+        let proposal: CommitteeChangePlan? = if case .propose(.committee(let plan), _) = transaction { plan } else { nil }
+        switch book.record(proposing: proposal, approval: transaction.approval, at: height, committee: committee) {
+        case .proposed(let id): return .proposed(id)
+        case .approved(let id, let signer): return .approved(id, by: signer)
+        case .ignored(let why): return .ignored(why)
+        case .quorum(let entry): return .decided(entry.plan, approvers: entry.approvers)
         }
-        guard var entry = open[approval.planID] else {
-            return .ignored("committee plan \(approval.planID.short) is not open (never proposed, expired, or of an earlier epoch)")
-        }
-        guard let quorum = committee.count(approvalBy: approval.signer, approvers: &entry.approvers, weight: &entry.weight)
-        else { return .ignored("\(approval.signer) approved plan \(approval.planID.short) already") }
-        guard quorum else {
-            open[approval.planID] = entry
-            if case .proposeCommittee = transaction { return .proposed(approval.planID) }
-            return .approved(approval.planID, by: approval.signer)
-        }
-        return .decided(entry.plan, approvers: entry.approvers)
     }
 
     /// Why `transaction` would change nothing if committed now (a mempool
@@ -95,13 +79,12 @@ public struct CommitteeSchedule: Hashable, Sendable {
     public func admissionProblem(_ transaction: HostTransaction, height: Height) -> String? {
         let id = transaction.approval.planID
         switch transaction {
-        case .proposeCommittee(let plan, _):
+        case .propose(.committee(let plan), _):
             if open[id] != nil { return "committee plan \(id.short) was proposed already" }
             if plan.expiresAtHeight <= height { return "its approval deadline, height \(plan.expiresAtHeight), has passed (the chain is at \(height))" }
-        case .approveCommittee(let approval):
-            guard let entry = open[id] else { return "committee plan \(id.short) is not open (never proposed, expired, decided, or of an earlier epoch)" }
-            if entry.approvers.contains(approval.signer) { return "\(approval.signer) approved plan \(id.short) already" }
-            if entry.plan.expiresAtHeight <= height { return "the plan's approval deadline, height \(entry.plan.expiresAtHeight), has passed" }
+        case .approve(.committee, let approval):
+            return book.approvalProblem(id, by: approval.signer, height: height,
+                                        notOpen: "committee plan \(id.short) is not open (never proposed, expired, decided, or of an earlier epoch)")
         default: break
         }
         return nil
@@ -111,32 +94,13 @@ public struct CommitteeSchedule: Hashable, Sendable {
 extension CommitteeSchedule: WireCodable {
     public func encode(to writer: inout WireWriter) {
         writer.u8(1)
-        writer.u16(UInt16(open.count))
-        for (_, entry) in open.sorted(by: { $0.key.hex < $1.key.hex }) {
-            entry.plan.encode(to: &writer)
-            writer.u64(entry.proposedAt)
-            writer.u64(entry.weight)
-            writer.u16(UInt16(entry.approvers.count))
-            for key in entry.approvers { writer.raw(key.compressed) }
-        }
+        book.encode(to: &writer)
     }
 
     public init(from reader: inout WireReader) throws(WireDecodingError) {
         guard try reader.u8("committeeSchedule.version") == 1 else {
             throw WireDecodingError(.invalidValue, field: "committeeSchedule.version", detail: "unknown version")
         }
-        for _ in 0..<Int(try reader.u16("committeeSchedule.open")) {
-            let plan = try CommitteeChangePlan(from: &reader)
-            let proposedAt = try reader.u64("committeeSchedule.proposedAt")
-            let weight = try reader.u64("committeeSchedule.weight")
-            var approvers: [PublicKey] = []
-            for _ in 0..<Int(try reader.u16("committeeSchedule.approvers")) {
-                guard let key = PublicKey(compressed: try reader.raw(PublicKey.byteCount, "committeeSchedule.approver")) else {
-                    throw WireDecodingError(.invalidValue, field: "committeeSchedule.approver", detail: "not a public key")
-                }
-                approvers.append(key)
-            }
-            open[plan.id] = Proposed(plan: plan, proposedAt: proposedAt, approvers: approvers, weight: weight)
-        }
+        book = try OpenPlans(from: &reader, field: "committeeSchedule")
     }
 }

@@ -2,30 +2,26 @@ import BatonCrypto
 import Consensus
 
 /// A host-level transaction: carried in a block's host payload, never shown
-/// to the application, applied by every node at commit in block order.
+/// to the application, applied by every node at commit in block order, by
+/// the schedule of its kind (`PlanKind`).
 public enum HostTransaction: Hashable, Sendable {
     /// A new plan, with its proposer's approval (a proposer approves its own plan).
-    case propose(UpgradePlan, UpgradeApproval)
-    /// Another member's approval of a plan already proposed.
-    case approve(UpgradeApproval)
-    /// A committee change, with its proposer's approval (`CommitteeSchedule`).
-    case proposeCommittee(CommitteeChangePlan, UpgradeApproval)
-    /// Another member's approval of a committee plan already proposed.
-    case approveCommittee(UpgradeApproval)
+    case propose(GovernancePlan, Approval)
+    /// Another member's approval of a plan of `PlanKind` already proposed.
+    case approve(PlanKind, Approval)
 
     /// The approval it carries.
-    public var approval: UpgradeApproval {
+    public var approval: Approval {
         switch self {
-        case .propose(_, let approval), .approve(let approval), .proposeCommittee(_, let approval),
-             .approveCommittee(let approval): approval
+        case .propose(_, let approval), .approve(_, let approval): approval
         }
     }
 
-    /// Whether `CommitteeSchedule` applies it (else `UpgradeSchedule` does).
-    public var changesCommittee: Bool {
+    /// Which schedule applies it.
+    public var kind: PlanKind {
         switch self {
-        case .proposeCommittee, .approveCommittee: true
-        case .propose, .approve: false
+        case .propose(let plan, _): plan.kind
+        case .approve(let kind, _): kind
         }
     }
 
@@ -35,11 +31,7 @@ public enum HostTransaction: Hashable, Sendable {
     /// are made at commit, where a transaction failing them is ignored.
     public func problem(chainID: Bytes32, committee: Committee, verifier: some SignatureVerifier) -> String? {
         if case .propose(let plan, let approval) = self {
-            if let problem = plan.problem(chainID: chainID) { return "plan refused: \(problem)" }
-            guard approval.planID == plan.id else { return "the proposer's approval is for another plan" }
-        }
-        if case .proposeCommittee(let plan, let approval) = self {
-            if let problem = plan.problem(chainID: chainID, committee: committee) { return "committee plan refused: \(problem)" }
+            if let problem = plan.problem(chainID: chainID, committee: committee) { return problem }
             guard approval.planID == plan.id else { return "the proposer's approval is for another plan" }
         }
         let approval = self.approval
@@ -61,29 +53,24 @@ extension HostTransaction: WireCodable {
     public func encode(to writer: inout WireWriter) {
         switch self {
         case .propose(let plan, let approval):
-            writer.u8(1)
+            writer.u8(plan.kind.proposalTag)
             plan.encode(to: &writer)
             approval.encode(to: &writer)
-        case .approve(let approval):
-            writer.u8(2)
-            approval.encode(to: &writer)
-        case .proposeCommittee(let plan, let approval):
-            writer.u8(3)
-            plan.encode(to: &writer)
-            approval.encode(to: &writer)
-        case .approveCommittee(let approval):
-            writer.u8(4)
+        case .approve(let kind, let approval):
+            writer.u8(kind.approvalTag)
             approval.encode(to: &writer)
         }
     }
 
     public init(from reader: inout WireReader) throws(WireDecodingError) {
-        switch try reader.u8("hostTransaction.kind") {
-        case 1: self = .propose(try UpgradePlan(from: &reader), try UpgradeApproval(from: &reader))
-        case 2: self = .approve(try UpgradeApproval(from: &reader))
-        case 3: self = .proposeCommittee(try CommitteeChangePlan(from: &reader), try UpgradeApproval(from: &reader))
-        case 4: self = .approveCommittee(try UpgradeApproval(from: &reader))
-        case let other: throw WireDecodingError(.invalidValue, field: "hostTransaction.kind", detail: "kind \(other)")
+        let tag = try reader.u8("hostTransaction.kind")
+        guard let (kind, proposes) = PlanKind.of(tag: tag) else {
+            throw WireDecodingError(.invalidValue, field: "hostTransaction.kind", detail: "kind \(tag)")
+        }
+        if proposes {
+            self = .propose(try GovernancePlan(kind: kind, from: &reader), try Approval(from: &reader))
+        } else {
+            self = .approve(kind, try Approval(from: &reader))
         }
     }
 }
@@ -140,30 +127,5 @@ extension HostTransaction {
             throw WireDecodingError(.invalidValue, field: "hostTransaction", detail: "no host prefix")
         }
         self = try Self.decode(Array(bytes.dropFirst(Self.wirePrefix.count)))
-    }
-}
-
-extension UpgradeSchedule {
-    /// Why `transaction` would change nothing if committed now (a mempool
-    /// check, so clients hear of a replay or a late approval at once), or nil.
-    public func admissionProblem(_ transaction: HostTransaction, height: Height) -> String? {
-        let id = transaction.approval.planID
-        switch transaction {
-        case .propose(let plan, _):
-            if open[id] != nil || decided.contains(where: { $0.plan.id == id }) { return "plan \(id.short) was proposed already" }
-            if plan.expiresAtHeight <= height { return "its approval deadline, height \(plan.expiresAtHeight), has passed (the chain is at \(height))" }
-            if let last = decided.last, plan.fromHeight <= last.plan.fromHeight {
-                return "a decided plan starts at height \(last.plan.fromHeight); a new one must start after it"
-            }
-        case .approve(let approval):
-            guard let entry = open[id] else {
-                return decided.contains(where: { $0.plan.id == id })
-                    ? "plan \(id.short) is decided already" : "plan \(id.short) is not open (never proposed, or expired)"
-            }
-            if entry.approvers.contains(approval.signer) { return "\(approval.signer) approved plan \(id.short) already" }
-            if entry.plan.expiresAtHeight <= height { return "the plan's approval deadline, height \(entry.plan.expiresAtHeight), has passed" }
-        case .proposeCommittee, .approveCommittee: break
-        }
-        return nil
     }
 }

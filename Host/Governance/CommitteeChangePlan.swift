@@ -123,3 +123,10 @@ extension CommitteeChangePlan: WireCodable {
         self.members = members
     }
 }
+
+extension CommitteeChangePlan: GovernedPlan {
+    /// C-1, C-2: at most 8 open at once; a plan names its epoch and lapses with it.
+    public static let rules = GovernanceRules(
+        openPlansMax: 8, pluralNoun: "committee plans",
+        notOpen: { "committee plan \($0.short) is not open (never proposed, expired, or of an earlier epoch)" })
+}

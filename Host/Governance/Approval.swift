@@ -1,11 +1,13 @@
 import BatonCrypto
 import Consensus
 
-/// A member's signature on a plan, made where its key is (`baton upgrade
-/// approve` reads the key file; a node only relays it), so reaching a node's
-/// API grants no vote. The signed digest names the chain and the plan, so an
-/// approval for another chain or another plan verifies nowhere else.
-public struct UpgradeApproval: Hashable, Sendable {
+/// A member's signature on a plan of any kind, made where its key is (`baton
+/// upgrade approve` and `baton committee approve` read the key file; a node
+/// only relays it), so reaching a node's API grants no vote. The signed digest
+/// names the chain and the plan, so an approval for another chain or another
+/// plan verifies nowhere else; plan ids are tagged per kind, so one approval
+/// type serves every kind.
+public struct Approval: Hashable, Sendable {
     public let planID: Bytes32
     public let signer: PublicKey
     public let signature: Signature
@@ -16,7 +18,8 @@ public struct UpgradeApproval: Hashable, Sendable {
         self.signature = signature
     }
 
-    /// SHA-256("baton/upgrade-approval/v1" ‖ chain id ‖ plan id).
+    /// SHA-256("baton/upgrade-approval/v1" ‖ chain id ‖ plan id). The tag
+    /// predates committee plans and stays: approvals already signed verify.
     public static func digest(chainID: Bytes32, planID: Bytes32) -> Bytes32 {
         var writer = WireWriter(capacity: 96)
         writer.raw(Array("baton/upgrade-approval/v1".utf8))
@@ -26,18 +29,12 @@ public struct UpgradeApproval: Hashable, Sendable {
     }
 
     /// Signs `plan` with `signer` (a member's node key).
-    public static func sign(_ plan: UpgradePlan, with signer: some MessageSigner) -> UpgradeApproval {
+    public static func sign(_ plan: some GovernedPlan, with signer: some MessageSigner) -> Approval {
         sign(planID: plan.id, chainID: plan.chainID, with: signer)
     }
 
-    /// Signs a committee plan (`CommitteeChangePlan`): the same approval, its
-    /// plan id tagged apart from every upgrade plan's.
-    public static func sign(_ plan: CommitteeChangePlan, with signer: some MessageSigner) -> UpgradeApproval {
-        sign(planID: plan.id, chainID: plan.chainID, with: signer)
-    }
-
-    static func sign(planID: Bytes32, chainID: Bytes32, with signer: some MessageSigner) -> UpgradeApproval {
-        UpgradeApproval(planID: planID, signer: signer.publicKey, signature: signer.sign(digest(chainID: chainID, planID: planID)))
+    static func sign(planID: Bytes32, chainID: Bytes32, with signer: some MessageSigner) -> Approval {
+        Approval(planID: planID, signer: signer.publicKey, signature: signer.sign(digest(chainID: chainID, planID: planID)))
     }
 
     /// Whether the signature is `signer`'s over this plan on `chainID`.
@@ -46,7 +43,7 @@ public struct UpgradeApproval: Hashable, Sendable {
     }
 }
 
-extension UpgradeApproval: WireCodable {
+extension Approval: WireCodable {
     public func encode(to writer: inout WireWriter) {
         writer.bytes32(planID)
         writer.raw(signer.compressed)

@@ -98,3 +98,10 @@ extension UpgradePlan {
                   plugin: library.info.name, pluginVersion: library.info.version, sha256: digest)
     }
 }
+
+extension UpgradePlan: GovernedPlan {
+    /// U-1, U-2: at most 16 open at once.
+    public static let rules = GovernanceRules(
+        openPlansMax: 16, pluralNoun: "plans",
+        notOpen: { "plan \($0.short) is not open (never proposed, expired or decided)" })
+}
