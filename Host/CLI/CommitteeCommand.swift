@@ -20,15 +20,11 @@ struct CommitteeCommand: AsyncParsableCommand {
             committee signs every block after it. A new member should already follow the chain (a \
             genesis listener, or a node started with its key), so it votes from the switch on.
             """,
-        subcommands: [Propose.self, Approve.self, Status.self])
-
-    struct Node: ParsableArguments {
-        @Option(help: "A node's HTTP API, HOST:PORT (it relays; it never signs).") var api: String
-    }
+        subcommands: [Propose.self, ApprovePlan<Self>.self, PlanStatus<Self>.self])
 
     struct Propose: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Sign and submit a plan (it counts as your approval).")
-        @OptionGroup var node: Node
+        @OptionGroup var node: NodeAPI
         @Option(help: "Your member key file (key.json).") var key: String
         @Option(help: "A member to add: PUBLICKEY@HOST:PORT or PUBLICKEY@HOST:PORT=WEIGHT (weight 1 by default).")
         var add: [String] = []
@@ -92,53 +88,29 @@ struct CommitteeCommand: AsyncParsableCommand {
                 (entry["publicKey"] as? String).flatMap(publicKey).map { Committee.Member(publicKey: $0, weight: integer(entry["weight"]) ?? 0) }
             }, leaderSeed: .zero, epoch: epoch)
             if let current, let problem = plan.problem(chainID: chain, committee: current) { fail("plan refused: \(problem)") }
-            try await submit(.propose(.committee(plan), Approval.sign(plan, with: signer)), api: node.api)
-            print("proposed \(plan)")
-            print("plan id \(plan.id.hex)")
-        }
-    }
-
-    struct Approve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Sign and submit your approval of an open committee plan.")
-        @OptionGroup var node: Node
-        @Option(help: "Your member key file (key.json).") var key: String
-        @Option(help: "The plan's id (hex; `baton committee status` lists them).") var plan: String
-
-        func run() async throws {
-            let signer = try loadSigner(key)
-            let entry = await openPlan(plan, route: "/v1/committee", api: node.api)
-            // Rebuilt from its fields and checked against its id: what is
-            // signed is exactly what is shown, whatever the node says.
-            guard let chain = (entry["chainID"] as? String).flatMap(Hex.decode).flatMap(Bytes32.init),
-                  let epoch = integer(entry["epoch"]), let expires = integer(entry["expiresAtHeight"]),
-                  let listed = entry["members"] as? [[String: Any]] else {
-                fail("the node's description of plan \(plan) is incomplete")
-            }
-            let members: [CommitteeChangePlan.Member] = listed.map { member in
-                guard let key = (member["publicKey"] as? String).flatMap(publicKey), let weight = integer(member["weight"]),
-                      let address = member["address"] as? String else {
-                    fail("the node's description of plan \(plan) is incomplete")
-                }
-                return CommitteeChangePlan.Member(publicKey: key, weight: weight, address: address)
-            }
-            let rebuilt = CommitteeChangePlan(chainID: chain, epoch: epoch, expiresAtHeight: expires, members: members)
-            guard rebuilt.id.hex == plan.lowercased() else { fail("the node describes a plan whose id is not \(plan): not signing") }
-            guard chain == (await UpgradeClient.chainID(api: node.api)) else { fail("the plan is for another chain: not signing") }
-            try await submit(.approve(.committee, Approval.sign(rebuilt, with: signer)), api: node.api)
-            print("approved \(rebuilt)")
-        }
-    }
-
-    struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The committee in force, open plans and every change.")
-        @OptionGroup var node: Node
-
-        func run() async throws {
-            await printAnswer(route: "/v1/committee", api: node.api)
+            try await CommitteeCommand.propose(plan, signer: signer, api: node.api)
         }
     }
 }
 
+extension CommitteeCommand: PlanCommandKind {
+    static let kind = PlanKind.committee
+    static let route = "/v1/committee"
 
+    static func plan(describedBy entry: [String: Any]) -> CommitteeChangePlan? {
+        guard let chain = (entry["chainID"] as? String).flatMap(Hex.decode).flatMap(Bytes32.init),
+              let epoch = integer(entry["epoch"]), let expires = integer(entry["expiresAtHeight"]),
+              let listed = entry["members"] as? [[String: Any]] else { return nil }
+        var members: [CommitteeChangePlan.Member] = []
+        for member in listed {
+            guard let key = (member["publicKey"] as? String).flatMap(publicKey), let weight = integer(member["weight"]),
+                  let address = member["address"] as? String else { return nil }
+            members.append(CommitteeChangePlan.Member(publicKey: key, weight: weight, address: address))
+        }
+        return CommitteeChangePlan(chainID: chain, epoch: epoch, expiresAtHeight: expires, members: members)
+    }
+
+    static func proposal(_ plan: CommitteeChangePlan) -> GovernancePlan { .committee(plan) }
+}
 
 private func publicKey(_ hex: String) -> PublicKey? { Hex.decode(hex).flatMap(PublicKey.init(compressed:)) }

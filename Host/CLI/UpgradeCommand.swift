@@ -19,15 +19,11 @@ struct UpgradeCommand: AsyncParsableCommand {
             It takes effect when members holding more than two thirds of the weight approved it in blocks \
             before its deadline, which must be at least \(UpgradeSchedule.leadBlocksMin) blocks before H.
             """,
-        subcommands: [Propose.self, Approve.self, Status.self])
-
-    struct Node: ParsableArguments {
-        @Option(help: "A node's HTTP API, HOST:PORT (it relays; it never signs).") var api: String
-    }
+        subcommands: [Propose.self, ApprovePlan<Self>.self, PlanStatus<Self>.self])
 
     struct Propose: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Sign and submit a plan (it counts as your approval).")
-        @OptionGroup var node: Node
+        @OptionGroup var node: NodeAPI
         @Option(help: "Your member key file (key.json).") var key: String
         @Option(help: "The new application's plugin (a name looked up in --plugin-dir, or a path): its version and SHA-256 go into the plan.")
         var plugin: String
@@ -46,45 +42,26 @@ struct UpgradeCommand: AsyncParsableCommand {
                 fail("cannot read \(library.path)")
             }
             if let problem = plan.problem(chainID: chain) { fail("plan refused: \(problem)") }
-            try await submit(.propose(.upgrade(plan), Approval.sign(plan, with: signer)), api: node.api)
-            print("proposed \(plan)")
-            print("plan id \(plan.id.hex)")
+            try await UpgradeCommand.propose(plan, signer: signer, api: node.api)
         }
     }
+}
 
-    struct Approve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Sign and submit your approval of an open plan.")
-        @OptionGroup var node: Node
-        @Option(help: "Your member key file (key.json).") var key: String
-        @Option(help: "The plan's id (hex; `baton upgrade status` lists them).") var plan: String
+extension UpgradeCommand: PlanCommandKind {
+    static let kind = PlanKind.upgrade
+    static let route = "/v1/upgrade"
 
-        func run() async throws {
-            let signer = try loadSigner(key)
-            let entry = await openPlan(plan, route: "/v1/upgrade", api: node.api)
-            // Rebuild the plan from its fields and check its id: what is
-            // signed is exactly what is shown, whatever the node says.
-            guard let chain = (entry["chainID"] as? String).flatMap(Hex.decode).flatMap(Bytes32.init),
-                  let from = integer(entry["fromHeight"]), let expires = integer(entry["expiresAtHeight"]),
-                  let name = entry["plugin"] as? String, let version = entry["version"] as? String,
-                  let digest = (entry["sha256"] as? String).flatMap(Hex.decode).flatMap(Bytes32.init)
-            else { fail("the node's description of plan \(plan) is incomplete") }
-            let rebuilt = UpgradePlan(chainID: chain, fromHeight: from, expiresAtHeight: expires, plugin: name,
-                                      pluginVersion: version, sha256: digest)
-            guard rebuilt.id.hex == plan.lowercased() else { fail("the node describes a plan whose id is not \(plan): not signing") }
-            guard chain == (try await chainID(node.api)) else { fail("the plan is for another chain: not signing") }
-            try await submit(.approve(.upgrade, Approval.sign(rebuilt, with: signer)), api: node.api)
-            print("approved \(rebuilt)")
-        }
+    static func plan(describedBy entry: [String: Any]) -> UpgradePlan? {
+        guard let chain = (entry["chainID"] as? String).flatMap(Hex.decode).flatMap(Bytes32.init),
+              let from = integer(entry["fromHeight"]), let expires = integer(entry["expiresAtHeight"]),
+              let name = entry["plugin"] as? String, let version = entry["version"] as? String,
+              let digest = (entry["sha256"] as? String).flatMap(Hex.decode).flatMap(Bytes32.init)
+        else { return nil }
+        return UpgradePlan(chainID: chain, fromHeight: from, expiresAtHeight: expires, plugin: name,
+                           pluginVersion: version, sha256: digest)
     }
 
-    struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The application in force and every plan.")
-        @OptionGroup var node: Node
-
-        func run() async throws {
-            await printAnswer(route: "/v1/upgrade", api: node.api)
-        }
-    }
+    static func proposal(_ plan: UpgradePlan) -> GovernancePlan { .upgrade(plan) }
 }
 
 private func chainID(_ api: String) async throws -> Bytes32 {
