@@ -109,13 +109,21 @@ let package = Package(
             dependencies: ["BatonCrypto"],
             path: "Host/Consensus"
         ),
+        // What a federation is configured with and nothing more: the genesis
+        // (members, addresses, leader election) and peer addresses. Light, so
+        // tools such as powchain read a genesis without linking the node.
+        .target(
+            name: "BatonConfig",
+            dependencies: ["Consensus", "BatonCrypto"],
+            path: "Host/Config"
+        ),
         // Authenticated, encrypted TCP between nodes (SwiftNIO + swift-crypto).
         // Not named "Network": packages probe `canImport(Network)` for Apple's
         // framework, and on Linux they would find this module instead.
         .target(
             name: "BatonNetwork",
             dependencies: [
-                "Consensus", "BatonCrypto",
+                "Consensus", "BatonCrypto", "BatonConfig",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -149,7 +157,7 @@ let package = Package(
         .target(
             name: "Node",
             dependencies: [
-                "Storage", "PluginHost", "Consensus", "BatonCrypto", "BatonNetwork", "Governance",
+                "Storage", "PluginHost", "Consensus", "BatonCrypto", "BatonNetwork", "Governance", "BatonConfig",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -188,7 +196,7 @@ let package = Package(
         .executableTarget(
             name: "PowChain",
             dependencies: [
-                "ProofOfWorkChain", "Checkpointing", "Consensus", "BatonCrypto", "Node",
+                "ProofOfWorkChain", "Checkpointing", "Consensus", "BatonCrypto", "BatonConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -224,6 +232,7 @@ let package = Package(
                 "Storage",
                 "Node",
                 "Governance",
+                "BatonConfig",
                 "Checkpointing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -291,12 +300,12 @@ let package = Package(
         ),
         .testTarget(
             name: "NetworkTests",
-            dependencies: ["BatonNetwork", "Consensus", "BatonCrypto", "Simulation", "BatonTestSupport"],
+            dependencies: ["BatonNetwork", "BatonConfig", "Consensus", "BatonCrypto", "Simulation", "BatonTestSupport"],
             path: "Tests/NetworkTests"
         ),
         .testTarget(
             name: "NodeTests",
-            dependencies: ["Node", "Governance", "BatonNetwork", "BatonCrypto", "Consensus", "Storage", "PluginHost",
+            dependencies: ["Node", "Governance", "BatonConfig", "BatonNetwork", "BatonCrypto", "Consensus", "Storage", "PluginHost",
                            "Simulation", "BatonTestSupport"],
             path: "Tests/NodeTests"
         ),

@@ -1,3 +1,4 @@
+import BatonConfig
 import ArgumentParser
 #if canImport(Glibc)
 import Glibc

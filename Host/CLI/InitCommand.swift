@@ -1,3 +1,4 @@
+import BatonConfig
 import ArgumentParser
 import BatonConsole
 import BatonCrypto

@@ -1,3 +1,4 @@
+import BatonConfig
 import BatonConsole
 import ArgumentParser
 import BatonNetwork

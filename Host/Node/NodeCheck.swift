@@ -1,3 +1,4 @@
+import BatonConfig
 import BatonCrypto
 import BatonNetwork
 import Consensus

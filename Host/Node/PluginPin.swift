@@ -1,3 +1,4 @@
+import BatonConfig
 import PluginHost
 
 /// What the genesis pins about the application, checked against the plugin

@@ -1,3 +1,4 @@
+import BatonConfig
 import BatonNetwork
 import Testing
 

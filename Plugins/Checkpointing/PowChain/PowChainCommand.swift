@@ -2,7 +2,7 @@ import ArgumentParser
 import Consensus
 import Foundation
 import Logging
-import Node
+import BatonConfig
 import ServiceLifecycle
 
 /// `powchain`: one node of the checkpoint-assisted proof-of-work chain.

@@ -1,5 +1,4 @@
 import BatonCrypto
-import BatonNetwork
 import Consensus
 import Foundation
 
