@@ -24,34 +24,13 @@ extension ConsensusNode {
         case .persistBlock(let block):
             try store.saveBlock(block)
         case .broadcast(let message):
-            if case .timeout(let timeout) = message {
-                metrics.timeoutsSent.increment()
-                // Logged at info so a stalled federation explains itself in
-                // node.log (which view, how often): rare in a healthy network.
-                if timeout.view > lastLoggedTimeoutView {
-                    lastLoggedTimeoutView = timeout.view
-                    logger.info("view timed out; asking the others to move on", metadata: ["view": "\(timeout.view)", "highQC": "\(timeout.highQC.view)"])
-                }
-            }
-            // This node's own proposal: its transaction list is the one this node established.
-            if case .proposal(let proposal) = message {
-                rememberVerifiedList(proposal.block.id)
-                logger.debug("proposing", metadata: ["view": "\(proposal.block.view)", "height": "\(proposal.block.height)",
-                                                     "qc": "\(proposal.block.qc.view)"])
-            }
-            transport.broadcast(message)
+            broadcast(message)
         case .send(let message, let index):
             guard let key = committee.publicKey(of: index) else { return }
             if case .vote(let vote) = message { logger.debug("voting", metadata: ["view": "\(vote.view)", "to": "\(index)"]) }
             transport.send(message, to: key)
         case .scheduleTimer(let timer, let atMs):
-            let now = clock.nowMs()
-            let delay = atMs > now ? atMs - now : 0
-            let inputs = self.inputs
-            Task {
-                try? await Task.sleep(for: .milliseconds(delay))
-                inputs.fire(timer)
-            }
+            schedule(timer, atMs: atMs)
         case .produceBlock(let context):
             produce(context)
         case .validateBlock(let block, let ancestors):
@@ -65,13 +44,7 @@ extension ConsensusNode {
         case .fetchFinalized(let from, let count, let index):
             requestBlocks(.finalized(fromHeight: from, count: count), from: index)
         case .evidence(let proof):
-            let key = committee.publicKey(of: proof.offender)
-            guard evidence.add(proof, offenderKey: key, nowMs: clock.nowMs(), epoch: committee.epoch) else { return }
-            metrics.evidence.increment()
-            events.yield(.evidence(kind: proof.kind, offender: proof.offender, view: proof.view))
-            logger.warning("misbehavior evidence (GET /v1/evidence has both signed messages)",
-                           metadata: ["kind": "\(proof.kind)", "offender": "\(proof.offender)", "view": "\(proof.view)",
-                                      "publicKey": "\(key?.hex ?? "?")"])
+            record(proof)
         case .safetyFault(let fault):
             throw NodeFailure.safetyFault(fault)
         case .halt(.appDiverged(let mismatch)):
@@ -84,29 +57,77 @@ extension ConsensusNode {
             logger.notice("safety data recovered from the other members' certificates (SR-R): nothing is signed in views up to \(floor)",
                           metadata: ["refusedThrough": "\(floor)"])
         case .enteredView(let view, let cause):
-            status.view = view
-            if core.leader(of: view) != committee.stakeLeader(of: view) {
-                status.leaderSkippedViews += 1
-                metrics.leaderSkipped.increment()
-            }
-            metrics.view.set(Double(view))
-            if cause == .tc {
-                metrics.viewsByTC.increment()
-                logger.info("entered a view on a timeout certificate", metadata: ["view": "\(view)"])
-            } else { metrics.viewsByQC.increment() }
-            events.yield(.viewChanged(view: view, byTimeout: cause == .tc))
+            entered(view, cause: cause)
         case .dropped(.appStateDisagrees(let mismatch)):
-            // AA-1: if every proposal is refused so, this node's app (or all of them) diverged.
-            status.appRefusals += 1
-            status.lastAppRefusal = mismatch
-            metrics.appStateRefusals.increment()
-            logger.warning("not voting: the proposal's app state hash is not this node's app's",
-                           metadata: ["height": "\(mismatch.height)", "own": "\(mismatch.ownHash.hex)",
-                                      "proposal": "\(mismatch.otherHash.hex)", "block": "\(mismatch.blockID.short)",
-                                      "proposer": "\(mismatch.proposer)"])
+            refusedForItsAppState(mismatch)
         case .dropped(let reason):
             logger.debug("dropped input", metadata: ["reason": "\(reason)"])
         }
+    }
+
+    private func broadcast(_ message: Message) {
+        if case .timeout(let timeout) = message {
+            metrics.timeoutsSent.increment()
+            // Logged at info so a stalled federation explains itself in
+            // node.log (which view, how often): rare in a healthy network.
+            if timeout.view > lastLoggedTimeoutView {
+                lastLoggedTimeoutView = timeout.view
+                logger.info("view timed out; asking the others to move on", metadata: ["view": "\(timeout.view)", "highQC": "\(timeout.highQC.view)"])
+            }
+        }
+        // This node's own proposal: its transaction list is the one this node established.
+        if case .proposal(let proposal) = message {
+            rememberVerifiedList(proposal.block.id)
+            logger.debug("proposing", metadata: ["view": "\(proposal.block.view)", "height": "\(proposal.block.height)",
+                                                 "qc": "\(proposal.block.qc.view)"])
+        }
+        transport.broadcast(message)
+    }
+
+    /// A timer fires as an input event at `atMs` (the clock's time).
+    private func schedule(_ timer: Timer, atMs: UInt64) {
+        let now = clock.nowMs()
+        let delay = atMs > now ? atMs - now : 0
+        let inputs = self.inputs
+        Task {
+            try? await Task.sleep(for: .milliseconds(delay))
+            inputs.fire(timer)
+        }
+    }
+
+    private func record(_ proof: Evidence) {
+        let key = committee.publicKey(of: proof.offender)
+        guard evidence.add(proof, offenderKey: key, nowMs: clock.nowMs(), epoch: committee.epoch) else { return }
+        metrics.evidence.increment()
+        events.yield(.evidence(kind: proof.kind, offender: proof.offender, view: proof.view))
+        logger.warning("misbehavior evidence (GET /v1/evidence has both signed messages)",
+                       metadata: ["kind": "\(proof.kind)", "offender": "\(proof.offender)", "view": "\(proof.view)",
+                                  "publicKey": "\(key?.hex ?? "?")"])
+    }
+
+    private func entered(_ view: View, cause: Pacemaker.Cause) {
+        status.view = view
+        if core.leader(of: view) != committee.stakeLeader(of: view) {
+            status.leaderSkippedViews += 1
+            metrics.leaderSkipped.increment()
+        }
+        metrics.view.set(Double(view))
+        if cause == .tc {
+            metrics.viewsByTC.increment()
+            logger.info("entered a view on a timeout certificate", metadata: ["view": "\(view)"])
+        } else { metrics.viewsByQC.increment() }
+        events.yield(.viewChanged(view: view, byTimeout: cause == .tc))
+    }
+
+    /// AA-1: if every proposal is refused so, this node's app (or all of them) diverged.
+    private func refusedForItsAppState(_ mismatch: AppAgreement.Mismatch) {
+        status.appRefusals += 1
+        status.lastAppRefusal = mismatch
+        metrics.appStateRefusals.increment()
+        logger.warning("not voting: the proposal's app state hash is not this node's app's",
+                       metadata: ["height": "\(mismatch.height)", "own": "\(mismatch.ownHash.hex)",
+                                  "proposal": "\(mismatch.otherHash.hex)", "block": "\(mismatch.blockID.short)",
+                                  "proposer": "\(mismatch.proposer)"])
     }
 
     /// AA-3: shown before the node stops, so status, metrics and event
