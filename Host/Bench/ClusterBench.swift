@@ -80,14 +80,7 @@ public struct ClusterBench: AsyncParsableCommand {
         defer { cluster?.stop() }
         let processes = cluster?.processes ?? []
         let size = apis.count
-        // Ready: every node answers and sees all its peers.
-        let readyBy = Date().addingTimeInterval(30)
-        while Date() < readyBy {
-            var ready = true
-            for api in apis where (await fetchJSON("http://\(api)/v1/status"))["peers"] as? Int != size - 1 { ready = false }
-            if ready { break }
-            try await Task.sleep(for: .milliseconds(200))
-        }
+        try await Self.waitUntilConnected(apis)
 
         let ledger = Ledger()
         var follower: EventFollower?
@@ -112,10 +105,42 @@ public struct ClusterBench: AsyncParsableCommand {
                 }
             }
         }
+        var (cpuAtStart, windowHeight, down) = try await measureWindow(cluster: cluster, apis: apis, ledger: ledger, faults: faults,
+                                                                        start: start, from: measureFrom, to: measureTo)
+        if cpuAtStart.isEmpty { cpuAtStart = processes.map { Self.cpuSeconds($0.processIdentifier) } + [Self.cpuSeconds(getpid())] }
+        let cpu = zip(processes, cpuAtStart).map { Self.cpuSeconds($0.0.processIdentifier) - $0.1 }
+        let loadCPU = Self.cpuSeconds(getpid()) - cpuAtStart[processes.count]
+        let rss = processes.map { Self.peakRSSMiB($0.processIdentifier) }
+        // The clients stop by themselves at the end of the window (cancelling a
+        // URLSession request on Linux can leave it never completing).
+        await load.value
+        // Late commits of transactions submitted in the window still count for latency.
+        try await Task.sleep(for: .seconds(2))
+        follower.stop()
+
+        let live = apis.indices.filter { !down.contains($0) }.map { apis[$0] }
+        let (agree, common) = try await Self.agreement(of: live, awaitingCatchUp: !faults.isEmpty)
+        let result = ledger.summary(seconds: Double(duration))
+        let (stageRows, stagesJSON) = await Self.stages(of: apis, skipping: down, fromHeight: windowHeight ?? 0)
+        let impact = faults.impact(of: ledger.blockLog, from: measureFrom, to: measureTo)
+        try report(Figures(result: result, unexpected: ledger.unexpected, cpu: cpu, loadCPU: loadCPU, rss: rss, agree: agree,
+                           height: common, stageRows: stageRows, stagesJSON: stagesJSON, impact: impact, nodes: size),
+                   faulted: Set(faults.faults.map(\.node)))
+        if !agree { throw ExitCode.failure }
+    }
+
+    /// Ticks through the measured window: one progress line a second, the
+    /// faults at their seconds, the CPU counters and node 0's height when the
+    /// window opens. Returns those, and the members still down at the end.
+    func measureWindow(cluster: BenchCluster?, apis: [String], ledger: Ledger, faults: FaultPlan, start: ContinuousClock.Instant,
+                       from measureFrom: ContinuousClock.Instant, to measureTo: ContinuousClock.Instant) async throws
+        -> (cpuAtStart: [Double], windowHeight: Int?, down: Set<Int>)
+    {
         var cpuAtStart: [Double] = []
         var windowHeight: Int?
         var lastCommitted = 0
         var pendingFaults = faults.faults
+        let processes = cluster?.processes ?? []
         var down = Set<Int>()
         while ContinuousClock.now < measureTo {
             let nextFault = pendingFaults.first.map { measureFrom + .seconds($0.second) }
@@ -143,87 +168,112 @@ public struct ClusterBench: AsyncParsableCommand {
             printLine("[\(Int((ContinuousClock.now - start).components.seconds))s] committed \(committed) tx (+\(committed - lastCommitted)/s), blocks \(ledger.blocks), outstanding \(ledger.outstanding)")
             lastCommitted = committed
         }
-        if cpuAtStart.isEmpty { cpuAtStart = processes.map { Self.cpuSeconds($0.processIdentifier) } + [Self.cpuSeconds(getpid())] }
-        let cpu = zip(processes, cpuAtStart).map { Self.cpuSeconds($0.0.processIdentifier) - $0.1 }
-        let loadCPU = Self.cpuSeconds(getpid()) - cpuAtStart[processes.count]
-        let rss = processes.map { Self.peakRSSMiB($0.processIdentifier) }
-        // The clients stop by themselves at the end of the window (cancelling a
-        // URLSession request on Linux can leave it never completing).
-        await load.value
-        // Late commits of transactions submitted in the window still count for latency.
-        try await Task.sleep(for: .seconds(2))
-        follower.stop()
+        return (cpuAtStart, windowHeight, down)
+    }
 
-        // Every node finalized the same blocks: compare ids at a sample of heights.
-        // A member still down is left out; a restarted one must have caught up.
-        let live = apis.indices.filter { !down.contains($0) }.map { apis[$0] }
-        if !faults.isEmpty {
-            let target = (await fetchJSON("http://\(apis[0])/v1/status"))["finalizedHeight"] as? Int ?? 0
-            let by = Date().addingTimeInterval(30)
-            for api in live {
-                while Date() < by, (await fetchJSON("http://\(api)/v1/status"))["finalizedHeight"] as? Int ?? 0 < target {
-                    try await Task.sleep(for: .milliseconds(200))
-                }
-            }
-        }
-        var heights: [Int] = []
-        for api in live { heights.append((await fetchJSON("http://\(api)/v1/status"))["finalizedHeight"] as? Int ?? 0) }
-        let common = heights.min() ?? 0
-        var agree = common > 0
-        for height in Set([1, common / 4, common / 2, (3 * common) / 4, common]) where height > 0 {
-            var ids = Set<String>()
-            for api in live { ids.insert((await fetchJSON("http://\(api)/v1/blocks/\(height)"))["id"] as? String ?? "?") }
-            if ids.count != 1 { agree = false }
-        }
+    /// What one run measured, for `report`.
+    struct Figures {
+        let result: Ledger.Summary
+        let unexpected: Int
+        let cpu: [Double]
+        let loadCPU: Double
+        let rss: [Double]
+        let agree: Bool
+        let height: Int
+        let stageRows: [[String]]
+        let stagesJSON: [[String: Any]]
+        let impact: FaultPlan.Impact
+        let nodes: Int
+    }
 
-        let result = ledger.summary(seconds: Double(duration))
-        // Where the time went, per node (GET /v1/stages over the window's blocks).
-        var stageRows: [[String]] = []
-        var stagesJSON: [[String: Any]] = []
-        for (index, api) in apis.enumerated() where !down.contains(index) {
-            let answer = await fetchJSON("http://\(api)/v1/stages?fromHeight=\(windowHeight ?? 0)")
-            let stages = answer["stagesMs"] as? [String: [String: Int]] ?? [:]
-            stagesJSON.append(["node": index, "samples": answer["samples"] as? Int ?? 0, "stagesMs": stages])
-            let cells = StageTimes.stages.map { name in
-                stages[name].map { "\($0["p50"] ?? 0)/\($0["p90"] ?? 0)/\($0["p99"] ?? 0)" } ?? "-"
-            }
-            stageRows.append(["node \(index)"] + cells)
-        }
-        let committedInWindow = max(1, Int(result.txPerSecond * Double(duration)))
-        let faulted = Set(faults.faults.map(\.node))
+    /// Prints the run's table (and the stage times) and writes `--json`.
+    /// `faulted`: members a fault hit, whose per-node figures are "-".
+    func report(_ f: Figures, faulted: Set<Int>) throws {
+        let committedInWindow = max(1, Int(f.result.txPerSecond * Double(duration)))
         func perNode(_ values: [Double], _ format: (Double) -> String) -> String {
             values.enumerated().map { faulted.contains($0.offset) ? "-" : format($0.element) }.joined(separator: " ")
         }
         let rows = [
-            ["committed tx/s", String(format: "%.0f", result.txPerSecond)],
-            ["blocks/s", String(format: "%.1f", result.blocksPerSecond)],
-            ["commit latency p50 / p90 / p99 (ms)", String(format: "%.1f / %.1f / %.1f", result.p50, result.p90, result.p99)],
-            ["transactions timed", "\(result.timed)"],
-            ["committed but not outstanding (twice, or refused at submission)", "\(ledger.unexpected)"],
+            ["committed tx/s", String(format: "%.0f", f.result.txPerSecond)],
+            ["blocks/s", String(format: "%.1f", f.result.blocksPerSecond)],
+            ["commit latency p50 / p90 / p99 (ms)", String(format: "%.1f / %.1f / %.1f", f.result.p50, f.result.p90, f.result.p99)],
+            ["transactions timed", "\(f.result.timed)"],
+            ["committed but not outstanding (twice, or refused at submission)", "\(f.unexpected)"],
             // A killed member's process is gone (or another one): "-".
-            ["CPU seconds per node (measured window)", perNode(cpu) { String(format: "%.1f", $0) }],
-            ["CPU µs per committed transaction, per node", perNode(cpu) { String(format: "%.0f", $0 * 1e6 / Double(committedInWindow)) }],
-            ["CPU seconds of the load generator (\(httpClient.rawValue))", String(format: "%.1f", loadCPU)],
-            ["peak RSS per node (MiB)", perNode(rss) { String(format: "%.0f", $0) }],
-            ["every node finalized the same blocks", agree ? "yes (up to height \(common))" : "NO"],
+            ["CPU seconds per node (measured window)", perNode(f.cpu) { String(format: "%.1f", $0) }],
+            ["CPU µs per committed transaction, per node", perNode(f.cpu) { String(format: "%.0f", $0 * 1e6 / Double(committedInWindow)) }],
+            ["CPU seconds of the load generator (\(httpClient.rawValue))", String(format: "%.1f", f.loadCPU)],
+            ["peak RSS per node (MiB)", perNode(f.rss) { String(format: "%.0f", $0) }],
+            ["every node finalized the same blocks", f.agree ? "yes (up to height \(f.height))" : "NO"],
         ]
-        let impact = faults.impact(of: ledger.blockLog, from: measureFrom, to: measureTo)
-        print(Table.render([["what", "figure"]] + rows + impact.rows))
+        print(Table.render([["what", "figure"]] + rows + f.impact.rows))
         print("stage times per committed transaction, ms p50/p90/p99 (GET /v1/stages): mempool = admitted here → proposed, "
               + "certify = proposed → QC seen here, finalize = QC → 2-chain final, commit = final → app and store, event = → subscribers")
-        print(Table.render([["node"] + StageTimes.stages] + stageRows))
+        print(Table.render([["node"] + StageTimes.stages] + f.stageRows))
         if let json {
             let object: [String: Any] = [
-                "nodes": size, "batch": batch, "txBytes": txBytes, "clients": clients, "window": window,
+                "nodes": f.nodes, "batch": batch, "txBytes": txBytes, "clients": clients, "window": window,
                 "rate": rate as Any, "sync": !noSync, "durationSeconds": duration, "warmupSeconds": warmup,
-                "txPerSecond": result.txPerSecond, "blocksPerSecond": result.blocksPerSecond,
-                "latencyMs": ["p50": result.p50, "p90": result.p90, "p99": result.p99], "timed": result.timed, "unexpectedCommits": ledger.unexpected,
-                "cpuSeconds": cpu, "stages": stagesJSON, "fault": impact.json, "loadGeneratorCPUSeconds": loadCPU, "httpClient": httpClient.rawValue, "peakRSSMiB": rss, "agree": agree, "finalizedHeight": common,
+                "txPerSecond": f.result.txPerSecond, "blocksPerSecond": f.result.blocksPerSecond,
+                "latencyMs": ["p50": f.result.p50, "p90": f.result.p90, "p99": f.result.p99], "timed": f.result.timed, "unexpectedCommits": f.unexpected,
+                "cpuSeconds": f.cpu, "stages": f.stagesJSON, "fault": f.impact.json, "loadGeneratorCPUSeconds": f.loadCPU, "httpClient": httpClient.rawValue, "peakRSSMiB": f.rss, "agree": f.agree, "finalizedHeight": f.height,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             try data.write(to: URL(fileURLWithPath: json))
         }
-        if !agree { throw ExitCode.failure }
+    }
+
+    /// Ready: every node answers and sees all its peers (at most 30 s).
+    static func waitUntilConnected(_ apis: [String]) async throws {
+        let readyBy = Date().addingTimeInterval(30)
+        while Date() < readyBy {
+            var ready = true
+            for api in apis where (await fetchJSON("http://\(api)/v1/status"))["peers"] as? Int != apis.count - 1 { ready = false }
+            if ready { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    /// Whether every node at `live` finalized the same blocks (ids compared at
+    /// a sample of heights up to the lowest one reached), and that height. A
+    /// member still down is left out by the caller; after a fault, a restarted
+    /// one is given 30 s to catch up with node 0 first.
+    static func agreement(of live: [String], awaitingCatchUp: Bool) async throws -> (agree: Bool, height: Int) {
+        func height(_ api: String) async -> Int { (await fetchJSON("http://\(api)/v1/status"))["finalizedHeight"] as? Int ?? 0 }
+        if awaitingCatchUp, let first = live.first {
+            let target = await height(first)
+            let by = Date().addingTimeInterval(30)
+            for api in live {
+                while Date() < by, await height(api) < target { try await Task.sleep(for: .milliseconds(200)) }
+            }
+        }
+        var heights: [Int] = []
+        for api in live { heights.append(await height(api)) }
+        let common = heights.min() ?? 0
+        var agree = common > 0
+        for sample in Set([1, common / 4, common / 2, (3 * common) / 4, common]) where sample > 0 {
+            var ids = Set<String>()
+            for api in live { ids.insert((await fetchJSON("http://\(api)/v1/blocks/\(sample)"))["id"] as? String ?? "?") }
+            if ids.count != 1 { agree = false }
+        }
+        return (agree, common)
+    }
+
+    /// Where the time went, per node (GET /v1/stages over the window's
+    /// blocks): table rows and the JSON report's entries.
+    static func stages(of apis: [String], skipping down: Set<Int>, fromHeight: Int) async -> (rows: [[String]], json: [[String: Any]]) {
+        var rows: [[String]] = []
+        var json: [[String: Any]] = []
+        for (index, api) in apis.enumerated() where !down.contains(index) {
+            let answer = await fetchJSON("http://\(api)/v1/stages?fromHeight=\(fromHeight)")
+            let stages = answer["stagesMs"] as? [String: [String: Int]] ?? [:]
+            json.append(["node": index, "samples": answer["samples"] as? Int ?? 0, "stagesMs": stages])
+            let cells = StageTimes.stages.map { name in
+                stages[name].map { "\($0["p50"] ?? 0)/\($0["p90"] ?? 0)/\($0["p99"] ?? 0)" } ?? "-"
+            }
+            rows.append(["node \(index)"] + cells)
+        }
+        return (rows, json)
     }
 
     /// The load generator's HTTP client.

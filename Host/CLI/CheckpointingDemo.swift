@@ -84,19 +84,7 @@ struct CheckpointingDemo: AsyncParsableCommand {
         }
 
         // Figures before stopping: agreement, certificate latency and size.
-        // A new certificate reaches the four chain nodes a moment apart (each
-        // from its own member): agreement is the same latest checkpoint on
-        // all of them at one reading, tried for up to 5 s.
-        var latest: [String] = []
-        for attempt in 0..<50 {
-            if attempt > 0 { try? await Task.sleep(for: .milliseconds(100)) }
-            latest = []
-            for chain in chains.prefix(4) {
-                let cp = (await fetchJSON("http://\(chain)/status"))["latestCheckpoint"] as? [String: Any]
-                latest.append("\(cp?["height"] as? Int ?? 0):\(cp?["hash"] as? String ?? "")")
-            }
-            if Set(latest).count == 1 { break }
-        }
+        let latest = await Self.latestCheckpoints(Array(chains.prefix(4)))
         let timings = await fetchJSON("http://\(chains[0])/chain/timings")
         let reached = timings["reached"] as? [String: Int] ?? [:], certified = timings["certified"] as? [String: Int] ?? [:]
         let latencies = certified.compactMap { key, at -> Int? in
@@ -113,6 +101,23 @@ struct CheckpointingDemo: AsyncParsableCommand {
             + (latencies.isEmpty ? "" : "; depth reached → certificate at the chain node: median \(latencies[latencies.count / 2]) ms over \(latencies.count)")
             + (certificateBytes > 0 ? "; certificate \(certificateBytes) bytes" : ""))
         if lastHeight == 0 || !agree { throw ExitCode.failure }
+    }
+
+    /// Each chain node's latest checkpoint ("height:hash"), read until all
+    /// agree at one reading or 5 s pass (a new certificate reaches them a
+    /// moment apart, each from its own member).
+    static func latestCheckpoints(_ chains: [String]) async -> [String] {
+        var latest: [String] = []
+        for attempt in 0..<50 {
+            if attempt > 0 { try? await Task.sleep(for: .milliseconds(100)) }
+            latest = []
+            for chain in chains {
+                let cp = (await fetchJSON("http://\(chain)/status"))["latestCheckpoint"] as? [String: Any]
+                latest.append("\(cp?["height"] as? Int ?? 0):\(cp?["hash"] as? String ?? "")")
+            }
+            if Set(latest).count == 1 { break }
+        }
+        return latest
     }
 
     static func start(_ executable: String, _ arguments: [String], log: String) throws -> Process {

@@ -39,34 +39,8 @@ struct NodeCommand: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitCode.failure
         }
-        if check {
-            do {
-                _ = try Self.logLevel(settings)
-                let (lines, warnings) = try NodeBootstrap.check(settings).report(config: settings)
-                for line in lines { print("ok: \(line)") }
-                for warning in warnings { print("warning: \(warning)") }
-                print("\(config): ready to start")
-            } catch let error as BootstrapError {
-                printError("error: \(error)")
-                throw ExitCode.failure
-            }
-            return
-        }
-        // Structured logs go to <data_dir>/node.log; the console gets a concise
-        // status line, and warnings and errors.
-        let logPath: String
-        do { logPath = try DataDirectory.prepare(settings.resolve(settings.data_dir)) } catch {
-            printError("error: \(error)")
-            throw ExitCode.failure
-        }
-        let level = try Self.logLevel(settings)
-        let toFile = FileLogHandler.factory(path: logPath, level: level)
-        var logger = Logger(label: "baton.node") { label in
-            var console = StreamLogHandler.standardError(label: label)
-            console.logLevel = .warning
-            return MultiplexLogHandler([toFile(label), console])
-        }
-        logger[metadataKey: "config"] = "\(config)"
+        if check { return try runCheck(settings) }
+        let logger = try makeLogger(settings)
         let node: ConsensusNode
         let printCommits = self.printCommits
         do {
@@ -85,25 +59,7 @@ struct NodeCommand: AsyncParsableCommand {
         // Shut down in reverse order: the node first (it ends the event
         // streams the API serves), then the API, then the console line.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: StatusLineService(node: node, json: printStatus))]
-        if let api = settings.api {
-            let address: PeerAddress
-            do { address = try PeerAddress(parsing: api) } catch {
-                printError("error: config: api: \(error)")
-                throw ExitCode.failure
-            }
-            let (host, port) = (address.host, address.port)
-            var limits = HTTPAPI.Limits()
-            if let v = settings.http?.connections_max { limits.connectionsMax = max(v, 1) }
-            if let v = settings.http?.idle_timeout_ms { limits.idleTimeout = .milliseconds(max(v, 1)) }
-            if let v = settings.http?.event_streams_max { limits.eventSubscribersMax = max(v, 0) }
-            let budget = DescriptorBudget.apiConnections(
-                requested: limits.connectionsMax, peers: await node.committeeSize + 16,
-                pendingHandshakes: ConnectionLimits().pendingHandshakesMax, rocksDBFiles: RocksDatabase.openFilesMax)
-            limits.connectionsMax = budget.connections
-            if let warning = budget.warning { logger.warning("\(warning)") }
-            services.append(.init(service: HTTPAPI.application(node: node, host: host, port: port, limits: limits, logger: logger)))
-            printLine("HTTP API and status page on http://\(host):\(port)/")
-        }
+        if let api = settings.api { services.append(try await apiService(at: api, settings: settings, node: node, logger: logger)) }
         services.append(.init(service: NodeService(node: node, linger: .milliseconds(settings.stop_linger_ms ?? 3_000))))
         var quiet = logger
         quiet.logLevel = .warning
@@ -121,5 +77,61 @@ struct NodeCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         printLine("node stopped")
+    }
+
+    /// `--check`: what was found, and whether it may start (exit 1 if not).
+    private func runCheck(_ settings: NodeConfig) throws {
+        do {
+            _ = try Self.logLevel(settings)
+            let (lines, warnings) = try NodeBootstrap.check(settings).report(config: settings)
+            for line in lines { print("ok: \(line)") }
+            for warning in warnings { print("warning: \(warning)") }
+            print("\(config): ready to start")
+        } catch let error as BootstrapError {
+            printError("error: \(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    /// Structured logs go to <data_dir>/node.log; the console gets a concise
+    /// status line, and warnings and errors.
+    private func makeLogger(_ settings: NodeConfig) throws -> Logger {
+        let logPath: String
+        do { logPath = try DataDirectory.prepare(settings.resolve(settings.data_dir)) } catch {
+            printError("error: \(error)")
+            throw ExitCode.failure
+        }
+        let toFile = FileLogHandler.factory(path: logPath, level: try Self.logLevel(settings))
+        var logger = Logger(label: "baton.node") { label in
+            var console = StreamLogHandler.standardError(label: label)
+            console.logLevel = .warning
+            return MultiplexLogHandler([toFile(label), console])
+        }
+        logger[metadataKey: "config"] = "\(config)"
+        return logger
+    }
+
+    /// The HTTP API at `api`, its bounds from `[http]`, its connections
+    /// within the process's descriptor budget.
+    private func apiService(at api: String, settings: NodeConfig, node: ConsensusNode, logger: Logger) async throws
+        -> ServiceGroupConfiguration.ServiceConfiguration
+    {
+        let address: PeerAddress
+        do { address = try PeerAddress(parsing: api) } catch {
+            printError("error: config: api: \(error)")
+            throw ExitCode.failure
+        }
+        let (host, port) = (address.host, address.port)
+        var limits = HTTPAPI.Limits()
+        if let v = settings.http?.connections_max { limits.connectionsMax = max(v, 1) }
+        if let v = settings.http?.idle_timeout_ms { limits.idleTimeout = .milliseconds(max(v, 1)) }
+        if let v = settings.http?.event_streams_max { limits.eventSubscribersMax = max(v, 0) }
+        let budget = DescriptorBudget.apiConnections(
+            requested: limits.connectionsMax, peers: await node.committeeSize + 16,
+            pendingHandshakes: ConnectionLimits().pendingHandshakesMax, rocksDBFiles: RocksDatabase.openFilesMax)
+        limits.connectionsMax = budget.connections
+        if let warning = budget.warning { logger.warning("\(warning)") }
+        printLine("HTTP API and status page on http://\(host):\(port)/")
+        return .init(service: HTTPAPI.application(node: node, host: host, port: port, limits: limits, logger: logger))
     }
 }
