@@ -201,11 +201,12 @@ extension ConsensusNode {
         }
     }
 
+    /// The pending answer's deadline, on the node's clock.
     private func armDeadline(_ token: PendingToken) {
-        let inputs = self.inputs
+        let inputs = self.inputs, clock = self.clock
         let delay = pendingDeadlineMs
         Task {
-            try? await Task.sleep(for: .milliseconds(delay))
+            await clock.sleep(forMs: delay)
             inputs.deadline(token)
         }
     }

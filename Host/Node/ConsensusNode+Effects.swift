@@ -84,13 +84,11 @@ extension ConsensusNode {
         transport.broadcast(message)
     }
 
-    /// A timer fires as an input event at `atMs` (the clock's time).
+    /// A timer fires as an input event when the node's clock reads `atMs`.
     private func schedule(_ timer: Timer, atMs: UInt64) {
-        let now = clock.nowMs()
-        let delay = atMs > now ? atMs - now : 0
-        let inputs = self.inputs
+        let inputs = self.inputs, clock = self.clock
         Task {
-            try? await Task.sleep(for: .milliseconds(delay))
+            await clock.sleep(untilMs: atMs)
             inputs.fire(timer)
         }
     }

@@ -120,10 +120,10 @@ extension ConsensusNode {
         metrics.awaitingPlugin.set(Double(1))
         logger.critical("STOPPED APPLYING BLOCKS at height \(plan.fromHeight): the chain decided to run \(plan.plugin) \(plan.pluginVersion) (SHA-256 \(plan.sha256.hex)) from there, and this node cannot load it. It stays connected and keeps its data; put the file in its plugin folder and it resumes by itself.",
                         metadata: ["problem": "\(reason)"])
-        let node = self
+        let node = self, clock = self.clock
         Task {
             while await node.awaitingPlugin != nil, await !node.isStopped {
-                try? await Task.sleep(for: .seconds(1))
+                await clock.sleep(forMs: 1_000)
                 await node.retryAwaitedPlugin()
             }
         }

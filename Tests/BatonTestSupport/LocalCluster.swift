@@ -22,6 +22,8 @@ public final class LocalCluster: @unchecked Sendable {
     let pluginBudgets: PluginBudgets
     let sideLane: PluginSideLane.Limits
     let isolation: PluginIsolation
+    /// Every node's clock (the system's unless a test gives its own).
+    let clock: any NodeClock
     /// Wraps each node's store (tests record what it writes).
     let wrapStore: @Sendable (Int, NodeStore) -> any ConsensusStore
     /// Wraps each node's transport (tests record what it sends).
@@ -46,7 +48,7 @@ public final class LocalCluster: @unchecked Sendable {
     public init(n: Int = 4, followers: Int = 0, plugin: String = "kvstore", consensus: ConsensusConfig = LocalCluster.fastConsensus,
                 members: SimulatedCommittee? = nil, pluginConfig: String = "", pendingDeadlineMs: UInt64 = 10_000,
                 pluginBudgets: PluginBudgets = PluginBudgets(), sideLane: PluginSideLane.Limits = PluginSideLane.Limits(),
-                isolation: PluginIsolation = .inProcess,
+                isolation: PluginIsolation = .inProcess, clock: any NodeClock = SystemClock(),
                 wrapStore: @escaping @Sendable (Int, NodeStore) -> any ConsensusStore = { $1 },
                 wrapTransport: @escaping @Sendable (Int, any PeerTransport) -> any PeerTransport = { $1 }) throws {
         self.members = members ?? SimulatedCommittee(n: n, realCrypto: true, spares: followers)
@@ -55,6 +57,7 @@ public final class LocalCluster: @unchecked Sendable {
         self.pluginBudgets = pluginBudgets
         self.sideLane = sideLane
         self.isolation = isolation
+        self.clock = clock
         directories = try (0..<(n + followers)).map { _ in try makeTemporaryDirectory("baton-local") }
         self.plugin = plugin
         self.consensus = consensus
@@ -82,7 +85,7 @@ public final class LocalCluster: @unchecked Sendable {
         let parts = NodeParts(identity: key, committee: members.committee, genesis: members.genesis,
                               store: wrapStore(i, store), app: app, inputs: inputs,
                               transport: wrapTransport(i, network.transport(for: key.publicKey)),
-                              consensus: consensus, logger: logger)
+                              clock: clock, consensus: consensus, logger: logger)
         var configured = parts
         configured.pendingDeadlineMs = pendingDeadlineMs
         configured.pluginBudgets = pluginBudgets
