@@ -11,6 +11,14 @@ public enum PlanKind: UInt8, Hashable, Sendable, CaseIterable {
     case upgrade = 1
     case committee = 2
 
+    /// Where a node stores the kind's schedule (`m/` + this).
+    public var storageName: String {
+        switch self {
+        case .upgrade: "upgrades"
+        case .committee: "committee"
+        }
+    }
+
     var proposalTag: UInt8 { rawValue * 2 - 1 }
     var approvalTag: UInt8 { rawValue * 2 }
 

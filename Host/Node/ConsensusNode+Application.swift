@@ -338,7 +338,7 @@ extension ConsensusNode {
         let transactions = all.filter { $0.kind == .upgrade }
         guard !transactions.isEmpty else { return epochEnd }
         let outcomes = upgrades.apply(transactions, at: block.height, committee: committee, verifier: hostVerifier)
-        store.stageUpgradeSchedule(upgrades.encoded)
+        store.stageSchedule(named: PlanKind.upgrade.storageName, upgrades.encoded)
         for outcome in outcomes {
             switch outcome {
             case .proposed(let id): logger.notice("upgrade plan proposed", metadata: ["plan": "\(id.short)", "height": "\(block.height)"])

@@ -27,7 +27,7 @@ extension ConsensusNode {
                                     finalization: Forks.Finalization) throws -> EpochRecord? {
         guard !transactions.isEmpty else { return nil }
         let outcomes = committeeChanges.apply(transactions, at: block.height, committee: committee, verifier: hostVerifier)
-        store.stageCommitteeSchedule(committeeChanges.encoded)
+        store.stageSchedule(named: PlanKind.committee.storageName, committeeChanges.encoded)
         var decided: EpochRecord?
         for outcome in outcomes {
             switch outcome {

@@ -157,7 +157,7 @@ public actor ConsensusNode {
         } catch { throw NodeFailure.corruptEpochRecord("\(error)") }
         committee = EpochChange.committeeInForce(after: epochRecords.map(\.change), genesis: parts.committee)
         epochRoot = epochRecords.last?.change.root ?? parts.genesis
-        if let bytes = try parts.store.committeeSchedule() {
+        if let bytes = try parts.store.schedule(named: PlanKind.committee.storageName) {
             do { committeeChanges = try CommitteeSchedule.decode(bytes) } catch {
                 throw NodeFailure.corruptEpochRecord("the committee schedule: \(error)")
             }
@@ -174,7 +174,7 @@ public actor ConsensusNode {
         functionList = Mutex(parts.app.functions)
         makeApplication = parts.makeApplication
         consensusConfig = parts.consensus
-        if let bytes = try parts.store.upgradeSchedule() {
+        if let bytes = try parts.store.schedule(named: PlanKind.upgrade.storageName) {
             do { upgrades = try UpgradeSchedule.decode(bytes) } catch {
                 throw NodeFailure.corruptUpgradeSchedule("\(error)")
             }

@@ -21,14 +21,11 @@ public protocol ConsensusStore: AnyObject, Sendable {
     func commit(_ block: Block, certifiedBy qc: QuorumCertificate, stateHash: Bytes32, leaderRecord: LeaderRecord?) throws
     /// Forgets app writes staged for a commit that failed.
     func discardStaged()
-    /// Stages the host's upgrade schedule for the next `commit`.
-    func stageUpgradeSchedule(_ encoded: [UInt8])
-    /// The upgrade schedule as of the committed head, or nil.
-    func upgradeSchedule() throws -> [UInt8]?
-    /// Stages the host's committee schedule for the next `commit`.
-    func stageCommitteeSchedule(_ encoded: [UInt8])
-    /// The committee schedule as of the committed head, or nil.
-    func committeeSchedule() throws -> [UInt8]?
+    /// Stages a kind of governance plan's schedule (`PlanKind.storageName`)
+    /// for the next `commit`.
+    func stageSchedule(named name: String, _ encoded: [UInt8])
+    /// That schedule as of the committed head, or nil.
+    func schedule(named name: String) throws -> [UInt8]?
     /// Stages the switch to `epoch` (its encoded `EpochRecord`) for the next
     /// `commit`, with the old epoch's unfinalized blocks and liveness data deleted.
     func stageEpochSwitch(epoch: Epoch, record: [UInt8]) throws

@@ -336,18 +336,13 @@ public final class NodeStore: @unchecked Sendable {
         db.close()
     }
 
-    /// Stages the encoded upgrade schedule for the next `commit`: it lands
-    /// atomically with the block whose host transactions changed it.
-    public func stageUpgradeSchedule(_ encoded: [UInt8]) { stage(StoreLayout.upgradeSchedule, encoded) }
+    /// Stages a kind of governance plan's encoded schedule for the next
+    /// `commit`: it lands atomically with the block whose host transactions
+    /// changed it.
+    public func stageSchedule(named name: String, _ encoded: [UInt8]) { stage(StoreLayout.schedule(named: name), encoded) }
 
-    /// The encoded upgrade schedule as of the committed head, or nil (none yet).
-    public func upgradeSchedule() throws(StorageError) -> [UInt8]? { try settled.get(StoreLayout.upgradeSchedule) }
-
-    /// Stages the encoded committee schedule for the next `commit`.
-    public func stageCommitteeSchedule(_ encoded: [UInt8]) { stage(StoreLayout.committeeSchedule, encoded) }
-
-    /// The encoded committee schedule as of the committed head, or nil.
-    public func committeeSchedule() throws(StorageError) -> [UInt8]? { try settled.get(StoreLayout.committeeSchedule) }
+    /// That schedule as of the committed head, or nil (none yet).
+    public func schedule(named name: String) throws(StorageError) -> [UInt8]? { try settled.get(StoreLayout.schedule(named: name)) }
 
     /// Stages the switch to `epoch` for the next `commit` (the block that
     /// ends the epoch before), so both land in one batch: the record, and

@@ -27,11 +27,14 @@ enum StoreLayout {
     static let safety = key("s/safety")
     static let recovering = key("s/recovering")
     static let liveness = key("l/liveness")
-    /// The host's upgrade schedule (plans, approvals, decisions), written with
-    /// the block that changed it.
-    static let upgradeSchedule = key("m/upgrades")
-    /// The host's committee schedule (open committee plans and approvals).
-    static let committeeSchedule = key("m/committee")
+    /// `m/` + name: a kind of governance plan's schedule (plans, approvals,
+    /// decisions), written with the block that changed it. The names are the
+    /// kinds' (`PlanKind.storageName`: `m/upgrades`, `m/committee`); none may
+    /// be another `m/` key's.
+    static func schedule(named name: String) -> [UInt8] {
+        precondition(!["genesis", "head"].contains(name) && !name.hasPrefix("epochs/"), "schedule name \(name) is taken")
+        return key("m/" + name)
+    }
     /// `m/epochs/` + epoch (big-endian u64): how each epoch after the first
     /// began (the node's `EpochRecord`), written with the block that ended
     /// the epoch before.

@@ -52,10 +52,8 @@ public final class InterceptingStore: ConsensusStore {
         try inner.commit(block, certifiedBy: qc, stateHash: stateHash, leaderRecord: leaderRecord)
     }
     public func discardStaged() { inner.discardStaged() }
-    public func stageUpgradeSchedule(_ encoded: [UInt8]) { inner.stageUpgradeSchedule(encoded) }
-    public func upgradeSchedule() throws -> [UInt8]? { try inner.upgradeSchedule() }
-    public func stageCommitteeSchedule(_ encoded: [UInt8]) { inner.stageCommitteeSchedule(encoded) }
-    public func committeeSchedule() throws -> [UInt8]? { try inner.committeeSchedule() }
+    public func stageSchedule(named name: String, _ encoded: [UInt8]) { inner.stageSchedule(named: name, encoded) }
+    public func schedule(named name: String) throws -> [UInt8]? { try inner.schedule(named: name) }
     public func stageEpochSwitch(epoch: Epoch, record: [UInt8]) throws { try inner.stageEpochSwitch(epoch: epoch, record: record) }
     public func epochRecords() throws -> [[UInt8]] { try inner.epochRecords() }
     public func block(id: BlockID) throws -> Block? { try inner.block(id: id) }
