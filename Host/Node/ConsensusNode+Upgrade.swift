@@ -7,15 +7,10 @@ import Governance
 /// height, preparing the next one ahead of its height, the switch between two
 /// blocks, and waiting (applying nothing) when the plugin is missing.
 ///
-/// Invariants:
-/// - V-1 A block at height h is produced, validated and committed only by the
-///   application `upgrades.plan(at: h)` names (the genesis's when none): never
-///   by the old plugin at or above a plan's first height.
-/// - V-2 The old instance is released only after the first block at or above
-///   the plan's height was committed by the new one.
-/// - V-3 Without the plan's plugin, the node stops applying blocks at the
-///   plan's height, keeps its store (safety data included) and connections,
-///   and resumes by itself once the file appears.
+/// The decisions (V-1 … V-3) are `UpgradeLifecycle`'s; here the node loads
+/// plugins, serves the instance it names, logs and counts. Without the plan's
+/// plugin (V-3) the node keeps its store (safety data included) and its
+/// connections while it waits.
 extension ConsensusNode {
     /// What `/v1/upgrade` and `/v1/status` show of this node's side of upgrades.
     public struct UpgradeReadiness: Sendable {
@@ -26,28 +21,25 @@ extension ConsensusNode {
     }
 
     public var upgradeReadiness: UpgradeReadiness {
-        UpgradeReadiness(prepared: prepared?.plan.id.hex, awaitingPlugin: awaitingPlugin?.id.hex, problem: upgradeProblem)
+        UpgradeReadiness(prepared: lifecycle.prepared?.plan.id.hex, awaitingPlugin: lifecycle.awaiting?.id.hex, problem: lifecycle.problem)
     }
 
     /// The instance for blocks at `height`, or nil when that application is
     /// not here (not prepared, or its plugin is missing).
     func application(for height: Height) -> (any Application)? {
-        let plan = upgrades.plan(at: height)
-        if plan == appPlan { return app }
-        if let prepared, prepared.plan == plan { return prepared.app }
-        return nil
+        lifecycle.instance(for: height, in: upgrades, current: app)
     }
 
     /// At startup: the plan in force at the next height to apply is this
     /// node's application (a restart after an upgrade's height).
     func adoptApplicationInForce() {
-        guard let plan = upgrades.plan(at: status.finalizedHeight + 1), plan != appPlan else { return }
+        guard let plan = upgrades.plan(at: status.finalizedHeight + 1), plan != lifecycle.running else { return }
         do {
             guard let makeApplication else { throw UpgradePreparationError(description: "this node cannot load plugins") }
             let instance = try makeApplication(plan)
             logger.notice("running the upgraded application in force at this height",
                           metadata: ["plan": "\(plan)", "height": "\(status.finalizedHeight + 1)"])
-            install(instance, plan: plan)
+            install(instance, plan: plan, switched: false)
         } catch {
             awaitPlugin(plan, reason: "\(error)")
         }
@@ -56,20 +48,15 @@ extension ConsensusNode {
     /// Creates the next decided plan's application ahead of its height (at
     /// most once a second while it fails, with a loud warning each time).
     func prepareUpgrade(now: UInt64, force: Bool = false) {
-        guard let next = upgrades.decided.first(where: { $0.plan.fromHeight > status.finalizedHeight && $0.plan != appPlan })?.plan
-        else { return }
-        guard prepared?.plan != next else { return }
-        guard force || now >= lastPreparationMs + 1_000 else { return }
-        lastPreparationMs = now
+        guard let next = lifecycle.planToPrepare(in: upgrades, above: status.finalizedHeight, nowMs: now, force: force) else { return }
         do {
             guard let makeApplication else { throw UpgradePreparationError(description: "this node cannot load plugins") }
-            prepared = (next, try makeApplication(next))
-            upgradeProblem = nil
+            lifecycle.didPrepare(next, try makeApplication(next))
             metrics.upgradeReady.set(Double(1))
             logger.notice("upgrade prepared: the new application is loaded and waits for its height",
                           metadata: ["plan": "\(next)"])
         } catch {
-            upgradeProblem = "\(error)"
+            lifecycle.notReady("\(error)")
             metrics.upgradeReady.set(Double(0))
             logger.error("UPGRADE NOT READY: this node cannot load the application a decided plan needs; it will stop applying blocks at the plan's height",
                          metadata: ["plan": "\(next)", "problem": "\(error)"])
@@ -81,8 +68,7 @@ extension ConsensusNode {
     func switchedApplication(to instance: any Application, at height: Height, now: UInt64) {
         guard let plan = upgrades.plan(at: height) else { return }
         let gap = now >= lastCommitMs ? now - lastCommitMs : 0
-        install(instance, plan: plan)
-        prepared = nil
+        install(instance, plan: plan, switched: true)
         metrics.upgradeSwitchGapMs.set(Double(gap))
         logger.notice("application switched between two blocks",
                       metadata: ["height": "\(height)", "plugin": "\(plan.plugin) \(plan.pluginVersion)",
@@ -90,18 +76,18 @@ extension ConsensusNode {
         events.yield(.upgraded(height: height, plugin: plan.plugin, version: plan.pluginVersion, gapMs: gap))
     }
 
-    private func install(_ instance: any Application, plan: UpgradePlan) {
+    private func install(_ instance: any Application, plan: UpgradePlan, switched: Bool) {
         // The previous instance is released here, after its last block; its
         // side workers finish their job and go.
         app = sideLane.serve(instance)
         watchdog.plugin = instance.info.name
-        appPlan = plan
+        lifecycle.installed(plan, switched: switched)
         functionList.withLock { $0 = instance.functions }
         pluginIdentity.withLock { $0 = (plan.sha256.hex, true) }  // the plan pins it
     }
 
     /// The plan whose application runs now (nil: the genesis's).
-    public var applicationPlan: UpgradePlan? { appPlan }
+    public var applicationPlan: UpgradePlan? { lifecycle.running }
 
     /// A block at `height` needs an application this node does not have:
     /// one last try to load it, else wait for it (V-3).
@@ -113,9 +99,7 @@ extension ConsensusNode {
 
     /// V-3: applies nothing from `plan`'s height until its plugin is here.
     func awaitPlugin(_ plan: UpgradePlan, reason: String) {
-        guard awaitingPlugin == nil else { return }
-        awaitingPlugin = plan
-        upgradeProblem = reason
+        guard lifecycle.waitFor(plan, reason: reason) else { return }
         metrics.upgradeReady.set(Double(0))
         metrics.awaitingPlugin.set(Double(1))
         logger.critical("STOPPED APPLYING BLOCKS at height \(plan.fromHeight): the chain decided to run \(plan.plugin) \(plan.pluginVersion) (SHA-256 \(plan.sha256.hex)) from there, and this node cannot load it. It stays connected and keeps its data; put the file in its plugin folder and it resumes by itself.",
@@ -138,12 +122,10 @@ extension ConsensusNode {
         guard let plan = awaitingPlugin, let makeApplication else { return }
         let instance: any Application
         do { instance = try makeApplication(plan) } catch {
-            upgradeProblem = "\(error)"
+            lifecycle.notReady("\(error)")
             return
         }
-        prepared = (plan, instance)
-        awaitingPlugin = nil
-        upgradeProblem = nil
+        lifecycle.arrived(instance)
         metrics.awaitingPlugin.set(Double(0))
         metrics.upgradeReady.set(Double(1))
         logger.notice("the plan's plugin is here: resuming from the store", metadata: ["plan": "\(plan)"])

@@ -58,19 +58,19 @@ public actor ConsensusNode {
     /// The latest later epoch a peer's notice was logged for.
     var laterEpochLogged: Epoch = 0
     let store: any ConsensusStore
-    /// The application in force at the committed height (`appPlan`'s, or the
-    /// genesis's when nil). A decided upgrade replaces it between two blocks
-    /// (`ConsensusNode+Upgrade`).
+    /// The application in force at the committed height (`lifecycle.running`'s,
+    /// or the genesis's when nil). A decided upgrade replaces it between two
+    /// blocks (`ConsensusNode+Upgrade`).
     var app: any Application
-    var appPlan: UpgradePlan?
-    /// The next decided plan's application, created ahead of its height.
-    var prepared: (plan: UpgradePlan, app: any Application)?
+    /// Which plan's application runs, the next one prepared, the plan whose
+    /// plugin this node waits for (V-1 … V-3).
+    var lifecycle = UpgradeLifecycle<any Application>()
     /// Set while this node cannot apply the block at a plan's first height
     /// for lack of its plugin: it applies nothing, answers block requests,
     /// and looks for the file every second.
-    public internal(set) var awaitingPlugin: UpgradePlan?
-    var upgradeProblem: String?
-    var lastPreparationMs: UInt64 = 0
+    public var awaitingPlugin: UpgradePlan? { lifecycle.awaiting }
+    /// Why the next plan's application is not ready, or nil.
+    var upgradeProblem: String? { lifecycle.problem }
     var lastCommitMs: UInt64 = 0
     let makeApplication: ((UpgradePlan) throws -> any Application)?
     let consensusConfig: ConsensusConfig
