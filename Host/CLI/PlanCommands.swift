@@ -51,7 +51,7 @@ struct ApprovePlan<Kind: PlanCommandKind>: AsyncParsableCommand {
         // is exactly what is shown, whatever the node says.
         guard let rebuilt = Kind.plan(describedBy: entry) else { fail("the node's description of plan \(plan) is incomplete") }
         guard rebuilt.id.hex == plan.lowercased() else { fail("the node describes a plan whose id is not \(plan): not signing") }
-        guard rebuilt.chainID == (await UpgradeClient.chainID(api: node.api)) else { fail("the plan is for another chain: not signing") }
+        guard rebuilt.chainID == (await requireChainID(api: node.api)) else { fail("the plan is for another chain: not signing") }
         try await submit(.approve(Kind.kind, Approval.sign(rebuilt, with: signer)), api: node.api)
         print("approved \(rebuilt)")
     }

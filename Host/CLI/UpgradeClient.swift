@@ -30,6 +30,15 @@ func loadSigner(_ path: String) throws -> Secp256k1Signer {
     do { return Secp256k1Signer(try KeyFile.load(path)) } catch { fail("\(error)") }
 }
 
+/// The chain id of the node at `api`; ends the command when no node answers
+/// there (before anything is signed).
+func requireChainID(api: String) async -> Bytes32 {
+    guard let chain = await UpgradeClient.chainID(api: api) else {
+        fail("no chain id from http://\(api)/v1/status: is a node's API there?")
+    }
+    return chain
+}
+
 /// Submits `transaction` through `api`; ends the command with the node's
 /// reason when it is refused.
 func submit(_ transaction: HostTransaction, api: String) async throws {

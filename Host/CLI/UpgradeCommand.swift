@@ -37,7 +37,7 @@ struct UpgradeCommand: AsyncParsableCommand {
             do { library = try PluginLocator.standard(pluginDirectory: pluginDirectory).load(plugin) } catch {
                 fail("\(error)")
             }
-            let chain = try await chainID(node.api)
+            let chain = await requireChainID(api: node.api)
             guard let plan = UpgradePlan(running: library, chainID: chain, fromHeight: at, expiresAtHeight: expiresAt) else {
                 fail("cannot read \(library.path)")
             }
@@ -62,11 +62,4 @@ extension UpgradeCommand: PlanCommandKind {
     }
 
     static func proposal(_ plan: UpgradePlan) -> GovernancePlan { .upgrade(plan) }
-}
-
-private func chainID(_ api: String) async throws -> Bytes32 {
-    guard let chain = await UpgradeClient.chainID(api: api) else {
-        fail("no chain id from http://\(api)/v1/status: is a node's API there?")
-    }
-    return chain
 }

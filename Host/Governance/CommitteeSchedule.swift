@@ -17,9 +17,6 @@ import Consensus
 ///   epoch (EP-1): host transactions after it in the block change nothing,
 ///   and every plan still open lapses with the epoch it names.
 public struct CommitteeSchedule: Hashable, Sendable {
-    /// Open plans kept at once.
-    public static var openPlansMax: Int { CommitteeChangePlan.rules.openPlansMax }
-
     public typealias Proposed = OpenPlans<CommitteeChangePlan>.Proposed
 
     public enum Outcome: Hashable, Sendable {

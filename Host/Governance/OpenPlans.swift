@@ -53,9 +53,7 @@ public struct OpenPlans<Plan: GovernedPlan>: Hashable, Sendable {
         }
         guard var entry = plans[id] else { return .ignored(Plan.rules.notOpen(id)) }
         // U-2 / C-2: once per member, at its weight in the committee in force.
-        guard !entry.approvers.contains(approval.signer) else {
-            return .ignored("\(approval.signer) approved plan \(id.short) already")
-        }
+        guard !entry.approvers.contains(approval.signer) else { return .ignored(Self.approvedAlready(id, by: approval.signer)) }
         entry.approvers.append(approval.signer)
         entry.weight += committee.index(of: approval.signer).map { committee.weight(of: $0) } ?? 0
         guard committee.isQuorum(entry.weight) else {
@@ -70,10 +68,13 @@ public struct OpenPlans<Plan: GovernedPlan>: Hashable, Sendable {
     /// `height` (a mempool check), or nil; `notOpen` if the plan is not open.
     public func approvalProblem(_ id: Bytes32, by signer: PublicKey, height: Height, notOpen: String) -> String? {
         guard let entry = plans[id] else { return notOpen }
-        if entry.approvers.contains(signer) { return "\(signer) approved plan \(id.short) already" }
+        if entry.approvers.contains(signer) { return Self.approvedAlready(id, by: signer) }
         if entry.plan.expiresAtHeight <= height { return "the plan's approval deadline, height \(entry.plan.expiresAtHeight), has passed" }
         return nil
     }
+
+    /// U-2 / C-2: a member's second approval of a plan changes nothing.
+    static func approvedAlready(_ id: Bytes32, by signer: PublicKey) -> String { "\(signer) approved plan \(id.short) already" }
 
     // MARK: - Storage (one layout for every kind; `field` names the kind's schedule in errors)
 

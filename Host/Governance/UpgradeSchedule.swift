@@ -26,9 +26,6 @@ public struct UpgradeSchedule: Hashable, Sendable {
     /// U-1/U-4: the least distance, in blocks, between a plan's approval
     /// deadline and its first height.
     public static let leadBlocksMin: Height = 10
-    /// Open (proposed, undecided, unexpired) plans kept at once.
-    public static var openPlansMax: Int { UpgradePlan.rules.openPlansMax }
-
     public typealias Proposed = OpenPlans<UpgradePlan>.Proposed
 
     public struct Decided: Hashable, Sendable {
