@@ -80,7 +80,10 @@ public actor Transport {
     let frameBytesMax: Int
     let queueFramesMax: Int
     let limits: ConnectionLimits
-    let group: MultiThreadedEventLoopGroup
+    /// NIO's process-wide loops (one per core), shared with the HTTP API:
+    /// a transport of its own group started a thread and waited for it in
+    /// `init`, a blocking call on whichever task built it.
+    let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     let logger: Logger
     /// Per-peer send queues. Behind a mutex rather than the actor, so that
     /// `send` and `broadcast` are synchronous calls from the node's loop —
@@ -137,7 +140,6 @@ public actor Transport {
         self.queueFramesMax = queueFramesMax
         self.limits = limits
         self.logger = logger
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let (inbound, inboundContinuation) = AsyncStream.makeStream(of: (from: PublicKey, message: Message).self,
                                                                     bufferingPolicy: .bufferingNewest(16_384))
         (self.inbound, self.inboundContinuation) = (inbound, inboundContinuation)
@@ -229,8 +231,8 @@ public actor Transport {
     }
 
     /// Stops dialling and accepting, closes every connection, and waits (at
-    /// most 2 s) for the connection tasks to end before the event loop group
-    /// goes away, so nothing schedules work on a loop that has shut down.
+    /// most 2 s) for the connection tasks to end. The event loops are the
+    /// process's and stay.
     public func shutdown() async {
         guard !stopped else { return }
         stopped = true
@@ -246,7 +248,6 @@ public actor Transport {
         }
         inboundContinuation.finish()
         eventsContinuation.finish()
-        try? await group.shutdownGracefully()
     }
 
     /// Queues `message` for `key` (dropped if not connected); synchronous.

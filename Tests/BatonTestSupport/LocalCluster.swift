@@ -69,8 +69,14 @@ public final class LocalCluster: @unchecked Sendable {
 
     public var count: Int { nodes.count }
 
-    /// Builds node `i` from its directory (a fresh store the first time) and runs it.
-    public func start(_ i: Int) throws {
+    /// Builds node `i` from its directory (a fresh store the first time) and
+    /// runs it. The building blocks a thread — RocksDB opens and syncs, dlopen,
+    /// a plugin child's start — so it runs off the cooperative pool (see `offThePool`).
+    public func start(_ i: Int) async throws {
+        try await offThePoolThrowing { try self.startBlocking(i) }
+    }
+
+    private func startBlocking(_ i: Int) throws {
         precondition(nodes[i] == nil, "node \(i) is running")
         let directory = directories[i]
         let store = try NodeStore(directory: directory, genesis: members.genesis, create: true)
@@ -98,7 +104,9 @@ public final class LocalCluster: @unchecked Sendable {
         tasks[i] = Task { try await node.run() }
     }
 
-    public func startAll() throws { for i in nodes.indices { try start(i) } }
+    public func startAll() async throws {
+        try await offThePoolThrowing { for i in self.nodes.indices { try self.startBlocking(i) } }
+    }
 
     /// Stops node `i` as `baton node` does on SIGTERM: the loop ends, the
     /// network detaches it, the store closes.

@@ -1,10 +1,11 @@
 import BatonCrypto
 @testable import Consensus
 import Simulation
+import BatonTestSupport
 import Testing
 
 /// AA-1..AA-3 (see `AppAgreement`): the value type, and a core applying them.
-@Suite struct AppAgreementTests {
+@Suite(.blockingWork) struct AppAgreementTests {
     let x = SHA256Digest.hash(Array("x".utf8))
     let y = SHA256Digest.hash(Array("y".utf8))
 

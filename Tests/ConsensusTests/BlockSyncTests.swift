@@ -1,8 +1,9 @@
 import BatonCrypto
 @testable import Consensus
+import BatonTestSupport
 import Testing
 
-@Suite struct BlockSyncTests {
+@Suite(.blockingWork) struct BlockSyncTests {
     func sync(n: Int = 4, me: ValidatorIndex? = 0, fetchesMax: Int = 3) -> BlockSync {
         var config = ConsensusConfig()
         config.fetchRetryMs = 1_000

@@ -1,9 +1,10 @@
 import BatonCrypto
 @testable import Consensus
 import Simulation
+import BatonTestSupport
 import Testing
 
-@Suite struct CollectorTests {
+@Suite(.blockingWork) struct CollectorTests {
     let t = TestCommittee()
 
     @Test func voteCollectorBuildsTheQCOnceAndVerifiesEachVoteOnce() {
@@ -64,7 +65,7 @@ import Testing
     }
 }
 
-@Suite struct DoubleTimeoutTests {
+@Suite(.blockingWork) struct DoubleTimeoutTests {
     /// Two validly signed timeouts of one member for one view, with different
     /// highest QCs, are evidence — reported once; a repeat of the first is not.
     @Test func aSecondDifferentTimeoutInOneViewIsEvidenceOnce() {

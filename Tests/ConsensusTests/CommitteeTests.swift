@@ -1,9 +1,10 @@
 import BatonCrypto
 @testable import Consensus
 import Simulation
+import BatonTestSupport
 import Testing
 
-@Suite struct CommitteeTests {
+@Suite(.blockingWork) struct CommitteeTests {
     @Test func quorumIsStrictlyMoreThanTwoThirdsByWeight() {
         let equal = TestCommittee(n: 4).committee
         #expect(!equal.isQuorum(2))

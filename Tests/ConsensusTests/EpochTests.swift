@@ -1,12 +1,13 @@
 import BatonCrypto
 @testable import Consensus
 import Simulation
+import BatonTestSupport
 import Testing
 
 /// Epochs in the core (EP-2 … EP-5): signatures separated by epoch, the root
 /// QC, a removed member's signatures worth nothing, the switch record, the
 /// newcomer grace, and safety data that names its epoch.
-@Suite struct EpochTests {
+@Suite(.blockingWork) struct EpochTests {
     /// Five keys; epoch 0's committee is the first four.
     let net = SimulatedCommittee(n: 4, seed: 17, spares: 1)
     let verifier = CountingVerifier()

@@ -1,9 +1,10 @@
 import BatonCrypto
 @testable import Consensus
 import Simulation
+import BatonTestSupport
 import Testing
 
-@Suite struct EventHandlerTests {
+@Suite(.blockingWork) struct EventHandlerTests {
     @Test func fourNodesFinalizeBlocksByTheTwoChainRule() {
         var cluster = Cluster(TestCommittee())
         cluster.start()
@@ -62,28 +63,32 @@ import Testing
 
     /// Further behind than the cache of unconnected proposals reaches, a
     /// node catches up by height: finalized batches in order, then by id.
-    @Test func aNodeFarBehindCatchesUpByHeightInBatches() {
-        var config = ConsensusConfig()
-        config.catchUpBatch = 64
-        var cluster = Cluster(TestCommittee(), config: config)
-        cluster.start()
-        cluster.isolated = [3]
-        cluster.run(stepsMax: 1_000_000) { c in c.finalizedHeight(0) >= 400 }
-        #expect(cluster.finalizedHeight(0) >= 400 && cluster.finalizedHeight(3) == 0)
-        cluster.isolated = []
-        cluster.allEffects = []
-        let target = cluster.finalizedHeight(0) + 5
-        cluster.run(stepsMax: 1_000_000) { c in c.finalizedHeight(3) >= target }
-        #expect(cluster.finalizedHeight(3) >= target)
-        #expect(cluster.agree())
-        // The gap was crossed in batches of 64 from consecutive heights, each asked once.
-        var asked: [Height] = []
-        for effects in cluster.allEffects {
-            for case .fetchFinalized(let from, let count, _) in effects {
-                #expect(count == 64)
-                asked.append(from)
+    /// Off the cooperative pool: 400 blocks of four nodes are seconds of CPU in a loaded suite.
+    @Test func aNodeFarBehindCatchesUpByHeightInBatches() async {
+        let (behind, target, caughtUp, agree, fetches) = await offThePool {
+            var config = ConsensusConfig()
+            config.catchUpBatch = 64
+            var cluster = Cluster(TestCommittee(), config: config)
+            cluster.start()
+            cluster.isolated = [3]
+            cluster.run(stepsMax: 1_000_000) { c in c.finalizedHeight(0) >= 400 }
+            let behind = (cluster.finalizedHeight(0), cluster.finalizedHeight(3))
+            cluster.isolated = []
+            cluster.allEffects = []
+            let target = cluster.finalizedHeight(0) + 5
+            cluster.run(stepsMax: 1_000_000) { c in c.finalizedHeight(3) >= target }
+            var fetches: [(from: Height, count: Int)] = []
+            for effects in cluster.allEffects {
+                for case .fetchFinalized(let from, let count, _) in effects { fetches.append((from, Int(count))) }
             }
+            return (behind, target, cluster.finalizedHeight(3), cluster.agree(), fetches)
         }
+        #expect(behind.0 >= 400 && behind.1 == 0)
+        #expect(caughtUp >= target)
+        #expect(agree)
+        // The gap was crossed in batches of 64 from consecutive heights, each asked once.
+        #expect(fetches.allSatisfy { $0.count == 64 }, "\(fetches.map(\.count))")
+        let asked = fetches.map(\.from)
         #expect(asked.count >= 400 / 64 && asked.count <= 400 / 64 + 2, "asked from \(asked)")
         #expect(asked == asked.sorted() && Set(asked).count == asked.count)
     }

@@ -1,9 +1,10 @@
 import BatonCrypto
 @testable import Consensus
 import Simulation
+import BatonTestSupport
 import Testing
 
-@Suite struct ForksTests {
+@Suite(.blockingWork) struct ForksTests {
     let t = TestCommittee()
 
     func finalizedBlocks(_ progress: [Forks.Progress]) -> [Block] {

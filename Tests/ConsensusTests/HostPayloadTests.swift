@@ -1,11 +1,12 @@
 import BatonCrypto
 import Consensus
+import BatonTestSupport
 import Testing
 
 /// A block's host payload (host-level transactions, e.g. upgrade approvals)
 /// changes nothing for blocks without one: same bytes, same ids, so stored
 /// chains and finality proofs from before it stay valid.
-@Suite struct HostPayloadTests {
+@Suite(.blockingWork) struct HostPayloadTests {
     let chainID = Bytes32([UInt8](repeating: 0x11, count: 32))!
 
     func block(host: [UInt8]) -> Block {

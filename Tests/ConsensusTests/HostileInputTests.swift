@@ -1,9 +1,10 @@
 import BatonCrypto
 @testable import Consensus
 import Simulation
+import BatonTestSupport
 import Testing
 
-@Suite struct HostileInputTests {
+@Suite(.blockingWork) struct HostileInputTests {
     /// Views, heights and counts come from the wire; extreme values are
     /// dropped, never an arithmetic trap.
     @Test func extremeViewsFromPeersAreDroppedNotTrapped() {

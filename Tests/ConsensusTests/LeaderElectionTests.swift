@@ -1,9 +1,10 @@
 import Consensus
 import Simulation
+import BatonTestSupport
 import Testing
 
 /// LR-1 … LR-8 on the election alone, fed the records finalized blocks make.
-@Suite struct LeaderElectionTests {
+@Suite(.blockingWork) struct LeaderElectionTests {
     let setup = SimulatedCommittee(n: 4, seed: 41)
     var config: ReputationElection.Config { ReputationElection.Config() }
 

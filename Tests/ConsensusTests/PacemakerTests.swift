@@ -1,9 +1,10 @@
 import BatonCrypto
 @testable import Consensus
 import Simulation
+import BatonTestSupport
 import Testing
 
-@Suite struct PacemakerTests {
+@Suite(.blockingWork) struct PacemakerTests {
     let t = TestCommittee()
 
     @Test func entersOnlyOnCertificatesAndSkipsAhead() {

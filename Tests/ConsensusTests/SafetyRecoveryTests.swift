@@ -1,10 +1,11 @@
 import BatonCrypto
 import Consensus
 import Simulation
+import BatonTestSupport
 import Testing
 
 /// SR-R's arithmetic (the rule and its argument: `SafetyRecovery`).
-@Suite struct SafetyRecoveryTests {
+@Suite(.blockingWork) struct SafetyRecoveryTests {
     let committee = SimulatedCommittee(n: 4, seed: 3).committee
 
     @Test func noFloorBeforeAQuorumOfOthersAnswered() {

@@ -1,9 +1,10 @@
 import BatonCrypto
 @testable import Consensus
 import Simulation
+import BatonTestSupport
 import Testing
 
-@Suite struct SafetyRulesTests {
+@Suite(.blockingWork) struct SafetyRulesTests {
     let t = TestCommittee()
     var b1: Block { t.block(view: 1, height: 1, parent: t.genesis, qc: t.genesisQC) }
 

@@ -1,9 +1,10 @@
 import BatonCrypto
 @testable import Consensus
 import Simulation
+import BatonTestSupport
 import Testing
 
-@Suite struct ValidatorTests {
+@Suite(.blockingWork) struct ValidatorTests {
     let t = TestCommittee()
     var b1: Block { t.block(view: 1, height: 1, parent: t.genesis, qc: t.genesisQC) }
 

@@ -1,9 +1,10 @@
 import BatonCrypto
 @testable import Consensus
 import Simulation
+import BatonTestSupport
 import Testing
 
-@Suite struct VerificationCountTests {
+@Suite(.blockingWork) struct VerificationCountTests {
     /// Each signature is verified once per receiving node: a proposal costs its
     /// proposer signature plus its QC's signatures; votes at the next leader
     /// cost one each; the node's own messages cost nothing.

@@ -36,7 +36,7 @@ import Governance
     @Test func aFollowerIsPromotedAndAMemberRemovedWithEveryNodeAgreeing() async throws {
         let cluster = try LocalCluster(n: 4, followers: 1)
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         #expect(await cluster.waitForHeight(2))
         let chain = cluster.members.committee.chainID
         let keys = cluster.members.keys.map(\.publicKey)
@@ -65,7 +65,7 @@ import Governance
         #expect(await cluster.waitForHeight(secondSwitch + 5))
         // A restart after both switches resumes in the newest epoch.
         await cluster.stop(2)
-        try cluster.start(2)
+        try await cluster.start(2)
         #expect(await cluster.nodes[2]!.epoch == 2)
         #expect(await cluster.waitForHeight(secondSwitch + 10))
         let top = await cluster.heights().compactMap { $0 }.min() ?? 0
@@ -100,7 +100,7 @@ import Governance
         let plugin = try await CCompiler.fixture(name: "libfixture-committee.so")
         let cluster = try LocalCluster(n: 4, followers: 1, plugin: plugin)
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         #expect(await cluster.waitForHeight(2))
         let keys = cluster.members.keys.map { $0.publicKey.hex }
         let node = try #require(cluster.nodes[0])

@@ -16,7 +16,7 @@ import Testing
                                          committee: members.committee)
         })
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         let node = try #require(cluster.nodes[0])
         let events = node.events.subscribe()
         // The SSE stream says so.

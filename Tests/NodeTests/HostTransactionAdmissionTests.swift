@@ -13,7 +13,7 @@ import Governance
     @Test func malformedForeignOutsiderAndReplayedHostTransactionsAreRefusedAndAValidPlanIsDecided() async throws {
         let cluster = try LocalCluster()
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         // Running first, as the other in-process suites do: at the start of
         // `swift test` every suite starts at once, and a CI run saw this
         // cluster finalize nothing for 30 s while they all contended.
@@ -69,7 +69,7 @@ import Governance
     @Test func aProposalWithAnInvalidHostPayloadIsNotVotedFor() async throws {
         let cluster = try LocalCluster()
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         let node = try #require(cluster.nodes[0])
         let genesis = cluster.members.genesis
         func block(_ host: [UInt8]) -> Block {

@@ -16,12 +16,12 @@ import Testing
         let cluster = try LocalCluster(wrapStore: { InterceptingStore.recording($1, into: logs[$0]) },
                                        wrapTransport: { RecordingTransport($1, log: logs[$0]) })
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         // One node stops for a while: the others time out at least once.
         #expect(await cluster.waitForHeight(5))
         await cluster.stop(3)
         #expect(await cluster.waitForHeight(12, nodes: [0, 1, 2]))
-        try cluster.start(3)
+        try await cluster.start(3)
         #expect(await cluster.waitForHeight(15))
         await cluster.stopAll()
 
@@ -56,7 +56,7 @@ import Testing
     @Test func noHandleCallStartsWhileAnEffectListRuns() async throws {
         let cluster = try LocalCluster()
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         for i in 0..<20 {
             _ = await cluster.nodes[i % 4]!.submit(Array("key\(i)=value\(i)".utf8))
         }
@@ -80,13 +80,13 @@ import Testing
     @Test func aRestartedNodeResumesFromItsStore() async throws {
         let cluster = try LocalCluster()
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         _ = await cluster.nodes[0]!.submit(Array("before=restart".utf8))
         #expect(await cluster.waitForHeight(8))
         await cluster.stop(2)
         let stoppedAt = try #require(await cluster.heights()[0])
         #expect(await cluster.waitForHeight(stoppedAt + 10, nodes: [0, 1, 3]))
-        try cluster.start(2)
+        try await cluster.start(2)
         let restarted = try #require(cluster.nodes[2])
         let resumedAt = await restarted.status.finalizedHeight
         #expect(resumedAt >= 8, "restarted at height \(resumedAt), not from its store")
@@ -102,7 +102,7 @@ import Testing
     @Test func blockSyncServerKeepsToItsLimits() async throws {
         let cluster = try LocalCluster()
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         #expect(await cluster.waitForHeight(12))
         await cluster.stopAll()
         let store = try NodeStore(directory: cluster.directories[0], genesis: cluster.members.genesis)
@@ -142,7 +142,7 @@ import Testing
             })
         })
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         let broken = try #require(cluster.nodes[1])
         #expect(await waitUntil(seconds: 30) { await broken.stopReason != nil })
         let reason = await broken.stopReason ?? ""
@@ -163,7 +163,7 @@ extension InProcessNodeTests {
         let fixture = try await CCompiler.fixture(name: "libfixture-pending.so")
         let cluster = try LocalCluster(plugin: fixture, pluginConfig: "pending-never", pendingDeadlineMs: 200)
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         let node = try #require(cluster.nodes[0])
         func deadlines() -> Int {
             node.metrics.text.split(separator: "\n").first { $0.hasPrefix("baton_plugin_deadlines_total ") }
@@ -179,7 +179,7 @@ extension InProcessNodeTests {
     @Test func aSafetyFaultStopsTheNodeWithTheEvidence() async throws {
         let cluster = try LocalCluster()
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         let node = try #require(cluster.nodes[2])
         await node.executeForTesting([.safetyFault("Block(v9 h5 aa) would be finalized but does not descend from finalized Block(v8 h5 bb)")])
         let reason = await node.stopReason ?? ""

@@ -16,7 +16,7 @@ import Testing
         let cluster = try LocalCluster(clock: clock)
         defer { cluster.removeDirectories() }
         let config = LocalCluster.fastConsensus.pacemaker
-        try cluster.startAll()
+        try await cluster.startAll()
         func height() async -> Height { await cluster.heights().compactMap { $0 }.min() ?? 0 }
         /// Moves the clock from one timer's deadline to the next until every
         /// node has finalized `target` (at most `steps` moves; after each,

@@ -35,7 +35,7 @@ import Testing
         let plugin = try await CCompiler.fixture(name: "libfixture-\(abi).so", abi: abi)
         let cluster = try LocalCluster(plugin: plugin)
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         let node = try #require(cluster.nodes[0])
         let tx = Array("put:old-abi".utf8)
         guard case .accepted(let hash) = await node.submit(tx) else {

@@ -30,7 +30,7 @@ import Testing
         let plugin = try await CCompiler.fixture(["FIXTURE_SECOND_INSTANCE"], name: "libfixture-second.so")
         let cluster = try LocalCluster(plugin: plugin, isolation: Self.isolation)
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         #expect(await cluster.waitForHeight(3))
         let node = try #require(cluster.nodes[0])
         #expect(await Self.everyNodeStores("isolated", submittedTo: node, in: cluster),
@@ -46,7 +46,7 @@ import Testing
         let cluster = try LocalCluster(plugin: try await CCompiler.fixture(), isolation: Self.isolation)
         defer { cluster.removeDirectories() }
         let marker = try makeTemporaryDirectory("baton-segv") + "/crashed"
-        try cluster.startAll()
+        try await cluster.startAll()
         #expect(await cluster.waitForHeight(3))
         let node = try #require(cluster.nodes[0])
         guard case .accepted = await node.submit(Array("segv-once:\(marker)".utf8)) else {
@@ -74,7 +74,7 @@ import Testing
     @Test func threeCrashesOnOneBlockStopTheNodeNamingIt() async throws {
         let cluster = try LocalCluster(plugin: try await CCompiler.fixture(), isolation: Self.isolation)
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         #expect(await cluster.waitForHeight(2))
         let nodes = cluster.nodes.compactMap { $0 }
         guard case .accepted = await nodes[0].submit(Array("segv-always".utf8)) else {
@@ -99,7 +99,7 @@ import Testing
     @Test func aPluginThatCannotStartInItsChildIsRefusedAtStart() async throws {
         let cluster = try LocalCluster(plugin: try await CCompiler.fixture(), pluginConfig: "create-fails", isolation: Self.isolation)
         defer { cluster.removeDirectories() }
-        #expect { try cluster.start(0) } throws: { "\($0)".contains("fixture: config says fail") }
+        await #expect { try await cluster.start(0) } throws: { "\($0)".contains("fixture: config says fail") }
     }
 
     /// A query that hangs past its budget: the side lane answers 503, the
@@ -110,7 +110,7 @@ import Testing
         let cluster = try LocalCluster(plugin: try await CCompiler.fixture(["FIXTURE_SECOND_INSTANCE"], name: "libfixture-second.so"),
                                        pluginBudgets: budgets, isolation: Self.isolation)
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         #expect(await cluster.waitForHeight(2))
         let node = try #require(cluster.nodes[0])
         // No answer from the hung call (HTTP 503 either way): the side lane's

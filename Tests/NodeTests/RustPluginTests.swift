@@ -51,7 +51,7 @@ import Testing
     @Test func aFourNodeClusterReplicatesTheRustPluginAndAllAnswerAlike() async throws {
         let cluster = try LocalCluster(plugin: try await Self.plugin.value)
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         for vote in ["vote:ferris", "vote:ferris 1", "vote:crab"] {
             guard case .accepted = await cluster.nodes[0]!.submit(Array(vote.utf8)) else {
                 Issue.record("\(vote) not accepted")

@@ -41,7 +41,7 @@ final class SharedCount: Sendable {
     @Test func aSlowCheckTxOnEveryNodeNeverStopsTheFederation() async throws {
         let cluster = try LocalCluster(plugin: try await Self.secondInstancePlugin(), pluginBudgets: Self.budgets())
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         #expect(await cluster.waitForHeight(3))
         let nodes = cluster.nodes.compactMap { $0 }
         let slow = Array("slow:10000".utf8)
@@ -75,7 +75,7 @@ final class SharedCount: Sendable {
         let cluster = try LocalCluster(plugin: try await Self.secondInstancePlugin(),
                                        pluginBudgets: Self.budgets(checkTxMs: 300))
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         #expect(await cluster.waitForHeight(2))
         let node = try #require(cluster.nodes[0])
         let slow = Array("slow:3000 stuck".utf8)
@@ -110,7 +110,7 @@ final class SharedCount: Sendable {
     @Test func withoutASecondInstanceSideCallsShareTheOne() async throws {
         let cluster = try LocalCluster(plugin: try await CCompiler.fixture(), pluginBudgets: Self.budgets(queryMs: 300))
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         #expect(await cluster.waitForHeight(2))
         let node = try #require(cluster.nodes[0])
         await #expect(throws: SideCallError.self) { _ = try await node.query(Array("slow:1500".utf8)) }
@@ -134,7 +134,7 @@ final class SharedCount: Sendable {
         let tag = ["produce_block": "stall-produce:", "validate_block": "stall-validate:", "commit_block": "stall-commit:"][call.name]!
         let cluster = try LocalCluster(plugin: try await Self.secondInstancePlugin(), pluginBudgets: budgets)
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         #expect(await cluster.waitForHeight(2))
         let nodes = cluster.nodes.compactMap { $0 }
         let base = Ports.freeBase(span: nodes.count)
@@ -185,7 +185,7 @@ final class SharedCount: Sendable {
         let cluster = try LocalCluster(plugin: try await Self.secondInstancePlugin(), pluginBudgets: Self.budgets(),
                                        sideLane: lane)
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         #expect(await cluster.waitForHeight(2))
         let node = try #require(cluster.nodes[0])
         let held = Task { await node.submit(Array("slow:2000 a".utf8)) }

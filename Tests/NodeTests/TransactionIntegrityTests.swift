@@ -22,7 +22,7 @@ import Testing
                                       chainID: members.committee.chainID, extra: [hash])
         })
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         // The liar has proposed (and lied) before the transaction exists anywhere.
         #expect(await cluster.waitForHeight(8))
         // Only node 1 holds it: a lying block the others certify must not drop it there.
@@ -66,7 +66,7 @@ import Testing
                                       chainID: members.committee.chainID, extra: [SHA256Digest.hash([1, 2, 3])])
         })
         defer { cluster.removeDirectories() }
-        try cluster.startAll()
+        try await cluster.startAll()
         #expect(await cluster.waitForHeight(12))
         let node = try #require(cluster.nodes[1])
         for height in 1...12 as ClosedRange<Height> {
@@ -85,7 +85,7 @@ extension TransactionIntegrityTests {
         let fixture = try await CCompiler.fixture(name: "libfixture-bad.so")
         let cluster = try LocalCluster(plugin: fixture, pluginConfig: "bad-status")
         defer { cluster.removeDirectories() }
-        try cluster.start(0)  // alone: nothing commits, so the broken commit never runs
+        try await cluster.start(0)  // alone: nothing commits, so the broken commit never runs
         let node = try #require(cluster.nodes[0])
         // admitLocally: a lone node refuses submissions (no quorum), before check_tx.
         guard case .failed(let reason) = await node.admitLocally(Array("put:x".utf8)) else {

@@ -35,7 +35,7 @@ func proposeAndCommit(_ app: some Application, height: UInt64, candidates: [[UIn
     return try app.commitBlock(context(height: height), payload: payload)
 }
 
-@Suite struct ApplicationProtocolTests {
+@Suite(.blockingWork) struct ApplicationProtocolTests {
     @Test func inProcessAndPluginApplicationsAreDrivenAlike() throws {
         let local = CountingApplication()
         let robot = try PluginApplication(library: try PluginLibrary.load(path: Paths.shippedPlugin("robot")),

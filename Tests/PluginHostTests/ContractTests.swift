@@ -5,7 +5,7 @@ import Testing
 
 /// What a plugin returns can be wrong in every way; none of it may crash the
 /// host or change state it should not.
-@Suite struct ContractTests {
+@Suite(.blockingWork) struct ContractTests {
     let library: PluginLibrary
 
     init() async throws { library = try PluginLibrary.load(path: try await CCompiler.fixture()) }
@@ -162,7 +162,7 @@ import Testing
 
 /// ABI 1.4 `migrate_state`: called before the first commit after a live
 /// upgrade, its writes staged with that block's; a failure is the commit's.
-@Suite struct StateMigrationTests {
+@Suite(.blockingWork) struct StateMigrationTests {
     @Test func theMigrationLandsWithTheFirstBlockAndAFailureFailsTheCommit() async throws {
         let library = try PluginLibrary.load(path: try await CCompiler.fixture(["FIXTURE_MIGRATES"], name: "libfixture-migrates.so"))
         let store = InMemoryAppStateStore()

@@ -4,7 +4,7 @@ import Testing
 /// baton_plugin.h is C99 a third party can build with warnings as errors,
 /// under clang and gcc alike (its nullability annotations are a Clang
 /// extension, silenced for the header alone).
-@Suite struct HeaderTests {
+@Suite(.blockingWork) struct HeaderTests {
     @Test func pluginsBuildPedanticWithEveryCompiler() async throws {
         #expect(!CCompiler.all.isEmpty, "no clang or gcc on PATH")
         for compiler in CCompiler.all {

@@ -4,7 +4,7 @@ import PluginHost
 import Testing
 
 /// The host's store callbacks, driven by the fixture.
-@Suite struct HostStoreTests {
+@Suite(.blockingWork) struct HostStoreTests {
     let library: PluginLibrary
 
     init() async throws { library = try PluginLibrary.load(path: try await CCompiler.fixture()) }

@@ -4,7 +4,7 @@ import PluginHost
 import Testing
 
 /// The plain-C example plugin, loaded from its built .so.
-@Suite struct KVStorePluginTests {
+@Suite(.blockingWork) struct KVStorePluginTests {
     let library: PluginLibrary
 
     init() throws { library = try PluginLibrary.load(path: Paths.shippedPlugin("kvstore")) }

@@ -5,7 +5,7 @@ import Testing
 
 /// Every way a file can fail to be a plugin gives its own typed error, whose
 /// message names the file, and the host goes on working.
-@Suite struct LoaderErrorTests {
+@Suite(.blockingWork) struct LoaderErrorTests {
     func loadError(_ path: String) -> PluginLoadError? {
         #expect(throws: PluginLoadError.self) { try PluginLibrary.load(path: path) }
     }

@@ -8,7 +8,7 @@ import Testing
 /// table and contexts end where an unreadable page begins, and it runs under
 /// AddressSanitizer, so a plugin reading a field an old host never wrote dies
 /// instead of passing by luck.
-@Suite struct OldHostTests {
+@Suite(.blockingWork) struct OldHostTests {
     /// Built once with AddressSanitizer; nil when this compiler cannot (a
     /// bare gcc may lack libasan), and then the tests below do not run.
     static let oldHost: String? = try? CCompiler.programBlocking([Paths.source("Tests/Fixtures/old_host.c")],

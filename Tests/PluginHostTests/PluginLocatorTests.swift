@@ -3,7 +3,7 @@ import Foundation
 import PluginHost
 import Testing
 
-@Suite struct PluginLocatorTests {
+@Suite(.blockingWork) struct PluginLocatorTests {
     @Test func findsAPluginByNameInItsDirectory() throws {
         let directory = try makeTemporaryDirectory()
         try FileManager.default.copyItem(atPath: Paths.shippedPlugin("robot"), toPath: directory + "/librobot.so")

@@ -4,7 +4,7 @@ import PluginHost
 import Testing
 
 /// The robot plugin, loaded from its built .so with real dlopen.
-@Suite struct RobotPluginTests {
+@Suite(.blockingWork) struct RobotPluginTests {
     let library: PluginLibrary
 
     init() throws { library = try PluginLibrary.load(path: Paths.shippedPlugin("robot")) }

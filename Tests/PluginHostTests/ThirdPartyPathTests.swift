@@ -5,7 +5,7 @@ import Testing
 
 /// A third party needs only the header: the README's one `cc` line builds the
 /// shipped C example into a plugin the host loads and runs.
-@Suite struct ThirdPartyPathTests {
+@Suite(.blockingWork) struct ThirdPartyPathTests {
     @Test func readmeCCLineBuildsALoadablePlugin() async throws {
         let path = try await CCompiler.sharedObject([Paths.source("Plugins/KVStore/kvstore.c")], name: "libkvstore.so")
         let library = try PluginLibrary.load(path: path)

@@ -5,7 +5,7 @@ import Testing
 
 /// ABI 1.3 typed functions: the signature language, the loader's checks, and
 /// real calls through libffi into a C plugin, one per type and per answer.
-@Suite struct TypedFunctionTests {
+@Suite(.blockingWork) struct TypedFunctionTests {
     // MARK: - The signature language
 
     @Test func signaturesParseToTheirCanonicalForm() throws {

@@ -1,9 +1,16 @@
 import Consensus
 import Simulation
+import BatonTestSupport
 import Testing
 
+/// A committee-change run, off the cooperative pool (see `run` in SimulationTests).
 private func run(_ scenario: String, nodes: Int = 4, views: UInt64 = 100, seed: UInt64,
-                 acceptOldCommittee: Bool = false) -> SimulationReport {
+                 acceptOldCommittee: Bool = false) async -> SimulationReport {
+    await offThePool { runBlocking(scenario, nodes: nodes, views: views, seed: seed, acceptOldCommittee: acceptOldCommittee) }
+}
+
+private func runBlocking(_ scenario: String, nodes: Int, views: UInt64, seed: UInt64,
+                         acceptOldCommittee: Bool) -> SimulationReport {
     var parameters = Simulator.Parameters()
     parameters.nodes = nodes
     parameters.byzantine = (nodes - 1) / 3
@@ -16,14 +23,14 @@ private func run(_ scenario: String, nodes: Int = 4, views: UInt64 = 100, seed: 
 
 /// Committee changes in the simulator (EP-1 … EP-4): joins, leaves,
 /// reweights and key rotations, with crashes, partitions and Byzantine members.
-@Suite struct CommitteeChangeSimulationTests {
+@Suite(.blockingWork) struct CommitteeChangeSimulationTests {
     /// Every planned change happens on every node, and nothing is violated:
     /// the checker applies each epoch's committee to its certificates.
     @Test(arguments: ["join", "leave", "reweight", "rotate", "committee"])
-    func everyNodeSwitchesAndTheCheckerFindsNothing(scenario: String) {
+    func everyNodeSwitchesAndTheCheckerFindsNothing(scenario: String) async {
         let changes = Scenario.named(scenario)!.committeeChanges.count
         for seed in 1...4 as ClosedRange<UInt64> {
-            let report = run(scenario, nodes: seed % 2 == 0 ? 7 : 4, seed: seed)
+            let report = await run(scenario, nodes: seed % 2 == 0 ? 7 : 4, seed: seed)
             #expect(report.passed, "seed \(seed): \(report.violations.prefix(3))")
             #expect(report.epochReached == UInt64(changes), "seed \(seed) reached epoch \(report.epochReached)")
             // Every node switches at every change (a Byzantine one too).
@@ -36,11 +43,11 @@ private func run(_ scenario: String, nodes: Int = 4, views: UInt64 = 100, seed: 
     /// rotation, still accept what the old key signs in the old epoch's
     /// domain. The leaked key's votes then enter certificates of the new
     /// epoch — which its committee never signed.
-    @Test func theCheckerCatchesAnOldCommitteeAcceptedAfterTheSwitch() {
-        var caught: SimulationReport?
-        for seed in 1...20 as ClosedRange<UInt64> {
-            let report = run("rotate", seed: seed, acceptOldCommittee: true)
-            if !report.passed { caught = report; break }
+    @Test func theCheckerCatchesAnOldCommitteeAcceptedAfterTheSwitch() async {
+        let caught = await offThePool {
+            (1...20 as ClosedRange<UInt64>).lazy
+                .map { runBlocking("rotate", nodes: 4, views: 100, seed: $0, acceptOldCommittee: true) }
+                .first { !$0.passed }
         }
         guard let caught else {
             Issue.record("20 seeds accepting the old committee and no violation found")
@@ -48,7 +55,7 @@ private func run(_ scenario: String, nodes: Int = 4, views: UInt64 = 100, seed: 
         }
         #expect(caught.violations.contains { $0.hasPrefix("certificate") }, "\(caught.violations)")
         // The same seed with EP-2 intact is clean: the leaked key's votes are refused.
-        let intact = run("rotate", seed: caught.seed)
+        let intact = await run("rotate", seed: caught.seed)
         #expect(intact.passed, "\(intact.violations)")
         #expect(intact.invalidDropped > 0)
     }

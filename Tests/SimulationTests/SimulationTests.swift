@@ -3,9 +3,24 @@ import Simulation
 import BatonTestSupport
 import Testing
 
+/// One simulated run, on a thread of its own (`offThePool`). A run is
+/// tenths of a second of CPU alone and many seconds in a loaded suite: on the
+/// cooperative pool, two of them stall every test that waits on a timer or a
+/// socket (CI saw a transport's 300 ms handshake deadline go unreported for
+/// 30 s while simulations held both of the pool's threads).
 func run(_ scenario: String, nodes: Int = 4, views: UInt64 = 40, seed: UInt64, broken: Bool = false,
          brokenAppAgreement: Bool = false, election: LeaderElectionRule = .standard,
-         localReputation: Bool = false) -> SimulationReport {
+         localReputation: Bool = false) async -> SimulationReport {
+    await offThePool {
+        runBlocking(scenario, nodes: nodes, views: views, seed: seed, broken: broken, brokenAppAgreement: brokenAppAgreement,
+                    election: election, localReputation: localReputation)
+    }
+}
+
+/// `run`, blocking the calling thread: only inside `offThePool`, for a batch of runs on one thread.
+func runBlocking(_ scenario: String, nodes: Int = 4, views: UInt64 = 40, seed: UInt64, broken: Bool = false,
+                 brokenAppAgreement: Bool = false, election: LeaderElectionRule = .standard,
+                 localReputation: Bool = false) -> SimulationReport {
     var parameters = Simulator.Parameters()
     parameters.nodes = nodes
     parameters.byzantine = (nodes - 1) / 3
@@ -19,23 +34,23 @@ func run(_ scenario: String, nodes: Int = 4, views: UInt64 = 40, seed: UInt64, b
     return simulator.run()
 }
 
-@Suite struct SimulationTests {
-    @Test func theSameSeedGivesTheSameTraceByteForByte() {
+@Suite(.blockingWork) struct SimulationTests {
+    @Test func theSameSeedGivesTheSameTraceByteForByte() async {
         for scenario in ["chaos", "crash", "twins"] {
-            let a = run(scenario, nodes: 7, seed: 11)
-            let b = run(scenario, nodes: 7, seed: 11)
+            let a = await run(scenario, nodes: 7, seed: 11)
+            let b = await run(scenario, nodes: 7, seed: 11)
             #expect(a.traceHash == b.traceHash)
             #expect(a.events == b.events && a.blocksFinalized == b.blocksFinalized)
-            #expect(run(scenario, nodes: 7, seed: 12).traceHash != a.traceHash)
+            #expect(await run(scenario, nodes: 7, seed: 12).traceHash != a.traceHash)
         }
     }
 
     /// A simulator that never reports anything proves nothing: let honest
     /// nodes vote twice in a view and an equivocating leader must expose it.
-    @Test func theHarnessCatchesABrokenSafetyRule() {
+    @Test func theHarnessCatchesABrokenSafetyRule() async {
         var caught: SimulationReport?
         for seed in 1...20 as ClosedRange<UInt64> {
-            let report = run("equivocate", seed: seed, broken: true)
+            let report = await run("equivocate", seed: seed, broken: true)
             if !report.passed { caught = report; break }
         }
         guard let caught else {
@@ -45,17 +60,17 @@ func run(_ scenario: String, nodes: Int = 4, views: UInt64 = 40, seed: UInt64, b
         #expect(caught.violations.contains { $0.hasPrefix("double vote") || $0.hasPrefix("agreement") })
         #expect(!caught.trace.isEmpty)
         // And the same seeds with the rule intact are clean.
-        #expect(run("equivocate", seed: caught.seed).passed)
+        #expect(await run("equivocate", seed: caught.seed).passed)
     }
 
-    @Test func faultsReallyHappen() {
-        let crash = run("crash", seed: 3)
+    @Test func faultsReallyHappen() async {
+        let crash = await run("crash", seed: 3)
         #expect(crash.crashes > 0 && crash.passed)
-        let equivocation = (1...5 as ClosedRange<UInt64>).map { run("equivocate", seed: $0) }
+        let equivocation = await offThePool { (1...5 as ClosedRange<UInt64>).map { runBlocking("equivocate", seed: $0) } }
         #expect(equivocation.contains { $0.evidence > 0 })
-        let forged = run("bad-signature", seed: 3)
+        let forged = await run("bad-signature", seed: 3)
         #expect(forged.invalidDropped > 0 && forged.passed)
-        let spam = run("spam", seed: 3)
+        let spam = await run("spam", seed: 3)
         #expect(spam.passed && spam.blocksFinalized > 10)
     }
 
@@ -64,15 +79,15 @@ func run(_ scenario: String, nodes: Int = 4, views: UInt64 = 40, seed: UInt64, b
     /// requests to did not hold the block. Block sync always asked the
     /// proposer, so members 0 and 6 stayed at height 9 forever. Retries now
     /// ask the other members in turn.
-    @Test func aLaggingNodeWhoseProposerWithholdsBlocksStillCatchesUp() {
-        let report = run("chaos", nodes: 7, views: 100, seed: 500_676)
+    @Test func aLaggingNodeWhoseProposerWithholdsBlocksStillCatchesUp() async {
+        let report = await run("chaos", nodes: 7, views: 100, seed: 500_676)
         #expect(report.passed, "\(report.violations)")
         #expect(report.livenessViolations == 0 && report.blocksFinalized > 40)
     }
 
     /// Liveness failures are not counted as safety failures.
-    @Test func aReportCountsSafetyAndLivenessApart() {
-        let broken = run("equivocate", nodes: 4, views: 40, seed: 3, broken: true)
+    @Test func aReportCountsSafetyAndLivenessApart() async {
+        let broken = await run("equivocate", nodes: 4, views: 40, seed: 3, broken: true)
         #expect(broken.safetyViolations + broken.livenessViolations == broken.violations.count)
         #expect(broken.violations.filter { $0.hasPrefix("liveness") }.count == broken.livenessViolations)
     }
@@ -83,7 +98,7 @@ func run(_ scenario: String, nodes: Int = 4, views: UInt64 = 40, seed: UInt64, b
     func sweepOfEveryScenarioHasNoViolation(nodes: Int) async {
         let reports = await offThePool {
             (1...12 as ClosedRange<UInt64>).flatMap { seed in
-                Scenario.all.map { run($0.name, nodes: nodes, views: 30, seed: 1_000 + seed * 10 + UInt64(nodes)) }
+                Scenario.all.map { runBlocking($0.name, nodes: nodes, views: 30, seed: 1_000 + seed * 10 + UInt64(nodes)) }
             }
         }
         let runs = reports.count

@@ -9,7 +9,7 @@ import Testing
 /// Commits written off the loop (`CommitWriter`, issue 18): readers see every
 /// commit as if it were written in place, batches land in order, and a failed
 /// background write stops the store instead of being skipped over.
-@Suite struct CommitWriterTests {
+@Suite(.blockingWork) struct CommitWriterTests {
     let genesis = SimulatedCommittee(n: 4, seed: 7).genesis
     let qc: QuorumCertificate
     /// Enough writes per commit that every batch is handed over.
@@ -45,9 +45,10 @@ import Testing
 
     /// Batches land in the order they were handed over: after many commits
     /// in a row and a reopen, every key holds the last commit's value.
-    @Test func batchesLandInCommitOrder() throws {
+    /// The 100 commits run off the cooperative pool: disk writes, seconds in a loaded suite.
+    @Test func batchesLandInCommitOrder() async throws {
         let dir = try makeTemporaryDirectory("baton-writer")
-        do {
+        try await offThePoolThrowing { [self] in
             let store = try NodeStore(directory: dir, genesis: genesis, create: true)
             for height in Height(1)...100 { try commit(store, height) }
             store.close()

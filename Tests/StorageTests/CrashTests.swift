@@ -8,7 +8,7 @@ import Simulation
 import BatonTestSupport
 import Testing
 
-@Suite struct CrashTests {
+@Suite(.blockingWork) struct CrashTests {
     /// A child process writes safety data synchronously and prints each view
     /// after its write returned; it is killed with SIGKILL mid-stream. Every
     /// printed view must be on disk.

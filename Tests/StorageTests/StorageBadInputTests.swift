@@ -8,7 +8,7 @@ import Simulation
 import BatonTestSupport
 import Testing
 
-@Suite struct StorageBadInputTests {
+@Suite(.blockingWork) struct StorageBadInputTests {
     let genesis = SimulatedCommittee(n: 4, seed: 7).genesis
 
     func failure(_ body: () throws -> Void) -> StorageError.Kind? {

@@ -27,7 +27,7 @@ struct Chain {
     var genesis: Block { setup.genesis }
 }
 
-@Suite struct StorageTests {
+@Suite(.blockingWork) struct StorageTests {
     let chain = Chain(length: 12)
 
     @Test func reopenRestoresEverything() throws {

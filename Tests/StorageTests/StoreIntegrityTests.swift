@@ -10,7 +10,7 @@ import Testing
 /// re-initialised, and synced blocks that disappear stop the node; safety
 /// data lives in the safety record (issue 18: one fsync per vote), so a
 /// damaged WAL loses no vote.
-@Suite struct StoreIntegrityTests {
+@Suite(.blockingWork) struct StoreIntegrityTests {
     let genesis = SimulatedCommittee(n: 4, seed: 7).genesis
 
     func kind(_ body: () throws -> Void) -> StorageError.Kind? {
