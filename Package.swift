@@ -117,6 +117,13 @@ let package = Package(
             dependencies: ["Consensus", "BatonCrypto"],
             path: "Host/Config"
         ),
+        // The HTTP API's answers as Codable types: what the node writes and the
+        // CLI, the benchmarks and the tests read back (Foundation only).
+        .target(
+            name: "BatonAPI",
+            dependencies: [],
+            path: "Host/API"
+        ),
         // Authenticated, encrypted TCP between nodes (SwiftNIO + swift-crypto).
         // Not named "Network": packages probe `canImport(Network)` for Apple's
         // framework, and on Linux they would find this module instead.
@@ -157,7 +164,7 @@ let package = Package(
         .target(
             name: "Node",
             dependencies: [
-                "Storage", "PluginHost", "Consensus", "BatonCrypto", "BatonNetwork", "Governance", "BatonConfig",
+                "Storage", "PluginHost", "Consensus", "BatonCrypto", "BatonNetwork", "Governance", "BatonConfig", "BatonAPI",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -215,7 +222,7 @@ let package = Package(
         .target(
             name: "BatonBench",
             dependencies: [
-                "BatonConsole", "PluginHost", "BatonCrypto", "Consensus", "Simulation", "Storage", "Node",
+                "BatonConsole", "BatonAPI", "PluginHost", "BatonCrypto", "Consensus", "Simulation", "Storage", "Node",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Host/Bench"
@@ -223,6 +230,7 @@ let package = Package(
         .executableTarget(
             name: "BatonCLI",
             dependencies: [
+                "BatonAPI",
                 "BatonConsole",
                 "BatonBench",
                 "PluginHost",
@@ -305,7 +313,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NodeTests",
-            dependencies: ["Node", "Governance", "BatonConfig", "BatonNetwork", "BatonCrypto", "Consensus", "Storage", "PluginHost",
+            dependencies: ["Node", "BatonAPI", "Governance", "BatonConfig", "BatonNetwork", "BatonCrypto", "Consensus", "Storage", "PluginHost",
                            "Simulation", "BatonTestSupport"],
             path: "Tests/NodeTests"
         ),

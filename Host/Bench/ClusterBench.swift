@@ -1,3 +1,4 @@
+import BatonAPI
 import BatonConsole
 import ArgumentParser
 import BatonCrypto
@@ -162,7 +163,7 @@ public struct ClusterBench: AsyncParsableCommand {
             if cpuAtStart.isEmpty, ContinuousClock.now >= measureFrom {
                 cpuAtStart = processes.map { Self.cpuSeconds($0.processIdentifier) } + [Self.cpuSeconds(getpid())]
                 // The stage times count blocks from here on (the measured window).
-                windowHeight = (await fetchJSON("http://\(apis[0])/v1/status"))["finalizedHeight"] as? Int
+                windowHeight = await fetch(NodeProgress.self, "http://\(apis[0])/v1/status").map { Int($0.finalizedHeight) }
             }
             let committed = ledger.committedTotal
             printLine("[\(Int((ContinuousClock.now - start).components.seconds))s] committed \(committed) tx (+\(committed - lastCommitted)/s), blocks \(ledger.blocks), outstanding \(ledger.outstanding)")
@@ -228,7 +229,7 @@ public struct ClusterBench: AsyncParsableCommand {
         let readyBy = Date().addingTimeInterval(30)
         while Date() < readyBy {
             var ready = true
-            for api in apis where (await fetchJSON("http://\(api)/v1/status"))["peers"] as? Int != apis.count - 1 { ready = false }
+            for api in apis where await fetch(NodeProgress.self, "http://\(api)/v1/status")?.peers != apis.count - 1 { ready = false }
             if ready { return }
             try await Task.sleep(for: .milliseconds(200))
         }
@@ -239,7 +240,7 @@ public struct ClusterBench: AsyncParsableCommand {
     /// member still down is left out by the caller; after a fault, a restarted
     /// one is given 30 s to catch up with node 0 first.
     static func agreement(of live: [String], awaitingCatchUp: Bool) async throws -> (agree: Bool, height: Int) {
-        func height(_ api: String) async -> Int { (await fetchJSON("http://\(api)/v1/status"))["finalizedHeight"] as? Int ?? 0 }
+        func height(_ api: String) async -> Int { Int(await fetch(NodeProgress.self, "http://\(api)/v1/status")?.finalizedHeight ?? 0) }
         if awaitingCatchUp, let first = live.first {
             let target = await height(first)
             let by = Date().addingTimeInterval(30)
@@ -253,7 +254,7 @@ public struct ClusterBench: AsyncParsableCommand {
         var agree = common > 0
         for sample in Set([1, common / 4, common / 2, (3 * common) / 4, common]) where sample > 0 {
             var ids = Set<String>()
-            for api in live { ids.insert((await fetchJSON("http://\(api)/v1/blocks/\(sample)"))["id"] as? String ?? "?") }
+            for api in live { ids.insert(await fetch(FinalizedBlock.self, "http://\(api)/v1/blocks/\(sample)")?.id ?? "?") }
             if ids.count != 1 { agree = false }
         }
         return (agree, common)
@@ -265,9 +266,9 @@ public struct ClusterBench: AsyncParsableCommand {
         var rows: [[String]] = []
         var json: [[String: Any]] = []
         for (index, api) in apis.enumerated() where !down.contains(index) {
-            let answer = await fetchJSON("http://\(api)/v1/stages?fromHeight=\(fromHeight)")
-            let stages = answer["stagesMs"] as? [String: [String: Int]] ?? [:]
-            json.append(["node": index, "samples": answer["samples"] as? Int ?? 0, "stagesMs": stages])
+            let answer = await fetch(StageTimesReport.self, "http://\(api)/v1/stages?fromHeight=\(fromHeight)")
+            let stages = answer?.stagesMs ?? [:]
+            json.append(["node": index, "samples": answer?.samples ?? 0, "stagesMs": stages])
             let cells = StageTimes.stages.map { name in
                 stages[name].map { "\($0["p50"] ?? 0)/\($0["p90"] ?? 0)/\($0["p99"] ?? 0)" } ?? "-"
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BatonAPI
 import BatonConsole
 import Foundation
 
@@ -23,62 +24,60 @@ struct CallCommand: AsyncParsableCommand {
     func run() async throws {
         let base = "http://\(api)"
         guard let (status, body) = await httpRequest("GET", base + "/v1/apps/functions"), status == 200,
-              let listing = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any],
-              let functions = listing["functions"] as? [[String: Any]]
+              let listing = APIJSON.decode(FunctionListing.self, from: body)
         else {
             printError("error: no answer from http://\(api)/v1/apps/functions: is a node's API there (api = in its node.toml)?")
             throw ExitCode.failure
         }
+        let functions = listing.functions
         guard let name else {
-            let rows = functions.map { ["\($0["name"] ?? "")\($0["signature"] ?? "")", "\($0["description"] ?? "")"] }
-            print(rows.isEmpty ? "\(listing["plugin"] ?? "the application") exports no functions" : Table.render(rows))
+            let rows = functions.map { ["\($0.name)\($0.signature)", $0.description] }
+            print(rows.isEmpty ? "\(listing.plugin) exports no functions" : Table.render(rows))
             return
         }
-        guard let function = functions.first(where: { $0["name"] as? String == name }) else {
-            printError("error: no function '\(name)'; the node's application has: \(functions.compactMap { $0["name"] as? String }.joined(separator: ", "))")
+        guard let function = functions.first(where: { $0.name == name }) else {
+            printError("error: no function '\(name)'; the node's application has: \(functions.map(\.name).joined(separator: ", "))")
             throw ExitCode.failure
         }
-        let parameters = function["parameters"] as? [[String: String]] ?? []
-        guard parameters.count == arguments.count else {
-            printError("error: \(name)\(function["signature"] ?? "") takes \(parameters.count) argument(s), got \(arguments.count)")
+        guard function.parameters.count == arguments.count else {
+            printError("error: \(name)\(function.signature) takes \(function.parameters.count) argument(s), got \(arguments.count)")
             throw ExitCode.failure
         }
-        var values: [Any] = []
-        for (text, parameter) in zip(arguments, parameters) {
-            switch parameter["type"] {
+        var values: [JSONValue] = []
+        for (text, parameter) in zip(arguments, function.parameters) {
+            switch parameter.type {
             case "f64":
                 guard let number = Double(text) else {
-                    printError("error: argument '\(parameter["name"] ?? "")' must be a number (f64), got '\(text)'")
+                    printError("error: argument '\(parameter.name)' must be a number (f64), got '\(text)'")
                     throw ExitCode.failure
                 }
-                values.append(number)
+                values.append(.number(number))
             case "bool":
                 guard text == "true" || text == "false" else {
-                    printError("error: argument '\(parameter["name"] ?? "")' must be true or false, got '\(text)'")
+                    printError("error: argument '\(parameter.name)' must be true or false, got '\(text)'")
                     throw ExitCode.failure
                 }
-                values.append(text == "true")
-            default: values.append(text)  // integers as decimal strings (exact for 64 bits), str and hex bytes as given
+                values.append(.bool(text == "true"))
+            default: values.append(.string(text))  // integers as decimal strings (exact for 64 bits), str and hex bytes as given
             }
         }
-        let payload = try JSONSerialization.data(withJSONObject: values)
-        guard let (callStatus, answer) = await httpRequest("POST", base + "/v1/apps/call/\(name)", body: payload) else {
+        guard let (callStatus, answer) = await httpRequest("POST", base + "/v1/apps/call/\(name)", body: APIJSON.encode(values)) else {
             printError("error: no answer from \(base)")
             throw ExitCode.failure
         }
-        let object = (try? JSONSerialization.jsonObject(with: answer)) as? [String: Any] ?? [:]
         guard callStatus == 200 else {
-            printError("error: \(object["error"] ?? String(decoding: answer, as: UTF8.self)) (HTTP \(callStatus))")
+            let reason = APIJSON.decode(APIError.self, from: answer)?.error ?? String(decoding: answer, as: UTF8.self)
+            printError("error: \(reason) (HTTP \(callStatus))")
             throw ExitCode.failure
         }
         if json {
             print(String(decoding: answer, as: UTF8.self))
         } else {
-            let result = object["result"]
-            if let text = result as? String { print(text) } else if result == nil || result is NSNull { print("null") } else {
-                let data = try JSONSerialization.data(withJSONObject: [result!], options: [.fragmentsAllowed])
-                print(String(decoding: data.dropFirst().dropLast(), as: UTF8.self))
+            guard let called = APIJSON.decode(FunctionCallAnswer.self, from: answer) else {
+                printError("error: the node's answer is not a function result: \(String(decoding: answer, as: UTF8.self))")
+                throw ExitCode.failure
             }
+            if case .string(let text) = called.result { print(text) } else { print(called.result.text) }
         }
     }
 }

@@ -1,3 +1,4 @@
+import BatonAPI
 import BatonConfig
 import BatonConsole
 import ArgumentParser
@@ -36,7 +37,7 @@ struct CheckpointCommand: AsyncParsableCommand {
             }
             var changes: [EpochChange] = []
             if let changesFrom {
-                let listed = await fetchJSON("http://\(changesFrom)/v1/committee/changes")["changes"] as? [String]
+                let listed = await fetch(CommitteeChangeRecords.self, "http://\(changesFrom)/v1/committee/changes")?.changes
                 guard let listed else {
                     printError("error: no committee changes from http://\(changesFrom)/v1/committee/changes: is a node's API there?")
                     throw ExitCode.failure

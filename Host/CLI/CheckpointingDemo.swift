@@ -1,3 +1,4 @@
+import BatonAPI
 import BatonConsole
 import ArgumentParser
 import Foundation
@@ -69,24 +70,24 @@ struct CheckpointingDemo: AsyncParsableCommand {
         let interrupted = await showProgress(duration: duration) { seconds in
             var line = "[\(seconds)s]"
             for (index, chain) in chains.prefix(4).enumerated() {
-                let s = await fetchJSON("http://\(chain)/status")
-                let cp = (s["latestCheckpoint"] as? [String: Any])?["height"] as? Int
-                line += " c\(index) h\(s["height"] as? Int ?? 0) cp#\(cp.map(String.init) ?? "-") \(s["checkpoints"] as? Int ?? 0)cert"
-                if let refused = s["refusedBlocks"] as? Int, refused > 0 { line += " \(refused)refused" }
+                let s = await fetch(ChainStatus.self, "http://\(chain)/status")
+                let cp = s?.latestCheckpoint?.height
+                line += " c\(index) h\(s?.height ?? 0) cp#\(cp.map(String.init) ?? "-") \(s?.checkpoints ?? 0)cert"
+                if let refused = s?.refusedBlocks, refused > 0 { line += " \(refused)refused" }
                 line += " |"
             }
-            let federation = await fetchJSON("http://127.0.0.1:\(basePort + 100)/v1/status")
-            line += " federation h\(federation["finalizedHeight"] as? Int ?? 0)"
-            if attacker > 0, let attack = (await fetchJSON("http://\(chains[4])/status"))["attack"] as? [String: Any] {
-                line += " | attacker private h\(attack["privateHeight"] as? Int ?? 0) published \(attack["published"] as? Int ?? 0)"
+            let federation = await fetch(NodeProgress.self, "http://127.0.0.1:\(basePort + 100)/v1/status")
+            line += " federation h\(federation?.finalizedHeight ?? 0)"
+            if attacker > 0, let attack = await fetch(ChainStatus.self, "http://\(chains[4])/status")?.attack {
+                line += " | attacker private h\(attack.privateHeight) published \(attack.published)"
             }
             return line
         }
 
         // Figures before stopping: agreement, certificate latency and size.
         let latest = await Self.latestCheckpoints(Array(chains.prefix(4)))
-        let timings = await fetchJSON("http://\(chains[0])/chain/timings")
-        let reached = timings["reached"] as? [String: Int] ?? [:], certified = timings["certified"] as? [String: Int] ?? [:]
+        let timings = await fetch(ChainTimings.self, "http://\(chains[0])/chain/timings")
+        let reached = timings?.reached ?? [:], certified = timings?.certified ?? [:]
         let latencies = certified.compactMap { key, at -> Int? in
             guard let height = Int(key), let deep = reached["\(height + depth)"] else { return nil }
             return at - deep
@@ -112,12 +113,27 @@ struct CheckpointingDemo: AsyncParsableCommand {
             if attempt > 0 { try? await Task.sleep(for: .milliseconds(100)) }
             latest = []
             for chain in chains {
-                let cp = (await fetchJSON("http://\(chain)/status"))["latestCheckpoint"] as? [String: Any]
-                latest.append("\(cp?["height"] as? Int ?? 0):\(cp?["hash"] as? String ?? "")")
+                let cp = await fetch(ChainStatus.self, "http://\(chain)/status")?.latestCheckpoint
+                latest.append("\(cp?.height ?? 0):\(cp?.hash ?? "")")
             }
             if Set(latest).count == 1 { break }
         }
         return latest
+    }
+
+    /// What a chain node (`powchain`) answers at `/status`, as far as the demo reads it.
+    struct ChainStatus: Decodable {
+        struct Checkpoint: Decodable { let height: Int, hash: String }
+        struct Attack: Decodable { let privateHeight: Int, published: Int }
+        let height: Int, checkpoints: Int, refusedBlocks: Int
+        let latestCheckpoint: Checkpoint?
+        /// Only on an attacker's node.
+        let attack: Attack?
+    }
+
+    /// `/chain/timings`: ms since the epoch when the best chain first reached each height, and each checkpoint became known.
+    struct ChainTimings: Decodable {
+        let reached: [String: Int], certified: [String: Int]
     }
 
     static func start(_ executable: String, _ arguments: [String], log: String) throws -> Process {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BatonAPI
 import BatonConsole
 import BatonCrypto
 import Consensus
@@ -35,17 +36,14 @@ struct CommitteeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let signer = try loadSigner(key)
-            let status = await fetchJSON("http://\(node.api)/v1/committee")
-            guard let chain = (status["chainID"] as? String).flatMap(Hex.decode).flatMap(Bytes32.init),
-                  let epoch = integer(status["epoch"]), let height = integer(status["height"]),
-                  let listed = status["members"] as? [[String: Any]] else {
+            guard let status = await fetch(CommitteeStatus.self, "http://\(node.api)/v1/committee"),
+                  let chain = Hex.decode(status.chainID).flatMap(Bytes32.init) else {
                 fail("no committee from http://\(node.api)/v1/committee: is a node's API there?")
             }
-            var members: [CommitteeChangePlan.Member] = try listed.map { entry in
-                guard let key = (entry["publicKey"] as? String).flatMap(publicKey), let weight = integer(entry["weight"]) else {
-                    fail("the node's description of its committee is incomplete")
-                }
-                return CommitteeChangePlan.Member(publicKey: key, weight: weight, address: entry["address"] as? String ?? "")
+            let (epoch, height) = (status.epoch, status.height)
+            var members: [CommitteeChangePlan.Member] = status.members.map { entry in
+                guard let key = publicKey(entry.publicKey) else { fail("the node's description of its committee is malformed") }
+                return CommitteeChangePlan.Member(publicKey: key, weight: entry.weight, address: entry.address ?? "")
             }
             for text in remove {
                 guard let key = publicKey(text), let index = members.firstIndex(where: { $0.publicKey == key }) else {
@@ -84,8 +82,8 @@ struct CommitteeCommand: AsyncParsableCommand {
                 fail("nothing to change: give --add, --remove, --reweight or --rotate")
             }
             let plan = CommitteeChangePlan(chainID: chain, epoch: epoch, expiresAtHeight: expiresAt ?? height + 200, members: members)
-            let current = try? Committee(chainID: chain, members: listed.compactMap { entry in
-                (entry["publicKey"] as? String).flatMap(publicKey).map { Committee.Member(publicKey: $0, weight: integer(entry["weight"]) ?? 0) }
+            let current = try? Committee(chainID: chain, members: status.members.compactMap { entry in
+                publicKey(entry.publicKey).map { Committee.Member(publicKey: $0, weight: entry.weight) }
             }, leaderSeed: .zero, epoch: epoch)
             if let current, let problem = plan.problem(chainID: chain, committee: current) { fail("plan refused: \(problem)") }
             try await CommitteeCommand.propose(plan, signer: signer, api: node.api)
@@ -96,18 +94,17 @@ struct CommitteeCommand: AsyncParsableCommand {
 extension CommitteeCommand: PlanCommandKind {
     static let kind = PlanKind.committee
     static let route = "/v1/committee"
+    typealias Listing = CommitteeStatus
 
-    static func plan(describedBy entry: [String: Any]) -> CommitteeChangePlan? {
-        guard let chain = (entry["chainID"] as? String).flatMap(Hex.decode).flatMap(Bytes32.init),
-              let epoch = integer(entry["epoch"]), let expires = integer(entry["expiresAtHeight"]),
-              let listed = entry["members"] as? [[String: Any]] else { return nil }
+    static func plan(describedBy description: CommitteePlanDescription) -> CommitteeChangePlan? {
+        guard let chain = Hex.decode(description.chainID).flatMap(Bytes32.init) else { return nil }
         var members: [CommitteeChangePlan.Member] = []
-        for member in listed {
-            guard let key = (member["publicKey"] as? String).flatMap(publicKey), let weight = integer(member["weight"]),
-                  let address = member["address"] as? String else { return nil }
-            members.append(CommitteeChangePlan.Member(publicKey: key, weight: weight, address: address))
+        for member in description.members {
+            guard let key = publicKey(member.publicKey) else { return nil }
+            members.append(CommitteeChangePlan.Member(publicKey: key, weight: member.weight, address: member.address))
         }
-        return CommitteeChangePlan(chainID: chain, epoch: epoch, expiresAtHeight: expires, members: members)
+        return CommitteeChangePlan(chainID: chain, epoch: description.epoch, expiresAtHeight: description.expiresAtHeight,
+                                   members: members)
     }
 
     static func proposal(_ plan: CommitteeChangePlan) -> GovernancePlan { .committee(plan) }

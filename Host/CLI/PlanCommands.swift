@@ -1,4 +1,5 @@
 import ArgumentParser
+import BatonAPI
 import BatonCrypto
 import Foundation
 import Governance
@@ -10,11 +11,13 @@ import Governance
 /// are the same commands for every kind (`ApprovePlan`, `PlanStatus`).
 protocol PlanCommandKind {
     associatedtype Plan: GovernedPlan & CustomStringConvertible
+    /// What the node answers at `route` (`BatonAPI`).
+    associatedtype Listing: OpenPlanListing
     static var kind: PlanKind { get }
     /// The node's route listing the kind's plans (`open`: the open ones).
     static var route: String { get }
-    /// The plan an entry of `open` describes, or nil if the entry is incomplete.
-    static func plan(describedBy entry: [String: Any]) -> Plan?
+    /// The plan a description of the node's describes, or nil if a field is malformed.
+    static func plan(describedBy description: Listing.Description) -> Plan?
     /// `plan` as a host transaction proposes it.
     static func proposal(_ plan: Plan) -> GovernancePlan
 }
@@ -46,10 +49,10 @@ struct ApprovePlan<Kind: PlanCommandKind>: AsyncParsableCommand {
 
     func run() async throws {
         let signer = try loadSigner(key)
-        let entry = await openPlan(plan, route: Kind.route, api: node.api)
+        let description = await openPlan(plan, route: Kind.route, api: node.api, in: Kind.Listing.self)
         // Rebuilt from its fields and checked against its id: what is signed
         // is exactly what is shown, whatever the node says.
-        guard let rebuilt = Kind.plan(describedBy: entry) else { fail("the node's description of plan \(plan) is incomplete") }
+        guard let rebuilt = Kind.plan(describedBy: description) else { fail("the node's description of plan \(plan) is malformed") }
         guard rebuilt.id.hex == plan.lowercased() else { fail("the node describes a plan whose id is not \(plan): not signing") }
         guard rebuilt.chainID == (await requireChainID(api: node.api)) else { fail("the plan is for another chain: not signing") }
         try await submit(.approve(Kind.kind, Approval.sign(rebuilt, with: signer)), api: node.api)

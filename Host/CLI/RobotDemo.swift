@@ -1,3 +1,4 @@
+import BatonAPI
 import BatonConsole
 import BatonCrypto
 import ArgumentParser
@@ -28,7 +29,7 @@ struct RobotDemo: AsyncParsableCommand {
 
     final class NodeOutput: @unchecked Sendable {
         let lock = NSLock()
-        var status: [String: Any] = [:]
+        var status: StatusLine<RobotApp>?
         var hashes: [UInt64: String] = [:]
         var buffer = ""
 
@@ -39,8 +40,8 @@ struct RobotDemo: AsyncParsableCommand {
             let lines = buffer.split(separator: "\n", omittingEmptySubsequences: false)
             buffer = String(lines.last ?? "")
             for line in lines.dropLast() {
-                if line.hasPrefix("{"), let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] {
-                    status = json
+                if line.hasPrefix("{"), let parsed = APIJSON.decode(StatusLine<RobotApp>.self, from: Data(line.utf8)) {
+                    status = parsed
                 } else if line.hasPrefix("committed "), let fields = Optional(line.split(separator: " ")), fields.count == 3,
                           let height = UInt64(fields[1].dropFirst(7)) {
                     hashes[height] = String(fields[2].dropFirst(5))
@@ -50,15 +51,21 @@ struct RobotDemo: AsyncParsableCommand {
 
         var height: UInt64 { lock.withLock { hashes.keys.max() ?? 0 } }
         func hash(_ h: UInt64) -> String? { lock.withLock { hashes[h] } }
-        func field<T>(_ key: String) -> T? { lock.withLock { status[key] as? T } }
+        var latest: StatusLine<RobotApp>? { lock.withLock { status } }
         var robot: String {
-            lock.withLock {
-                guard let app = status["app"] as? [String: Any], let robot = app["robot"] as? [String: Any],
-                      let x = robot["x"] as? Int, let y = robot["y"] as? Int, let heading = robot["heading"] as? String
-                else { return "?" }
-                return "(\(x),\(y)) \(heading)"
-            }
+            guard let robot = latest?.app?.robot else { return "?" }
+            return "(\(robot.x),\(robot.y)) \(robot.heading)"
         }
+    }
+
+    /// What the robot plugin answers to an empty query (its status).
+    struct RobotApp: Decodable, Sendable {
+        struct Robot: Decodable, Sendable {
+            let x: Int, y: Int, heading: String
+        }
+        let robot: Robot?
+        /// The plugin build ("v2" after the live upgrade).
+        let build: String?
     }
 
     func run() async throws {
@@ -106,11 +113,11 @@ struct RobotDemo: AsyncParsableCommand {
             let leader = outputs.max { $0.height < $1.height }!
             // Evidence as the honest nodes saw it (the Byzantine one's own view is no proof).
             let honestOutputs = byzantine == 1 ? Array(outputs.dropLast()) : outputs
-            let evidence = honestOutputs.map { $0.field("evidence") as Int? ?? 0 }.max() ?? 0
-            let build = leader.field("app").flatMap { ($0 as [String: Any])["build"] as? String }.map { "  robot build \($0)" } ?? ""
-            var line = "[\(seconds)s] view \(leader.field("view") as Int? ?? 0)  finalized \(leader.height)  robot \(leader.robot)\(build)  evidence \(evidence)  |"
+            let evidence = honestOutputs.map { $0.latest?.evidence ?? 0 }.max() ?? 0
+            let build = leader.latest?.app?.build.map { "  robot build \($0)" } ?? ""
+            var line = "[\(seconds)s] view \(leader.latest?.view ?? 0)  finalized \(leader.height)  robot \(leader.robot)\(build)  evidence \(evidence)  |"
             for (i, output) in outputs.enumerated() {
-                line += " n\(i) h\(output.height) \(output.field("peers") as Int? ?? 0)p\(processes[i].isRunning ? "" : " DOWN") |"
+                line += " n\(i) h\(output.height) \(output.latest?.peers ?? 0)p\(processes[i].isRunning ? "" : " DOWN") |"
             }
             return line
         }

@@ -1,3 +1,4 @@
+import BatonAPI
 import BatonConsole
 import BatonCrypto
 import Foundation
@@ -9,7 +10,7 @@ import Governance
 enum UpgradeClient {
     /// The node's chain id (`/v1/status`), or nil when no node answers there.
     static func chainID(api: String) async -> Bytes32? {
-        (await fetchJSON("http://\(api)/v1/status")["chainID"] as? String).flatMap(Hex.decode).flatMap(Bytes32.init)
+        (await fetch(NodeProgress.self, "http://\(api)/v1/status")?.chainID).flatMap(Hex.decode).flatMap(Bytes32.init)
     }
 
     /// Submits a signed plan or approval (`POST /v1/tx`); the status and
@@ -44,19 +45,20 @@ func requireChainID(api: String) async -> Bytes32 {
 func submit(_ transaction: HostTransaction, api: String) async throws {
     guard let (status, body) = await UpgradeClient.submit(transaction, api: api) else { fail("no answer from \(api)") }
     guard status == 202 || status == 200 else {
-        let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
-        fail("the node refused it: \(object?["error"] ?? String(decoding: body, as: UTF8.self)) (HTTP \(status))")
+        let reason = APIJSON.decode(APIError.self, from: body)?.error ?? String(decoding: body, as: UTF8.self)
+        fail("the node refused it: \(reason) (HTTP \(status))")
     }
 }
 
-/// The open plan `id` in the `open` list `route` answers at `api`; ends the
-/// command, listing the open plans, when there is none such.
-func openPlan(_ id: String, route: String, api: String) async -> [String: Any] {
-    let open = await fetchJSON("http://\(api)\(route)")["open"] as? [[String: Any]] ?? []
-    guard let entry = open.first(where: { $0["id"] as? String == id.lowercased() }) else {
-        fail("no open plan \(id) on \(api)\(route); open plans: \(open.compactMap { $0["id"] as? String }.joined(separator: ", "))")
+/// The open plan `id` in the `open` list `route` answers at `api` (a
+/// `Listing`); ends the command, listing the open plans, when there is none such.
+func openPlan<Listing: OpenPlanListing>(_ id: String, route: String, api: String,
+                                        in listing: Listing.Type) async -> Listing.Description {
+    let open = await fetch(Listing.self, "http://\(api)\(route)")?.open.map(\.plan) ?? []
+    guard let plan = open.first(where: { $0.id == id.lowercased() }) else {
+        fail("no open plan \(id) on \(api)\(route); open plans: \(open.map(\.id).joined(separator: ", "))")
     }
-    return entry
+    return plan
 }
 
 /// Prints what `route` answers at `api` (a status command).
@@ -65,7 +67,3 @@ func printAnswer(route: String, api: String) async {
     print(String(decoding: data, as: UTF8.self))
 }
 
-/// A non-negative JSON number as the node wrote it.
-func integer(_ value: Any?) -> UInt64? {
-    value as? UInt64 ?? (value as? Int).flatMap { $0 >= 0 ? UInt64($0) : nil }
-}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BatonAPI
 import BatonConsole
 import BatonCrypto
 import Consensus
@@ -50,15 +51,13 @@ struct UpgradeCommand: AsyncParsableCommand {
 extension UpgradeCommand: PlanCommandKind {
     static let kind = PlanKind.upgrade
     static let route = "/v1/upgrade"
+    typealias Listing = UpgradeStatus
 
-    static func plan(describedBy entry: [String: Any]) -> UpgradePlan? {
-        guard let chain = (entry["chainID"] as? String).flatMap(Hex.decode).flatMap(Bytes32.init),
-              let from = integer(entry["fromHeight"]), let expires = integer(entry["expiresAtHeight"]),
-              let name = entry["plugin"] as? String, let version = entry["version"] as? String,
-              let digest = (entry["sha256"] as? String).flatMap(Hex.decode).flatMap(Bytes32.init)
-        else { return nil }
-        return UpgradePlan(chainID: chain, fromHeight: from, expiresAtHeight: expires, plugin: name,
-                           pluginVersion: version, sha256: digest)
+    static func plan(describedBy description: UpgradePlanDescription) -> UpgradePlan? {
+        guard let chain = Hex.decode(description.chainID).flatMap(Bytes32.init),
+              let digest = Hex.decode(description.sha256).flatMap(Bytes32.init) else { return nil }
+        return UpgradePlan(chainID: chain, fromHeight: description.fromHeight, expiresAtHeight: description.expiresAtHeight,
+                           plugin: description.plugin, pluginVersion: description.version, sha256: digest)
     }
 
     static func proposal(_ plan: UpgradePlan) -> GovernancePlan { .upgrade(plan) }

@@ -11,10 +11,11 @@ public func fetchData(_ url: String) async -> Data? {
     return data
 }
 
-/// The JSON object a GET answered with, or an empty one.
-public func fetchJSON(_ url: String) async -> [String: Any] {
-    guard let data = await fetchData(url) else { return [:] }
-    return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+/// What a GET answered, decoded as `T` (an API type, `BatonAPI`), or nil
+/// when nothing answered or the answer is not one.
+public func fetch<T: Decodable>(_ type: T.Type, _ url: String) async -> T? {
+    guard let data = await fetchData(url) else { return nil }
+    return try? JSONDecoder().decode(type, from: data)
 }
 
 /// One request to a node's API: the status and body, or nil when the node

@@ -1,3 +1,4 @@
+import BatonAPI
 import BatonCrypto
 import Consensus
 import PluginHost
@@ -13,13 +14,6 @@ import Governance
 /// connections while it waits.
 extension ConsensusNode {
     /// What `/v1/upgrade` and `/v1/status` show of this node's side of upgrades.
-    public struct UpgradeReadiness: Sendable {
-        public let prepared: String?, awaitingPlugin: String?, problem: String?
-        public var json: [String: Any] {
-            ["prepared": prepared as Any, "awaitingPlugin": awaitingPlugin as Any, "problem": problem as Any]
-        }
-    }
-
     public var upgradeReadiness: UpgradeReadiness {
         UpgradeReadiness(prepared: lifecycle.prepared?.plan.id.hex, awaitingPlugin: lifecycle.awaiting?.id.hex, problem: lifecycle.problem)
     }

@@ -1,3 +1,4 @@
+import BatonAPI
 import BatonCrypto
 import Consensus
 
@@ -69,36 +70,36 @@ extension EvidenceLog.Record {
         return 1_024
     }
 
-    /// The record as JSON: who, which view, and both signed messages with
-    /// what each signature covers.
-    public func json(chainID: Bytes32) -> [String: Any] {
-        var out: [String: Any] = ["kind": evidence.kind, "offender": Int(evidence.offender), "view": evidence.view,
-                                  "chainID": chainID.hex, "seenAtMs": seenAtMs, "epoch": epoch]
+    /// The record as the API shows it: who, which view, and both signed
+    /// messages with what each signature covers.
+    public func report(chainID: Bytes32) -> EvidenceReport {
         let signingDomain = SigningDomain.epochDomain(chainID: chainID, epoch: epoch)  // what the signatures cover
-        if let offenderKey { out["publicKey"] = offenderKey.hex }
-        func signed(_ message: String, _ encoded: [UInt8], digest: Bytes32, signature: Signature, _ extra: [String: Any]) -> [String: Any] {
-            ["type": message, "message": Hex.encode(encoded), "digest": digest.hex, "signature": Hex.encode(signature.bytes)]
-                .merging(extra) { a, _ in a }
+        func signed(_ type: String, _ encoded: [UInt8], digest: Bytes32, signature: Signature, blockID: BlockID? = nil,
+                    highQCView: View? = nil) -> EvidenceReport.SignedMessage {
+            EvidenceReport.SignedMessage(type: type, message: Hex.encode(encoded), digest: digest.hex,
+                                         signature: Hex.encode(signature.bytes), blockID: blockID?.hex, highQCView: highQCView)
         }
+        let messages: [EvidenceReport.SignedMessage]
         switch evidence {
         case .doubleVote(let a, let b):
-            out["messages"] = [a, b].map {
+            messages = [a, b].map {
                 signed("vote", $0.encoded, digest: SigningDomain.voteDigest(domain: signingDomain, view: $0.view, blockID: $0.blockID),
-                       signature: $0.signature, ["blockID": $0.blockID.hex])
+                       signature: $0.signature, blockID: $0.blockID)
             }
         case .doubleProposal(let a, let b):
-            out["messages"] = [a, b].map {
+            messages = [a, b].map {
                 signed("proposal", $0.encoded,
                        digest: SigningDomain.voteDigest(domain: signingDomain, view: $0.block.view, blockID: $0.block.id),
-                       signature: $0.signature, ["blockID": $0.block.id.hex])
+                       signature: $0.signature, blockID: $0.block.id)
             }
         case .doubleTimeout(let a, let b):
-            out["messages"] = [a, b].map {
+            messages = [a, b].map {
                 signed("timeout", $0.encoded,
                        digest: SigningDomain.timeoutDigest(domain: signingDomain, view: $0.view, highQCView: $0.highQC.view),
-                       signature: $0.signature, ["highQCView": $0.highQC.view])
+                       signature: $0.signature, highQCView: $0.highQC.view)
             }
         }
-        return out
+        return EvidenceReport(kind: evidence.kind, offender: Int(evidence.offender), view: evidence.view, chainID: chainID.hex,
+                              seenAtMs: seenAtMs, epoch: epoch, publicKey: offenderKey?.hex, messages: messages)
     }
 }

@@ -1,3 +1,4 @@
+import BatonAPI
 import BatonCrypto
 import Foundation
 import PluginHost
@@ -178,9 +179,9 @@ public enum FunctionJSON {
     }
 
     /// A function's listing entry (`GET /v1/apps/functions`).
-    public static func listing(_ function: PluginFunction) -> [String: Any] {
-        ["name": function.name, "signature": "\(function.signature)", "description": function.description,
-         "parameters": function.signature.parameters.map { ["name": $0.name, "type": "\($0.type)"] },
-         "result": "\(function.signature.result)"]
+    public static func listing(_ function: PluginFunction) -> FunctionListing.Function {
+        FunctionListing.Function(name: function.name, signature: "\(function.signature)", description: function.description,
+                                 parameters: function.signature.parameters.map { .init(name: $0.name, type: "\($0.type)") },
+                                 result: "\(function.signature.result)")
     }
 }

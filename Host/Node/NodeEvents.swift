@@ -1,4 +1,5 @@
 import Foundation
+import BatonAPI
 import BatonCrypto
 import Consensus
 import Synchronization
@@ -85,12 +86,9 @@ public final class EventHub: Sendable {
 
 extension AppAgreement.Mismatch {
     /// `{"block":…,"height":…,"otherHash":…,"ownHash":…,"proposer":…}`
-    public var json: String {
-        (try? JSONSerialization.data(withJSONObject: dictionary, options: [.sortedKeys]))
-            .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
+    public var json: String { String(decoding: APIJSON.encode(apiValue), as: UTF8.self) }
 
-    var dictionary: [String: Any] {
-        ["height": height, "ownHash": ownHash.hex, "otherHash": otherHash.hex, "block": blockID.hex, "proposer": Int(proposer)]
+    public var apiValue: AppMismatch {
+        AppMismatch(height: height, ownHash: ownHash.hex, otherHash: otherHash.hex, block: blockID.hex, proposer: Int(proposer))
     }
 }

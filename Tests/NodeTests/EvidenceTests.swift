@@ -1,3 +1,4 @@
+import BatonAPI
 import BatonCrypto
 import BatonTestSupport
 import Consensus
@@ -39,20 +40,18 @@ import Testing
         let log = await node.evidence
         let record = try #require(log.records.first)
         // What GET /v1/evidence serves, through JSON and back: check it as an outsider would.
-        let json = try JSONSerialization.jsonObject(with: JSONSerialization.data(withJSONObject: record.json(chainID: node.chainID)))
-        let served = try #require(json as? [String: Any])
-        #expect(served["offender"] as? Int == 3 && served["publicKey"] as? String == members.keys[3].publicKey.hex)
-        let key = try #require(PublicKey(compressed: Hex.decode(served["publicKey"] as? String ?? "") ?? []))
-        let chainID = try #require(Hex.decode(served["chainID"] as? String ?? "").flatMap(Bytes32.init))
-        let messages = try #require(served["messages"] as? [[String: Any]])
-        #expect(messages.count == 2)
+        let served = try #require(APIJSON.decode(EvidenceReport.self, from: APIJSON.encode(record.report(chainID: node.chainID))))
+        #expect(served.offender == 3 && served.publicKey == members.keys[3].publicKey.hex)
+        let key = try #require(PublicKey(compressed: Hex.decode(served.publicKey ?? "") ?? []))
+        let chainID = try #require(Hex.decode(served.chainID).flatMap(Bytes32.init))
+        #expect(served.messages.count == 2)
         var ids: Set<BlockID> = []
-        for message in messages {
-            let proposal = try Proposal.decode(try #require(Hex.decode(message["message"] as? String ?? "")))
+        for message in served.messages {
+            let proposal = try Proposal.decode(try #require(Hex.decode(message.message)))
             // The digest is recomputed from the message, not taken from the record.
             let digest = SigningDomain.voteDigest(domain: chainID, view: proposal.block.view, blockID: proposal.block.id)
-            #expect(digest.hex == message["digest"] as? String)
-            #expect(proposal.block.view == served["view"] as? UInt64 ?? UInt64(served["view"] as? Int ?? -1))
+            #expect(digest.hex == message.digest)
+            #expect(proposal.block.view == served.view)
             #expect(Secp256k1Verifier().verify(proposal.signature, digest: digest, publicKey: key))
             ids.insert(proposal.block.id)
         }
@@ -77,11 +76,10 @@ import Testing
         let domain = SigningDomain.epochDomain(chainID: setup.committee.chainID, epoch: 1)
         let added = log.add(doubleVote(view: 9), offenderKey: nil, nowMs: 3, epoch: 1)
         #expect(added)
-        let served = try #require(log.records.last).json(chainID: setup.committee.chainID)
-        #expect(served["epoch"] as? UInt64 == 1)
+        let served = try #require(log.records.last).report(chainID: setup.committee.chainID)
+        #expect(served.epoch == 1)
         let vote = setup.vote(1, view: 9, block: SHA256Digest.hash([1]))
-        let messages = served["messages"] as? [[String: Any]] ?? []
-        #expect(messages.first?["digest"] as? String == SigningDomain.voteDigest(domain: domain, view: 9, blockID: vote.blockID).hex,
+        #expect(served.messages.first?.digest == SigningDomain.voteDigest(domain: domain, view: 9, blockID: vote.blockID).hex,
                 "\(served)")
     }
 }

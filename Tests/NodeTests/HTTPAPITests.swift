@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import BatonAPI
 import BatonTestSupport
 import Testing
 
@@ -24,6 +25,14 @@ import Testing
         #expect((plugin?["sha256"] as? String)?.count == 64 && plugin?["pinned"] as? Bool == false)
         #expect(status.json["appDiverged"] is NSNull && status.json["evidence"] as? Int == 0)
         #expect((status.json["finalizedHeight"] as? Int ?? 0) >= 5)
+        // The API model (BatonAPI) reads every answer back, as the CLI and the benchmarks do.
+        let typed = try #require(APIJSON.decode(NodeStatus.self, from: status.body), "\(status.json)")
+        #expect(typed.plugin.name == "robot" && typed.member != nil && typed.appDiverged == nil && typed.leaders.members.count == 4)
+        let committee = try #require(APIJSON.decode(CommitteeStatus.self, from: try await httpRequest(base + "/v1/committee").body))
+        #expect(committee.members.count == 4 && committee.thisNode.member == typed.member && committee.chainID == typed.chainID)
+        let upgrade = try #require(APIJSON.decode(UpgradeStatus.self, from: try await httpRequest(base + "/v1/upgrade").body))
+        #expect(upgrade.application.plugin == "robot" && upgrade.application.plan == nil && upgrade.open.isEmpty)
+        #expect(APIJSON.decode(StageTimesReport.self, from: try await httpRequest(base + "/v1/stages").body) != nil)
 
         // A user command: accepted, gossiped, included, finalized, visible in the robot's state.
         let accepted = try await httpRequest(base + "/v1/tx", method: "POST", body: Data("left".utf8))
@@ -45,6 +54,7 @@ import Testing
         #expect(try await httpRequest(base + "/v1/apps/query?request=teleport").status == 400)
         let block = try await httpRequest(base + "/v1/blocks/2")
         #expect(block.status == 200 && block.json["height"] as? Int == 2)
+        #expect(APIJSON.decode(FinalizedBlock.self, from: block.body)?.height == 2)
         #expect(try await httpRequest(base + "/v1/status").status == 200)
 
         let metrics = String(decoding: try await httpRequest(base + "/metrics").body, as: UTF8.self)
@@ -60,6 +70,7 @@ import Testing
         #expect(try await httpRequest(base + "/v1/tx", method: "POST", body: Data("left 2".utf8)).status == 202)
         let evidence = try await httpRequest(base + "/v1/evidence")
         #expect(evidence.status == 200 && (evidence.json["evidence"] as? [Any])?.isEmpty == true)
+        #expect(APIJSON.decode(EvidenceListing.self, from: evidence.body)?.evidence.isEmpty == true)
 
         // Server-sent events: a finalized block arrives on the stream.
         let page = try await httpRequest(base + "/")

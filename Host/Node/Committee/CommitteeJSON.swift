@@ -1,3 +1,4 @@
+import BatonAPI
 import BatonCrypto
 import Consensus
 import Governance
@@ -10,46 +11,33 @@ public enum CommitteeJSON {
         let committee: Committee, addresses: [String], records: [EpochRecord], schedule: CommitteeSchedule
         let height: Height, node: PublicKey
 
-        public var json: [String: Any] {
-            CommitteeJSON.status(committee: committee, addresses: addresses, records: records, schedule: schedule,
-                                 height: height, node: node)
+        public var status: CommitteeStatus {
+            CommitteeStatus(
+                chainID: committee.chainID.hex, epoch: committee.epoch, height: height,
+                startedAfterHeight: records.last?.change.root.height ?? 0, totalWeight: committee.totalWeight,
+                members: committee.members.enumerated().map { index, member in
+                    CommitteeStatus.Member(index: index, publicKey: member.publicKey.hex, weight: member.weight,
+                                           address: index < addresses.count ? addresses[index] : nil)
+                },
+                thisNode: .init(publicKey: node.hex, member: committee.index(of: node).map { Int($0) }),
+                open: schedule.open.values.sorted { $0.proposedAt < $1.proposedAt }.map { entry in
+                    OpenPlanEntry(plan: CommitteeJSON.plan(entry.plan), proposedAt: entry.proposedAt,
+                                  approvedWeight: entry.weight, approvers: entry.approvers.map(\.hex))
+                },
+                changes: CommitteeJSON.history(records))
         }
     }
 
-    static func member(_ member: Committee.Member, index: Int, address: String?) -> [String: Any] {
-        ["index": index, "publicKey": member.publicKey.hex, "weight": member.weight, "address": address as Any]
-    }
-
-    static func plan(_ plan: CommitteeChangePlan) -> [String: Any] {
-        ["id": plan.id.hex, "chainID": plan.chainID.hex, "epoch": plan.epoch, "expiresAtHeight": plan.expiresAtHeight,
-         "members": plan.members.map { ["publicKey": $0.publicKey.hex, "weight": $0.weight, "address": $0.address] }]
-    }
-
-    static func status(committee: Committee, addresses: [String], records: [EpochRecord], schedule: CommitteeSchedule,
-                       height: Height, node: PublicKey) -> [String: Any] {
-        [
-            "chainID": committee.chainID.hex,
-            "epoch": committee.epoch,
-            "height": height,
-            "startedAfterHeight": records.last?.change.root.height ?? 0,
-            "totalWeight": committee.totalWeight,
-            "members": committee.members.enumerated().map { index, m in
-                member(m, index: index, address: index < addresses.count ? addresses[index] : nil)
-            },
-            "thisNode": ["publicKey": node.hex, "member": committee.index(of: node).map { Int($0) } as Any] as [String: Any],
-            "open": schedule.open.values.sorted { $0.proposedAt < $1.proposedAt }.map { entry in
-                plan(entry.plan).merging(["proposedAt": entry.proposedAt, "approvedWeight": entry.weight,
-                                          "approvers": entry.approvers.map(\.hex)]) { $1 }
-            },
-            "changes": history(records),
-        ]
+    static func plan(_ plan: CommitteeChangePlan) -> CommitteePlanDescription {
+        CommitteePlanDescription(id: plan.id.hex, chainID: plan.chainID.hex, epoch: plan.epoch, expiresAtHeight: plan.expiresAtHeight,
+                                 members: plan.members.map { .init(publicKey: $0.publicKey.hex, weight: $0.weight, address: $0.address) })
     }
 
     /// Every committee change: the epoch it began, after which block, and the committee's size and weight.
-    static func history(_ records: [EpochRecord]) -> [[String: Any]] {
+    static func history(_ records: [EpochRecord]) -> [CommitteeChange] {
         records.map { record in
-            ["epoch": record.epoch, "afterHeight": record.change.root.height, "afterBlock": record.change.root.id.hex,
-             "members": record.committee.count, "totalWeight": record.committee.totalWeight]
+            CommitteeChange(epoch: record.epoch, afterHeight: record.change.root.height, afterBlock: record.change.root.id.hex,
+                            members: record.committee.count, totalWeight: record.committee.totalWeight)
         }
     }
 }

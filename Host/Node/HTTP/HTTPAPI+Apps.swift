@@ -1,3 +1,4 @@
+import BatonAPI
 import Hummingbird
 import NIOCore
 import PluginHost
@@ -25,7 +26,7 @@ extension HTTPAPI {
         }
         router.get("/v1/apps/functions") { _, _ -> Response in
             let plugin = await node.plugin
-            return json(.ok, ["plugin": plugin.name, "functions": node.functions.map(FunctionJSON.listing)])
+            return json(.ok, FunctionListing(plugin: plugin.name, functions: node.functions.map(FunctionJSON.listing)))
         }
         router.post("/v1/apps/call/:name") { request, context -> Response in
             let name = context.parameters.get("name") ?? ""

@@ -1,3 +1,4 @@
+import BatonAPI
 import BatonCrypto
 import Hummingbird
 
@@ -7,8 +8,8 @@ extension HTTPAPI {
         router.get("/v1/evidence") { _, _ -> Response in
             let log = await node.evidence
             let chainID = await node.chainID
-            return json(.ok, ["total": log.total, "kept": log.records.count, "capacity": log.capacity,
-                              "evidence": log.records.map { $0.json(chainID: chainID) }])
+            return json(.ok, EvidenceListing(total: log.total, kept: log.records.count, capacity: log.capacity,
+                                             evidence: log.records.map { $0.report(chainID: chainID) }))
         }
         router.get("/v1/blocks/:height") { _, context -> Response in
             guard let text = context.parameters.get("height"), let height = UInt64(text) else {
@@ -17,11 +18,10 @@ extension HTTPAPI {
             guard let block = try await node.finalizedBlock(at: height) else {
                 return json(.notFound, ["error": "no finalized block at height \(height) yet"])
             }
-            return json(.ok, [
-                "height": block.height, "id": block.id.hex, "view": block.view, "parentID": block.parentID.hex,
-                "proposer": Int(block.proposer), "timestampMs": block.timestampMs, "payloadBytes": block.payload.count,
-                "payload": Hex.encode(block.payload), "transactions": block.includedTransactions.map(\.hex),
-            ])
+            return json(.ok, FinalizedBlock(
+                height: block.height, id: block.id.hex, view: block.view, parentID: block.parentID.hex,
+                proposer: Int(block.proposer), timestampMs: block.timestampMs, payloadBytes: block.payload.count,
+                payload: Hex.encode(block.payload), transactions: block.includedTransactions.map(\.hex)))
         }
     }
 }

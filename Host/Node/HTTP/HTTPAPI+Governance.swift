@@ -1,3 +1,4 @@
+import BatonAPI
 import BatonCrypto
 import Hummingbird
 
@@ -8,19 +9,17 @@ extension HTTPAPI {
             let upgrades = await node.upgrades
             let height = await node.status.finalizedHeight
             let plugin = await node.plugin
-            var answer = UpgradeJSON.status(upgrades, height: height, chainID: node.chainID, running: plugin)
-            answer["node"] = await node.upgradeReadiness.json
-            return json(.ok, answer)
+            return json(.ok, UpgradeJSON.status(upgrades, height: height, running: plugin, node: await node.upgradeReadiness))
         }
         router.get("/v1/committee/changes") { _, _ -> Response in
             // Every switch record, oldest first: self-verifying from the genesis
             // committee (each under the committee before it), so a verifier
             // need not trust the node that serves them.
             let records = await node.epochRecords
-            return json(.ok, ["changes": records.map { Hex.encode($0.change.encoded) }])
+            return json(.ok, CommitteeChangeRecords(changes: records.map { Hex.encode($0.change.encoded) }))
         }
         router.get("/v1/committee") { _, _ -> Response in
-            return json(.ok, await node.committeeSnapshot.json)
+            return json(.ok, await node.committeeSnapshot.status)
         }
     }
 }

@@ -1,3 +1,4 @@
+import BatonAPI
 import Hummingbird
 import NIOCore
 
@@ -17,7 +18,7 @@ extension HTTPAPI {
             // Where committed transactions' time went on this node (StageTimes).
             let from = request.uri.queryParameters.get("fromHeight").flatMap { UInt64($0) } ?? 0
             let (samples, stages) = await node.stageTimes.percentiles(fromHeight: from)
-            return json(.ok, ["samples": samples, "fromHeight": from, "stagesMs": stages])
+            return json(.ok, StageTimesReport(samples: samples, fromHeight: from, stagesMs: stages))
         }
         router.get("/metrics") { _, _ -> Response in
             await node.refreshPeers()

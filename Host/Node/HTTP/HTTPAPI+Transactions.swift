@@ -1,3 +1,4 @@
+import BatonAPI
 import Consensus
 import Hummingbird
 
@@ -47,8 +48,9 @@ extension HTTPAPI {
 
     /// What a node cut off from a quorum answers instead of 202.
     static func noQuorum(_ connected: UInt64, _ total: UInt64) -> Response {
-        json(.serviceUnavailable, ["error": "not accepted: this node reaches members holding \(connected) of \(total) voting weight, and more than two thirds are needed to finalize anything; retry later or send it to another node",
-                                   "reachableWeight": connected, "totalWeight": total])
+        json(.serviceUnavailable, NoQuorumError(
+            error: "not accepted: this node reaches members holding \(connected) of \(total) voting weight, and more than two thirds are needed to finalize anything; retry later or send it to another node",
+            reachableWeight: connected, totalWeight: total))
     }
 
     /// `POST /v1/txs` bounds: at most this many bytes and transactions a request.

@@ -1,3 +1,4 @@
+import BatonAPI
 import BatonCrypto
 import Consensus
 import Foundation
@@ -72,9 +73,9 @@ public enum HTTPAPI {
                  body: ResponseBody(byteBuffer: ByteBuffer(string: object.rendered)))
     }
 
-    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    /// An answer of the API model (`BatonAPI`), or a flat `["error": …]`.
+    static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: APIJSON.encode(value))))
     }
 }

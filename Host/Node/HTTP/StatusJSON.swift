@@ -1,4 +1,4 @@
-import Foundation
+import BatonAPI
 import Hummingbird
 
 /// `GET /v1/status`: the node's state, or — while its loop is held by a
@@ -14,61 +14,52 @@ extension HTTPAPI {
         await node.refreshPeers()
         let status = await node.status
         let plugin = await node.plugin
-        let key = await node.publicKey
-        let index = await node.memberIndex
-        let mempool = await node.mempool.count
-        return json(.ok, [
-            "node": key.hex, "chainID": node.chainID.hex, "member": index.map { Int($0) } as Any, "view": status.view,
-            "finalizedHeight": status.finalizedHeight, "finalizedID": status.finalizedID.hex,
-            "stateHash": status.stateHash.hex, "peers": status.peers, "mempool": mempool,
-            "duplicateKeyConnections": status.duplicateKeyConnections,
-            "plugin": ["name": plugin.name, "version": plugin.version, "sha256": node.pluginSHA256 ?? NSNull(),
-                       "pinned": node.pluginPinned,
-                       "plan": await node.applicationPlan?.id.hex ?? NSNull(),
-                       "stuck": stuckJSON(node), "sideQueue": sideQueueJSON(node)] as [String: Any],
+        let pluginStatus = PluginStatus(name: plugin.name, version: plugin.version, sha256: node.pluginSHA256,
+                                        pinned: node.pluginPinned, plan: Nullable(wrappedValue: await node.applicationPlan?.id.hex),
+                                        stuck: stuckCalls(node), sideQueue: sideQueue(node))
+        let leaders = LeaderSummary(election: await node.leaderElectionName, skippedViews: status.leaderSkippedViews,
+                                    members: await node.leaderStandings.map { standing in
+                                        LeaderSummary.Standing(member: Int(standing.member), standing: standing.kind.rawValue,
+                                                               proposed: standing.proposed, failed: standing.failed, voted: standing.voted)
+                                    })
+        return json(.ok, NodeStatus(
+            node: await node.publicKey.hex, chainID: node.chainID.hex, member: await node.memberIndex.map { Int($0) },
+            view: status.view, finalizedHeight: status.finalizedHeight, finalizedID: status.finalizedID.hex,
+            stateHash: status.stateHash.hex, peers: status.peers, mempool: await node.mempool.count,
+            duplicateKeyConnections: status.duplicateKeyConnections, plugin: pluginStatus,
             // AA-3 and AA-1 (see AppAgreement): why a node stopped, or refuses to vote.
-            "appDiverged": status.appDivergence?.dictionary ?? NSNull(),
-            "evidence": await node.evidence.total,
-            "upgrade": await node.upgradeReadiness.json,
+            appDiverged: status.appDivergence?.apiValue, evidence: await node.evidence.total,
+            upgrade: await node.upgradeReadiness,
             // The history: every decided plan, when it was decided and from which height it runs.
-            "upgrades": UpgradeJSON.history(await node.upgrades, height: status.finalizedHeight),
+            upgrades: UpgradeJSON.history(await node.upgrades, height: status.finalizedHeight),
             // The committee's epoch and every change (GET /v1/committee has the members).
-            "epoch": await node.epoch,
-            "committeeChanges": CommitteeJSON.history(await node.epochRecords),
-            "appState": ["refusedProposals": status.appRefusals,
-                         "lastRefusal": status.lastAppRefusal?.dictionary ?? NSNull()] as [String: Any],
+            epoch: await node.epoch, committeeChanges: CommitteeJSON.history(await node.epochRecords),
+            appState: AppStateSummary(refusedProposals: status.appRefusals, lastRefusal: status.lastAppRefusal?.apiValue),
             // LR-3: who leads less, and why (README, "Leader reputation").
-            "leaders": ["election": await node.leaderElectionName, "skippedViews": status.leaderSkippedViews,
-                        "members": await node.leaderStandings.map { standing in
-                            ["member": Int(standing.member), "standing": standing.kind.rawValue,
-                             "proposed": standing.proposed, "failed": standing.failed, "voted": standing.voted] as [String: Any]
-                        }] as [String: Any],
-        ])
+            leaders: leaders))
     }
 
     /// The answer while the actor is busy: only what is readable without it.
     static func publishedStatus(of node: ConsensusNode) -> Response {
         let status = node.lastPublishedStatus
-        return json(.ok, [
-            "node": node.identity.hex, "chainID": node.chainID.hex, "view": status.view,
-            "finalizedHeight": status.finalizedHeight, "finalizedID": status.finalizedID.hex,
-            "stateHash": status.stateHash.hex, "peers": status.peers,
-            "plugin": ["name": node.watchdog.plugin, "sha256": node.pluginSHA256 ?? NSNull(), "pinned": node.pluginPinned,
-                       "stuck": stuckJSON(node), "sideQueue": sideQueueJSON(node)] as [String: Any],
-            "appDiverged": status.appDivergence?.dictionary ?? NSNull(),
-            "busy": "the node's loop did not answer within \(statusWaitMs) ms (see plugin.stuck); these figures are from its last step",
-        ])
+        let plugin = PluginStatus(name: node.watchdog.plugin, version: nil, sha256: node.pluginSHA256, pinned: node.pluginPinned,
+                                  plan: nil, stuck: stuckCalls(node), sideQueue: sideQueue(node))
+        return json(.ok, BusyNodeStatus(
+            node: node.identity.hex, chainID: node.chainID.hex, view: status.view, finalizedHeight: status.finalizedHeight,
+            finalizedID: status.finalizedID.hex, stateHash: status.stateHash.hex, peers: status.peers, plugin: plugin,
+            appDiverged: status.appDivergence?.apiValue,
+            busy: "the node's loop did not answer within \(statusWaitMs) ms (see plugin.stuck); these figures are from its last step"))
     }
 
     /// Plugin calls past their budget now (`PluginWatchdog`), longest first.
-    static func stuckJSON(_ node: ConsensusNode) -> [[String: Any]] {
+    static func stuckCalls(_ node: ConsensusNode) -> [StuckCall] {
         node.watchdog.stuck.map { overrun in
-            ["call": overrun.call.name, "height": overrun.height.map { $0 as Any } ?? NSNull(),
-             "elapsedMs": overrun.elapsedMs, "budgetMs": overrun.budgetMs, "text": overrun.text]
+            StuckCall(call: overrun.call.name, height: overrun.height, elapsedMs: overrun.elapsedMs,
+                      budgetMs: overrun.budgetMs, text: overrun.text)
         }
     }
 
-    static func sideQueueJSON(_ node: ConsensusNode) -> [String: Any] {
-        ["waiting": node.sideLane.waiting, "workers": node.sideLane.workerCount, "capacity": node.sideLane.limits.queueMax]
+    static func sideQueue(_ node: ConsensusNode) -> SideQueue {
+        SideQueue(waiting: node.sideLane.waiting, workers: node.sideLane.workerCount, capacity: node.sideLane.limits.queueMax)
     }
 }
