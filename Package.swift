@@ -167,6 +167,18 @@ let package = Package(
                 "Storage", "PluginHost", "Consensus", "BatonCrypto", "BatonNetwork", "Governance", "BatonConfig", "BatonAPI",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            path: "Host/Node"
+        ),
+        // The node's HTTP API (Hummingbird): one file per resource, the status
+        // page, the error middleware; it answers with BatonAPI's types.
+        .target(
+            name: "NodeHTTP",
+            dependencies: [
+                "Node", "BatonAPI", "PluginHost", "Consensus", "BatonCrypto", "Governance",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 // Its connection cap (MaximumAvailableConnections) and, for a JSON
                 // answer to requests NIO cannot parse, the HTTP parts below it;
@@ -174,10 +186,8 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "DequeModule", package: "swift-collections"),
             ],
-            path: "Host/Node"
+            path: "Host/HTTP"
         ),
         // Many cores in one process over a simulated network and clock.
         .target(
@@ -222,7 +232,7 @@ let package = Package(
         .target(
             name: "BatonBench",
             dependencies: [
-                "BatonConsole", "BatonAPI", "PluginHost", "BatonCrypto", "Consensus", "Simulation", "Storage", "Node",
+                "BatonConsole", "BatonAPI", "PluginHost", "BatonCrypto", "Consensus", "Simulation", "Storage", "Node", "NodeHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Host/Bench"
@@ -231,6 +241,7 @@ let package = Package(
             name: "BatonCLI",
             dependencies: [
                 "BatonAPI",
+                "NodeHTTP",
                 "BatonConsole",
                 "BatonBench",
                 "PluginHost",
@@ -313,7 +324,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NodeTests",
-            dependencies: ["Node", "BatonAPI", "Governance", "BatonConfig", "BatonNetwork", "BatonCrypto", "Consensus", "Storage", "PluginHost",
+            dependencies: ["Node", "NodeHTTP", "BatonAPI", "Governance", "BatonConfig", "BatonNetwork", "BatonCrypto", "Consensus", "Storage", "PluginHost",
                            "Simulation", "BatonTestSupport"],
             path: "Tests/NodeTests"
         ),

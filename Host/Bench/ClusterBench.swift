@@ -7,6 +7,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Node
+import NodeHTTP
 import Synchronization
 
 /// `baton bench cluster`: a real cluster (N `baton node` processes on

@@ -2,6 +2,7 @@ import ArgumentParser
 import BatonConsole
 import Foundation
 import Node
+import NodeHTTP
 import PluginHost
 
 public struct PluginCallBench: ParsableCommand {

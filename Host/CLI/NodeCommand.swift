@@ -5,6 +5,7 @@ import BatonNetwork
 import Foundation
 import Logging
 import Node
+import NodeHTTP
 import ServiceLifecycle
 import Storage
 

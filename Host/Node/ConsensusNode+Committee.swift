@@ -183,8 +183,8 @@ extension ConsensusNode {
     }
 
     /// What `GET /v1/committee` shows, as of now.
-    public var committeeSnapshot: CommitteeJSON.Snapshot {
-        CommitteeJSON.Snapshot(committee: committee, addresses: memberAddresses,
+    public var committeeSnapshot: CommitteeSnapshot {
+        CommitteeSnapshot(committee: committee, addresses: memberAddresses,
                                records: epochRecords, schedule: committeeChanges, height: status.finalizedHeight,
                                node: signer.publicKey)
     }

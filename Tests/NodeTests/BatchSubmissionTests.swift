@@ -1,4 +1,5 @@
 import Node
+import NodeHTTP
 import Testing
 
 /// The `POST /v1/txs` body: u32 big-endian length, then the bytes, repeated.

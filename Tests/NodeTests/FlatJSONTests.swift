@@ -1,5 +1,6 @@
 import Foundation
 @testable import Node
+@testable import NodeHTTP
 import Testing
 
 /// The API's hand-written replies parse as the JSON they claim to be.

@@ -5,6 +5,7 @@ import Foundation
 import FoundationNetworking
 #endif
 @_spi(Testing) import Node
+import NodeHTTP
 import PluginHost
 import Synchronization
 import Testing

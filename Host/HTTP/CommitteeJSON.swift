@@ -2,17 +2,15 @@ import BatonAPI
 import BatonCrypto
 import Consensus
 import Governance
+import Node
 
 /// `GET /v1/committee` and `baton committee status`: the committee in force,
 /// the plans open to change it, and every change so far.
-public enum CommitteeJSON {
-    /// The node's committee state at one moment (read off the actor in one hop).
-    public struct Snapshot: Sendable {
-        let committee: Committee, addresses: [String], records: [EpochRecord], schedule: CommitteeSchedule
-        let height: Height, node: PublicKey
-
-        public var status: CommitteeStatus {
-            CommitteeStatus(
+enum CommitteeJSON {
+    static func status(_ snapshot: CommitteeSnapshot) -> CommitteeStatus {
+        let (committee, addresses, records, schedule) = (snapshot.committee, snapshot.addresses, snapshot.records, snapshot.schedule)
+        let (height, node) = (snapshot.height, snapshot.node)
+        return CommitteeStatus(
                 chainID: committee.chainID.hex, epoch: committee.epoch, height: height,
                 startedAfterHeight: records.last?.change.root.height ?? 0, totalWeight: committee.totalWeight,
                 members: committee.members.enumerated().map { index, member in
@@ -25,7 +23,6 @@ public enum CommitteeJSON {
                                   approvedWeight: entry.weight, approvers: entry.approvers.map(\.hex))
                 },
                 changes: CommitteeJSON.history(records))
-        }
     }
 
     static func plan(_ plan: CommitteeChangePlan) -> CommitteePlanDescription {

@@ -1,6 +1,7 @@
 import BatonAPI
 import Consensus
 import Hummingbird
+import Node
 
 extension HTTPAPI {
     /// Submitting transactions: one (`POST /v1/tx`) or a batch (`POST /v1/txs`).

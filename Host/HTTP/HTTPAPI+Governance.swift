@@ -1,6 +1,7 @@
 import BatonAPI
 import BatonCrypto
 import Hummingbird
+import Node
 
 extension HTTPAPI {
     /// The chain's governance as this node has committed it: upgrades and committee changes.
@@ -19,7 +20,7 @@ extension HTTPAPI {
             return json(.ok, CommitteeChangeRecords(changes: records.map { Hex.encode($0.change.encoded) }))
         }
         router.get("/v1/committee") { _, _ -> Response in
-            return json(.ok, await node.committeeSnapshot.status)
+            return json(.ok, CommitteeJSON.status(await node.committeeSnapshot))
         }
     }
 }

@@ -1,5 +1,6 @@
 import BatonAPI
 import Hummingbird
+import Node
 import NIOCore
 
 extension HTTPAPI {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Node
 import NIOCore
 
 /// Every error answer of the API is JSON, `{"error": …}`, whatever raised

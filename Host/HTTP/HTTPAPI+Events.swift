@@ -1,4 +1,5 @@
 import Hummingbird
+import Node
 import NIOCore
 
 extension HTTPAPI {

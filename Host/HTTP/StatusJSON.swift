@@ -1,5 +1,6 @@
 import BatonAPI
 import Hummingbird
+import Node
 
 /// `GET /v1/status`: the node's state, or — while its loop is held by a
 /// stuck plugin call and cannot answer — what the loop last published, with

@@ -3,6 +3,7 @@ import BatonCrypto
 import Consensus
 import Foundation
 import Hummingbird
+import Node
 import HummingbirdCore
 import Logging
 import NIOCore

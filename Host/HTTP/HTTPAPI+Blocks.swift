@@ -1,6 +1,7 @@
 import BatonAPI
 import BatonCrypto
 import Hummingbird
+import Node
 
 extension HTTPAPI {
     /// The finalized chain and the evidence of misbehaviour this node saw.

@@ -3,6 +3,7 @@ import BatonCrypto
 import Consensus
 import PluginHost
 import Governance
+import Node
 
 /// `GET /v1/upgrade` and `baton upgrade status`: what the chain decided.
 enum UpgradeJSON {
