@@ -1,4 +1,4 @@
-/// AA-1 / AA-3 (README, "App agreement"): a block whose certified state hash
+/// AA-1 / AA-3 (docs/governance.md, "App agreement"): a block whose certified state hash
 /// is not this node's — why a node stopped, or refused to vote.
 public struct AppMismatch: Codable, Sendable, Hashable {
     public var height: UInt64

@@ -70,7 +70,7 @@ public struct AppStateSummary: Codable, Sendable, Hashable {
     }
 }
 
-/// LR-3 (README, "Leader reputation"): who leads less, and why.
+/// LR-3 (docs/consensus.md, "Leader reputation"): who leads less, and why.
 public struct LeaderSummary: Codable, Sendable, Hashable {
     public var election: String
     /// Views whose stake-drawn leader was passed over, since the node started.

@@ -7,7 +7,7 @@ import Consensus
 /// stored with the block — so every node, and one syncing from the genesis,
 /// decides the same change at the same block.
 ///
-/// The rules (README, "Committee changes"):
+/// The rules (docs/governance.md, "Committee changes"):
 /// - C-1 A plan counts only if proposed by a voting member of the committee
 ///   in force, for this chain and this epoch, with a valid member list.
 /// - C-2 An approval counts once per member of the committee in force, only

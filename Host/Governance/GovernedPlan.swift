@@ -1,7 +1,7 @@
 import BatonCrypto
 import Consensus
 
-/// A plan the chain decides by its members' approvals (README, "Live
+/// A plan the chain decides by its members' approvals (docs/governance.md, "Live
 /// upgrades" and "Committee changes"). What every kind shares — an id, the
 /// chain it is for, a deadline for approvals — is here; what differs between
 /// kinds is its `Rules`, and what a decision does is its schedule's.

@@ -8,7 +8,7 @@ import Consensus
 /// node syncing from the genesis — reaches the same schedule at the same
 /// height.
 ///
-/// The rules (README, "Live upgrades"):
+/// The rules (docs/governance.md, "Live upgrades"):
 /// - U-1 A plan counts only if proposed by a voting member, for this chain,
 ///   with at least `leadBlocksMin` blocks between its approval deadline and
 ///   its first height.

@@ -4,7 +4,7 @@ import Foundation
 import PluginHost
 
 /// Typed-function arguments and results as JSON (`POST /v1/apps/call/{name}`,
-/// `baton call`). The mapping, documented in the README:
+/// `baton call`). The mapping, documented in docs/plugins.md (Typed functions):
 ///
 /// | type | JSON in | JSON out |
 /// | --- | --- | --- |

@@ -34,7 +34,7 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func message(_ error: HTTPError) -> String {
         if let body = error.body, !body.isEmpty { return body }
         switch error.status {
-        case .notFound: return "no such route; see GET / and the README's HTTP API section"
+        case .notFound: return "no such route; see GET / and docs/operations.md (The HTTP API)"
         case .contentTooLarge: return "request body too large for this route"
         default: return error.status.reasonPhrase
         }

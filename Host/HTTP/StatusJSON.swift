@@ -36,7 +36,7 @@ extension HTTPAPI {
             // The committee's epoch and every change (GET /v1/committee has the members).
             epoch: await node.epoch, committeeChanges: CommitteeJSON.history(await node.epochRecords),
             appState: AppStateSummary(refusedProposals: status.appRefusals, lastRefusal: status.lastAppRefusal?.apiValue),
-            // LR-3: who leads less, and why (README, "Leader reputation").
+            // LR-3: who leads less, and why (docs/consensus.md, "Leader reputation").
             leaders: leaders))
     }
 

@@ -4,7 +4,7 @@ import Consensus
 import PluginHost
 import Governance
 
-/// Committee changes on this node (README, "Committee changes"): the
+/// Committee changes on this node (docs/governance.md, "Committee changes"): the
 /// operators' plans decided at commit (C-1 … C-3), the switch at the block
 /// that decided one (EP-1), the new epoch's core rooted there (EP-3), and
 /// what a node behind an epoch does (EP-4).

@@ -39,7 +39,7 @@ extension ConsensusNode {
 
     /// The voting weight this node reaches: its own and its connected
     /// members'. Below a quorum nothing can be finalized, so nothing is
-    /// accepted (what 202 promises: see the README, HTTP API).
+    /// accepted (what 202 promises: see the docs/operations.md, "The HTTP API").
     func reachableWeight() -> UInt64 {
         let own = memberIndex.map { committee.weight(of: $0) } ?? 0
         return transport.connectedPeers.reduce(own) { sum, key in

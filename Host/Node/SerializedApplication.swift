@@ -4,7 +4,7 @@ import Synchronization
 /// One application instance shared by the consensus loop and the side lane,
 /// for a plugin that does not allow a second instance (ABI 1.6): every call
 /// takes one lock, so the instance still sees one call at a time (the ABI's
-/// [instance] rule). The price, stated in the README: a slow `check_tx` or
+/// [instance] rule). The price, stated in docs/plugins.md: a slow `check_tx` or
 /// `query` on such a plugin delays the loop's next block call by as long —
 /// it is no longer *on* the loop, but it holds the only instance.
 final class SerializedApplication: Application, @unchecked Sendable {

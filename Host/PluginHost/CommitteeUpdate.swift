@@ -2,7 +2,7 @@
 /// block (ABI 1.5 `update_committee`, as ABCI's validator updates): weight 0
 /// removes the member, a key not in the committee is added at `address`,
 /// any other weight replaces the member's. The host applies a block's
-/// changes together after the block (README, "Committee changes").
+/// changes together after the block (docs/governance.md, "Committee changes").
 public struct CommitteeUpdate: Sendable, Hashable {
     /// 33 bytes, a compressed secp256k1 key (its shape checked; the node checks the point).
     public let publicKey: [UInt8]

@@ -46,15 +46,15 @@ public struct StorageError: Error, Hashable, Sendable, CustomStringConvertible {
         case .io:
             "\(path): storage failed: \(detail)"
         case .missingStore:
-            "\(path): a store was created here (store.id) but its database is gone (\(detail)). Nothing was initialised: restore db/ from a backup. To rebuild this node from its peers instead, move the data directory aside and start it again: a new directory signs nothing until the other members' certificates show it is safe (README: Storage, SR-R)."
+            "\(path): a store was created here (store.id) but its database is gone (\(detail)). Nothing was initialised: restore db/ from a backup. To rebuild this node from its peers instead, move the data directory aside and start it again: a new directory signs nothing until the other members' certificates show it is safe (docs/storage.md: SR-R)."
         case .unrecognized:
             "\(path): not a Baton store (\(detail)). Nothing was touched: point data_dir at the node's own directory, or move these files aside."
         case .otherNode:
             "\(path): this data directory belongs to another node (\(detail)). Each node needs its own directory: its safety data speaks for its key alone."
         case .missingSafetyRecord:
-            "\(path): the safety record (what this node last signed) is missing; the node will not guess. Restore it with the rest of the directory from a backup, or move the data directory aside and start again: a new directory signs nothing until the other members' certificates show it is safe (README: Storage, SR-R)."
+            "\(path): the safety record (what this node last signed) is missing; the node will not guess. Restore it with the rest of the directory from a backup, or move the data directory aside and start again: a new directory signs nothing until the other members' certificates show it is safe (docs/storage.md: SR-R)."
         case .lostSyncedWrites:
-            "\(path): the database lost writes that had been synced to disk (\(detail)) — a WAL truncated, emptied or damaged. The disk or the directory cannot be trusted (what it lost next may be this node's record of its votes, and running on could make it sign twice in one view), so it stops. Restore the data directory from a backup, or move it aside and start again: a new directory signs nothing until the other members' certificates show it is safe (README: Storage, SR-R)."
+            "\(path): the database lost writes that had been synced to disk (\(detail)) — a WAL truncated, emptied or damaged. The disk or the directory cannot be trusted (what it lost next may be this node's record of its votes, and running on could make it sign twice in one view), so it stops. Restore the data directory from a backup, or move it aside and start again: a new directory signs nothing until the other members' certificates show it is safe (docs/storage.md: SR-R)."
         case .notInitialized:
             "\(path): a directory exists but holds no Baton store (\(detail)). Initialise it explicitly, or point to the right directory."
         }

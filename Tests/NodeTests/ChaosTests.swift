@@ -166,7 +166,7 @@ import Testing
         let hashes = accepted.map(hash)
         let lost = hashes.filter { seen[$0] == nil }.count
         #expect(hashes.allSatisfy { (seen[$0] ?? 0) <= 1 }, "accepted transactions committed twice")
-        // 202 is not durable (README, HTTP API): a transaction only its
+        // 202 is not durable (docs/operations.md, "The HTTP API"): a transaction only its
         // accepting node held (peers' mempools full under this load) dies
         // with that node whenever it is killed. CI's short run must lose
         // none; a long run by hand reports them and bounds them at 1 in 1,000.

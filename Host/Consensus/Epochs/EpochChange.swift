@@ -1,7 +1,7 @@
 import BatonCrypto
 
 /// The switch from one committee to the next, and the proof that it happened
-/// where it says (EP-1 … EP-4 in the README's consensus section).
+/// where it says (EP-1 … EP-4 in docs/consensus.md).
 ///
 /// `root` is the last block of epoch `epoch - 1`: the block whose commit
 /// decided the change. It is final in that epoch because of `above` and

@@ -5,7 +5,7 @@
 /// lower view. Timeouts use truncated exponential backoff: `toleratedFailures`
 /// consecutive failed views at the base duration, then each further one
 /// multiplies it by `backoffPermille / 1000`, up to `timeoutMsMax`; a view that
-/// ends with a QC resets it to the base (PM-1 in the README: a QC proves a
+/// ends with a QC resets it to the base (PM-1 in docs/consensus.md: a QC proves a
 /// quorum is live and in step again, so the run of failures is over).
 public struct Pacemaker: Sendable {
     public struct Config: Hashable, Sendable {

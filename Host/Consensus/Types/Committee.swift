@@ -30,7 +30,7 @@ public struct Committee: Sendable {
     /// and data directories from before epochs existed verify unchanged —
     /// and a hash of (chain id, epoch) after. A vote, timeout or QC of one
     /// epoch therefore never verifies in another, even where the same key
-    /// sits in both committees (EP-2 in the README's consensus section).
+    /// sits in both committees (EP-2 in docs/consensus.md).
     public let signingDomain: Bytes32
     public let members: [Member]
     public let totalWeight: UInt64

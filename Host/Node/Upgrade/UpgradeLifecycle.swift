@@ -7,7 +7,7 @@ import Governance
 /// and serves the instance this says. Generic over the instance so the rules
 /// are tested without plugins.
 ///
-/// The rules (README, "Live upgrades"):
+/// The rules (docs/governance.md, "Live upgrades"):
 /// - V-1 A block at height h is produced, validated and committed only by the
 ///   application `schedule.plan(at: h)` names (the genesis's when none): never
 ///   by the old plugin at or above a plan's first height.

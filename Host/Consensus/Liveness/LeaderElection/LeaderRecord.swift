@@ -1,5 +1,5 @@
 /// What one finalized block tells about its committee's members, for leader
-/// reputation (LR-1 in the README): who proposed it, whose votes certified
+/// reputation (LR-1 in docs/consensus.md): who proposed it, whose votes certified
 /// its parent (the QC it carries), and which leader it shows failed (LR-5:
 /// the leader of the view before it, when its parent is older).
 ///

@@ -1,7 +1,7 @@
 /// Who leads view v: the one question the core asks about leaders (the
 /// seam; Aptos has the same in `ProposerElection`). Implementations:
 /// `WeightedRandomElection` (the draw of DESIGN §2), `ReputationElection`
-/// (LR-1 … LR-8 in the README), and `NewcomerGraceElection`, a decorator
+/// (LR-1 … LR-8 in docs/consensus.md), and `NewcomerGraceElection`, a decorator
 /// for the first views of an epoch (EP-5).
 ///
 /// Contract: `leader(of:)` is a pure function of the committee, the view and

@@ -1,4 +1,4 @@
-/// Leader reputation from committed history (LR-1 … LR-8 in the README):
+/// Leader reputation from committed history (LR-1 … LR-8 in docs/consensus.md):
 /// the stake-weighted draw of DESIGN §2, with each member's stake multiplied
 /// by its standing in a window of finalized blocks — so a member that
 /// crashed, or never proposes, stops being elected within a window, and one
