@@ -5,8 +5,9 @@ import Consensus
 /// its first byte (`HostTransaction`): a proposal of kind k is tag 2k − 1, an
 /// approval 2k, so upgrades keep tags 1 and 2 and committee changes 3 and 4.
 ///
-/// A new kind is a case here and in `GovernancePlan`, its plan type (a
-/// `GovernedPlan`), its schedule, and the node's step that applies it.
+/// A new kind is a case here and in `GovernancePlan`, and its plan type (a
+/// `GovernedPlan`) with its schedule (a `PlanSchedule`); the node applies it
+/// through `GovernanceBook` and names it only where its decisions act.
 public enum PlanKind: UInt8, Hashable, Sendable, CaseIterable {
     case upgrade = 1
     case committee = 2
@@ -16,6 +17,22 @@ public enum PlanKind: UInt8, Hashable, Sendable, CaseIterable {
         switch self {
         case .upgrade: "upgrades"
         case .committee: "committee"
+        }
+    }
+
+    /// What logs call a plan of this kind ("upgrade plan decided").
+    public var noun: String {
+        switch self {
+        case .upgrade: "upgrade"
+        case .committee: "committee"
+        }
+    }
+
+    /// The schedule that keeps this kind's plans.
+    public var scheduleType: any PlanSchedule.Type {
+        switch self {
+        case .upgrade: UpgradeSchedule.self
+        case .committee: CommitteeSchedule.self
         }
     }
 

@@ -326,33 +326,6 @@ extension ConsensusNode {
         if mempool.count == 0 { followUps.append(.mempoolChanged(nonEmpty: false, nowMs: clock.nowMs())) }
     }
 
-    /// Updates the upgrade and committee schedules with `block`'s host
-    /// transactions and stages them to land with the block (`UpgradeSchedule`,
-    /// U-1..U-4; `CommitteeSchedule`, C-1..C-3). Returns the switch record
-    /// when the block ends the epoch.
-    private func applyHostTransactions(of block: Block, finalization: Forks.Finalization) throws -> EpochRecord? {
-        guard !block.hostPayload.isEmpty else { return nil }
-        let all = (try? HostPayload.decode(block.hostPayload)) ?? []
-        // Each transaction goes to the schedule of its kind.
-        let epochEnd = try applyCommitteeTransactions(all.filter { $0.kind == .committee }, of: block, finalization: finalization)
-        let transactions = all.filter { $0.kind == .upgrade }
-        guard !transactions.isEmpty else { return epochEnd }
-        let outcomes = upgrades.apply(transactions, at: block.height, committee: committee, verifier: hostVerifier)
-        store.stageSchedule(named: PlanKind.upgrade.storageName, upgrades.encoded)
-        for outcome in outcomes {
-            switch outcome {
-            case .proposed(let id): logger.notice("upgrade plan proposed", metadata: ["plan": "\(id.short)", "height": "\(block.height)"])
-            case .approved(let id, let key):
-                logger.info("upgrade plan approved", metadata: ["plan": "\(id.short)", "by": "\(key)", "height": "\(block.height)"])
-            case .decided(let decision):
-                logger.notice("upgrade plan decided: the application changes at its first height",
-                              metadata: ["plan": "\(decision.plan)", "decidedAt": "\(decision.decidedAt)"])
-            case .ignored(let why): logger.info("host transaction changed nothing", metadata: ["why": "\(why)", "height": "\(block.height)"])
-            }
-        }
-        return epochEnd
-    }
-
     private func recordCommit(_ block: Block, stateHash: Bytes32, transactions: [Bytes32]) {
         metrics.finalizedHeight.set(Double(block.height))
         metrics.committedTransactions.increment(by: Int64(transactions.count))

@@ -21,37 +21,25 @@ extension ConsensusNode {
     /// Where each member of the committee in force listens, in its order.
     var memberAddresses: [String] { epochRecords.last?.addresses ?? genesisAddresses }
 
-    /// Applies `block`'s committee transactions; when they decide a change,
-    /// stages the switch to land with the block and returns its record.
-    func applyCommitteeTransactions(_ transactions: [HostTransaction], of block: Block,
-                                    finalization: Forks.Finalization) throws -> EpochRecord? {
-        guard !transactions.isEmpty else { return nil }
-        let outcomes = committeeChanges.apply(transactions, at: block.height, committee: committee, verifier: hostVerifier)
-        store.stageSchedule(named: PlanKind.committee.storageName, committeeChanges.encoded)
-        var decided: EpochRecord?
-        for outcome in outcomes {
-            switch outcome {
-            case .proposed(let id):
-                logger.notice("committee plan proposed", metadata: ["plan": "\(id.short)", "height": "\(block.height)"])
-                // Its new members may connect from now on, to follow the chain until the switch.
-                let node = self
-                Task { await node.updateMembership() }
-            case .approved(let id, let key):
-                logger.info("committee plan approved", metadata: ["plan": "\(id.short)", "by": "\(key)", "height": "\(block.height)"])
-            case .decided(let plan, let approvers):
-                // C-1 checked the list against this very committee: it cannot fail here.
-                let next = try plan.committee(following: committee)
-                guard let change = EpochChange(committee: next, root: block, finalization: finalization) else { continue }
-                let record = EpochRecord(change: change, addresses: plan.members.map(\.address))
-                try store.stageEpochSwitch(epoch: next.epoch, record: record.encoded)
-                logger.notice("committee plan decided: this block ends epoch \(committee.epoch)",
-                              metadata: ["plan": "\(plan)", "height": "\(block.height)", "approvers": "\(approvers.count)"])
-                decided = record
-            case .ignored(let why):
-                logger.info("committee transaction changed nothing", metadata: ["why": "\(why)", "height": "\(block.height)"])
-            }
-        }
-        return decided
+    /// A committee plan was proposed: its new members may connect from now
+    /// on, to follow the chain until the switch.
+    func committeePlanProposed() {
+        let node = self
+        Task { await node.updateMembership() }
+    }
+
+    /// A committee plan decided by `block` (C-3): stages the switch to land
+    /// with the block and returns its record (nil if `block` cannot root an epoch).
+    func committeePlanDecided(_ plan: CommitteeChangePlan, approvers: [PublicKey], by block: Block,
+                              finalization: Forks.Finalization) throws -> EpochRecord? {
+        // C-1 checked the list against this very committee: it cannot fail here.
+        let next = try plan.committee(following: committee)
+        guard let change = EpochChange(committee: next, root: block, finalization: finalization) else { return nil }
+        let record = EpochRecord(change: change, addresses: plan.members.map(\.address))
+        try store.stageEpochSwitch(epoch: next.epoch, record: record.encoded)
+        logger.notice("committee plan decided: this block ends epoch \(committee.epoch)",
+                      metadata: ["plan": "\(plan)", "height": "\(block.height)", "approvers": "\(approvers.count)"])
+        return record
     }
 
     /// The application's committee changes in `block` (ABI 1.5), applied in
@@ -189,8 +177,4 @@ extension ConsensusNode {
                                node: signer.publicKey)
     }
 
-    /// Why a committee transaction would change nothing now, or nil.
-    func committeeAdmissionProblem(_ transaction: HostTransaction) -> String? {
-        committeeChanges.admissionProblem(transaction, height: status.finalizedHeight)
-    }
 }

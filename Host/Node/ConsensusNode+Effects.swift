@@ -152,15 +152,15 @@ enum NodeFailure: Error, CustomStringConvertible {
     case halted(HaltReason)
     case appDiverged(AppAgreement.Mismatch)
     case appCommit(Block, any Error)
-    case corruptUpgradeSchedule(String)
+    case corruptSchedule(GovernanceBook.Unreadable)
     case corruptEpochRecord(String)
 
     var description: String {
         switch self {
         case .corruptEpochRecord(let detail):
             "a stored committee change is unreadable (\(detail)): the data directory is damaged; move it aside and resync this node from the others"
-        case .corruptUpgradeSchedule(let detail):
-            "the stored upgrade schedule is unreadable (\(detail)): the data directory is damaged; move it aside and resync this node from the others"
+        case .corruptSchedule(let unreadable):
+            "\(unreadable): the data directory is damaged; move it aside and resync this node from the others"
         case .safetyWrite(let error):
             "cannot persist safety data (\(error)); the node must not vote or time out without it — check the data directory's disk"
         case .safetyFault(let fault):

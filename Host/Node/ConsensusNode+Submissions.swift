@@ -213,20 +213,6 @@ extension ConsensusNode {
         }
     }
 
-    /// Why a host transaction submission is not taken, or nil: malformed,
-    /// not a member's valid signature for this chain, or a replay or late
-    /// approval the committed schedule would ignore.
-    func hostAdmissionProblem(_ bytes: [UInt8]) -> String? {
-        let transaction: HostTransaction
-        do { transaction = try HostTransaction(submission: bytes) } catch { return "malformed host transaction: \(error)" }
-        if let problem = transaction.problem(chainID: committee.chainID, committee: committee, verifier: hostVerifier) {
-            return problem
-        }
-        switch transaction.kind {
-        case .committee: return committeeAdmissionProblem(transaction)
-        case .upgrade: return upgrades.admissionProblem(transaction, height: status.finalizedHeight)
-        }
-    }
 
     /// Into the mempool; wakes a leader waiting on an empty one.
     func add(_ transaction: [UInt8], hash: Bytes32, now: UInt64) -> Submission {

@@ -44,8 +44,12 @@ public actor ConsensusNode {
     var epochRoot: Block
     /// How each epoch after the first began, oldest first (one per change).
     public internal(set) var epochRecords: [EpochRecord]
+    /// Every kind of governance plan as of the committed head (upgrades,
+    /// committee changes), each kind's schedule stored with the block that
+    /// changed it (`ConsensusNode+Governance`).
+    var governance: GovernanceBook
     /// The operators' committee plans and approvals as of the committed head.
-    public internal(set) var committeeChanges: CommitteeSchedule
+    public var committeeChanges: CommitteeSchedule { governance.schedule(CommitteeSchedule.self) }
     /// Set by the commit of an epoch's last block: the loop switches once
     /// the old core's effect list is abandoned (EP-1).
     var pendingEpochSwitch: EpochRecord?
@@ -105,9 +109,8 @@ public actor ConsensusNode {
     static let verifiedListsMax = 1_024
     var pendingProductions: [UInt64: View] = [:]
     var requestCount: UInt64 = 0
-    /// The chain's upgrade plans and decisions as of the committed head
-    /// (`UpgradeSchedule`), stored with the block that changed it.
-    public internal(set) var upgrades: UpgradeSchedule
+    /// The chain's upgrade plans and decisions as of the committed head (`UpgradeSchedule`).
+    public var upgrades: UpgradeSchedule { governance.schedule(UpgradeSchedule.self) }
     let hostVerifier = Secp256k1Verifier()
     /// The last view whose local timeout was logged: a timeout is re-broadcast
     /// while the view lasts, the log says so once per view.
@@ -157,12 +160,10 @@ public actor ConsensusNode {
         } catch { throw NodeFailure.corruptEpochRecord("\(error)") }
         committee = EpochChange.committeeInForce(after: epochRecords.map(\.change), genesis: parts.committee)
         epochRoot = epochRecords.last?.change.root ?? parts.genesis
-        if let bytes = try parts.store.schedule(named: PlanKind.committee.storageName) {
-            do { committeeChanges = try CommitteeSchedule.decode(bytes) } catch {
-                throw NodeFailure.corruptEpochRecord("the committee schedule: \(error)")
-            }
-        } else {
-            committeeChanges = CommitteeSchedule()
+        do {
+            governance = try GovernanceBook { kind in try parts.store.schedule(named: kind.storageName) }
+        } catch let unreadable as GovernanceBook.Unreadable {
+            throw NodeFailure.corruptSchedule(unreadable)
         }
         store = parts.store
         let metrics = NodeMetrics()
@@ -174,13 +175,6 @@ public actor ConsensusNode {
         functionList = Mutex(parts.app.functions)
         makeApplication = parts.makeApplication
         consensusConfig = parts.consensus
-        if let bytes = try parts.store.schedule(named: PlanKind.upgrade.storageName) {
-            do { upgrades = try UpgradeSchedule.decode(bytes) } catch {
-                throw NodeFailure.corruptUpgradeSchedule("\(error)")
-            }
-        } else {
-            upgrades = UpgradeSchedule()
-        }
         transport = parts.transport
         clock = parts.clock
         syncServer = BlockSyncServer(store: parts.store, limits: parts.blockSync)
