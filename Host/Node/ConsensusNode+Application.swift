@@ -17,7 +17,7 @@ extension ConsensusNode {
                                    parentID: proposal.parentID.bytes, proposer: publicKey.compressed,
                                    pendingPayloads: proposal.pendingAncestors.map(\.payload))
         let inFlight = Set(proposal.pendingAncestors.flatMap(\.includedTransactions) + proposal.pendingAncestors.flatMap(hostTransactionHashes))
-        let batch = mempool.batch(nowMs: now, finalizedHeight: status.finalizedHeight, excluding: inFlight)
+        let batch = admission.mempool.batch(nowMs: now, finalizedHeight: status.finalizedHeight, excluding: inFlight)
         // Host transactions go in the block's host payload; the app sees only its own.
         let candidates = batch.filter { !HostTransaction.isHostTransaction($0.transaction) }
         let host = batch.filter { HostTransaction.isHostTransaction($0.transaction) }.prefix(HostPayload.transactionsMax)
@@ -307,8 +307,7 @@ extension ConsensusNode {
             let record = index < finalization.leaderRecords.count ? finalization.leaderRecords[index] : nil
             try store.commit(block, certifiedBy: qc, stateHash: stateHash, leaderRecord: record)
             let committedMs = clock.nowMs()
-            let admitted = mempool.remove(carried)
-            recentlyCommitted.record(carried, height: block.height, nowMs: committedMs)
+            let admitted = admission.committed(carried, height: block.height, nowMs: committedMs)
             recordCommit(block, stateHash: stateHash, transactions: carried)
             stageTimes.committed(block, admittedMs: admitted, finalizedMs: finalizedMs, committedMs: committedMs,
                                  eventMs: clock.nowMs())

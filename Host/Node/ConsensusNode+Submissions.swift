@@ -94,17 +94,11 @@ extension ConsensusNode {
         await admitFromClient([transaction], gossip: false, needsQuorum: false).submissions.first ?? .full
     }
 
-    /// What the actor decides before `check_tx`: a final answer, or "judge it".
-    enum Screened: Sendable {
-        case decided(Submission)
-        case judge(Bytes32)
-    }
-
     /// The client path: screen on the actor, judge on the side, admit on the actor.
     nonisolated func admitFromClient(_ transactions: [[UInt8]], gossip: Bool, needsQuorum: Bool = true) async
         -> (submissions: [Submission], noQuorum: Submission?)
     {
-        let screened: [Screened]
+        let screened: [Admission.Screened]
         switch await screen(transactions, needsQuorum: needsQuorum) {
         case .failure(let refusal): return ([], refusal.submission)
         case .success(let list): screened = list
@@ -134,27 +128,16 @@ extension ConsensusNode {
         return (submissions, nil)
     }
 
-    /// The actor's half before `check_tx`. Host transactions are judged here
-    /// completely (by the host, never by the app) and admitted at once.
-    func screen(_ transactions: [[UInt8]], needsQuorum: Bool) -> Result<[Screened], NoQuorum> {
+    /// The actor's half before `check_tx` (`Admission.screen`). Host
+    /// transactions are judged here completely (by the host, never by the
+    /// app), admitted and gossiped at once.
+    func screen(_ transactions: [[UInt8]], needsQuorum: Bool) -> Result<[Admission.Screened], NoQuorum> {
         if needsQuorum, let refusal = quorumUnreachable() { return .failure(NoQuorum(submission: refusal)) }
-        let now = clock.nowMs()
-        var hostAccepted: [[UInt8]] = []
-        let screened = transactions.map { transaction -> Screened in
-            guard transaction.count <= WireLimits.standard.transactionBytesMax else {
-                return .decided(.rejected("transaction of \(transaction.count) bytes exceeds \(WireLimits.standard.transactionBytesMax)"))
-            }
-            let hash = SHA256Digest.hash(transaction)
-            if mempool.contains(hash) { return .decided(.duplicate(hash)) }
-            if let height = recentlyCommitted.height(of: hash) { return .decided(.alreadyCommitted(hash, height: height)) }
-            guard HostTransaction.isHostTransaction(transaction) else { return .judge(hash) }
-            if let problem = hostAdmissionProblem(transaction) { return .decided(.rejected(problem)) }
-            let added = add(transaction, hash: hash, now: now)
-            if case .accepted = added { hostAccepted.append(transaction) }
-            return .decided(added)
+        let taken = admission.screen(transactions, nowMs: clock.nowMs(), finalizedHeight: status.finalizedHeight) {
+            hostAdmissionProblem($0)
         }
-        if !hostAccepted.isEmpty { broadcast(hostAccepted) }
-        return .success(screened)
+        took(taken, gossip: true)
+        return .success(taken.answers)
     }
 
     /// The quorum refusal, as an `Error` for `Result`.
@@ -163,22 +146,16 @@ extension ConsensusNode {
     /// The actor's half after `check_tx`: the accepted ones go into the
     /// mempool (a duplicate may have arrived meanwhile) and out to the peers.
     func admitJudged(_ judged: [([UInt8], Bytes32, PluginSideLane.Verdict)], gossip: Bool) -> [Submission] {
-        let now = clock.nowMs()
-        var accepted: [[UInt8]] = []
-        let submissions = judged.map { transaction, hash, verdict -> Submission in
-            switch verdict {
-            case .reject(let reason): return .rejected(reason)
-            case .failed(let reason): return .failed(reason)
-            case .overBudget(let reason): return .unavailable(reason)
-            case .accept:
-                if let height = recentlyCommitted.height(of: hash) { return .alreadyCommitted(hash, height: height) }
-                let added = add(transaction, hash: hash, now: now)
-                if case .accepted = added { accepted.append(transaction) }
-                return added
-            }
-        }
-        if gossip, !accepted.isEmpty { broadcast(accepted) }
-        return submissions
+        let taken = admission.admit(judged, nowMs: clock.nowMs(), finalizedHeight: status.finalizedHeight)
+        took(taken, gossip: gossip)
+        return taken.answers
+    }
+
+    /// What the node does with what admission took: wakes a leader waiting
+    /// on an empty mempool, and gossips what it added.
+    private func took<Answer>(_ taken: Admission.Taken<Answer>, gossip: Bool) {
+        if taken.filled { inputs.mempoolFilled() }
+        if gossip, !taken.toGossip.isEmpty { broadcast(taken.toGossip) }
     }
 
     /// Gossip in chunks of one proposal's worth: peers admit at most that
@@ -213,18 +190,4 @@ extension ConsensusNode {
         }
     }
 
-
-    /// Into the mempool; wakes a leader waiting on an empty one.
-    func add(_ transaction: [UInt8], hash: Bytes32, now: UInt64) -> Submission {
-        let wasEmpty = mempool.count == 0
-        switch mempool.add(transaction, hash: hash, nowMs: now, finalizedHeight: status.finalizedHeight,
-                           host: HostTransaction.isHostTransaction(transaction)) {
-        case .added(let hash):
-            // A leader with an empty mempool waits for the idle interval; wake it.
-            if wasEmpty { inputs.mempoolFilled() }
-            return .accepted(hash)
-        case .duplicate(let hash): return .duplicate(hash)
-        case .full: return .full
-        }
-    }
 }

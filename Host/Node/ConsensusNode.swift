@@ -115,9 +115,12 @@ public actor ConsensusNode {
     /// The last view whose local timeout was logged: a timeout is re-broadcast
     /// while the view lasts, the log says so once per view.
     var lastLoggedTimeoutView: View = 0
-    public internal(set) var mempool: Mempool
+    /// The mempool, the recently committed window and the rules between
+    /// them (`Admission`, `ConsensusNode+Submissions`).
+    var admission: Admission
+    public var mempool: Mempool { admission.mempool }
     /// Transactions committed within the mempool's lifetime: not admitted again.
-    public internal(set) var recentlyCommitted: RecentlyCommitted
+    public var recentlyCommitted: RecentlyCommitted { admission.recentlyCommitted }
     /// Misbehavior this node saw (double proposals, votes, timeouts), bounded.
     public internal(set) var evidence = EvidenceLog()
     /// Where committed transactions' time went here, stage by stage (bounded).
@@ -183,8 +186,7 @@ public actor ConsensusNode {
         pendingDeadlineMs = parts.pendingDeadlineMs
         pluginIdentity = Mutex((parts.pluginSHA256, parts.pluginPinned))
         inputs = parts.inputs
-        mempool = Mempool(limits: parts.mempool)
-        recentlyCommitted = RecentlyCommitted(lifetimeMs: parts.mempool.lifetimeMs)
+        admission = Admission(limits: parts.mempool)
         let own = OwnSignatures()
         signer = OwnSignatures.Signer(signer: Secp256k1Signer(parts.identity), own: own)
         coreVerifier = OwnSignatures.Verifier(verifier: Secp256k1Verifier(), own: own, key: parts.identity.publicKey)
