@@ -19,8 +19,16 @@ import Glibc
 /// - 2 background jobs (the machine class has 2 cores).
 public final class RocksDatabase: @unchecked Sendable {
     public let path: String
-    /// nil once `close()` ran.
+    /// nil once `close()` ran. Read only under `handleLock` (shared), set
+    /// nil only under it (exclusive).
     private var handle: OpaquePointer?
+    /// Every call holds this shared for as long as it is inside RocksDB;
+    /// `close()` takes it exclusively. So a close never frees the database
+    /// under a call in flight on another thread (the background WAL sync, the
+    /// commit writer, a plugin's read): that call finishes first, and every
+    /// later one throws "closed". A CI run crashed in `rocksdb_flush_wal` on
+    /// a database closed under it.
+    private let handleLock = ReadWriteLock()
     private let options: OpaquePointer
     private let tableOptions: OpaquePointer
     private let cache: OpaquePointer
@@ -83,14 +91,17 @@ public final class RocksDatabase: @unchecked Sendable {
     /// active exception"). Call it only when no other call can be in flight;
     /// later calls throw.
     public func close() {
-        if let handle { rocksdb_close(handle) }
-        handle = nil
+        handleLock.exclusively {
+            if let handle { rocksdb_close(handle) }
+            handle = nil
+        }
     }
 
-    private var db: OpaquePointer {
-        get throws(StorageError) {
+    /// Runs `body` with the open database, holding `handleLock` shared.
+    private func withDB<T>(_ body: (OpaquePointer) throws(StorageError) -> T) throws(StorageError) -> T {
+        try handleLock.shared { () throws(StorageError) -> T in
             guard let handle else { throw StorageError(.io, path: path, "the store is closed (the node is shutting down)") }
-            return handle
+            return try body(handle)
         }
     }
 
@@ -112,9 +123,10 @@ public final class RocksDatabase: @unchecked Sendable {
     public func get(_ key: [UInt8]) throws(StorageError) -> [UInt8]? {
         var length = 0
         var error: UnsafeMutablePointer<CChar>?
-        let db = try self.db
-        let value = key.withUnsafeBufferPointer { k in
-            k.withMemoryRebound(to: CChar.self) { rocksdb_get(db, readOptions, $0.baseAddress, $0.count, &length, &error) }
+        let value = try withDB { db in
+            key.withUnsafeBufferPointer { k in
+                k.withMemoryRebound(to: CChar.self) { rocksdb_get(db, readOptions, $0.baseAddress, $0.count, &length, &error) }
+            }
         }
         if let message = Self.take(error) { throw Self.classify(message, path: path) }
         guard let value else { return nil }
@@ -125,7 +137,7 @@ public final class RocksDatabase: @unchecked Sendable {
     /// Applies `batch` atomically; `sync` waits for the WAL to reach the disk.
     public func write(_ batch: WriteBatch, sync: Bool) throws(StorageError) {
         var error: UnsafeMutablePointer<CChar>?
-        rocksdb_write(try db, sync ? syncWrite : lazyWrite, batch.handle, &error)
+        try withDB { db in rocksdb_write(db, sync ? syncWrite : lazyWrite, batch.handle, &error) }
         if let message = Self.take(error) { throw Self.classify(message, path: path) }
     }
 
@@ -133,14 +145,20 @@ public final class RocksDatabase: @unchecked Sendable {
     /// threads write: RocksDB orders it with them.
     public func syncWAL() throws(StorageError) {
         var error: UnsafeMutablePointer<CChar>?
-        rocksdb_flush_wal(try db, 1, &error)
+        try withDB { db in rocksdb_flush_wal(db, 1, &error) }
         if let message = Self.take(error) { throw Self.classify(message, path: path) }
     }
 
     /// Key-value pairs whose key starts with `prefix`, from `start` (inclusive,
     /// default the prefix itself), in order, until `visit` returns false.
+    /// The scan holds the database open until it ends (`visit` may read it).
     public func scan(prefix: [UInt8], from start: [UInt8]? = nil, _ visit: ([UInt8], [UInt8]) -> Bool) throws(StorageError) {
-        let iterator = rocksdb_create_iterator(try db, readOptions)!
+        try withDB { db throws(StorageError) in try scan(db, prefix: prefix, from: start, visit) }
+    }
+
+    private func scan(_ db: OpaquePointer, prefix: [UInt8], from start: [UInt8]?,
+                      _ visit: ([UInt8], [UInt8]) -> Bool) throws(StorageError) {
+        let iterator = rocksdb_create_iterator(db, readOptions)!
         defer { rocksdb_iter_destroy(iterator) }
         let seek = start ?? prefix
         seek.withUnsafeBufferPointer { s in
@@ -167,7 +185,7 @@ public final class RocksDatabase: @unchecked Sendable {
         defer { rocksdb_flushoptions_destroy(flushOptions) }
         rocksdb_flushoptions_set_wait(flushOptions, 1)
         var error: UnsafeMutablePointer<CChar>?
-        rocksdb_flush(try db, flushOptions, &error)
+        try withDB { db in rocksdb_flush(db, flushOptions, &error) }
         if let message = Self.take(error) { throw Self.classify(message, path: path) }
     }
 
