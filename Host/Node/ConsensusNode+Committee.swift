@@ -19,7 +19,7 @@ extension ConsensusNode {
     public var epoch: Epoch { committee.epoch }
 
     /// Where each member of the committee in force listens, in its order.
-    var memberAddresses: [String] { epochRecords.last?.addresses ?? genesisAddresses }
+    var memberAddresses: [String] { epochs.memberAddresses }
 
     /// A committee plan was proposed: its new members may connect from now
     /// on, to follow the chain until the switch.
@@ -100,10 +100,7 @@ extension ConsensusNode {
     /// EP-1, EP-3: the block that ended the epoch is committed (with the
     /// record); from here the new committee's core runs, from that block.
     func switchEpoch(to record: EpochRecord) {
-        let previous = committee
-        epochRecords.append(record)
-        committee = record.change.committeeInForce(previous: previous)
-        epochRoot = record.change.root
+        let previous = epochs.switchEpoch(to: record)
         let member = committee.index(of: signer.publicKey).flatMap { committee.isVoter($0) ? $0 : nil }
         logger.notice("committee changed: epoch \(committee.epoch) begins after height \(epochRoot.height)",
                       metadata: ["members": "\(committee.count)", "totalWeight": "\(committee.totalWeight)",
@@ -123,13 +120,14 @@ extension ConsensusNode {
         }
     }
 
-    var epochNotice: EpochNotice { EpochNotice(epoch: committee.epoch, rootHeight: epochRoot.height) }
+    var epochNotice: EpochNotice { epochs.notice }
 
     /// EP-4: a peer's epoch. Ahead of ours: our chain ended elsewhere — catch
     /// up by height (the answer carries the switch record). Behind: tell it
     /// ours (at most twice a second, whoever asks).
     func received(_ notice: EpochNotice, from peer: PublicKey, now: UInt64) {
-        if notice.epoch > committee.epoch {
+        switch epochs.answer(notice) {
+        case .catchUp:
             // Logged once per epoch heard of: every peer repeats its notice each tick.
             if notice.epoch > laterEpochLogged {
                 laterEpochLogged = notice.epoch
@@ -137,9 +135,11 @@ extension ConsensusNode {
                             metadata: ["peer": "\(peer)", "peerEpoch": "\(notice.epoch)", "epoch": "\(committee.epoch)"])
             }
             step(.behind(hint: committee.index(of: peer) ?? 0, nowMs: now))
-        } else if notice.epoch < committee.epoch, now >= lastEpochReplyMs + 500 {
+        case .tell:
+            guard now >= lastEpochReplyMs + 500 else { return }
             lastEpochReplyMs = now
             transport.send(.epoch(epochNotice), to: peer)
+        case .nothing: break
         }
     }
 
@@ -150,24 +150,11 @@ extension ConsensusNode {
         transport.broadcast(.epoch(epochNotice))
     }
 
-    /// The transport follows the committee in force: its members are dialled
-    /// at their plan addresses; members of earlier epochs that left stay
-    /// allowed as followers, like the genesis's listeners, and so are the
-    /// members an open plan would add (they follow the chain before the
-    /// switch, so they can vote from its first block).
+    /// The transport follows the committee in force (`Epochs.membership`).
     func updateMembership() async {
-        let members = zip(committee.members, memberAddresses).compactMap { member, address in
-            Genesis.split(address).map { (key: member.publicKey, host: $0.0, port: $0.1) }
-        }
-        var listeners = Set(genesisListeners)
-        for earlier in [genesisCommittee] + epochRecords.map(\.committee) {
-            for member in earlier.members where committee.index(of: member.publicKey) == nil { listeners.insert(member.publicKey) }
-        }
-        for entry in committeeChanges.open.values {
-            for member in entry.plan.members where committee.index(of: member.publicKey) == nil { listeners.insert(member.publicKey) }
-        }
-        let isMember = committee.index(of: signer.publicKey).map { committee.isVoter($0) } ?? false
-        await transport.updateMembership(members: members, listeners: Array(listeners), isMember: isMember)
+        let membership = epochs.membership(openPlans: committeeChanges.open.values.map(\.plan), me: signer.publicKey)
+        await transport.updateMembership(members: membership.members, listeners: membership.listeners,
+                                         isMember: membership.isMember)
     }
 
     /// What `GET /v1/committee` shows, as of now.

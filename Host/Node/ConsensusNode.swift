@@ -36,14 +36,16 @@ public actor ConsensusNode {
         public var leaderSkippedViews = 0
     }
 
-    /// The committee in force: the genesis's, or the newest epoch's
-    /// (`ConsensusNode+Committee`); replaced at an epoch switch.
-    var committee: Committee
+    /// The genesis committee, every switch since and the committee in force
+    /// (`Epochs`, `ConsensusNode+Committee`).
+    var epochs: Epochs
+    /// The committee in force: the genesis's, or the newest epoch's.
+    var committee: Committee { epochs.committee }
     let genesis: Block
     /// The block the current epoch started from (the genesis in epoch 0).
-    var epochRoot: Block
+    var epochRoot: Block { epochs.root }
     /// How each epoch after the first began, oldest first (one per change).
-    public internal(set) var epochRecords: [EpochRecord]
+    public var epochRecords: [EpochRecord] { epochs.records }
     /// Every kind of governance plan as of the committed head (upgrades,
     /// committee changes), each kind's schedule stored with the block that
     /// changed it (`ConsensusNode+Governance`).
@@ -53,10 +55,6 @@ public actor ConsensusNode {
     /// Set by the commit of an epoch's last block: the loop switches once
     /// the old core's effect list is abandoned (EP-1).
     var pendingEpochSwitch: EpochRecord?
-    /// Genesis members' addresses (epoch 0) and the genesis's listeners.
-    let genesisAddresses: [String]
-    let genesisCommittee: Committee
-    let genesisListeners: [PublicKey]
     /// When this node last answered a peer's older epoch notice with its own.
     var lastEpochReplyMs: UInt64 = 0
     /// The latest later epoch a peer's notice was logged for.
@@ -154,15 +152,13 @@ public actor ConsensusNode {
         let recovered = try parts.store.recoverState()
         genesis = parts.genesis
         chainID = parts.committee.chainID
-        genesisAddresses = parts.memberAddresses
-        genesisCommittee = parts.committee
-        genesisListeners = parts.listeners
         // EP-3: a node restarted after a committee change runs the newest epoch.
+        let records: [EpochRecord]
         do {
-            epochRecords = try parts.store.epochRecords().map { try EpochRecord.decode($0) }
+            records = try parts.store.epochRecords().map { try EpochRecord.decode($0) }
         } catch { throw NodeFailure.corruptEpochRecord("\(error)") }
-        committee = EpochChange.committeeInForce(after: epochRecords.map(\.change), genesis: parts.committee)
-        epochRoot = epochRecords.last?.change.root ?? parts.genesis
+        epochs = Epochs(genesis: parts.genesis, committee: parts.committee, addresses: parts.memberAddresses,
+                        listeners: parts.listeners, records: records)
         do {
             governance = try GovernanceBook { kind in try parts.store.schedule(named: kind.storageName) }
         } catch let unreadable as GovernanceBook.Unreadable {
@@ -190,7 +186,7 @@ public actor ConsensusNode {
         let own = OwnSignatures()
         signer = OwnSignatures.Signer(signer: Secp256k1Signer(parts.identity), own: own)
         coreVerifier = OwnSignatures.Verifier(verifier: Secp256k1Verifier(), own: own, key: parts.identity.publicKey)
-        core = EventHandler(committee: committee, root: epochRoot, signer: signer,
+        core = EventHandler(committee: epochs.committee, root: epochs.root, signer: signer,
                             verifier: coreVerifier, config: parts.consensus, recovery: recovered.recovery)
         status.finalizedHeight = recovered.committedHeight
         status.stateHash = recovered.committedStateHash
