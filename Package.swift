@@ -297,7 +297,7 @@ let package = Package(
         .target(
             name: "BatonTestSupport",
             dependencies: [
-                "Node", "Storage", "PluginHost", "Consensus", "BatonCrypto", "Simulation",
+                "BatonConsole", "Node", "Storage", "PluginHost", "Consensus", "BatonCrypto", "Simulation",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/BatonTestSupport"

@@ -91,12 +91,7 @@ struct RobotDemo: AsyncParsableCommand {
             process.arguments = arguments
             let pipe = Pipe()
             let output = NodeOutput()
-            pipe.fileHandleForReading.readabilityHandler = { handle in
-                let data = handle.availableData
-                // At end of file the handler would be called again and again with nothing.
-                guard !data.isEmpty else { handle.readabilityHandler = nil; return }
-                output.consume(data)
-            }
+            PipeReader.start(pipe.fileHandleForReading) { output.consume($0) }
             process.standardOutput = pipe
             process.standardError = FileHandle(forWritingAtPath: "/dev/null")
             try process.run()

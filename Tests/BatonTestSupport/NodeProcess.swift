@@ -1,3 +1,4 @@
+import BatonConsole
 import Foundation
 
 /// A `baton node` process whose "committed height=H hash=X" lines are
@@ -23,17 +24,13 @@ public final class NodeProcess: @unchecked Sendable {
         let errorPipe = Pipe()
         process.standardOutput = pipe
         process.standardError = errorPipe
-        // At end of file a handler is called again and again with no data:
-        // remove it then, or a process that exits first spins the test at 100% CPU.
-        errorPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard !data.isEmpty else { handle.readabilityHandler = nil; return }
+        // Read on threads of their own until end of file (see `PipeReader`:
+        // no dispatch source on the pipes).
+        PipeReader.start(errorPipe.fileHandleForReading, name: "baton.test.node-stderr") { [weak self] data in
             let text = String(decoding: data, as: UTF8.self)
             self?.lock.withLock { self?.errors += text }
         }
-        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard !data.isEmpty else { handle.readabilityHandler = nil; return }
+        PipeReader.start(pipe.fileHandleForReading, name: "baton.test.node-stdout") { [weak self] data in
             self?.consume(data)
         }
         try process.run()
