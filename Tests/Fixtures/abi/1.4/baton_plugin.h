@@ -387,7 +387,7 @@ typedef struct baton_plugin {
      * (message to `error`). NULL, or a plugin built against 1.0/1.1 (whose
      * struct_size ends before it): the host falls back to acting only on
      * listed transactions it holds whose bytes the payload contains verbatim
-     * (docs/plugins.md, "Transactions in blocks"). [instance] */
+     * (README, "Transactions in blocks"). [instance] */
     baton_status (*BATON_NULLABLE block_transactions)(void *instance, baton_bytes payload,
                                                       const baton_writer *transactions, const baton_writer *error);
 
