@@ -285,12 +285,18 @@ import Testing
             #expect(await bestHash(foreign.address, at: height) != honestHash)
         }
         // Member 3 did propose, and its foreign candidates were refused in
-        // validation (the honest nodes log it in node.log).
+        // validation (the honest nodes log it in node.log): rejected, or —
+        // the interpreter waits up to validate_wait_ms for a candidate to show
+        // on its chain — still pending at the node's deadline, which counts as
+        // a refusal too (a loaded CI run saw only that on node 0).
         // (Awaited: which views member 3 leads, and when, depends on the launch.)
-        let path = cluster.directory + "/federation/node-0/data/node.log"
+        let paths = (0..<3).map { cluster.directory + "/federation/node-\($0)/data/node.log" }
         #expect(await waitUntil(seconds: 120) {
-            ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").contains("app rejected a proposal")
-        })
+            paths.contains { path in
+                let log = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+                return log.contains("app rejected a proposal") || log.contains("did not complete a pending answer in time")
+            }
+        }, "no honest node refused a proposal: \(nodes[0].logTail())")
     }
 
     @Test func theCheckpointingDemoRunsAndAgrees() async throws {
