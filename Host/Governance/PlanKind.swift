@@ -28,6 +28,14 @@ public enum PlanKind: UInt8, Hashable, Sendable, CaseIterable {
         }
     }
 
+    /// What a decision of this kind does, for the log line that reports it.
+    public var decisionEffect: String {
+        switch self {
+        case .upgrade: "the application changes at its first height"
+        case .committee: "the deciding block ends the epoch"
+        }
+    }
+
     /// The schedule that keeps this kind's plans.
     public var scheduleType: any PlanSchedule.Type {
         switch self {

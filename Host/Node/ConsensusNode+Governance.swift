@@ -29,7 +29,7 @@ extension ConsensusNode {
             case .decided(.committee(let plan), let approvers):
                 epochEnd = try committeePlanDecided(plan, approvers: approvers, by: block, finalization: finalization) ?? epochEnd
             case .decided(let plan, _):
-                logger.notice("\(plan.kind.noun) plan decided", metadata: ["plan": "\(plan)", "decidedAt": "\(block.height)"])
+                logger.notice("\(plan.kind.noun) plan decided: \(plan.kind.decisionEffect)", metadata: ["plan": "\(plan)", "decidedAt": "\(block.height)"])
             case .ignored(let kind, let why):
                 logger.info("\(kind.noun) transaction changed nothing", metadata: ["why": "\(why)", "height": "\(block.height)"])
             }
