@@ -1,141 +1,87 @@
 import BatonCrypto
 import Consensus
 
-/// A deterministic network of cores in one process: messages arrive in FIFO order
-/// with no delay; when nothing is in flight, time jumps to the next timer.
-/// The app answers at once (payload = the view as text; everything valid).
+/// A small deterministic cluster for unit tests and the core benchmark: the
+/// simulator (`Simulator+Script`) driven step by step — FIFO messages with no
+/// delay, time jumping to the next timer when nothing is in flight, the app
+/// answering at once — read as per-node lists. It carries out no effect
+/// itself: the simulator's interpreter does, so an effect a core gains is
+/// handled in one place for every simulated run.
 public struct ScriptedCluster {
-    public let setup: SimulatedCommittee
-    public var nodes: [EventHandler]
-    public var now: UInt64 = 1_000
-    public var queue: [(to: Int, event: Event)] = []
-    public var timers: [(at: UInt64, node: Int, timer: Timer)] = []
-    /// Nodes that neither send nor receive (crashed or partitioned).
-    public var isolated: Set<Int> = []
-    /// Drop messages matching this (for loss scenarios).
-    public var drop: (Message) -> Bool = { _ in false }
-    public var finalized: [[Block]]
-    public var persisted: [[SafetyData]]
-    public var evidence: [Evidence] = []
-    public var faults: [String] = []
-    public var allEffects: [[Effect]] = []
-    /// Events handled by all cores (for throughput figures).
-    public var eventsHandled = 0
-    /// The verifier all cores share: its count is the number of signature checks.
-    public let verifier: CountingVerifier
-    /// Keep every effect list in `allEffects` (tests); off for benchmarks.
-    public var recordEffects = true
-    public var followers: [EventHandler] = []
-    /// Every block each node ever stored (what its shell would answer block sync from).
-    public var stores: [[BlockID: Block]]
-    public var followerFinalized: [[Block]] = []
+    public private(set) var simulator: Simulator
+    let members: Int
 
     public init(_ setup: SimulatedCommittee, config: ConsensusConfig = ConsensusConfig(), followers: Int = 0) {
-        self.setup = setup
-        let verifier = setup.verifier()
-        self.verifier = verifier
-        nodes = (0..<setup.keys.count).map {
-            EventHandler(committee: setup.committee, genesis: setup.genesis, signer: setup.signer($0),
-                         verifier: verifier, config: config)
-        }
-        for _ in 0..<followers {
-            self.followers.append(EventHandler(committee: setup.committee, genesis: setup.genesis,
-                                               signer: FakeSigner(publicKey: PrivateKey.generate().publicKey),
-                                               verifier: verifier, config: config))
-        }
-        finalized = Array(repeating: [], count: nodes.count)
-        followerFinalized = Array(repeating: [], count: followers)
-        persisted = Array(repeating: [], count: nodes.count)
-        stores = Array(repeating: [setup.genesis.id: setup.genesis], count: nodes.count)
+        simulator = Simulator(scripted: setup, followers: followers, config: config)
+        members = setup.committee.members.count
     }
 
-    public mutating func start() {
-        for i in nodes.indices { apply(nodes[i].handle(.start(nowMs: now)), from: i) }
+    public var setup: SimulatedCommittee { simulator.committeeSetup }
+    /// The members' cores as they stand (copies: a test reads them, or feeds one by hand).
+    public var nodes: [EventHandler] { (0..<members).map { simulator.core($0)! } }
+    public var followers: [EventHandler] { (members..<simulator.nodeCount).map { simulator.core($0)! } }
+    public var now: UInt64 { simulator.currentTimeMs }
+    /// Members that neither send nor receive, and whose timers are lost (crashed or cut off).
+    public var isolated: Set<Int> {
+        get { simulator.isolated }
+        set { simulator.isolated = newValue }
+    }
+    /// Keep every effect list (tests); off for benchmarks.
+    public var recordEffects: Bool {
+        get { simulator.recordsEffects }
+        set { simulator.recordsEffects = newValue }
+    }
+    /// Events handled, for throughput figures.
+    public var eventsHandled: Int { simulator.eventsProcessed }
+    /// The verifier all cores share: its count is the number of signature checks.
+    public var verifier: CountingVerifier { simulator.signatureVerifier }
+    /// What the simulator's invariant checker found; empty in a correct run.
+    public var violations: [String] { simulator.invariantViolations }
+
+    public var finalized: [[Block]] { (0..<members).map { simulator.finalizedBlocks($0) } }
+    public var followerFinalized: [[Block]] { (members..<simulator.nodeCount).map { simulator.finalizedBlocks($0) } }
+    public func finalizedHeight(_ i: Int) -> Height { simulator.finalizedBlocks(i).last?.height ?? 0 }
+
+    /// Every effect list since the start (or the last `clearEffects`), in order.
+    public var allEffects: [[Effect]] { simulator.effectLog.map(\.effects) }
+    public mutating func clearEffects() { simulator.clearEffectLog() }
+    /// Each member's safety data, in the order it was persisted.
+    public var persisted: [[SafetyData]] {
+        var lists = [[SafetyData]](repeating: [], count: members)
+        for (node, effects) in simulator.effectLog where node < members {
+            for case .persistSafetyData(let data) in effects { lists[node].append(data) }
+        }
+        return lists
+    }
+    public var evidence: [Evidence] {
+        simulator.effectLog.flatMap { $0.effects.compactMap { if case .evidence(let proof) = $0 { proof } else { nil } } }
+    }
+    /// Safety faults and halts any core reported.
+    public var faults: [String] {
+        simulator.effectLog.flatMap { $0.effects.compactMap { effect -> String? in
+            switch effect {
+            case .safetyFault(let fault): fault
+            case .halt(let reason): reason.description
+            default: nil
+            }
+        } }
     }
 
-    /// Runs until `condition` holds or `stepsMax` events were handled.
+    public mutating func start() { simulator.start() }
+
+    /// Drop messages matching `predicate` as they leave (loss scenarios).
+    public mutating func drop(where predicate: @escaping (Message) -> Bool) { simulator.dropMessages(where: predicate) }
+
+    /// Hands a forged message to member `node`, after what is in flight.
+    public mutating func inject(_ event: Event, to node: Int) { simulator.inject(event, to: node) }
+
+    /// Runs until `condition` holds, `stepsMax` events were handled, or nothing is left to happen.
     public mutating func run(stepsMax: Int = 100_000, until condition: (ScriptedCluster) -> Bool) {
         var steps = 0
-        while !condition(self), steps < stepsMax {
-            steps += 1
-            if queue.isEmpty {
-                guard let next = timers.indices.min(by: { timers[$0].at < timers[$1].at }) else { return }
-                let timer = timers.remove(at: next)
-                now = max(now, timer.at)
-                if isolated.contains(timer.node) { continue }
-                apply(nodes[timer.node].handle(.timerFired(timer.timer, nowMs: now)), from: timer.node)
-                continue
-            }
-            let (to, event) = queue.removeFirst()
-            if to >= nodes.count {
-                let f = to - nodes.count
-                let effects = followers[f].handle(event)
-                for case .finalized(let fin) in effects { followerFinalized[f] += fin.blocks }
-                continue
-            }
-            if isolated.contains(to) { continue }
-            apply(nodes[to].handle(event), from: to)
-        }
+        while !condition(self), steps < stepsMax, simulator.step() { steps += 1 }
     }
 
-    public func finalizedHeight(_ i: Int) -> Height { finalized[i].last?.height ?? 0 }
-
-    mutating func apply(_ effects: [Effect], from i: Int) {
-        eventsHandled += 1
-        if recordEffects { allEffects.append(effects) }
-        for effect in effects {
-            switch effect {
-            case .persistSafetyData(let data): persisted[i].append(data)
-            case .broadcast(let message):
-                guard !isolated.contains(i), !drop(message) else { continue }
-                for j in nodes.indices where j != i { queue.append((j, event(message, from: i))) }
-                if case .proposal = message { for f in followers.indices { queue.append((nodes.count + f, event(message, from: i))) } }
-            case .send(let message, let j):
-                guard !isolated.contains(i), !drop(message) else { continue }
-                queue.append((Int(j), event(message, from: i)))
-            case .scheduleTimer(let timer, let at): timers.append((at, i, timer))
-            case .produceBlock(let context):
-                queue.append((i, .payloadProduced(view: context.view, payload: Array("v\(context.view)".utf8), nowMs: now)))
-            case .validateBlock(let block, _):
-                queue.append((i, .payloadValidated(blockID: block.id, valid: true, nowMs: now)))
-            case .finalized(let finalization): finalized[i] += finalization.blocks
-            case .fetchBlock(let id, let peer):
-                // The peer answers from its store, with up to 16 ancestors, if reachable.
-                let p = Int(peer)
-                guard !isolated.contains(p), var block = stores[p][id] else { continue }
-                var answer = [block]
-                while answer.count < 17, let parent = stores[p][block.parentID], parent.view > 0 {
-                    answer.append(parent)
-                    block = parent
-                }
-                queue.append((i, .blocksFetched(answer.reversed(), nowMs: now)))
-            case .fetchFinalized(let from, let count, let peer):
-                // The peer answers with its finalized chain from that height, if reachable.
-                let p = Int(peer)
-                guard !isolated.contains(p) else { continue }
-                let chain = finalized[p].filter { $0.height >= from }.prefix(Int(count))
-                if !chain.isEmpty { queue.append((i, .blocksFetched(Array(chain), nowMs: now))) }
-            case .persistBlock(let block): stores[i][block.id] = block
-            case .evidence(let proof): evidence.append(proof)
-            case .safetyFault(let fault): faults.append(fault)
-            case .halt(let reason): faults.append(reason.description)
-            case .persistLiveness, .enteredView, .dropped, .safetyRecovered, .certified: break
-            }
-        }
-    }
-
-    func event(_ message: Message, from i: Int) -> Event {
-        switch message {
-        case .proposal(let p): .proposal(p, nowMs: now)
-        case .vote(let v): .vote(v, nowMs: now)
-        case .timeout(let t): .timeout(t, nowMs: now)
-        case .statusRequest(let r): .statusRequest(r, from: ValidatorIndex(i), nowMs: now)
-        case .status(let s): .statusReport(s, from: ValidatorIndex(i), nowMs: now)
-        default: .mempoolChanged(nonEmpty: false, nowMs: now)
-        }
-    }
-
-    /// Agreement: every pair of nodes finalized the same block at each height.
+    /// Agreement: every pair of nodes (followers too) finalized the same block at each height.
     public func agree() -> Bool {
         let chains = finalized + followerFinalized
         for a in chains { for b in chains {

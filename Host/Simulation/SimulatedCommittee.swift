@@ -34,6 +34,13 @@ public struct SimulatedCommittee: Sendable {
         self.realCrypto = realCrypto
     }
 
+    init(keys: [PrivateKey], committee: Committee, genesis: Block, realCrypto: Bool) {
+        self.keys = keys
+        self.committee = committee
+        self.genesis = genesis
+        self.realCrypto = realCrypto
+    }
+
     public func signer(_ i: Int) -> any MessageSigner {
         realCrypto ? Secp256k1Signer(keys[i]) : FakeSigner(publicKey: keys[i].publicKey)
     }

@@ -109,7 +109,9 @@ public struct Simulator {
     var epochSwitches = 0
     var nextLivenessCheckMs: UInt64 = 0
     var viewChangedAt: [Int: (view: View, atMs: UInt64)] = [:]
-    let verifier = CountingVerifier()
+    let verifier: CountingVerifier
+    /// Set for a run a test steers step by step (`Simulator+Script`); nil in sweeps.
+    var script: Script?
     var firstViolationTrace: [String] = []
     /// Print every trace line (diagnosis of one seed).
     public var printTrace = false
@@ -119,6 +121,7 @@ public struct Simulator {
         self.parameters = parameters
         self.seed = seed
         rng = SeededRandom(seed: seed)
+        verifier = CountingVerifier()
         var keyRng = rng.fork()
         let changes = parameters.scenario.committeeChanges
         setup = SimulatedCommittee(n: parameters.nodes, seed: keyRng.next(),
@@ -223,13 +226,13 @@ public struct Simulator {
     mutating func process(_ item: Item) {
         switch item {
         case .deliver(let event, let to):
-            guard nodes[to].core != nil else { return }
+            guard nodes[to].core != nil, scriptAllows(to, to) else { return }
             handle(event, at: to)
         case .message(let event, let from, let epoch, let to):
-            guard nodes[to].core != nil else { return }
+            guard nodes[to].core != nil, scriptAllows(from, to) else { return }
             deliver(event, from: from, epoch: epoch, to: to)
         case .timer(let timer, let node):
-            guard nodes[node].core != nil else { return }
+            guard nodes[node].core != nil, scriptAllows(node, node) else { return }
             handle(.timerFired(timer, nowMs: now), at: node)
         case .fetch(let id, let requester, let peer):
             answerFetch(id, requester: requester, peer: peer)
@@ -242,6 +245,8 @@ public struct Simulator {
         }
         // Liveness is about time: checking every 50 simulated ms is exact enough
         // and keeps the check off the per-event path (it walks every node).
+        // A scripted run's faults are the test's, so are its liveness claims.
+        guard script == nil else { return }
         if faultView == nil, now >= Scenario.faultStartMs { faultView = honestView }
         if now > gstMs, now >= nextLivenessCheckMs {
             nextLivenessCheckMs = now + 50
@@ -251,9 +256,10 @@ public struct Simulator {
 
     mutating func handle(_ event: Event, at i: Int) {
         guard nodes[i].core != nil else { return }
-        record(i, event)
+        if script == nil { record(i, event) }
         // Mutated in place: copying a core out and back would copy all its state per event.
         let effects = nodes[i].core!.handle(event)
+        if script != nil { scriptNote(effects, from: i) }
         let diagnostics = nodes[i].core!.diagnostics
         views[i] = diagnostics.currentView
         // As in a node's loop: what the app reached at once is the next event.
@@ -275,9 +281,11 @@ public struct Simulator {
             case .persistBlock(let block): nodes[i].store.writeLazily(.block(block))
             case .broadcast(let message):
                 observeSigned(message, from: i)
+                if scriptDrops(message) { continue }
                 for (target, out) in distort(message, from: i, to: nil) { sendOut(out, from: i, to: target) }
             case .send(let message, let member):
                 observeSigned(message, from: i)
+                if scriptDrops(message) { continue }
                 for (target, out) in distort(message, from: i, to: member) { sendOut(out, from: i, to: target) }
             case .scheduleTimer(let timer, let at): queue.push(.timer(timer, node: i), at: max(at, now))
             case .produceBlock(let context):
@@ -300,6 +308,7 @@ public struct Simulator {
                         followUps.append(.stateExecuted(height: height, stateHash: hash))
                     }
                 }
+                script?.finalized[i] += blocks
                 if nodes[i].honest {
                     for block in blocks { finalizedViews.insert(block.view) }
                     checker.finalized(blocks, node: i, nowMs: now)
@@ -394,11 +403,13 @@ public struct Simulator {
     }
 
     mutating func latency() -> UInt64 {
-        now < gstMs ? rng.uniform(parameters.scenario.network.latencyMs)
+        guard script == nil else { return 0 }
+        return now < gstMs ? rng.uniform(parameters.scenario.network.latencyMs)
                     : rng.uniform(1...parameters.scenario.network.deltaMs)
     }
 
     func reachable(_ a: Int, _ b: Int) -> Bool {
+        guard scriptAllows(a, b) else { return false }
         guard let side = partition else { return true }
         return side.contains(a) == side.contains(b)
     }

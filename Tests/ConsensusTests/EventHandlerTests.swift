@@ -12,6 +12,8 @@ import Testing
         #expect(cluster.finalized.allSatisfy { $0.count >= 20 })
         #expect(cluster.agree())
         #expect(cluster.faults.isEmpty && cluster.evidence.isEmpty)
+        // The simulator's invariant checker watched every step (safety, memory bounds, certificates).
+        #expect(cluster.violations.isEmpty, "\(cluster.violations)")
         // The finalized sequence is a chain: heights 1, 2, 3, … each on its predecessor.
         let chain = cluster.finalized[0]
         #expect(chain.map(\.height) == Array(1...Height(chain.count)))
@@ -45,6 +47,7 @@ import Testing
         #expect(live.contains { cluster.persisted[$0].last?.highestTimeoutView ?? 0 >= viewBefore })
         let enteredByTC = cluster.allEffects.joined().contains { if case .enteredView(_, .tc) = $0 { true } else { false } }
         #expect(enteredByTC)
+        #expect(cluster.violations.isEmpty, "\(cluster.violations)")
     }
 
     @Test func aNodeThatWasBehindSkipsAheadAndFetchesWhatItMissed() {
@@ -74,13 +77,14 @@ import Testing
             cluster.run(stepsMax: 1_000_000) { c in c.finalizedHeight(0) >= 400 }
             let behind = (cluster.finalizedHeight(0), cluster.finalizedHeight(3))
             cluster.isolated = []
-            cluster.allEffects = []
+            cluster.clearEffects()
             let target = cluster.finalizedHeight(0) + 5
             cluster.run(stepsMax: 1_000_000) { c in c.finalizedHeight(3) >= target }
             var fetches: [(from: Height, count: Int)] = []
             for effects in cluster.allEffects {
                 for case .fetchFinalized(let from, let count, _) in effects { fetches.append((from, Int(count))) }
             }
+            #expect(cluster.violations.isEmpty, "\(cluster.violations)")
             return (behind, target, cluster.finalizedHeight(3), cluster.agree(), fetches)
         }
         #expect(behind.0 >= 400 && behind.1 == 0)
@@ -146,7 +150,7 @@ import Testing
         // The first round of timeouts is lost entirely.
         var dropped = 0
         let stuckView = cluster.nodes[(silent + 1) % 4].currentView + 1
-        cluster.drop = { message in
+        cluster.drop { message in
             if case .timeout(let t) = message, t.view == stuckView, dropped < 3 { dropped += 1; return true }
             return false
         }
@@ -191,10 +195,11 @@ import Testing
         guard let parent = cluster.nodes[0].forks.block(cluster.nodes[0].pacemaker.highestQC.blockID) else { return }
         let twin = setup.block(view: view, height: parent.height + 1, parent: parent,
                                qc: cluster.nodes[0].pacemaker.highestQC, proposer: leader, payload: Array("twin".utf8))
-        for i in 0..<4 where i != Int(leader) { cluster.queue.append((i, .proposal(setup.proposal(twin), nowMs: cluster.now))) }
+        for i in 0..<4 where i != Int(leader) { cluster.inject(.proposal(setup.proposal(twin), nowMs: cluster.now), to: i) }
         cluster.run { c in c.finalizedHeight(0) >= 8 }
         #expect(cluster.agree())
         #expect(cluster.faults.isEmpty)
         #expect(cluster.evidence.contains { if case .doubleProposal = $0 { true } else { false } })
+        #expect(cluster.violations.isEmpty, "\(cluster.violations)")
     }
 }
