@@ -293,33 +293,8 @@ public struct Simulator {
             case .validateBlock(let block, _):
                 queue.push(.deliver(.payloadValidated(blockID: block.id, valid: true, nowMs: now + 1), to: i), at: now + 1)
             case .finalized(let finalization):
-                // EP-1: nothing above the epoch's last block is committed; at
-                // that block the node switches, and the old core's remaining
-                // effects are void (its epoch is over).
-                let end = plan.endHeight(of: nodes[i].epoch)
-                let blocks = finalization.blocks.filter { end == nil || $0.height <= end! }
-                for (index, block) in blocks.enumerated() {
-                    if index < finalization.leaderRecords.count {
-                        nodes[i].store.writeLazily(.leaderRecord(finalization.leaderRecords[index]))
-                    }
-                    nodes[i].store.writeLazily(.finalized(block))
-                    if let (height, hash) = nodes[i].app.commit(block) {
-                        if nodes[i].honest { checker.executed(height: height, hash: hash, node: i) }
-                        followUps.append(.stateExecuted(height: height, stateHash: hash))
-                    }
-                }
-                script?.finalized[i] += blocks
-                if nodes[i].honest {
-                    for block in blocks { finalizedViews.insert(block.view) }
-                    checker.finalized(blocks, node: i, nowMs: now)
-                    checker.certified(finalization, node: i, committee: committee(of: i), root: nodes[i].store.epochRoot)
-                    noteFinalized(node: i)
-                }
-                if let end, let root = blocks.last, root.height == end {
-                    let next = plan.committees[Int(nodes[i].epoch) + 1]
-                    switchEpoch(i, to: EpochChange(committee: next, root: root, finalization: finalization)!)
-                    return []
-                }
+                // The old core's remaining effects are void once its epoch is over.
+                if commit(finalization, at: i, followUps: &followUps) == .epochEnded { return [] }
             case .fetchBlock(let id, let peer):
                 queue.push(.fetch(id, requester: i, peer: peer), at: now + latency())
             case .fetchFinalized(let from, let count, let peer):
@@ -353,6 +328,37 @@ public struct Simulator {
             }
         }
         return followUps
+    }
+
+    enum CommitOutcome { case committed, epochEnded }
+
+    /// Commits what node `i` finalized: store, app (its executed states are
+    /// follow-ups), checker. EP-1: nothing above the epoch's last block is
+    /// committed; at that block the node switches epochs.
+    mutating func commit(_ finalization: Forks.Finalization, at i: Int, followUps: inout [Event]) -> CommitOutcome {
+        let end = plan.endHeight(of: nodes[i].epoch)
+        let blocks = finalization.blocks.filter { end == nil || $0.height <= end! }
+        for (index, block) in blocks.enumerated() {
+            if index < finalization.leaderRecords.count {
+                nodes[i].store.writeLazily(.leaderRecord(finalization.leaderRecords[index]))
+            }
+            nodes[i].store.writeLazily(.finalized(block))
+            if let (height, hash) = nodes[i].app.commit(block) {
+                if nodes[i].honest { checker.executed(height: height, hash: hash, node: i) }
+                followUps.append(.stateExecuted(height: height, stateHash: hash))
+            }
+        }
+        script?.finalized[i] += blocks
+        if nodes[i].honest {
+            for block in blocks { finalizedViews.insert(block.view) }
+            checker.finalized(blocks, node: i, nowMs: now)
+            checker.certified(finalization, node: i, committee: committee(of: i), root: nodes[i].store.epochRoot)
+            noteFinalized(node: i)
+        }
+        guard let end, let root = blocks.last, root.height == end else { return .committed }
+        let next = plan.committees[Int(nodes[i].epoch) + 1]
+        switchEpoch(i, to: EpochChange(committee: next, root: root, finalization: finalization)!)
+        return .epochEnded
     }
 
     /// Honest nodes' signatures feed the double-vote invariant.
