@@ -33,6 +33,8 @@ public struct ScriptedCluster {
     }
     /// Events handled, for throughput figures.
     public var eventsHandled: Int { simulator.eventsProcessed }
+    /// Time inside the cores' `handle`: the core's share of a run.
+    public var timeInCores: Duration { simulator.timeInCores }
     /// The verifier all cores share: its count is the number of signature checks.
     public var verifier: CountingVerifier { simulator.signatureVerifier }
     /// What the simulator's invariant checker found; empty in a correct run.

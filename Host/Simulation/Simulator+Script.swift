@@ -26,6 +26,9 @@ extension Simulator {
         var log: [(node: Int, effects: [Effect])] = []
         /// Every block each node finalized, in order.
         var finalized: [[Block]]
+        /// Time spent inside the cores' `handle` (the benchmark's figure,
+        /// without the simulated world and its checker around them).
+        var coreTime = Duration.zero
 
         init(nodes: Int) { finalized = Array(repeating: [], count: nodes) }
     }
@@ -43,6 +46,7 @@ extension Simulator {
         self.setup = setup.withSpares(followers)
         self.config = config
         verifier = setup.verifier()
+        checker = StateChecker(realSignatures: setup.realCrypto)
         gstMs = 0
         for key in 0..<(parameters.nodes + followers) { addNode(key: key, behavior: nil) }
         plan = CommitteePlan(setup: self.setup, changes: [], nodeKeys: nodes.map(\.key), byzantineKeys: [],
@@ -76,6 +80,8 @@ extension Simulator {
     public var nodeCount: Int { nodes.count }
     public var currentTimeMs: UInt64 { now }
     public var eventsProcessed: Int { events }
+    /// Time inside the cores' `handle` since the start.
+    public var timeInCores: Duration { script?.coreTime ?? .zero }
     public var committeeSetup: SimulatedCommittee { setup }
     /// The shared verifier: its count is the number of signature checks.
     public var signatureVerifier: CountingVerifier { verifier }
@@ -110,9 +116,15 @@ extension Simulator {
     /// Scripted runs: the test's loss predicate.
     func scriptDrops(_ message: Message) -> Bool { script?.drop(message) ?? false }
 
-    mutating func scriptNote(_ effects: [Effect], from i: Int) {
-        guard script?.recordsEffects == true else { return }
-        script!.log.append((i, effects))
+    /// A scripted run's core call: timed, and its effects logged when asked.
+    mutating func scriptHandle(_ event: Event, at i: Int) -> [Effect] {
+        let clock = ContinuousClock()
+        let start = clock.now
+        // Mutated in place, as in a sweep.
+        let effects = nodes[i].core!.handle(event)
+        script!.coreTime += start.duration(to: clock.now)
+        if script!.recordsEffects { script!.log.append((i, effects)) }
+        return effects
     }
 }
 

@@ -258,8 +258,7 @@ public struct Simulator {
         guard nodes[i].core != nil else { return }
         if script == nil { record(i, event) }
         // Mutated in place: copying a core out and back would copy all its state per event.
-        let effects = nodes[i].core!.handle(event)
-        if script != nil { scriptNote(effects, from: i) }
+        let effects = script == nil ? nodes[i].core!.handle(event) : scriptHandle(event, at: i)
         let diagnostics = nodes[i].core!.diagnostics
         views[i] = diagnostics.currentView
         // As in a node's loop: what the app reached at once is the next event.

@@ -26,7 +26,10 @@ struct StateChecker {
     private var epochRoots: [Epoch: BlockID] = [:]
     /// Certificates already checked against their epoch's committee.
     private var certificatesChecked: Set<QuorumCertificate> = []
-    private let verifier = CountingVerifier()
+    /// Checks certificates as the cores do: real secp256k1 when the run signs for real.
+    private let verifier: CountingVerifier
+
+    init(realSignatures: Bool = false) { verifier = CountingVerifier(real: realSignatures) }
 
     /// LR-2: the leader elected for each (epoch, view, anchor), and by whom.
     /// Bounded: views more than `electedViewsKept` below the newest are forgotten.
@@ -61,7 +64,9 @@ struct StateChecker {
     /// Agreement and chain: no two honest nodes finalize different blocks at
     /// one height, and each node's finalized sequence is a chain.
     mutating func finalized(_ blocks: [Block], node: Int, nowMs: UInt64) {
-        var chain = chains[node, default: []]
+        // Moved out and back, not copied: a copy per call made long scripted runs quadratic.
+        var chain = chains.removeValue(forKey: node) ?? []
+        defer { chains[node] = chain }
         for block in blocks {
             checkExecutedState(of: block, node: node)
             if let known = finalizedByHeight[block.height], known != block.id {
@@ -82,7 +87,6 @@ struct StateChecker {
             chain.append(block)
             lastFinalizedAtMs[node] = nowMs
         }
-        chains[node] = chain
     }
 
     /// EP-1: every honest node starts an epoch from the same block, and only
