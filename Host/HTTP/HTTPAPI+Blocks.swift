@@ -17,6 +17,11 @@ extension HTTPAPI {
                 return json(.badRequest, ["error": "height must be a non-negative integer"])
             }
             guard let block = try await node.finalizedBlock(at: height) else {
+                let oldest = node.oldestRetainedHeight
+                if height > 0, height < oldest {
+                    return json(.gone, PrunedBlock(error: "block \(height) was pruned: this node keeps heights from \(oldest) "
+                                                       + "([storage] retain_blocks); ask an archive node", oldestRetainedHeight: oldest))
+                }
                 return json(.notFound, ["error": "no finalized block at height \(height) yet"])
             }
             return json(.ok, FinalizedBlock(

@@ -15,6 +15,7 @@ public struct BootstrapError: Error, CustomStringConvertible, Sendable {
         case mempool(String)
         case pluginBudgets(String)
         case pluginIsolation(String)
+        case storage(String)
     }
 
     let code: Code
@@ -38,6 +39,7 @@ public struct BootstrapError: Error, CustomStringConvertible, Sendable {
         case .mempool(let problem): "config [mempool]: \(problem)"
         case .pluginBudgets(let problem): "config [plugin_budgets]: \(problem)"
         case .pluginIsolation(let problem): "config: \(problem)"
+        case .storage(let problem): "config [storage]: \(problem)"
         }
     }
 }

@@ -247,6 +247,9 @@ public actor ConsensusNode {
     public nonisolated var lastPublishedStatus: Status { publishedStatus.withLock { $0 } }
 
     /// The finalized block at `height` (genesis at 0), or nil.
+    /// The oldest finalized height whose block this node still serves.
+    public nonisolated var oldestRetainedHeight: Height { store.oldestRetainedHeight }
+
     public func finalizedBlock(at height: Height) throws -> Block? {
         if height == 0 { return genesis }
         return try store.finalizedBlocks(from: height, limit: 1).first.flatMap { $0.block.height == height ? $0.block : nil }

@@ -34,6 +34,8 @@ public protocol ConsensusStore: AnyObject, Sendable {
     func block(id: BlockID) throws -> Block?
     /// Finalized blocks from `height` on, in order, each with a QC that certifies it.
     func finalizedBlocks(from height: Height, limit: Int) throws -> [(block: Block, qc: QuorumCertificate)]
+    /// The oldest finalized height whose block is kept (`[storage] retain_blocks`; 1 when nothing was pruned).
+    var oldestRetainedHeight: Height { get }
     /// Where a restarted node resumes.
     func recoverState() throws -> RecoveredState
     /// After this every call throws; idempotent.

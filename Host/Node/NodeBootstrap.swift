@@ -129,6 +129,7 @@ public enum NodeBootstrap {
     /// Creates the store in a new data directory; anything else opens as it
     /// is or is refused (see `NodeStore.init`): never re-initialised.
     static func openStore(config: NodeConfig, genesis: Block, owner: PublicKey, logger: Logger) throws(BootstrapError) -> NodeStore {
+        let retain = try retainedBlocks(config.storage)
         let dataDir = config.resolve(config.data_dir)
         _ = try DataDirectory.prepare(dataDir)
         let store: NodeStore
@@ -139,7 +140,25 @@ public enum NodeBootstrap {
             store.syncSafetyWrites = false
             logger.warning("storage: sync_writes = false — safety data is not fsynced; for benchmarks only")
         }
+        if let retain {
+            // The node closes the store when it stops, which stops the pruner.
+            store.startPruning(retain: retain) { error in
+                logger.error("storage: pruning stopped; every block is kept from here on", metadata: ["error": "\(error)"])
+            }
+            logger.info("storage: keeping the newest \(retain) finalized blocks",
+                        metadata: ["oldest_kept": "\(store.oldestRetainedHeight)"])
+        }
         return store
+    }
+
+    /// node.toml `[storage] retain_blocks`: nil keeps every block.
+    public static func retainedBlocks(_ table: NodeConfig.Storage?) throws(BootstrapError) -> Height? {
+        guard let retain = table?.retain_blocks else { return nil }
+        guard retain >= NodeStore.retainedBlocksMin else {
+            throw BootstrapError(.storage("retain_blocks = \(retain): must be at least \(NodeStore.retainedBlocksMin) "
+                + "(the app state hashes' window, and room for peers to catch up); remove it to keep every block"))
+        }
+        return retain
     }
 
     static func consensusConfig(_ table: NodeConfig.Consensus?) throws(BootstrapError) -> ConsensusConfig {

@@ -88,6 +88,7 @@ extension NodeBootstrap {
             throw BootstrapError(.genesis(error.description))
         }
         let limits = try mempoolLimits(config.mempool)
+        _ = try retainedBlocks(config.storage)
         let locator = PluginLocator.standard(pluginDirectory: config.plugin_dir.map(config.resolve))
         let library: PluginLibrary
         let pluginSHA256: String?

@@ -71,6 +71,11 @@ public struct NodeConfig: Codable, Sendable {
         /// false: safety data is written without fsync. Benchmarks only: a
         /// crash may then let the node sign twice in one view.
         public var sync_writes: Bool? = nil
+        /// Keep the blocks of the newest N finalized heights; older blocks,
+        /// their certificates and index are deleted in the background. Absent:
+        /// keep everything (an archive). At least `NodeStore.retainedBlocksMin`.
+        public var retain_blocks: UInt64? = nil
+        public init() {}
     }
 
     /// `[plugin_budgets]`: how long each plugin call may take before it is

@@ -1,5 +1,6 @@
 import BatonCrypto
 import Consensus
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -29,6 +30,10 @@ public final class NodeStore: @unchecked Sendable {
     private let commitWriter: CommitWriter
     /// The next commit ends an epoch: written synchronously (see `stageEpochSwitch`).
     private var syncNextCommit = false
+    /// The oldest finalized height whose block is kept (`m/pruned`; 1 when nothing was pruned).
+    let prunedFloor: Atomic<UInt64>
+    /// Deletes blocks below the retained window, when `startPruning` was called.
+    let pruner = Mutex<BlockPruner?>(nil)
     /// The store was created by this open.
     public let created: Bool
     /// The file in a data directory that says a store was created there (`StoreMarker`).
@@ -115,6 +120,7 @@ public final class NodeStore: @unchecked Sendable {
         try db.syncWAL()
         walSyncer = WALSyncer(db: db, durable: head.height)
         commitWriter = CommitWriter(db: db)
+        prunedFloor = Atomic(try Self.readPrunedFloor(db, path: directory))
         let stored = try Self.decoded(db, StoreLayout.safety, as: SafetyData.self, path: directory) ?? SafetyData()
         if let recorded {
             // A vote waits for the record alone, so RocksDB's copy may be
@@ -303,6 +309,7 @@ public final class NodeStore: @unchecked Sendable {
             let height = block.height
             try commitWriter.write(batch) { syncer?.committed(height) }
         }
+        pruner.withLock { $0 }?.committed(block.height)
     }
 
     /// The database once every commit handed to the background writer has
@@ -331,6 +338,7 @@ public final class NodeStore: @unchecked Sendable {
 
     /// Closes the database (see `RocksDatabase.close`); later calls throw.
     public func close() {
+        stopPruning()
         commitWriter.drain()
         walSyncer.close()
         db.close()
@@ -474,8 +482,11 @@ public final class NodeStore: @unchecked Sendable {
     }
 
     /// Finalized blocks from `height` on, each with the QC that certifies it,
-    /// at most `limit` (block sync serves these in bounded batches).
+    /// at most `limit` (block sync serves these in bounded batches). None
+    /// when `height` lies below the retained window: what is kept would not
+    /// connect to what the asker has.
     public func finalizedBlocks(from height: Height, limit: Int) throws(StorageError) -> [(block: Block, qc: QuorumCertificate)] {
+        guard height >= oldestRetainedHeight else { return [] }
         var ids: [BlockID] = []
         try settled.scan(prefix: StoreLayout.heightPrefix, from: StoreLayout.height(height)) { _, value in
             if let id = Bytes32(value) { ids.append(id) }

@@ -57,6 +57,7 @@ public final class InterceptingStore: ConsensusStore {
     public func stageEpochSwitch(epoch: Epoch, record: [UInt8]) throws { try inner.stageEpochSwitch(epoch: epoch, record: record) }
     public func epochRecords() throws -> [[UInt8]] { try inner.epochRecords() }
     public func block(id: BlockID) throws -> Block? { try inner.block(id: id) }
+    public var oldestRetainedHeight: Height { inner.oldestRetainedHeight }
     public func finalizedBlocks(from height: Height, limit: Int) throws -> [(block: Block, qc: QuorumCertificate)] {
         try inner.finalizedBlocks(from: height, limit: limit)
     }

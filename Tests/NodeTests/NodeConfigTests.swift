@@ -37,6 +37,7 @@ import Testing
 
         [storage]
         sync_writes = true
+        retain_blocks = 5000
 
         [http]
         connections_max = 64
@@ -70,7 +71,8 @@ import Testing
         #expect(config.consensus?.tolerated_failures == 1)
         #expect(config.mempool?.transactions_max == 1000 && config.mempool?.bytes_max == 65536)
         #expect(config.mempool?.batch_transactions_max == 100 && config.mempool?.batch_bytes_max == 4096)
-        #expect(config.storage?.sync_writes == true)
+        #expect(config.storage?.sync_writes == true && config.storage?.retain_blocks == 5000)
+        #expect(try NodeBootstrap.retainedBlocks(config.storage) == 5000)
         #expect(config.http?.connections_max == 64 && config.http?.idle_timeout_ms == 5000 && config.http?.event_streams_max == 8)
         #expect(config.plugin_isolation == "process")
         let (budgets, lane) = try NodeBootstrap.pluginBudgets(config.plugin_budgets)
@@ -83,6 +85,19 @@ import Testing
         try config.toml().write(toFile: dir + "/again.toml", atomically: true, encoding: .utf8)
         let again = try NodeConfig.load(dir + "/again.toml")
         #expect(again.join == true && again.log_level == "debug" && again.http?.event_streams_max == 8)
+        #expect(again.storage?.retain_blocks == 5000)
+    }
+
+    /// A retained window smaller than the node needs is refused at start
+    /// (and by `baton node --check`), saying what to do; absent keeps everything.
+    @Test func aTooSmallRetainedWindowIsRefused() throws {
+        var table = NodeConfig.Storage()
+        table.retain_blocks = 10
+        #expect { _ = try NodeBootstrap.retainedBlocks(table) } throws: {
+            "\($0)".contains("retain_blocks = 10: must be at least 1024") && "\($0)".contains("remove it to keep every block")
+        }
+        #expect(try NodeBootstrap.retainedBlocks(nil) == nil)
+        #expect(try NodeBootstrap.retainedBlocks(NodeConfig.Storage()) == nil)
     }
 
     /// A budget or bound out of range is refused at start, naming the key.

@@ -1,0 +1,48 @@
+import BatonAPI
+import BatonTestSupport
+import Foundation
+import NodeHTTP
+import Storage
+import Synchronization
+import Testing
+@_spi(Testing) import Node
+
+/// Pruning in a running federation (issue 31): real nodes (`LocalCluster`,
+/// RocksDB, the kvstore plugin) keep going while one node's old blocks are
+/// deleted under it; its API says a pruned height is gone, and where the
+/// kept blocks start.
+@Suite(.serialized) struct PruningNodeTests {
+    @Test func aPrunedHeightAnswersGoneAndTheFederationGoesOn() async throws {
+        let stores = Mutex<[Int: NodeStore]>([:])
+        let cluster = try LocalCluster(wrapStore: { i, store in
+            stores.withLock { $0[i] = store }
+            return store
+        })
+        defer { cluster.removeDirectories() }
+        try await cluster.startAll()
+        #expect(await cluster.waitForHeight(12))
+        let store = try #require(stores.withLock { $0[0] })
+        let node = try #require(cluster.nodes[0])
+        let floor = await offThePool { try? store.pruneStep(below: 10, batchMax: 100) }
+        #expect(floor == 10 && node.oldestRetainedHeight == 10)
+
+        let port = Ports.freeBase(span: 1)
+        let server = Task { try await HTTPAPI.serve(node: node, host: "127.0.0.1", port: port) }
+        defer { server.cancel() }
+        let base = "http://127.0.0.1:\(port)"
+        #expect(await waitUntil(seconds: 10) { (try? await httpRequest(base + "/v1/status"))?.status == 200 })
+        let gone = try await httpRequest(base + "/v1/blocks/3")
+        #expect(gone.status == 410)
+        let answer = try #require(APIJSON.decode(PrunedBlock.self, from: gone.body), "\(gone.json)")
+        #expect(answer.oldestRetainedHeight == 10 && answer.error.contains("retain_blocks"))
+        #expect(try await httpRequest(base + "/v1/blocks/10").status == 200)
+        #expect(try await httpRequest(base + "/v1/blocks/0").status == 200, "the genesis is never pruned")
+        #expect(try await httpRequest(base + "/v1/blocks/99999999").status == 404, "not yet is not gone")
+
+        // The pruned node goes on committing with the others, and they agree on what it kept.
+        let height = await cluster.heights().compactMap { $0 }.max() ?? 12
+        #expect(await cluster.waitForHeight(height + 3))
+        #expect(try await cluster.agree(upTo: 12))
+        await cluster.stopAll()
+    }
+}
