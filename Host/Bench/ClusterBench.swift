@@ -38,6 +38,8 @@ public struct ClusterBench: AsyncParsableCommand {
     @Option(help: "The load generator's HTTP client: socket (a keep-alive connection per client) or urlsession.")
     var httpClient: HTTPClient = .socket
     @Flag(help: "Write safety data without fsync (to measure what the fsync costs).") var noSync = false
+    @Option(help: "Keep the blocks of the newest N finalized heights (node.toml [storage] retain_blocks; pruning A/B). Each node's disk is sampled every 10 s.")
+    var retainBlocks: UInt64?
     @Option(help: "Write the results as JSON to this file.") var json: String?
     @Option(help: "First consensus port (APIs at +100).") var basePort = 7500
     @Option(help: ArgumentHelp("Drive a running federation instead of starting one: its nodes' APIs, comma-separated, node 0 first (its event stream times the transactions). --nodes, --batch and --no-sync are then the federation's own (its node.toml); CPU and RSS are not measured.", valueName: "host:port,…"))
@@ -58,6 +60,10 @@ public struct ClusterBench: AsyncParsableCommand {
         guard batch >= 1, clients >= 1, window >= 1, requestSize >= 1, duration >= 1, warmup >= 0 else {
             throw ValidationError("--batch, --clients, --window, --request-size and --duration must be positive")
         }
+        if let retainBlocks {
+            guard apis == nil else { throw ValidationError("--retain-blocks configures the benchmark's own cluster, not --apis") }
+            _ = try NodeBootstrap.retainedBlocks({ var table = NodeConfig.Storage(); table.retain_blocks = retainBlocks; return table }())
+        }
         if !kill.isEmpty || !restart.isEmpty {
             guard apis == nil else { throw ValidationError("--kill and --restart act on the benchmark's own cluster, not on --apis") }
             _ = try FaultPlan(kills: kill, restarts: restart, nodes: nodes, seconds: duration)
@@ -75,7 +81,7 @@ public struct ClusterBench: AsyncParsableCommand {
             let started = try BenchCluster(nodes: nodes, basePort: basePort, leaderElection: leaderElection,
                                            nodeTomlTop: "plugin_isolation = \"\(pluginIsolation)\"\n", nodeToml:
                 "\n[mempool]\nbatch_transactions_max = \(batch)\ntransactions_max = \(max(50_000, 4 * window))\nbytes_max = 536870912\n"
-                + (noSync ? "\n[storage]\nsync_writes = false\n" : ""))
+                + Self.storageTable(noSync: noSync, retainBlocks: retainBlocks))
             cluster = started
             apis = started.apis
         }
@@ -107,7 +113,7 @@ public struct ClusterBench: AsyncParsableCommand {
                 }
             }
         }
-        var (cpuAtStart, windowHeight, down) = try await measureWindow(cluster: cluster, apis: apis, ledger: ledger, faults: faults,
+        var (cpuAtStart, windowHeight, down, disk) = try await measureWindow(cluster: cluster, apis: apis, ledger: ledger, faults: faults,
                                                                         start: start, from: measureFrom, to: measureTo)
         if cpuAtStart.isEmpty { cpuAtStart = processes.map { Self.cpuSeconds($0.processIdentifier) } + [Self.cpuSeconds(getpid())] }
         let cpu = zip(processes, cpuAtStart).map { Self.cpuSeconds($0.0.processIdentifier) - $0.1 }
@@ -126,7 +132,7 @@ public struct ClusterBench: AsyncParsableCommand {
         let (stageRows, stagesJSON) = await Self.stages(of: apis, skipping: down, fromHeight: windowHeight ?? 0)
         let impact = faults.impact(of: ledger.blockLog, from: measureFrom, to: measureTo)
         try report(Figures(result: result, unexpected: ledger.unexpected, cpu: cpu, loadCPU: loadCPU, rss: rss, agree: agree,
-                           height: common, stageRows: stageRows, stagesJSON: stagesJSON, impact: impact, nodes: size),
+                           height: common, stageRows: stageRows, stagesJSON: stagesJSON, impact: impact, nodes: size, disk: disk),
                    faulted: Set(faults.faults.map(\.node)))
         if !agree { throw ExitCode.failure }
     }
@@ -136,9 +142,11 @@ public struct ClusterBench: AsyncParsableCommand {
     /// window opens. Returns those, and the members still down at the end.
     func measureWindow(cluster: BenchCluster?, apis: [String], ledger: Ledger, faults: FaultPlan, start: ContinuousClock.Instant,
                        from measureFrom: ContinuousClock.Instant, to measureTo: ContinuousClock.Instant) async throws
-        -> (cpuAtStart: [Double], windowHeight: Int?, down: Set<Int>)
+        -> (cpuAtStart: [Double], windowHeight: Int?, down: Set<Int>, disk: [DiskSample])
     {
         var cpuAtStart: [Double] = []
+        var disk: [DiskSample] = []
+        var nextDiskSample = measureFrom
         var windowHeight: Int?
         var lastCommitted = 0
         var pendingFaults = faults.faults
@@ -167,10 +175,24 @@ public struct ClusterBench: AsyncParsableCommand {
                 windowHeight = await fetch(NodeProgress.self, "http://\(apis[0])/v1/status").map { Int($0.finalizedHeight) }
             }
             let committed = ledger.committedTotal
-            printLine("[\(Int((ContinuousClock.now - start).components.seconds))s] committed \(committed) tx (+\(committed - lastCommitted)/s), blocks \(ledger.blocks), outstanding \(ledger.outstanding)")
+            var diskNote = ""
+            if let cluster, ContinuousClock.now >= nextDiskSample {
+                nextDiskSample += .seconds(10)
+                let sample = DiskSample(second: Int((ContinuousClock.now - measureFrom).components.seconds),
+                                        bytes: (0..<cluster.nodes).map { down.contains($0) ? 0 : cluster.diskBytes($0) })
+                disk.append(sample)
+                diskNote = ", disk " + sample.bytes.map { String(format: "%.0f", Double($0) / 1_048_576) }.joined(separator: "/") + " MiB"
+            }
+            printLine("[\(Int((ContinuousClock.now - start).components.seconds))s] committed \(committed) tx (+\(committed - lastCommitted)/s), blocks \(ledger.blocks), outstanding \(ledger.outstanding)\(diskNote)")
             lastCommitted = committed
         }
-        return (cpuAtStart, windowHeight, down)
+        return (cpuAtStart, windowHeight, down, disk)
+    }
+
+    /// node.toml's `[storage]` table for the run, or nothing.
+    static func storageTable(noSync: Bool, retainBlocks: UInt64?) -> String {
+        let keys = (noSync ? ["sync_writes = false"] : []) + (retainBlocks.map { ["retain_blocks = \($0)"] } ?? [])
+        return keys.isEmpty ? "" : "\n[storage]\n" + keys.joined(separator: "\n") + "\n"
     }
 
     /// What one run measured, for `report`.
@@ -186,6 +208,21 @@ public struct ClusterBench: AsyncParsableCommand {
         let stagesJSON: [[String: Any]]
         let impact: FaultPlan.Impact
         let nodes: Int
+        let disk: [DiskSample]
+    }
+
+    /// Each node's data directory size at a second of the measured window.
+    struct DiskSample {
+        let second: Int
+        let bytes: [UInt64]
+
+        /// Node `node`'s smallest and largest size over the window's second
+        /// half (the pruning target: flat within ±10 % there).
+        static func secondHalf(_ samples: [DiskSample], node: Int, duration: Int) -> (min: Double, max: Double)? {
+            let half = samples.filter { $0.second * 2 >= duration }.map { Double($0.bytes[node]) / 1_048_576 }
+            guard let low = half.min(), let high = half.max() else { return nil }
+            return (low, high)
+        }
     }
 
     /// Prints the run's table (and the stage times) and writes `--json`.
@@ -208,7 +245,7 @@ public struct ClusterBench: AsyncParsableCommand {
             ["peak RSS per node (MiB)", perNode(f.rss) { String(format: "%.0f", $0) }],
             ["every node finalized the same blocks", f.agree ? "yes (up to height \(f.height))" : "NO"],
         ]
-        print(Table.render([["what", "figure"]] + rows + f.impact.rows))
+        print(Table.render([["what", "figure"]] + rows + diskRows(f.disk, faulted: faulted) + f.impact.rows))
         print("stage times per committed transaction, ms p50/p90/p99 (GET /v1/stages): mempool = admitted here → proposed, "
               + "certify = proposed → QC seen here, finalize = QC → 2-chain final, commit = final → app and store, event = → subscribers")
         print(Table.render([["node"] + StageTimes.stages] + f.stageRows))
@@ -219,10 +256,25 @@ public struct ClusterBench: AsyncParsableCommand {
                 "txPerSecond": f.result.txPerSecond, "blocksPerSecond": f.result.blocksPerSecond,
                 "latencyMs": ["p50": f.result.p50, "p90": f.result.p90, "p99": f.result.p99], "timed": f.result.timed, "unexpectedCommits": f.unexpected,
                 "cpuSeconds": f.cpu, "stages": f.stagesJSON, "fault": f.impact.json, "loadGeneratorCPUSeconds": f.loadCPU, "httpClient": httpClient.rawValue, "peakRSSMiB": f.rss, "agree": f.agree, "finalizedHeight": f.height,
+                "retainBlocks": retainBlocks as Any, "diskBytes": f.disk.map { ["second": $0.second, "bytes": $0.bytes] as [String: Any] },
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             try data.write(to: URL(fileURLWithPath: json))
         }
+    }
+
+    /// The disk rows: each node's data directory at the window's end, and its
+    /// smallest and largest size over the window's second half.
+    func diskRows(_ samples: [DiskSample], faulted: Set<Int>) -> [[String]] {
+        guard let last = samples.last else { return [] }
+        let nodes = last.bytes.indices.filter { !faulted.contains($0) }
+        let halves = nodes.compactMap { DiskSample.secondHalf(samples, node: $0, duration: duration) }
+        return [
+            ["disk per node at the end (MiB; retain_blocks \(retainBlocks.map(String.init) ?? "all"))",
+             nodes.map { String(format: "%.0f", Double(last.bytes[$0]) / 1_048_576) }.joined(separator: " ")],
+            ["disk per node over the second half, min–max (MiB)",
+             halves.map { String(format: "%.0f–%.0f (%+.0f %%)", $0.min, $0.max, ($0.max - $0.min) * 100 / max($0.min, 1)) }.joined(separator: " ")],
+        ]
     }
 
     /// Ready: every node answers and sees all its peers (at most 30 s).
