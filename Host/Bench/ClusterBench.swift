@@ -40,6 +40,8 @@ public struct ClusterBench: AsyncParsableCommand {
     @Flag(help: "Write safety data without fsync (to measure what the fsync costs).") var noSync = false
     @Option(help: "Keep the blocks of the newest N finalized heights (node.toml [storage] retain_blocks; pruning A/B). Each node's disk is sampled every 10 s.")
     var retainBlocks: UInt64?
+    @Option(help: "Each client's keys cycle through this many (the app state stays bounded); default: every transaction a new key.")
+    var keySpace: Int?
     @Option(help: "Write the results as JSON to this file.") var json: String?
     @Option(help: "First consensus port (APIs at +100).") var basePort = 7500
     @Option(help: ArgumentHelp("Drive a running federation instead of starting one: its nodes' APIs, comma-separated, node 0 first (its event stream times the transactions). --nodes, --batch and --no-sync are then the federation's own (its node.toml); CPU and RSS are not measured.", valueName: "host:port,…"))
@@ -60,6 +62,7 @@ public struct ClusterBench: AsyncParsableCommand {
         guard batch >= 1, clients >= 1, window >= 1, requestSize >= 1, duration >= 1, warmup >= 0 else {
             throw ValidationError("--batch, --clients, --window, --request-size and --duration must be positive")
         }
+        if let keySpace, keySpace < 1 { throw ValidationError("--key-space must be at least 1") }
         if let retainBlocks {
             guard apis == nil else { throw ValidationError("--retain-blocks configures the benchmark's own cluster, not --apis") }
             _ = try NodeBootstrap.retainedBlocks({ var table = NodeConfig.Storage(); table.retain_blocks = retainBlocks; return table }())
@@ -102,13 +105,13 @@ public struct ClusterBench: AsyncParsableCommand {
         let measureFrom = start + .seconds(warmup), measureTo = measureFrom + .seconds(duration)
         ledger.setWindow(from: measureFrom, to: measureTo)
         printLine("bench cluster: \(size) nodes\(self.apis == nil ? ", batch \(batch)" : " at \(apis.joined(separator: " "))"), \(txBytes)-byte transactions, \(rate.map { "open loop \($0) tx/s" } ?? "closed loop, window \(window)"), \(clients) clients, sync writes \(noSync ? "OFF" : "on"), plugin \(pluginIsolation); warmup \(warmup) s, measuring \(duration) s")
-        let load = Task { [clients, requestSize, window, rate, txBytes, httpClient] in
+        let load = Task { [clients, requestSize, window, rate, txBytes, keySpace, httpClient] in
             await withTaskGroup(of: Void.self) { group in
                 for client in 0..<clients {
                     group.addTask {
                         await Self.submit(client: client, apis: apis, ledger: ledger, until: measureTo,
                                           requestSize: requestSize, window: window, rate: rate.map { $0 / clients },
-                                          txBytes: txBytes, http: httpClient)
+                                          txBytes: txBytes, keySpace: keySpace, http: httpClient)
                     }
                 }
             }
@@ -343,8 +346,9 @@ public struct ClusterBench: AsyncParsableCommand {
     /// A client submits to node `client % n`; when its node does not answer
     /// (killed) it moves on to the next one, as a user's client would.
     static func submit(client: Int, apis: [String], ledger: Ledger, until end: ContinuousClock.Instant, requestSize: Int,
-                       window: Int, rate: Int?, txBytes: Int, tag: String = "", http: HTTPClient = .socket) async {
-        let shape = LoadShape(client: client, tag: tag, requestSize: requestSize, window: window, rate: rate, txBytes: txBytes)
+                       window: Int, rate: Int?, txBytes: Int, keySpace: Int? = nil, tag: String = "", http: HTTPClient = .socket) async {
+        let shape = LoadShape(client: client, tag: tag, requestSize: requestSize, window: window, rate: rate, txBytes: txBytes,
+                              keySpace: keySpace)
         let api = apis[client % apis.count]
         switch http {
         case .socket:

@@ -3,7 +3,9 @@ import BatonCrypto
 /// What one load-generating client sends next: a closed loop keeps at most
 /// `window` transactions outstanding; an open loop (`rate`) earns credit at a
 /// fixed number of transactions per second. Transactions are unique
-/// `key=value` pairs (the kvstore accepts them), padded to `txBytes`.
+/// `key=value` pairs (the kvstore accepts them), padded to `txBytes`: each a
+/// new key, or with a `keySpace` the client's keys cycle through that many
+/// (the app state stays bounded, so a store's size can be flat).
 struct LoadShape {
     enum Step {
         /// Nothing to send yet: wait this many milliseconds.
@@ -17,11 +19,13 @@ struct LoadShape {
     let window: Int
     let rate: Int?
     let txBytes: Int
+    let keySpace: Int?
     private var sequence = 0
     private var credit = 0.0
     private var last = ContinuousClock.now
 
-    init(client: Int, tag: String, requestSize: Int, window: Int, rate: Int?, txBytes: Int) {
+    init(client: Int, tag: String, requestSize: Int, window: Int, rate: Int?, txBytes: Int, keySpace: Int? = nil) {
+        self.keySpace = keySpace
         self.client = client
         self.tag = tag
         self.requestSize = requestSize
@@ -51,7 +55,7 @@ struct LoadShape {
         var transactions: [[UInt8]] = []
         transactions.reserveCapacity(count)
         for _ in 0..<count {
-            var tx = Array("c\(client)\(tag)n\(sequence)=".utf8)
+            var tx = Array((keySpace.map { "c\(client)\(tag)k\(sequence % $0)=\(sequence)" } ?? "c\(client)\(tag)n\(sequence)=").utf8)
             sequence += 1
             tx += [UInt8](repeating: UInt8(ascii: "x"), count: max(0, txBytes - tx.count))
             transactions.append(tx)
