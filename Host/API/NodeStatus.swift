@@ -22,16 +22,18 @@ public struct NodeStatus: Codable, Sendable, Hashable {
     public var committeeChanges: [CommitteeChange]
     public var appState: AppStateSummary
     public var leaders: LeaderSummary
+    public var storage: StorageSummary
 
     public init(node: String, chainID: String, member: Int?, view: UInt64, finalizedHeight: UInt64, finalizedID: String,
                 stateHash: String, peers: Int, mempool: Int, duplicateKeyConnections: Int, plugin: PluginStatus,
                 appDiverged: AppMismatch?, evidence: Int, upgrade: UpgradeReadiness, upgrades: [UpgradeDecision],
-                epoch: UInt64, committeeChanges: [CommitteeChange], appState: AppStateSummary, leaders: LeaderSummary) {
+                epoch: UInt64, committeeChanges: [CommitteeChange], appState: AppStateSummary, leaders: LeaderSummary,
+                storage: StorageSummary) {
         (self.node, self.chainID, self.view, self.finalizedHeight) = (node, chainID, view, finalizedHeight)
         (self.finalizedID, self.stateHash, self.peers, self.mempool) = (finalizedID, stateHash, peers, mempool)
         (self.duplicateKeyConnections, self.plugin, self.evidence, self.upgrade) = (duplicateKeyConnections, plugin, evidence, upgrade)
         (self.upgrades, self.epoch, self.committeeChanges) = (upgrades, epoch, committeeChanges)
-        (self.appState, self.leaders) = (appState, leaders)
+        (self.appState, self.leaders, self.storage) = (appState, leaders, storage)
         self.member = member
         self.appDiverged = appDiverged
     }

@@ -37,7 +37,8 @@ extension HTTPAPI {
             epoch: await node.epoch, committeeChanges: CommitteeJSON.history(await node.epochRecords),
             appState: AppStateSummary(refusedProposals: status.appRefusals, lastRefusal: status.lastAppRefusal?.apiValue),
             // LR-3: who leads less, and why (docs/consensus.md, "Leader reputation").
-            leaders: leaders))
+            leaders: leaders,
+            storage: StorageSummary(oldestRetainedHeight: node.oldestRetainedHeight, retainBlocks: node.retainedBlocks)))
     }
 
     /// The answer while the actor is busy: only what is readable without it.

@@ -249,6 +249,8 @@ public actor ConsensusNode {
     /// The finalized block at `height` (genesis at 0), or nil.
     /// The oldest finalized height whose block this node still serves.
     public nonisolated var oldestRetainedHeight: Height { store.oldestRetainedHeight }
+    /// `[storage] retain_blocks`; nil keeps every block.
+    public nonisolated var retainedBlocks: Height? { store.retainedBlocks }
 
     public func finalizedBlock(at height: Height) throws -> Block? {
         if height == 0 { return genesis }

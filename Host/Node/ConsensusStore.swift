@@ -36,6 +36,8 @@ public protocol ConsensusStore: AnyObject, Sendable {
     func finalizedBlocks(from height: Height, limit: Int) throws -> [(block: Block, qc: QuorumCertificate)]
     /// The oldest finalized height whose block is kept (`[storage] retain_blocks`; 1 when nothing was pruned).
     var oldestRetainedHeight: Height { get }
+    /// The window of newest finalized heights kept; nil keeps every block.
+    var retainedBlocks: Height? { get }
     /// Where a restarted node resumes.
     func recoverState() throws -> RecoveredState
     /// After this every call throws; idempotent.

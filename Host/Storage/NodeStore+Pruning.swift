@@ -20,6 +20,9 @@ extension NodeStore {
     /// The oldest finalized height whose block this store keeps (1 when nothing was pruned).
     public var oldestRetainedHeight: Height { prunedFloor.load(ordering: .acquiring) }
 
+    /// The window `startPruning` keeps; nil when every block is kept.
+    public var retainedBlocks: Height? { pruner.withLock { $0?.retain } }
+
     /// Starts deleting, in the background, the finalized blocks below the
     /// newest `retain` heights, `batchMax` heights per write.
     /// `onFailure` hears of a failed write once; pruning stops there.

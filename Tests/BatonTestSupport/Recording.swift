@@ -58,6 +58,7 @@ public final class InterceptingStore: ConsensusStore {
     public func epochRecords() throws -> [[UInt8]] { try inner.epochRecords() }
     public func block(id: BlockID) throws -> Block? { try inner.block(id: id) }
     public var oldestRetainedHeight: Height { inner.oldestRetainedHeight }
+    public var retainedBlocks: Height? { inner.retainedBlocks }
     public func finalizedBlocks(from height: Height, limit: Int) throws -> [(block: Block, qc: QuorumCertificate)] {
         try inner.finalizedBlocks(from: height, limit: limit)
     }

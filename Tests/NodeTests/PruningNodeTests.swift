@@ -38,6 +38,8 @@ import Testing
         #expect(try await httpRequest(base + "/v1/blocks/10").status == 200)
         #expect(try await httpRequest(base + "/v1/blocks/0").status == 200, "the genesis is never pruned")
         #expect(try await httpRequest(base + "/v1/blocks/99999999").status == 404, "not yet is not gone")
+        let status = try #require(APIJSON.decode(NodeStatus.self, from: try await httpRequest(base + "/v1/status").body))
+        #expect(status.storage == StorageSummary(oldestRetainedHeight: 10, retainBlocks: nil), "pruned by hand: no window configured")
 
         // The pruned node goes on committing with the others, and they agree on what it kept.
         let height = await cluster.heights().compactMap { $0 }.max() ?? 12
