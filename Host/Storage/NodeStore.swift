@@ -486,7 +486,7 @@ public final class NodeStore: @unchecked Sendable {
     /// when `height` lies below the retained window: what is kept would not
     /// connect to what the asker has.
     public func finalizedBlocks(from height: Height, limit: Int) throws(StorageError) -> [(block: Block, qc: QuorumCertificate)] {
-        guard height >= oldestRetainedHeight else { return [] }
+        guard max(height, 1) >= oldestRetainedHeight else { return [] }
         var ids: [BlockID] = []
         try settled.scan(prefix: StoreLayout.heightPrefix, from: StoreLayout.height(height)) { _, value in
             if let id = Bytes32(value) { ids.append(id) }
