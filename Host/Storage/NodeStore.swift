@@ -414,6 +414,10 @@ public final class NodeStore: @unchecked Sendable {
     /// Everything a restarted node resumes from. Unfinalized blocks at or
     /// below the finalized view (lost forks) are deleted on the way.
     public func recover() throws(StorageError) -> Recovered {
+        guard try settled.get(StoreLayout.restoring) == nil else {
+            throw StorageError(.corrupted, path: path, "a snapshot restore into this store did not finish: "
+                               + "restore it again (it resumes), or move the directory aside and start again")
+        }
         let head = try finalizedHead()
         guard let finalized = try finalizedBlock(id: head.blockID) else {
             throw StorageError(.corrupted, path: path, "the finalized head \(head.blockID.short) has no block")

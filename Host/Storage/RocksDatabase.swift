@@ -156,6 +156,35 @@ public final class RocksDatabase: @unchecked Sendable {
         try withDB { db throws(StorageError) in try scan(db, prefix: prefix, from: start, visit) }
     }
 
+    /// Several prefixes scanned through one iterator, so every pair comes
+    /// from one consistent view of the database, whatever is written
+    /// meanwhile (a snapshot's key space and its head). `next` names the
+    /// next prefix once the one before is done (it may depend on what was
+    /// read), nil to end; `visit` returning false ends the scan.
+    public func scanConsistently(next: () -> [UInt8]?, _ visit: ([UInt8], [UInt8]) -> Bool) throws(StorageError) {
+        try withDB { db throws(StorageError) in
+            let iterator = rocksdb_create_iterator(db, readOptions)!
+            defer { rocksdb_iter_destroy(iterator) }
+            scanning: while let prefix = next() {
+                prefix.withUnsafeBufferPointer { s in
+                    s.withMemoryRebound(to: CChar.self) { rocksdb_iter_seek(iterator, $0.baseAddress, $0.count) }
+                }
+                while rocksdb_iter_valid(iterator) != 0 {
+                    var keyLength = 0, valueLength = 0
+                    let key = Array(UnsafeRawBufferPointer(start: rocksdb_iter_key(iterator, &keyLength)!, count: keyLength))
+                    guard key.starts(with: prefix) else { break }
+                    let valuePointer = rocksdb_iter_value(iterator, &valueLength)
+                    let value = valueLength == 0 ? [] : Array(UnsafeRawBufferPointer(start: valuePointer!, count: valueLength))
+                    if !visit(key, value) { break scanning }
+                    rocksdb_iter_next(iterator)
+                }
+            }
+            var error: UnsafeMutablePointer<CChar>?
+            rocksdb_iter_get_error(iterator, &error)
+            if let message = Self.take(error) { throw Self.classify(message, path: path) }
+        }
+    }
+
     private func scan(_ db: OpaquePointer, prefix: [UInt8], from start: [UInt8]?,
                       _ visit: ([UInt8], [UInt8]) -> Bool) throws(StorageError) {
         let iterator = rocksdb_create_iterator(db, readOptions)!

@@ -8,6 +8,7 @@ import Consensus
 /// | --- | --- | --- |
 /// | `m/` | `schema`, `chain`, `genesis`, `head` | u32 version; chain id; genesis block id; finalized head (height, id, state hash) |
 /// | `m/` | `pruned` | u64: the oldest finalized height whose block, QC and index are kept (absent: 1, nothing pruned) |
+/// | `m/` | `restoring` | the manifest of a snapshot being restored into this store (absent when none is) |
 /// | `s/` | `safety` | `SafetyData` (synchronous writes only) |
 /// | `s/` | `recovering` | present from a store's creation until SR-R recovered its safety data |
 /// | `l/` | `liveness` | `LivenessData` |
@@ -26,6 +27,7 @@ enum StoreLayout {
     static let genesis = key("m/genesis")
     static let head = key("m/head")
     static let pruned = key("m/pruned")
+    static let restoring = key("m/restoring")
     static let safety = key("s/safety")
     static let recovering = key("s/recovering")
     static let liveness = key("l/liveness")
@@ -34,7 +36,7 @@ enum StoreLayout {
     /// kinds' (`PlanKind.storageName`: `m/upgrades`, `m/committee`); none may
     /// be another `m/` key's.
     static func schedule(named name: String) -> [UInt8] {
-        precondition(!["schema", "chain", "genesis", "head", "pruned"].contains(name) && !name.hasPrefix("epochs/"), "schedule name \(name) is taken")
+        precondition(!["schema", "chain", "genesis", "head", "pruned", "restoring"].contains(name) && !name.hasPrefix("epochs/"), "schedule name \(name) is taken")
         return key("m/" + name)
     }
     /// `m/epochs/` + epoch (big-endian u64): how each epoch after the first

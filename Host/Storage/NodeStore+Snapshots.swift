@@ -1,0 +1,192 @@
+import BatonCrypto
+import Consensus
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Snapshots of a node's state (issue 31, item 2): the keys a node needs to
+/// resume at a finalized height without the blocks below it, read from one
+/// consistent view of RocksDB while commits go on, cut into hashed chunks.
+///
+/// On disk a snapshot is a folder: `chunk-00000`, `chunk-00001`, … and
+/// `manifest`, written last and atomically — a folder without a manifest is
+/// an interrupted snapshot, never offered.
+extension NodeStore {
+    /// Writes a snapshot of the committed head into `folder` (created; it
+    /// must not exist) and returns its manifest.
+    public func writeSnapshot(into folder: String, chunkBytesMax: Int = SnapshotManifest.chunkBytesDefault)
+        throws(StorageError) -> SnapshotManifest
+    {
+        guard mkdir(folder, 0o700) == 0 else { throw DurableFile.failure(folder, "create the snapshot folder") }
+        var writer = SnapshotChunkWriter(folder: folder, chunkBytesMax: chunkBytesMax)
+        var head: FinalizedHead?
+        var failure: StorageError?
+        var plan = SnapshotKeys.Plan()
+        try settled.scanConsistently(next: { plan.next(head: head) }) { key, value in
+            if head == nil, key == StoreLayout.head {
+                guard let decoded = try? FinalizedHead(decoding: value) else {
+                    failure = StorageError(.corrupted, path: path, "the finalized head record is malformed")
+                    return false
+                }
+                head = decoded
+            }
+            guard SnapshotKeys.taken(key, plan: plan) else { return true }
+            do throws(StorageError) { try writer.add(key, value) } catch {
+                failure = error
+                return false
+            }
+            return true
+        }
+        if let failure { throw failure }
+        guard let head else { throw StorageError(.corrupted, path: path, "no finalized head record") }
+        let (hashes, sizes, records) = try writer.finish()
+        let manifest = SnapshotManifest(genesis: genesis.id, head: head, chunkHashes: hashes, chunkSizes: sizes, records: records)
+        try DurableFile.replace(folder + "/manifest", with: manifest.encoded)
+        return manifest
+    }
+}
+
+/// Which keys a snapshot holds, and in which order they are read.
+enum SnapshotKeys {
+    /// The scan's steps: the head first (the exact key), then the head's
+    /// block, QC and height entry (known once the head is read), then the
+    /// key spaces.
+    struct Plan {
+        var step = 0
+        mutating func next(head: FinalizedHead?) -> [UInt8]? {
+            defer { step += 1 }
+            switch step {
+            case 0: return StoreLayout.head
+            case 1: return head.map { StoreLayout.finalized($0.blockID) } ?? StoreLayout.head
+            case 2: return head.map { StoreLayout.certificate($0.blockID) } ?? StoreLayout.head
+            case 3: return head.map { StoreLayout.height($0.height) } ?? StoreLayout.head
+            case 4: return StoreLayout.appPrefix
+            case 5: return StoreLayout.executedPrefix
+            case 6: return StoreLayout.leaderRecordPrefix
+            case 7: return key("m/")
+            default: return nil
+            }
+        }
+    }
+
+    static func key(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+    /// `m/` keys a snapshot leaves out: the store's identity is the
+    /// restoring store's own, and its pruning floor is its own.
+    static let notTaken: Set<[UInt8]> = [StoreLayout.schema, StoreLayout.chain, StoreLayout.genesis, StoreLayout.pruned,
+                                         StoreLayout.restoring]
+
+    /// Whether the key read at this step goes into the snapshot (the head
+    /// is read twice: alone first, then among the `m/` keys).
+    static func taken(_ key: [UInt8], plan: Plan) -> Bool {
+        let step = plan.step - 1  // `next` has advanced past the step being read
+        if step == 7 { return key != StoreLayout.head && !notTaken.contains(key) }
+        return true
+    }
+}
+
+/// Cuts records into chunk files of at most `chunkBytesMax` bytes (a larger
+/// single record makes a chunk of its own), each fsynced, hashed as written.
+struct SnapshotChunkWriter {
+    let folder: String
+    let chunkBytesMax: Int
+    private var buffer: [UInt8] = []
+    private var hashes: [Bytes32] = []
+    private var sizes: [UInt64] = []
+    private var records: UInt64 = 0
+
+    init(folder: String, chunkBytesMax: Int) {
+        self.folder = folder
+        self.chunkBytesMax = chunkBytesMax
+    }
+
+    static func chunkPath(_ folder: String, _ index: Int) -> String {
+        folder + "/chunk-" + String(repeating: "0", count: max(0, 5 - String(index).count)) + String(index)
+    }
+
+    mutating func add(_ key: [UInt8], _ value: [UInt8]) throws(StorageError) {
+        let size = 8 + key.count + value.count
+        if !buffer.isEmpty, buffer.count + size > chunkBytesMax { try flush() }
+        var w = WireWriter(capacity: size)
+        w.blob(key)
+        w.blob(value)
+        buffer += w.bytes
+        records += 1
+    }
+
+    mutating func finish() throws(StorageError) -> (hashes: [Bytes32], sizes: [UInt64], records: UInt64) {
+        if !buffer.isEmpty { try flush() }
+        return (hashes, sizes, records)
+    }
+
+    private mutating func flush() throws(StorageError) {
+        guard hashes.count < SnapshotManifest.chunksMax else {
+            throw StorageError(.io, path: folder, "a snapshot would need more than \(SnapshotManifest.chunksMax) chunks")
+        }
+        let path = Self.chunkPath(folder, hashes.count)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw DurableFile.failure(path, "create") }
+        let written = buffer.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == buffer.count, synced else { throw DurableFile.failure(path, "write") }
+        hashes.append(SHA256Digest.hash(buffer))
+        sizes.append(UInt64(buffer.count))
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+extension NodeStore {
+    /// Restores a verified snapshot into this store, which must hold no
+    /// finalized block yet (a new data directory), or be in the middle of
+    /// restoring the same snapshot (a restore interrupted by a crash
+    /// resumes). Returns the manifest.
+    ///
+    /// Invariant: the head moves to the snapshot's height only in the last,
+    /// synchronous write, with the pruning floor at that height and the
+    /// restore marker removed; until then `recover()` refuses the store, so a
+    /// half-restored state is never run. The safety data is not restored: a
+    /// store created by this open recovers it (SR-R) before it signs.
+    public func restoreSnapshot(from folder: String) throws(StorageError) -> SnapshotManifest {
+        let manifest = try SnapshotFolder.manifest(of: folder)
+        guard manifest.genesis == genesis.id else {
+            throw StorageError(.otherChain, path: folder, "the snapshot is of another chain (genesis \(manifest.genesis.short)…, this store's \(genesis.id.short)…)")
+        }
+        if let marker = try settled.get(StoreLayout.restoring) {
+            guard marker == manifest.encoded else {
+                throw StorageError(.corrupted, path: path, "this store is in the middle of restoring another snapshot: move the directory aside and start again")
+            }
+        } else {
+            guard try finalizedHead().height == 0 else {
+                throw StorageError(.corrupted, path: path, "a snapshot restores only into a new store; this one holds blocks up to height \(try finalizedHead().height)")
+            }
+            let begin = WriteBatch()
+            begin.put(StoreLayout.restoring, manifest.encoded)
+            try db.write(begin, sync: true)
+        }
+        var head: [UInt8]?
+        for index in manifest.chunkHashes.indices {
+            let batch = WriteBatch()
+            for (key, value) in try SnapshotFolder.chunk(index, of: manifest, in: folder) {
+                guard !SnapshotKeys.notTaken.contains(key) else {
+                    throw StorageError(.corrupted, path: folder, "snapshot chunk \(index) holds a key no snapshot may hold")
+                }
+                if key == StoreLayout.head { head = value } else { batch.put(key, value) }
+            }
+            try db.write(batch, sync: false)
+        }
+        guard let head, head == manifest.head.encoded else {
+            throw StorageError(.corrupted, path: folder, "the snapshot's head record is missing or not its manifest's")
+        }
+        let end = WriteBatch()
+        end.put(StoreLayout.head, head)
+        var w = WireWriter(capacity: 8)
+        w.u64(manifest.head.height)
+        end.put(StoreLayout.pruned, w.bytes)
+        end.delete(StoreLayout.restoring)
+        try db.write(end, sync: true)
+        prunedFloor.store(manifest.head.height, ordering: .releasing)
+        return manifest
+    }
+}

@@ -1,0 +1,55 @@
+import BatonCrypto
+import Consensus
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reading a snapshot folder back: a chunk counts only if its size and
+/// SHA-256 are the manifest's and its records decode; nothing is trusted
+/// before that (a snapshot may come from a peer or a backup).
+public enum SnapshotFolder {
+    /// The manifest, once every chunk checked out.
+    public static func verify(_ folder: String) throws(StorageError) -> SnapshotManifest {
+        let manifest = try manifest(of: folder)
+        for index in manifest.chunkHashes.indices { _ = try chunk(index, of: manifest, in: folder) }
+        return manifest
+    }
+
+    public static func manifest(of folder: String) throws(StorageError) -> SnapshotManifest {
+        let path = folder + "/manifest"
+        guard let bytes = DurableFile.contents(of: path) else {
+            throw StorageError(.io, path: path, "no snapshot manifest at \(path): an interrupted snapshot, or not one")
+        }
+        do { return try SnapshotManifest.decode(bytes) } catch {
+            throw StorageError(.corrupted, path: path, "the snapshot manifest is malformed: \(error)")
+        }
+    }
+
+    /// Chunk `index`'s records, checked against the manifest.
+    public static func chunk(_ index: Int, of manifest: SnapshotManifest, in folder: String)
+        throws(StorageError) -> [(key: [UInt8], value: [UInt8])]
+    {
+        let path = SnapshotChunkWriter.chunkPath(folder, index)
+        guard let bytes = DurableFile.contents(of: path) else { throw DurableFile.failure(path, "read") }
+        guard UInt64(bytes.count) == manifest.chunkSizes[index], SHA256Digest.hash(bytes) == manifest.chunkHashes[index] else {
+            throw StorageError(.corrupted, path: path, "snapshot chunk \(index) is not the one its manifest names (size or SHA-256 differ)")
+        }
+        return try records(bytes, path: path)
+    }
+
+    static func records(_ bytes: [UInt8], path: String) throws(StorageError) -> [(key: [UInt8], value: [UInt8])] {
+        var r = WireReader(bytes)
+        var out: [(key: [UInt8], value: [UInt8])] = []
+        do throws(WireDecodingError) {
+            while r.remaining > 0 {
+                let key = try r.blob("snapshot.key", max: 1 << 16)
+                let value = try r.blob("snapshot.value", max: bytes.count)
+                out.append((key, value))
+            }
+        } catch {
+            throw StorageError(.corrupted, path: path, "a snapshot chunk's records are malformed: \(error)")
+        }
+        return out
+    }
+}
