@@ -130,6 +130,7 @@ public enum NodeBootstrap {
     /// is or is refused (see `NodeStore.init`): never re-initialised.
     static func openStore(config: NodeConfig, genesis: Block, owner: PublicKey, logger: Logger) throws(BootstrapError) -> NodeStore {
         let retain = try retainedBlocks(config.storage)
+        let snapshots = try snapshotSchedule(config.storage)
         let dataDir = config.resolve(config.data_dir)
         _ = try DataDirectory.prepare(dataDir)
         let store: NodeStore
@@ -148,7 +149,22 @@ public enum NodeBootstrap {
             logger.info("storage: keeping the newest \(retain) finalized blocks",
                         metadata: ["oldest_kept": "\(store.oldestRetainedHeight)"])
         }
+        if let (interval, kept) = snapshots {
+            store.startSnapshots(interval: interval, kept: kept) { error in
+                logger.warning("storage: a snapshot failed; the next interval tries again", metadata: ["error": "\(error)"])
+            }
+        }
         return store
+    }
+
+    /// node.toml `[storage] snapshot_interval` and `snapshots_kept`: nil takes none.
+    public static func snapshotSchedule(_ table: NodeConfig.Storage?) throws(BootstrapError) -> (interval: Height, kept: Int)? {
+        if let kept = table?.snapshots_kept, !(1...16).contains(kept) {
+            throw BootstrapError(.storage("snapshots_kept = \(kept): must be 1 to 16"))
+        }
+        guard let interval = table?.snapshot_interval else { return nil }
+        guard interval >= 1 else { throw BootstrapError(.storage("snapshot_interval = 0: must be at least 1 (heights); remove it to take none")) }
+        return (interval, table?.snapshots_kept ?? 2)
     }
 
     /// node.toml `[storage] retain_blocks`: nil keeps every block.

@@ -89,6 +89,7 @@ extension NodeBootstrap {
         }
         let limits = try mempoolLimits(config.mempool)
         _ = try retainedBlocks(config.storage)
+        _ = try snapshotSchedule(config.storage)
         let locator = PluginLocator.standard(pluginDirectory: config.plugin_dir.map(config.resolve))
         let library: PluginLibrary
         let pluginSHA256: String?

@@ -75,6 +75,10 @@ public struct NodeConfig: Codable, Sendable {
         /// their certificates and index are deleted in the background. Absent:
         /// keep everything (an archive). At least `NodeStore.retainedBlocksMin`.
         public var retain_blocks: UInt64? = nil
+        /// Take a snapshot of the state every N finalized heights into
+        /// `<data_dir>/snapshots` (absent: none), keeping the newest `snapshots_kept` (2).
+        public var snapshot_interval: UInt64? = nil
+        public var snapshots_kept: Int? = nil
         public init() {}
     }
 

@@ -34,6 +34,8 @@ public final class NodeStore: @unchecked Sendable {
     let prunedFloor: Atomic<UInt64>
     /// Deletes blocks below the retained window, when `startPruning` was called.
     let pruner = Mutex<BlockPruner?>(nil)
+    /// Takes snapshots every so many heights, when `startSnapshots` was called.
+    let snapshots = Mutex<Snapshotter?>(nil)
     /// The store was created by this open.
     public let created: Bool
     /// The file in a data directory that says a store was created there (`StoreMarker`).
@@ -310,6 +312,7 @@ public final class NodeStore: @unchecked Sendable {
             try commitWriter.write(batch) { syncer?.committed(height) }
         }
         pruner.withLock { $0 }?.committed(block.height)
+        snapshots.withLock { $0 }?.committed(block.height)
     }
 
     /// The database once every commit handed to the background writer has
@@ -338,6 +341,7 @@ public final class NodeStore: @unchecked Sendable {
 
     /// Closes the database (see `RocksDatabase.close`); later calls throw.
     public func close() {
+        stopSnapshots()
         stopPruning()
         commitWriter.drain()
         walSyncer.close()

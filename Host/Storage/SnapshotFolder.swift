@@ -1,5 +1,6 @@
 import BatonCrypto
 import Consensus
+import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -9,6 +10,31 @@ import Glibc
 /// SHA-256 are the manifest's and its records decode; nothing is trusted
 /// before that (a snapshot may come from a peer or a backup).
 public enum SnapshotFolder {
+    /// A kept snapshot: its folder and manifest.
+    public struct Entry: Sendable {
+        public let folder: String
+        public let manifest: SnapshotManifest
+    }
+
+    /// `<folder>/<height, 20 digits>`: names sort as heights.
+    static func path(in folder: String, height: Height) -> String {
+        let digits = String(height)
+        return folder + "/" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits
+    }
+
+    /// The complete snapshots in `folder` (those with a readable manifest), oldest first.
+    public static func list(_ folder: String) -> [Entry] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.allSatisfy(\.isNumber) }
+        return names.sorted().compactMap { name in
+            (try? manifest(of: folder + "/" + name)).map { Entry(folder: folder + "/" + name, manifest: $0) }
+        }
+    }
+
+    /// Removes a snapshot folder (its chunks, manifest and the folder); missing is fine.
+    static func remove(_ folder: String) {
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
     /// The manifest, once every chunk checked out.
     public static func verify(_ folder: String) throws(StorageError) -> SnapshotManifest {
         let manifest = try manifest(of: folder)

@@ -38,6 +38,8 @@ import Testing
         [storage]
         sync_writes = true
         retain_blocks = 5000
+        snapshot_interval = 10000
+        snapshots_kept = 3
 
         [http]
         connections_max = 64
@@ -73,6 +75,7 @@ import Testing
         #expect(config.mempool?.batch_transactions_max == 100 && config.mempool?.batch_bytes_max == 4096)
         #expect(config.storage?.sync_writes == true && config.storage?.retain_blocks == 5000)
         #expect(try NodeBootstrap.retainedBlocks(config.storage) == 5000)
+        #expect(try NodeBootstrap.snapshotSchedule(config.storage).map { [$0.interval, UInt64($0.kept)] } == [10000, 3])
         #expect(config.http?.connections_max == 64 && config.http?.idle_timeout_ms == 5000 && config.http?.event_streams_max == 8)
         #expect(config.plugin_isolation == "process")
         let (budgets, lane) = try NodeBootstrap.pluginBudgets(config.plugin_budgets)
@@ -97,6 +100,12 @@ import Testing
             "\($0)".contains("retain_blocks = 10: must be at least 1024") && "\($0)".contains("remove it to keep every block")
         }
         #expect(try NodeBootstrap.retainedBlocks(nil) == nil)
+        table = NodeConfig.Storage()
+        table.snapshot_interval = 0
+        #expect { _ = try NodeBootstrap.snapshotSchedule(table) } throws: { "\($0)".contains("snapshot_interval = 0") }
+        table.snapshot_interval = 100
+        table.snapshots_kept = 0
+        #expect { _ = try NodeBootstrap.snapshotSchedule(table) } throws: { "\($0)".contains("snapshots_kept = 0: must be 1 to 16") }
         #expect(try NodeBootstrap.retainedBlocks(NodeConfig.Storage()) == nil)
     }
 

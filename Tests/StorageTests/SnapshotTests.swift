@@ -109,6 +109,30 @@ import Testing
         target.close()
     }
 
+    /// Every `interval` heights a snapshot lands in `<store>/snapshots`, the
+    /// newest `kept` stay, each complete and verifiable.
+    @Test func snapshotsAreTakenEveryIntervalAndTheNewestAreKept() throws {
+        let dir = try makeTemporaryDirectory("baton-snap-every")
+        let store = try NodeStore(directory: dir, genesis: genesis, create: true)
+        store.startSnapshots(interval: 10, kept: 2)
+        for height in Height(1)...45 {
+            try commit(store, height...height)
+            store.settleSnapshots()
+        }
+        let kept = SnapshotFolder.list(store.snapshotsFolder)
+        #expect(kept.map(\.manifest.head.height) == [30, 40])
+        for entry in kept { #expect(try SnapshotFolder.verify(entry.folder) == entry.manifest) }
+        #expect(!FileManager.default.fileExists(atPath: store.snapshotsFolder + "/partial"))
+        store.close()
+        // A crash mid-snapshot leaves `partial`: the next start removes it.
+        try FileManager.default.createDirectory(atPath: dir + "/snapshots/partial", withIntermediateDirectories: true)
+        let reopened = try NodeStore(directory: dir, genesis: genesis)
+        reopened.startSnapshots(interval: 10, kept: 2)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/snapshots/partial"))
+        #expect(SnapshotFolder.list(reopened.snapshotsFolder).count == 2)
+        reopened.close()
+    }
+
     @Test func aSnapshotRestoresOnlyIntoANewStoreOfItsChain() throws {
         let source = try NodeStore(directory: try makeTemporaryDirectory("baton-snap-g"), genesis: genesis, create: true)
         try commit(source, 1...10)
