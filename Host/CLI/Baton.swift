@@ -11,5 +11,5 @@ struct Baton: AsyncParsableCommand {
             consensus. Plugins are found in --plugin-dir, else ./plugins, else next to this binary.
             """,
         version: "0.1.0 (plugin ABI \(PluginABIVersion.text))",
-        subcommands: [DemoCommand.self, TestnetCommand.self, InitCommand.self, GenesisCommand.self, NodeCommand.self, CallCommand.self, UpgradeCommand.self, CommitteeCommand.self, CheckpointCommand.self, KeygenCommand.self, SimulateCommand.self, PluginsCommand.self, BenchCommand.self, DebugCommand.self, PluginHostCommand.self])
+        subcommands: [DemoCommand.self, TestnetCommand.self, InitCommand.self, GenesisCommand.self, NodeCommand.self, CallCommand.self, UpgradeCommand.self, CommitteeCommand.self, CheckpointCommand.self, KeygenCommand.self, SimulateCommand.self, PluginsCommand.self, BenchCommand.self, DebugCommand.self, PluginHostCommand.self, SnapshotCommand.self])
 }

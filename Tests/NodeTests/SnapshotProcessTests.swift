@@ -1,0 +1,63 @@
+import BatonAPI
+import BatonTestSupport
+import Foundation
+import Testing
+
+/// Issue 31: a wiped member comes back from a snapshot another member took
+/// (`[storage] snapshot_interval`), exported and imported with `baton
+/// snapshot`, instead of replaying from the genesis — real `baton node`
+/// processes, the kvstore plugin.
+@Suite(.processTests) struct SnapshotProcessTests {
+    /// "… height 40, block …": the height `baton snapshot` printed.
+    static func height(in output: String) -> UInt64? {
+        let words = output.split(separator: " ")
+        guard let at = words.firstIndex(of: "height"), at + 1 < words.count else { return nil }
+        return UInt64(words[at + 1].filter(\.isNumber))
+    }
+
+    @Test func aWipedMemberComesBackFromASnapshotAndAgrees() async throws {
+        let testnet = try await Testnet(plugin: "kvstore")
+        for config in testnet.configs {
+            let text = try String(contentsOfFile: config, encoding: .utf8)
+            try (text + "\n[storage]\nsnapshot_interval = 20\n").write(toFile: config, atomically: true, encoding: .utf8)
+        }
+        var nodes = try testnet.configs.map { try NodeProcess(config: $0) }
+        defer { nodes.forEach { $0.dispose() } }
+        let api0 = "http://\(testnet.api(0))"
+        #expect(await waitUntil(seconds: 60) { nodes.allSatisfy { $0.height >= 5 } }, "heights \(nodes.map(\.height))")
+        let put = try await httpRequest(api0 + "/v1/tx", method: "POST", body: Data("color=teal".utf8))
+        #expect(put.status == 202, "\(put.json)")
+        #expect(await waitUntil(seconds: 60) { nodes.allSatisfy { $0.height >= 45 } }, "heights \(nodes.map(\.height))")
+
+        // Member 3 loses its disk.
+        await nodes[3].kill9()
+        let node3 = URL(fileURLWithPath: testnet.configs[3]).deletingLastPathComponent().path
+        try FileManager.default.removeItem(atPath: node3 + "/data")
+        // Member 1's newest kept snapshot, exported while it runs, imported into 3's new data directory.
+        let backup = try makeTemporaryDirectory("baton-snapshot-export") + "/snap"
+        let export = try await runProcess("baton", ["snapshot", "export", "--config", testnet.configs[1], "--out", backup])
+        #expect(export.status == 0, "\(export.output)")
+        let listed = try await runProcess("baton", ["snapshot", "list", "--config", testnet.configs[1], "--verify"])
+        #expect(listed.status == 0 && listed.output.contains("verified") && !listed.output.contains("DAMAGED"), "\(listed.output)")
+        let imported = try await runProcess("baton", ["snapshot", "import", "--config", testnet.configs[3], "--from", backup])
+        #expect(imported.status == 0 && imported.output.contains("restored into"), "\(imported.output)")
+        let snapshotHeight = try #require(Self.height(in: imported.output), "\(imported.output)")
+        #expect(snapshotHeight >= 20)
+
+        nodes[3] = try NodeProcess(config: testnet.configs[3])
+        let target = nodes[0].height + 3
+        #expect(await waitUntil(seconds: 120) { nodes[3].height >= target },
+                "restored node at \(nodes[3].height) of \(target); log: \(nodes[3].stderrTail())")
+        #expect(nodes[3].hash(at: target) != nil && nodes[3].hash(at: target) == nodes[0].hash(at: target))
+        // It never replayed from the genesis: its blocks start at the snapshot's height.
+        let api3 = "http://\(testnet.api(3))"
+        let status = try #require(APIJSON.decode(NodeStatus.self, from: try await httpRequest(api3 + "/v1/status").body))
+        #expect(status.storage.oldestRetainedHeight == snapshotHeight)
+        #expect(try await httpRequest(api3 + "/v1/blocks/1").status == 410)
+        // The app state came with the snapshot: the key written before it is there.
+        #expect(String(decoding: try await httpRequest(api3 + "/v1/apps/query?request=color").body, as: UTF8.self) == "teal")
+        let log = (try? String(contentsOfFile: node3 + "/data/node.log", encoding: .utf8)) ?? ""
+        #expect(log.contains("safety data recovered from the other members' certificates"), "\(nodes[3].stderrTail())")
+        #expect(nodes.allSatisfy { !$0.stderr.contains("misbehavior evidence") })
+    }
+}
