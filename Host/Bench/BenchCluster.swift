@@ -40,19 +40,7 @@ final class BenchCluster {
     func restart(_ i: Int) throws { processes[i] = try launch(i) }
 
     /// Bytes on disk of node `i`'s data directory (its RocksDB, safety record and logs).
-    func diskBytes(_ i: Int) -> UInt64 { Self.directoryBytes("\(folder)/node-\(i)/data") }
-
-    static func directoryBytes(_ path: String) -> UInt64 {
-        guard let files = FileManager.default.enumerator(atPath: path) else { return 0 }
-        var total: UInt64 = 0
-        while let name = files.nextObject() as? String {
-            // Files may go while RocksDB compacts: a vanished one counts for nothing.
-            if let size = (try? FileManager.default.attributesOfItem(atPath: path + "/" + name))?[.size] as? NSNumber {
-                total += size.uint64Value
-            }
-        }
-        return total
-    }
+    func diskBytes(_ i: Int) -> UInt64 { DiskUsage.bytes("\(folder)/node-\(i)/data") }
 
     /// SIGKILL, as a crash: no graceful shutdown, nothing flushed. Not waited
     /// for (Foundation reaps it); `stop()` later finds it exited.

@@ -92,12 +92,7 @@ public struct StorageBench: ParsableCommand {
         Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12
     }
 
-    func directoryBytes(_ path: String) -> Int {
-        let files = (FileManager.default.enumerator(atPath: path)?.allObjects as? [String]) ?? []
-        return files.reduce(0) { total, file in
-            total + ((try? FileManager.default.attributesOfItem(atPath: path + "/" + file)[.size] as? Int) ?? 0)
-        }
-    }
+    func directoryBytes(_ path: String) -> Int { Int(DiskUsage.bytes(path)) }
 
     /// A chain of blocks whose payloads hold `transactions` length-prefixed transactions.
     func fabricatedChain(_ setup: SimulatedCommittee, count: Int, transactions: Int, transactionBytes: Int,

@@ -7,5 +7,5 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks. Figures vary between machines; compare on one machine.",
         subcommands: [ClusterBench.self, SyncBench.self, PluginCallBench.self, CryptoBench.self, CodecBench.self,
-                      ConsensusBench.self, StorageBench.self])
+                      ConsensusBench.self, StorageBench.self, SnapshotBench.self])
 }
