@@ -11,15 +11,10 @@ import Testing
 /// kept blocks start; the head, the app state and everything with a window
 /// of its own stay.
 @Suite(.blockingWork) struct PruningTests {
-    let genesis = SimulatedCommittee(n: 4, seed: 7).genesis
-    let qc: QuorumCertificate
-
-    init() { qc = QuorumCertificate.genesis(genesis.id) }
-
-    func block(_ height: Height) -> Block {
-        Block(view: height, height: height, parentID: genesis.id, qc: qc, lastViewTC: nil, proposer: 0,
-              timestampMs: 1, executedHeight: 0, executedStateHash: .zero, payload: Array("b\(height)".utf8))
-    }
+    let blocks = SyntheticBlocks()
+    var genesis: Block { blocks.genesis }
+    var qc: QuorumCertificate { blocks.qc }
+    func block(_ height: Height) -> Block { blocks.block(height) }
 
     /// A store with blocks 1...head committed, each with one app write.
     func store(head: Height, in dir: String) throws -> NodeStore {

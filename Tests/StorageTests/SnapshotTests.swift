@@ -11,15 +11,10 @@ import Testing
 /// restored only into a new store, only when every chunk checks out, and a
 /// half-done restore is never run.
 @Suite(.blockingWork) struct SnapshotTests {
-    let genesis = SimulatedCommittee(n: 4, seed: 7).genesis
-    let qc: QuorumCertificate
-
-    init() { qc = QuorumCertificate.genesis(genesis.id) }
-
-    func block(_ height: Height) -> Block {
-        Block(view: height, height: height, parentID: genesis.id, qc: qc, lastViewTC: nil, proposer: 0,
-              timestampMs: 1, executedHeight: 0, executedStateHash: .zero, payload: Array("b\(height)".utf8))
-    }
+    let blocks = SyntheticBlocks()
+    var genesis: Block { blocks.genesis }
+    var qc: QuorumCertificate { blocks.qc }
+    func block(_ height: Height) -> Block { blocks.block(height) }
 
     /// Commits `heights`: each writes key "last" = height and "k<height % 13>" = height.
     func commit(_ store: NodeStore, _ heights: ClosedRange<Height>) throws {
