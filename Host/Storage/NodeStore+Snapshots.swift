@@ -14,11 +14,20 @@ import Glibc
 /// an interrupted snapshot, never offered.
 extension NodeStore {
     /// Writes a snapshot of the committed head into `folder` (created; it
-    /// must not exist) and returns its manifest.
+    /// must not exist) and returns its manifest. On failure the folder is removed.
     public func writeSnapshot(into folder: String, chunkBytesMax: Int = SnapshotManifest.chunkBytesDefault)
         throws(StorageError) -> SnapshotManifest
     {
         guard mkdir(folder, 0o700) == 0 else { throw DurableFile.failure(folder, "create the snapshot folder") }
+        do throws(StorageError) {
+            return try writeSnapshotFiles(into: folder, chunkBytesMax: chunkBytesMax)
+        } catch {
+            SnapshotFolder.remove(folder)
+            throw error
+        }
+    }
+
+    private func writeSnapshotFiles(into folder: String, chunkBytesMax: Int) throws(StorageError) -> SnapshotManifest {
         var writer = SnapshotChunkWriter(folder: folder, chunkBytesMax: chunkBytesMax)
         var head: FinalizedHead?
         var failure: StorageError?
