@@ -26,6 +26,7 @@ extension NodeStore {
     /// Starts deleting, in the background, the finalized blocks below the
     /// newest `retain` heights, `batchMax` heights per write.
     /// `onFailure` hears of a failed write once; pruning stops there.
+    /// The pruner holds the store until `close()` (or `stopPruning()`) stops it.
     public func startPruning(retain: Height, batchMax: Int = 1_000,
                              onFailure: @escaping @Sendable (StorageError) -> Void = { _ in }) {
         precondition(retain >= Self.retainedBlocksMin && batchMax > 0, "retain at least \(Self.retainedBlocksMin) blocks")

@@ -79,6 +79,7 @@ final class Snapshotter: Sendable {
 
 extension NodeStore {
     /// Takes a snapshot every `interval` heights into `<store>/snapshots`, keeping the newest `kept`.
+    /// The snapshotter holds the store until `close()` (or `stopSnapshots()`) stops it.
     public func startSnapshots(interval: Height, kept: Int = 2, onFailure: @escaping @Sendable (StorageError) -> Void = { _ in }) {
         precondition(interval > 0 && kept > 0)
         let head = (try? finalizedHead().height) ?? 0
