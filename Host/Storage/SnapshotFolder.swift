@@ -44,6 +44,10 @@ public enum SnapshotFolder {
 
     public static func manifest(of folder: String) throws(StorageError) -> SnapshotManifest {
         let path = folder + "/manifest"
+        // Never read more than a manifest can be (a snapshot may come from anyone).
+        if let size = fileSize(path), size > manifestBytesMax {
+            throw StorageError(.corrupted, path: path, "the snapshot manifest is \(size) bytes, more than any manifest (\(manifestBytesMax))")
+        }
         guard let bytes = DurableFile.contents(of: path) else {
             throw StorageError(.io, path: path, "no snapshot manifest at \(path): an interrupted snapshot, or not one")
         }
@@ -57,11 +61,25 @@ public enum SnapshotFolder {
         throws(StorageError) -> [(key: [UInt8], value: [UInt8])]
     {
         let path = SnapshotChunkWriter.chunkPath(folder, index)
+        // The size first: a chunk larger than its manifest says is refused unread.
+        guard let size = fileSize(path) else { throw DurableFile.failure(path, "read") }
+        guard UInt64(size) == manifest.chunkSizes[index] else {
+            throw StorageError(.corrupted, path: path, "snapshot chunk \(index) is not the one its manifest names (\(size) bytes, the manifest says \(manifest.chunkSizes[index]))")
+        }
         guard let bytes = DurableFile.contents(of: path) else { throw DurableFile.failure(path, "read") }
         guard UInt64(bytes.count) == manifest.chunkSizes[index], SHA256Digest.hash(bytes) == manifest.chunkHashes[index] else {
             throw StorageError(.corrupted, path: path, "snapshot chunk \(index) is not the one its manifest names (size or SHA-256 differ)")
         }
         return try records(bytes, path: path)
+    }
+
+    /// The largest manifest: every chunk's hash and size at the most chunks.
+    static let manifestBytesMax = 128 + SnapshotManifest.chunksMax * 40
+
+    static func fileSize(_ path: String) -> Int? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int(info.st_size)
     }
 
     static func records(_ bytes: [UInt8], path: String) throws(StorageError) -> [(key: [UInt8], value: [UInt8])] {

@@ -99,6 +99,10 @@ import Testing
         // Half restored: never run.
         #expect { try target.recover() } throws: { "\($0)".contains("did not finish") }
         try good.write(to: URL(fileURLWithPath: chunk))
+        // A chunk grown past what its manifest says is refused before it is read.
+        try (good + Data(count: 1_000_000)).write(to: URL(fileURLWithPath: chunk))
+        #expect { try SnapshotFolder.verify(folder) } throws: { "\($0)".contains("the manifest says \(good.count)") }
+        try good.write(to: URL(fileURLWithPath: chunk))
         #expect(try target.restoreSnapshot(from: folder) == manifest, "the same snapshot resumes the restore")
         #expect(try target.recover().head == manifest.head)
         target.close()
