@@ -60,16 +60,16 @@ extension NodeStore {
 enum SnapshotKeys {
     /// The scan's steps: the head first (the exact key), then the head's
     /// block, QC and height entry (known once the head is read), then the
-    /// key spaces.
+    /// key spaces. Without a head record the scan ends (the snapshot fails).
     struct Plan {
         var step = 0
         mutating func next(head: FinalizedHead?) -> [UInt8]? {
             defer { step += 1 }
             switch step {
             case 0: return StoreLayout.head
-            case 1: return head.map { StoreLayout.finalized($0.blockID) } ?? StoreLayout.head
-            case 2: return head.map { StoreLayout.certificate($0.blockID) } ?? StoreLayout.head
-            case 3: return head.map { StoreLayout.height($0.height) } ?? StoreLayout.head
+            case 1: return head.map { StoreLayout.finalized($0.blockID) }
+            case 2: return head.map { StoreLayout.certificate($0.blockID) }
+            case 3: return head.map { StoreLayout.height($0.height) }
             case 4: return StoreLayout.appPrefix
             case 5: return StoreLayout.executedPrefix
             case 6: return StoreLayout.leaderRecordPrefix

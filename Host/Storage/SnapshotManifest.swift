@@ -42,6 +42,10 @@ public struct SnapshotManifest: Hashable, Sendable {
 
     /// At most this many chunks (64 GiB of state at the default size).
     static let chunksMax = 16_384
+    /// A chunk is at most this large: a 4 MiB chunk, or one record alone up
+    /// to the plugin host's 16 MiB value bound. A manifest naming a larger
+    /// one is refused, so no chunk from anywhere is read past it.
+    static let chunkBytesMax: UInt64 = 32 << 20
 
     public static func decode(_ bytes: [UInt8]) throws(WireDecodingError) -> SnapshotManifest {
         var r = WireReader(bytes)
@@ -56,7 +60,11 @@ public struct SnapshotManifest: Hashable, Sendable {
         var hashes: [Bytes32] = [], sizes: [UInt64] = []
         for _ in 0..<count {
             hashes.append(try r.bytes32("manifest.chunk.hash"))
-            sizes.append(try r.u64("manifest.chunk.size"))
+            let size = try r.u64("manifest.chunk.size")
+            guard size <= chunkBytesMax else {
+                throw WireDecodingError(.tooLarge, field: "manifest.chunk.size", detail: "\(size) > \(chunkBytesMax)")
+            }
+            sizes.append(size)
         }
         try r.expectEnd("manifest")
         return SnapshotManifest(genesis: genesis, head: head, chunkHashes: hashes, chunkSizes: sizes, records: records)
