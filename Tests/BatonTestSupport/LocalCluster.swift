@@ -14,6 +14,8 @@ import Storage
 public final class LocalCluster: @unchecked Sendable {
     public let members: SimulatedCommittee
     public let network = InMemoryNetwork()
+    /// What the nodes logged at info and above, for a failing test to print.
+    public let recentLog = RecentLog()
     public let directories: [String]
     public let plugin: String
     public let consensus: ConsensusConfig
@@ -82,8 +84,12 @@ public final class LocalCluster: @unchecked Sendable {
         let store = try NodeStore(directory: directory, genesis: members.genesis, create: true)
         let inputs = InputQueue()
         let library = try PluginLibrary.load(path: plugin.contains("/") ? plugin : Paths.shippedPlugin(plugin))
-        var logger = Logger(label: "baton.local.\(i)")
-        logger.logLevel = ProcessInfo.processInfo.environment["BATON_LOCAL_DEBUG"] != nil ? .debug : .warning
+        let printed: Logger.Level = ProcessInfo.processInfo.environment["BATON_LOCAL_DEBUG"] != nil ? .debug : .warning
+        let logger = Logger(label: "baton.local.\(i)") { [recentLog] label in
+            var console = StreamLogHandler.standardOutput(label: label)
+            console.logLevel = printed
+            return MultiplexLogHandler([console, recentLog.handler(label: label)])
+        }
         let app = try isolation.application(library: library, config: Array(pluginConfig.utf8),
                                             store: RocksAppStateStore(store, plugin: library.info.name), budgets: pluginBudgets,
                                             logger: logger, onCompletion: { inputs.complete($0) })
@@ -130,6 +136,22 @@ public final class LocalCluster: @unchecked Sendable {
         var result: [Height?] = []
         for node in nodes { result.append(await node?.status.finalizedHeight) }
         return result
+    }
+
+    /// Each node's epoch, height, view, mempool and stop reason, then the last
+    /// `lines` of what the nodes logged: what a failing test prints.
+    public func report(lines: Int = 200) async -> String {
+        var out = ["cluster:"]
+        for (i, node) in nodes.enumerated() {
+            guard let node else { out.append("  node \(i): stopped"); continue }
+            let status = await node.status
+            out.append("  node \(i): epoch \(await node.epoch), member \(await node.memberIndex.map(String.init) ?? "-"), "
+                       + "height \(status.finalizedHeight), view \(status.view), peers \(status.peers), "
+                       + "mempool \(await node.mempool.count), stopped: \(await node.stopReason ?? "no")")
+        }
+        out.append("last \(lines) log lines (info and above):")
+        out += recentLog.lines(last: lines).map { "  " + $0 }
+        return out.joined(separator: "\n")
     }
 
     /// Waits until every node in `which` (default: all running) has finalized `height`.
