@@ -522,6 +522,7 @@ public actor Transport {
         case .statusRequest: "status request"
         case .status: "status"
         case .epoch: "epoch"
+        case .stateSync: "state sync"
         }
     }
 }

@@ -1,5 +1,6 @@
 import BatonCrypto
 import Consensus
+import Storage
 import Synchronization
 import Logging
 import PluginHost
@@ -79,6 +80,8 @@ public actor ConsensusNode {
     let transport: any PeerTransport
     let clock: any NodeClock
     let syncServer: BlockSyncServer
+    /// Serves this node's snapshots to syncing peers (a RocksDB store only).
+    let snapshotServer: SnapshotServer?
     let logger: Logger
     let onCommit: @Sendable (Height, Bytes32) -> Void
     let pendingDeadlineMs: UInt64
@@ -177,6 +180,10 @@ public actor ConsensusNode {
         transport = parts.transport
         clock = parts.clock
         syncServer = BlockSyncServer(store: parts.store, limits: parts.blockSync)
+        let transport = parts.transport
+        snapshotServer = (parts.store as? NodeStore).map {
+            SnapshotServer(store: $0, chainID: parts.committee.chainID, logger: parts.logger) { transport.send($0, to: $1) }
+        }
         logger = parts.logger
         onCommit = parts.onCommit
         pendingDeadlineMs = parts.pendingDeadlineMs
@@ -311,6 +318,7 @@ public actor ConsensusNode {
                let response = syncServer.answer(request, epochs: epochRecords) {
                 transport.send(.blockResponse(response), to: from)
             }
+            if case .message(let from, .stateSync(let request)) = input { snapshotServer?.received(request, from: from) }
             return
         }
         switch input {
@@ -342,6 +350,7 @@ public actor ConsensusNode {
                 if let member = committee.index(of: from) { step(.statusRequest(request, from: member, nowMs: now)) }
             case .status(let report):
                 if let member = committee.index(of: from) { step(.statusReport(report, from: member, nowMs: now)) }
+            case .stateSync(let request): snapshotServer?.received(request, from: from)
             }
         case .timer(let timer): step(.timerFired(timer, nowMs: now))
         case .completion(let completion): complete(completion, now: now)

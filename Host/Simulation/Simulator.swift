@@ -403,7 +403,7 @@ public struct Simulator {
         // A certificate alone (a recovering leader forwards the QC it formed).
         case .blockResponse(let r) where r.blocks.isEmpty && r.lastBlockQC != nil: .certificateFetched(r.lastBlockQC!, nowMs: at)
         case .blockResponse(let r): .blocksFetched(r.blocks, nowMs: at)
-        case .blockRequest, .transactions, .epoch: .mempoolChanged(nonEmpty: false, nowMs: at)
+        case .blockRequest, .transactions, .epoch, .stateSync: .mempoolChanged(nonEmpty: false, nowMs: at)
         }
     }
 

@@ -46,7 +46,7 @@ final class BlockPruner: Sendable {
         let start = state.withLock { state -> Bool in
             state.head = max(state.head, height)
             guard !state.running, !state.closed, state.failure == nil,
-                  Self.target(head: state.head, retain: retain) >= state.floor + Height(batchMax) else { return false }
+                  target(head: state.head) >= state.floor + Height(batchMax) else { return false }
             state.running = true
             return true
         }
@@ -65,15 +65,24 @@ final class BlockPruner: Sendable {
     /// The first height the window keeps: heights below it are pruned.
     static func target(head: Height, retain: Height) -> Height { head > retain ? head - retain + 1 : 1 }
 
+    /// The window's first height, or the newest snapshot's if lower: a node
+    /// restored from that snapshot catches up from its height, and the
+    /// snapshot's proof is built from the blocks above it.
+    func target(head: Height) -> Height {
+        let window = Self.target(head: head, retain: retain)
+        let snapshot = store.newestSnapshotHeight.load(ordering: .acquiring)
+        return snapshot > 0 ? min(window, snapshot) : window
+    }
+
     private func run() {
         while true {
-            let (target, closed) = state.withLock { (Self.target(head: $0.head, retain: retain), $0.closed) }
+            let (target, closed) = state.withLock { (self.target(head: $0.head), $0.closed) }
             if closed { break }
             do throws(StorageError) {
                 let floor = try store.pruneStep(below: target, batchMax: batchMax)
                 let more = state.withLock { state -> Bool in
                     state.floor = floor
-                    return floor < Self.target(head: state.head, retain: retain) && !state.closed
+                    return floor < self.target(head: state.head) && !state.closed
                 }
                 if !more { break }
             } catch {

@@ -32,6 +32,9 @@ public final class NodeStore: @unchecked Sendable {
     private var syncNextCommit = false
     /// The oldest finalized height whose block is kept (`m/pruned`; 1 when nothing was pruned).
     let prunedFloor: Atomic<UInt64>
+    /// The height of the newest snapshot taken since the snapshotter
+    /// started (0: none): pruning keeps the blocks from it up.
+    let newestSnapshotHeight = Atomic<UInt64>(0)
     /// Deletes blocks below the retained window, when `startPruning` was called.
     let pruner = Mutex<BlockPruner?>(nil)
     /// Takes snapshots every so many heights, when `startSnapshots` was called.
@@ -303,16 +306,20 @@ public final class NodeStore: @unchecked Sendable {
         syncNextCommit = false
         // `--no-sync` measures the cost of every fsync: none in the background either.
         let syncer = syncSafetyWrites ? walSyncer : nil
+        let snapshotter = snapshots.withLock { $0 }
         if synchronous {
             try commitWriter.settle()
             try db.write(batch, sync: true)
             syncer?.committed(block.height)
+            snapshotter?.landed(block.height)
         } else {
             let height = block.height
-            try commitWriter.write(batch) { syncer?.committed(height) }
+            try commitWriter.write(batch) {
+                syncer?.committed(height)
+                snapshotter?.landed(height)
+            }
         }
         pruner.withLock { $0 }?.committed(block.height)
-        snapshots.withLock { $0 }?.committed(block.height)
     }
 
     /// The database once every commit handed to the background writer has

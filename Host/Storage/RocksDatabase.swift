@@ -161,9 +161,10 @@ public final class RocksDatabase: @unchecked Sendable {
     /// meanwhile (a snapshot's key space and its head). `next` names the
     /// next prefix once the one before is done (it may depend on what was
     /// read), nil to end; `visit` returning false ends the scan.
-    public func scanConsistently(next: () -> [UInt8]?, _ visit: ([UInt8], [UInt8]) -> Bool) throws(StorageError) {
+    public func scanConsistently(at view: PointInTime? = nil, next: () -> [UInt8]?,
+                                 _ visit: ([UInt8], [UInt8]) -> Bool) throws(StorageError) {
         try withDB { db throws(StorageError) in
-            let iterator = rocksdb_create_iterator(db, readOptions)!
+            let iterator = rocksdb_create_iterator(db, view?.readOptions ?? readOptions)!
             defer { rocksdb_iter_destroy(iterator) }
             scanning: while let prefix = next() {
                 prefix.withUnsafeBufferPointer { s in
@@ -183,6 +184,34 @@ public final class RocksDatabase: @unchecked Sendable {
             rocksdb_iter_get_error(iterator, &error)
             if let message = Self.take(error) { throw Self.classify(message, path: path) }
         }
+    }
+
+    /// The database as it is now, for reads later (a RocksDB snapshot): a
+    /// snapshot of a height is taken the moment that height's batch lands,
+    /// and read at leisure while later commits go on. Each must be released
+    /// (`release`) before the database closes; until then RocksDB keeps the
+    /// versions it sees (disk grows while one is held).
+    public final class PointInTime: @unchecked Sendable {
+        fileprivate let snapshot: OpaquePointer
+        fileprivate let readOptions: OpaquePointer
+        fileprivate init(snapshot: OpaquePointer, readOptions: OpaquePointer) {
+            self.snapshot = snapshot
+            self.readOptions = readOptions
+        }
+    }
+
+    public func pointInTime() throws(StorageError) -> PointInTime {
+        try withDB { db in
+            let snapshot = rocksdb_create_snapshot(db)!
+            let options = rocksdb_readoptions_create()!
+            rocksdb_readoptions_set_snapshot(options, snapshot)
+            return PointInTime(snapshot: snapshot, readOptions: options)
+        }
+    }
+
+    public func release(_ view: PointInTime) {
+        try? withDB { db in rocksdb_release_snapshot(db, view.snapshot) }
+        rocksdb_readoptions_destroy(view.readOptions)
     }
 
     private func scan(_ db: OpaquePointer, prefix: [UInt8], from start: [UInt8]?,

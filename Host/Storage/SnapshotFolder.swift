@@ -17,7 +17,7 @@ public enum SnapshotFolder {
     }
 
     /// `<folder>/<height, 20 digits>`: names sort as heights.
-    static func path(in folder: String, height: Height) -> String {
+    public static func path(in folder: String, height: Height) -> String {
         let digits = String(height)
         return folder + "/" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits
     }
@@ -30,8 +30,35 @@ public enum SnapshotFolder {
         }
     }
 
+    /// Where chunk `index` of the snapshot in `folder` is.
+    public static func chunkPath(_ folder: String, _ index: Int) -> String { SnapshotChunkWriter.chunkPath(folder, index) }
+
+    /// Creates a folder (a snapshot arriving from peers).
+    public static func create(_ folder: String) throws(StorageError) {
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            throw StorageError(.io, path: folder, "cannot create the snapshot folder: \(error)")
+        }
+    }
+
+    /// Writes a file of a snapshot arriving from peers, durably and atomically.
+    public static func write(_ path: String, _ bytes: [UInt8]) throws(StorageError) {
+        try DurableFile.replace(path, with: bytes)
+    }
+
+    /// Bytes `offset ..< offset + length` of a file, fewer at its end; nil if unreadable.
+    public static func read(_ path: String, offset: UInt64, length: Int) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: length)
+        let count = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, length, off_t(offset)) }
+        guard count >= 0 else { return nil }
+        bytes.removeLast(length - count)
+        return bytes
+    }
+
     /// Removes a snapshot folder (its chunks, manifest and the folder); missing is fine.
-    static func remove(_ folder: String) {
+    public static func remove(_ folder: String) {
         try? FileManager.default.removeItem(atPath: folder)
     }
 
@@ -72,6 +99,23 @@ public enum SnapshotFolder {
         }
         return try records(bytes, path: path)
     }
+
+    /// The snapshot's anchor records (the head's certificate, the epoch
+    /// records): checked by whoever trusts them, not by a hash here.
+    public static func anchor(of folder: String) throws(StorageError) -> [(key: [UInt8], value: [UInt8])] {
+        let path = folder + "/anchor"
+        if let size = fileSize(path), size > anchorBytesMax {
+            throw StorageError(.corrupted, path: path, "the snapshot anchor is \(size) bytes, more than any anchor (\(anchorBytesMax))")
+        }
+        guard let bytes = DurableFile.contents(of: path) else {
+            throw StorageError(.io, path: path, "no snapshot anchor at \(path): an interrupted snapshot, or one from an older build")
+        }
+        return try records(bytes, path: path)
+    }
+
+    /// The largest anchor: a certificate and the epoch records (each under
+    /// 64 KiB at the largest committee), with room to spare.
+    public static let anchorBytesMax = 4 << 20
 
     /// The largest manifest: every chunk's hash and size at the most chunks.
     static let manifestBytesMax = 128 + SnapshotManifest.chunksMax * 40

@@ -7,13 +7,17 @@ import Consensus
 /// a chunk is trusted only if its hash is the manifest's.
 ///
 /// The chunks hold the store's keys a node needs to resume from height H
-/// without the blocks below it: the application's key space (`a/`), the app
-/// state hashes (`e/`) and leader records (`r/`) windows, the head and its
-/// block, QC and height index, the epoch records and governance schedules
-/// (`m/`, but not the store's identity or its pruning floor). Each chunk is a
-/// sequence of records: u32 key length, key, u32 value length, value.
+/// without the blocks below it, as every honest node holds them alike: the
+/// application's key space (`a/`), the app state hashes (`e/`) and leader
+/// records (`r/`) windows, the head, its block and height index, and the
+/// governance schedules (`m/`, but not the store's identity, its pruning
+/// floor or the epoch records). Members that snapshot one height write one
+/// manifest. Each chunk is a sequence of records: u32 key length, key, u32
+/// value length, value.
 public struct SnapshotManifest: Hashable, Sendable {
-    public static let version: UInt8 = 1
+    /// Version 2: the chunks hold what every honest node holds alike; the
+    /// head's certificate and the epoch records are the folder's anchor.
+    public static let version: UInt8 = 2
     /// A chunk is at most this large unless one record alone is larger.
     public static let chunkBytesDefault = 4 << 20
 

@@ -102,7 +102,7 @@ public struct FinalizedHead: Hashable, Sendable {
         return w.bytes
     }
 
-    init(height: Height, blockID: BlockID, stateHash: Bytes32) {
+    public init(height: Height, blockID: BlockID, stateHash: Bytes32) {
         self.height = height
         self.blockID = blockID
         self.stateHash = stateHash

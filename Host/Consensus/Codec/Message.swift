@@ -16,11 +16,13 @@ public enum Message: Hashable, Sendable {
     /// EP-4: the epoch the sender is in. Sent only from epoch 1 on, so a
     /// chain whose committee never changed speaks exactly as before.
     case epoch(EpochNotice)
+    /// State sync, between node shells (never the core's).
+    case stateSync(StateSyncMessage)
 
     public static let version: UInt8 = 1
 
     enum Kind: UInt8 {
-        case proposal = 1, vote, timeout, blockRequest, blockResponse, transactions, statusRequest, status, epoch
+        case proposal = 1, vote, timeout, blockRequest, blockResponse, transactions, statusRequest, status, epoch, stateSync
     }
 
     public var encoded: [UInt8] {
@@ -36,6 +38,7 @@ public enum Message: Hashable, Sendable {
         case .statusRequest(let r): w.u8(Kind.statusRequest.rawValue); r.encode(to: &w)
         case .status(let s): w.u8(Kind.status.rawValue); s.encode(to: &w)
         case .epoch(let n): w.u8(Kind.epoch.rawValue); n.encode(to: &w)
+        case .stateSync(let m): w.u8(Kind.stateSync.rawValue); m.encode(to: &w)
         }
         return w.bytes
     }
@@ -61,6 +64,7 @@ public enum Message: Hashable, Sendable {
         case .statusRequest: .statusRequest(try StatusRequest(from: &r))
         case .status: .status(try StatusReport(from: &r))
         case .epoch: .epoch(try EpochNotice(from: &r))
+        case .stateSync: .stateSync(try StateSyncMessage(from: &r))
         }
         try r.expectEnd("message")
         return message

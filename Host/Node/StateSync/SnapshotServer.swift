@@ -1,0 +1,102 @@
+import BatonCrypto
+import Consensus
+import Dispatch
+import Logging
+import Storage
+import Synchronization
+
+/// Serves this node's snapshots to syncing peers (issue 31, item 3): offers
+/// the newest one it can prove, and pieces of its chunks.
+///
+/// Why off the loop: a proof reads up to `SnapshotProof.headersMax` blocks
+/// and a piece up to 4 MiB from disk; the loop only hands the request over.
+///
+/// Bounds: one thread; at most `jobsMax` requests waiting (more are dropped
+/// and counted — the asker retries elsewhere); proofs cached for the
+/// snapshots kept (`cachedMax`).
+public final class SnapshotServer: Sendable {
+    public static let jobsMax = 16
+    static let cachedMax = 4
+
+    private struct State {
+        var waiting = 0
+        var dropped = 0
+        /// Encoded offers by snapshot height (manifest, proof).
+        var offers: [Height: (manifest: [UInt8], proof: [UInt8])] = [:]
+    }
+
+    let store: NodeStore
+    private let chainID: Bytes32
+    private let send: @Sendable (Message, PublicKey) -> Void
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let queue = DispatchQueue(label: "baton.snapshots.server")
+
+    public init(store: NodeStore, chainID: Bytes32, logger: Logger, send: @escaping @Sendable (Message, PublicKey) -> Void) {
+        self.store = store
+        self.chainID = chainID
+        self.logger = logger
+        self.send = send
+    }
+
+    /// Requests dropped because `jobsMax` were waiting.
+    public var dropped: Int { state.withLock { $0.dropped } }
+
+    /// A peer's state sync message (answers only; what a syncing node
+    /// receives goes to its `StateSync`, never here).
+    public func received(_ message: StateSyncMessage, from peer: PublicKey) {
+        switch message {
+        case .offerRequest, .pieceRequest: break
+        case .offer, .piece: return
+        }
+        let admitted = state.withLock { state -> Bool in
+            guard state.waiting < Self.jobsMax else {
+                state.dropped += 1
+                return false
+            }
+            state.waiting += 1
+            return true
+        }
+        guard admitted else { return }
+        queue.async {
+            defer { self.state.withLock { $0.waiting -= 1 } }
+            if let answer = self.answer(message) { self.send(.stateSync(answer), peer) }
+        }
+    }
+
+    func answer(_ message: StateSyncMessage) -> StateSyncMessage? {
+        switch message {
+        case .offerRequest(let id, let height):
+            let offer = offer(height: height)
+            return .offer(requestID: id, oldestBlock: store.oldestRetainedHeight,
+                          manifest: offer?.manifest ?? [], proof: offer?.proof ?? [])
+        case .pieceRequest(let id, let height, let chunk, let offset, let length):
+            let folder = SnapshotFolder.path(in: store.snapshotsFolder, height: height)
+            let bytes = SnapshotFolder.read(SnapshotFolder.chunkPath(folder, Int(chunk)), offset: offset, length: Int(length)) ?? []
+            return .piece(requestID: id, height: height, chunk: chunk, offset: offset, bytes: bytes)
+        case .offer, .piece:
+            return nil
+        }
+    }
+
+    /// The newest kept snapshot with a proof (built once, then cached), or
+    /// the one of `height` if asked for and kept.
+    private func offer(height wanted: Height) -> (manifest: [UInt8], proof: [UInt8])? {
+        for entry in SnapshotFolder.list(store.snapshotsFolder).reversed() where wanted == 0 || entry.manifest.head.height == wanted {
+            let height = entry.manifest.head.height
+            if let cached = state.withLock({ $0.offers[height] }) { return cached }
+            do throws(StorageError) {
+                guard let proof = try SnapshotProof.build(for: entry.manifest, store: store, chainID: chainID) else { continue }
+                let offer = (manifest: entry.manifest.encoded, proof: proof.encoded)
+                state.withLock { state in
+                    state.offers[height] = offer
+                    for old in state.offers.keys.sorted().dropLast(Self.cachedMax) { state.offers[old] = nil }
+                }
+                return offer
+            } catch {
+                logger.warning("cannot build the proof of a snapshot", metadata: ["height": "\(height)", "error": "\(error)"])
+            }
+        }
+        return nil
+    }
+}

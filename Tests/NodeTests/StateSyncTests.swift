@@ -1,0 +1,159 @@
+import BatonCrypto
+import BatonTestSupport
+import Consensus
+import Foundation
+import Logging
+@_spi(Testing) @testable import Node
+@testable import Storage
+import Simulation
+import Testing
+
+/// State sync in process (issue 31, item 3): real nodes, RocksDB, the
+/// kvstore plugin, an in-memory network. A wiped member fetches its peers'
+/// snapshot, checks it from the genesis, restores it and rejoins by block
+/// sync from its height; a peer serving a bad chunk is dropped and the chunk
+/// fetched elsewhere; an offer whose proof does not hold is refused.
+@Suite(.serialized, .blockingWork) struct StateSyncTests {
+    static let interval: Height = 40
+
+    /// A cluster whose members snapshot every `interval` heights; `tamper`
+    /// wraps member i's transport.
+    func cluster(tamper: @escaping @Sendable (Int, any PeerTransport) -> any PeerTransport = { $1 }) throws -> LocalCluster {
+        try LocalCluster(n: 4, wrapStore: { _, store in
+            // Small chunks: several, so every serving peer gets one at once.
+            store.startSnapshots(interval: Self.interval, kept: 2, chunkBytes: 1_024)
+            return store
+        }, wrapTransport: tamper)
+    }
+
+    /// Fills the app, runs past two snapshots and the blocks that prove
+    /// them, then stops member 3 and wipes its directory.
+    func runAndWipeMember3(_ cluster: LocalCluster) async throws {
+        try await cluster.startAll()
+        for i in 0..<40 { _ = await cluster.nodes[i % 3]!.submit(Array("key\(i)=value\(i)".utf8)) }
+        #expect(await cluster.waitForHeight(2 * Self.interval + 10, nodes: [0, 1, 2]))
+        await cluster.stop(3)
+        try FileManager.default.removeItem(atPath: cluster.directories[3])
+        try FileManager.default.createDirectory(atPath: cluster.directories[3], withIntermediateDirectories: true)
+    }
+
+    func expectOrReport(_ ok: Bool, _ cluster: LocalCluster, sourceLocation: SourceLocation = #_sourceLocation) async {
+        if !ok { Issue.record("\(await cluster.report())", sourceLocation: sourceLocation) }
+    }
+
+    /// Runs a state sync for member 3 into a new store in its directory.
+    func sync(_ cluster: LocalCluster, options: StateSync.Options = StateSync.Options()) async throws -> StateSync.Outcome {
+        let key = cluster.members.keys[3]
+        let store = try await offThePoolThrowing {
+            try NodeStore(directory: cluster.directories[3], genesis: cluster.members.genesis, create: true)
+        }
+        defer { store.close() }
+        let inputs = InputQueue()
+        cluster.network.attach(key.publicKey, to: inputs)
+        defer { cluster.network.detach(key.publicKey) }
+        var logger = Logger(label: "baton.statesync.test")
+        logger.logLevel = ProcessInfo.processInfo.environment["BATON_LOCAL_DEBUG"] != nil ? .debug : .warning
+        let sync = StateSync(store: store, genesis: cluster.members.committee, genesisID: cluster.members.genesis.id,
+                             transport: cluster.network.transport(for: key.publicKey), inputs: inputs,
+                             verifier: Secp256k1Verifier(), logger: logger, options: options)
+        return try await sync.run()
+    }
+
+    @Test func aWipedMemberRestoresItsPeersSnapshotAndRejoins() async throws {
+        let cluster = try cluster()
+        defer { cluster.removeDirectories() }
+        try await runAndWipeMember3(cluster)
+        guard case .restored(let manifest, let progress) = try await sync(cluster) else {
+            Issue.record("nothing was offered")
+            return
+        }
+        // Snapshots are taken at exact multiples, and the newest provable one is taken.
+        #expect(manifest.head.height % Self.interval == 0 && manifest.head.height >= 2 * Self.interval)
+        #expect(progress.chunksDone == manifest.chunkHashes.count && progress.bytesDone == manifest.totalBytes)
+        try await cluster.start(3)
+        let node = try #require(cluster.nodes[3])
+        // It never replayed from the genesis: its blocks start at the snapshot.
+        #expect(try await node.finalizedBlock(at: 1) == nil)
+        #expect(try await node.finalizedBlock(at: manifest.head.height)?.id == manifest.head.blockID)
+        let head = await cluster.nodes[0]!.status.finalizedHeight
+        await expectOrReport(await cluster.waitForHeight(head + 5), cluster)
+        #expect(try await cluster.agree(upTo: head + 5))
+        // The app's state came with the snapshot and agrees with the others'.
+        #expect(try await node.query(Array("key7".utf8)) == Array("value7".utf8))
+        let h = head + 5
+        #expect(try await node.finalizedBlock(at: h)?.id == (try await cluster.nodes[0]!.finalizedBlock(at: h))?.id)
+        // It votes again: a later QC carries its signature.
+        await expectOrReport(await waitUntil(seconds: 30) {
+            let top = await cluster.nodes[0]!.status.finalizedHeight
+            guard let block = try? await cluster.nodes[0]!.finalizedBlock(at: top) else { return false }
+            return block.qc.signers.contains(3)
+        }, cluster)
+        await cluster.stopAll()
+    }
+
+    @Test func aPeerServingABadChunkIsDroppedAndTheChunkFetchedElsewhere() async throws {
+        // Members 0 and 1 flip a byte in every piece they serve; only 2 serves honestly.
+        let cluster = try cluster { i, transport in i < 2 ? PieceTamperingTransport(wrapping: transport) : transport }
+        defer { cluster.removeDirectories() }
+        try await runAndWipeMember3(cluster)
+        guard case .restored(let manifest, let progress) = try await sync(cluster) else {
+            Issue.record("nothing was offered")
+            return
+        }
+        // Whichever two vouched first, a tamperer got a chunk and was dropped
+        // (both, if they were the two); the honest member served the rest.
+        #expect(progress.peersDropped >= 1 && progress.chunks > 3, "\(progress)")
+        try await cluster.start(3)
+        await expectOrReport(await cluster.waitForHeight(manifest.head.height + 20), cluster)
+        #expect(try await cluster.agree(upTo: manifest.head.height + 20))
+        await cluster.stopAll()
+    }
+
+    @Test func anOfferWhoseStateHashIsNotTheCertifiedOneIsRefused() async throws {
+        let cluster = try cluster()
+        defer { cluster.removeDirectories() }
+        try await cluster.startAll()
+        #expect(await cluster.waitForHeight(Self.interval + 10))
+        let store = try #require(await cluster.nodes[0]!.snapshotServer).store
+        let entry = try #require(SnapshotFolder.list(store.snapshotsFolder).last)
+        let proof = try #require(try SnapshotProof.build(for: entry.manifest, store: store, chainID: cluster.members.committee.chainID))
+        let committee = cluster.members.committee, genesisID = cluster.members.genesis.id
+        // The honest manifest checks out…
+        _ = try proof.check(entry.manifest, genesis: committee, genesisID: genesisID, verifier: Secp256k1Verifier())
+        // …one naming another state hash does not.
+        let head = entry.manifest.head
+        let seven = try #require(Bytes32([UInt8](repeating: 7, count: 32)))
+        let lying = SnapshotManifest(genesis: entry.manifest.genesis,
+                                     head: FinalizedHead(height: head.height, blockID: head.blockID, stateHash: seven),
+                                     chunkHashes: entry.manifest.chunkHashes, chunkSizes: entry.manifest.chunkSizes,
+                                     records: entry.manifest.records)
+        #expect(throws: SnapshotRefusal.wrongStateHash(manifest: seven, certified: head.stateHash)) {
+            try proof.check(lying, genesis: committee, genesisID: genesisID, verifier: Secp256k1Verifier())
+        }
+        // A proof under another committee (other keys) does not hold.
+        let strangers = SimulatedCommittee(n: 4, realCrypto: true)
+        #expect(throws: SnapshotRefusal.self) {
+            try proof.check(entry.manifest, genesis: strangers.committee, genesisID: genesisID, verifier: Secp256k1Verifier())
+        }
+        await cluster.stopAll()
+    }
+}
+
+/// Flips the first byte of every snapshot piece it sends (a Byzantine server).
+final class PieceTamperingTransport: PeerTransport {
+    let inner: any PeerTransport
+    init(wrapping inner: any PeerTransport) { self.inner = inner }
+
+    func start() async throws { try await inner.start() }
+    func send(_ message: Message, to peer: PublicKey) {
+        guard case .stateSync(.piece(let id, let height, let chunk, let offset, var bytes)) = message, !bytes.isEmpty else {
+            return inner.send(message, to: peer)
+        }
+        bytes[0] ^= 0xFF
+        inner.send(.stateSync(.piece(requestID: id, height: height, chunk: chunk, offset: offset, bytes: bytes)), to: peer)
+    }
+    func broadcast(_ message: Message) { inner.broadcast(message) }
+    var connectedPeers: [PublicKey] { inner.connectedPeers }
+    func statistics() async -> TransportStatistics { await inner.statistics() }
+    func shutdown() async { await inner.shutdown() }
+}
