@@ -45,6 +45,12 @@ struct NodeCommand: AsyncParsableCommand {
         let node: ConsensusNode
         let printCommits = self.printCommits
         do {
+            // An empty store may first restore the peers' snapshot ([storage] state_sync).
+            if case .restored(let manifest, let progress)? = try await NodeBootstrap.syncState(config: settings, logger: logger, onProgress: { p in
+                printLine("state sync: \(p.chunksDone)/\(p.chunks) chunks, \(p.bytesDone / 1_048_576)/\(p.bytes / 1_048_576) MiB, \(p.bytesPerSecond / 1_048_576) MiB/s")
+            }) {
+                printLine("state sync: restored height \(manifest.head.height), \(progress.bytesDone) bytes in \(Double(progress.elapsedMs) / 1_000) s; catching up by block sync")
+            }
             let parts = try NodeBootstrap.parts(config: settings, logger: logger, equivocate: byzantineEquivocate) { height, hash in
                 if printCommits { printLine("committed height=\(height) hash=\(hash.hex)") }
             }

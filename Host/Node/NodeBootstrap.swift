@@ -96,15 +96,9 @@ public enum NodeBootstrap {
             store.close()
             throw BootstrapError(.plugin("\(error)"))
         }
-        let (host, port) = (checked.listen.host, checked.listen.port)
-        let (consensus, limits, addresses) = (checked.consensus, checked.limits, checked.addresses)
+        let (consensus, limits) = (checked.consensus, checked.limits)
         let signer = Secp256k1Signer(key)
-        let network = Transport(chainID: committee.chainID, signer: signer, verifier: Secp256k1Verifier(),
-                                members: committee.members.map(\.publicKey), listeners: genesisFile.listenerKeys,
-                                dialsEveryone: committee.index(of: key.publicKey) == nil, logger: logger,
-                                deliver: { inputs.deliver(from: $0, $1) })
-        var transport: any PeerTransport = TCPTransport(network, listenHost: host, listenPort: port,
-                                                         peers: addresses.map { Transport.Peer(key: $0.0, host: $0.1, port: $0.2) })
+        var transport: any PeerTransport = tcpTransport(checked, inputs: inputs, logger: logger)
         if equivocate {
             transport = EquivocatingTransport(wrapping: transport, signer: signer, committee: committee)
         }
@@ -126,6 +120,17 @@ public enum NodeBootstrap {
         return parts
     }
 
+    /// The TCP transport of a checked config, delivering into `inputs`.
+    static func tcpTransport(_ checked: NodeCheck, inputs: InputQueue, logger: Logger) -> TCPTransport {
+        let (committee, key) = (checked.committee, checked.key)
+        let network = Transport(chainID: committee.chainID, signer: Secp256k1Signer(key), verifier: Secp256k1Verifier(),
+                                members: committee.members.map(\.publicKey), listeners: checked.genesisFile.listenerKeys,
+                                dialsEveryone: committee.index(of: key.publicKey) == nil, logger: logger,
+                                deliver: { inputs.deliver(from: $0, $1) })
+        return TCPTransport(network, listenHost: checked.listen.host, listenPort: checked.listen.port,
+                            peers: checked.addresses.map { Transport.Peer(key: $0.0, host: $0.1, port: $0.2) })
+    }
+
     /// Creates the store in a new data directory; anything else opens as it
     /// is or is refused (see `NodeStore.init`): never re-initialised.
     static func openStore(config: NodeConfig, genesis: Block, owner: PublicKey, logger: Logger) throws(BootstrapError) -> NodeStore {
@@ -141,6 +146,12 @@ public enum NodeBootstrap {
             store.syncSafetyWrites = false
             logger.warning("storage: sync_writes = false — safety data is not fsynced; for benchmarks only")
         }
+        // Snapshots first: the pruner keeps the blocks from the newest one up.
+        if let (interval, kept) = snapshots {
+            store.startSnapshots(interval: interval, kept: kept) { error in
+                logger.warning("storage: a snapshot failed; the next interval tries again", metadata: ["error": "\(error)"])
+            }
+        }
         if let retain {
             // The node closes the store when it stops, which stops the pruner.
             store.startPruning(retain: retain) { error in
@@ -148,11 +159,6 @@ public enum NodeBootstrap {
             }
             logger.info("storage: keeping the newest \(retain) finalized blocks",
                         metadata: ["oldest_kept": "\(store.oldestRetainedHeight)"])
-        }
-        if let (interval, kept) = snapshots {
-            store.startSnapshots(interval: interval, kept: kept) { error in
-                logger.warning("storage: a snapshot failed; the next interval tries again", metadata: ["error": "\(error)"])
-            }
         }
         return store
     }

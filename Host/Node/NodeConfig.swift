@@ -79,6 +79,10 @@ public struct NodeConfig: Codable, Sendable {
         /// `<data_dir>/snapshots` (absent: none), keeping the newest `snapshots_kept` (2).
         public var snapshot_interval: UInt64? = nil
         public var snapshots_kept: Int? = nil
+        /// With an empty store: true — restore the peers' newest snapshot
+        /// (state sync) before running; false — never, replay by block sync;
+        /// absent — state sync only when the peers no longer hold the early blocks.
+        public var state_sync: Bool? = nil
         public init() {}
     }
 

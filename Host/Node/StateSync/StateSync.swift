@@ -29,6 +29,10 @@ public final class StateSync: @unchecked Sendable {
     public struct Options: Sendable {
         /// How long to look for a vouched offer before giving up (nothing to sync from).
         public var offerWaitMs: UInt64 = 15_000
+        /// false (`state_sync` unset): sync only if the peers no longer hold
+        /// the early blocks — the first peer that still serves height 1
+        /// ends the search, and the node catches up by block sync.
+        public var required = true
         public var pieceBytes = 1 << 20
         public var piecesInFlightPerPeer = 4
         /// A piece not answered in this long sends its chunk to another peer.
@@ -127,14 +131,35 @@ public final class StateSync: @unchecked Sendable {
         var offers: [PublicKey: [UInt8]] = [:]  // peer → manifest bytes
         var checked: [[UInt8]: (SnapshotManifest, SnapshotProof.Checked)] = [:]
         var refused: Set<[UInt8]> = []
+        var holdingNothing: Set<PublicKey> = []
         while clock.nowMs() < deadline {
             if clock.nowMs() >= asked + 1_000 {
                 asked = clock.nowMs()
                 transport.broadcast(.stateSync(.offerRequest(requestID: nextRequestID, height: height)))
             }
             guard let input = await inputs.next() else { throw .stopped }
-            guard case .message(let peer, .stateSync(.offer(_, _, let manifestBytes, let proofBytes))) = input,
-                  !manifestBytes.isEmpty else { continue }
+            // A peer syncing too (a federation's first start) hears that this node holds nothing.
+            if case .message(let peer, .stateSync(.offerRequest(let id, _))) = input {
+                transport.send(.stateSync(.offer(requestID: id, oldestBlock: 0, manifest: [], proof: [])), to: peer)
+                continue
+            }
+            guard case .message(let peer, .stateSync(.offer(_, let oldestBlock, let manifestBytes, let proofBytes))) = input else {
+                continue
+            }
+            if !options.required, oldestBlock == 1 {
+                logger.info("state sync: a peer still holds the chain from its first block; catching up by block sync",
+                            metadata: ["peer": "\(peer)"])
+                return nil
+            }
+            if !options.required, oldestBlock == 0 {
+                holdingNothing.insert(peer)
+                let weight = holdingNothing.compactMap { genesis.index(of: $0) }.reduce(UInt64(0)) { $0 + genesis.weight(of: $1) }
+                if weight * 3 > genesis.totalWeight * 2 {
+                    logger.info("state sync: the peers hold nothing yet (a new federation); starting from the genesis")
+                    return nil
+                }
+            }
+            guard !manifestBytes.isEmpty else { continue }
             if checked[manifestBytes] == nil, !refused.contains(manifestBytes + proofBytes) {
                 do throws(SnapshotRefusal) {
                     let result = try check(manifestBytes, proofBytes)

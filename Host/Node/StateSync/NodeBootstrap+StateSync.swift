@@ -1,0 +1,59 @@
+import BatonCrypto
+import Logging
+import Storage
+
+extension NodeBootstrap {
+    /// Before a node with an empty store runs: restores its peers' newest
+    /// snapshot when `[storage] state_sync` says so (see `NodeConfig.Storage`),
+    /// over the node's own listener and key, then lets it go. Returns what
+    /// the sync did, or nil when none ran (a store with blocks, `state_sync =
+    /// false`, or peers that still hold the whole chain).
+    ///
+    /// A sync cut short (kill -9) resumes at the next start: the store's
+    /// restore marker names the snapshot, and its verified chunks are kept.
+    public static func syncState(config: NodeConfig, logger: Logger,
+                                 onProgress: @escaping @Sendable (StateSync.Progress) -> Void = { _ in })
+        async throws(BootstrapError) -> StateSync.Outcome?
+    {
+        let mode = config.storage?.state_sync
+        guard mode != false else { return nil }
+        let checked = try check(config)
+        let dataDir = config.resolve(config.data_dir)
+        _ = try DataDirectory.prepare(dataDir)
+        let store: NodeStore
+        do {
+            store = try NodeStore(directory: dataDir, genesis: checked.genesis, create: true, owner: checked.key.publicKey)
+        } catch {
+            throw BootstrapError(.store(dataDir, "\(error)"))
+        }
+        defer { store.close() }
+        let empty: Bool
+        do { empty = try store.finalizedHead().height == 0 || store.unfinishedRestore() != nil } catch {
+            throw BootstrapError(.store(dataDir, "\(error)"))
+        }
+        guard empty else { return nil }
+        let inputs = InputQueue()
+        let transport = tcpTransport(checked, inputs: inputs, logger: logger)
+        do { try await transport.start() } catch {
+            throw BootstrapError(.storage("state sync: cannot listen on \(checked.listen): \(error)"))
+        }
+        var options = StateSync.Options()
+        options.required = mode == true
+        if mode == true { options.offerWaitMs = 60_000 }
+        logger.notice("state sync: asking the peers for their newest snapshot",
+                      metadata: ["mode": "\(mode == true ? "required" : "if the peers pruned the early blocks")"])
+        let sync = StateSync(store: store, genesis: checked.committee, genesisID: checked.genesis.id, transport: transport,
+                             inputs: inputs, verifier: Secp256k1Verifier(), logger: logger, options: options, onProgress: onProgress)
+        let outcome: StateSync.Outcome
+        do { outcome = try await sync.run() } catch {
+            await transport.shutdown()
+            throw BootstrapError(.storage("\(error)"))
+        }
+        await transport.shutdown()
+        if case .nothingOffered(let refusals) = outcome, mode == true {
+            throw BootstrapError(.storage("state sync = true, and no snapshot vouched for by more than a third of the weight was offered in \(options.offerWaitMs / 1_000) s"
+                + (refusals.isEmpty ? " (set [storage] snapshot_interval on the members, alike)" : "; refused: \(refusals.suffix(3).joined(separator: "; "))")))
+        }
+        return outcome
+    }
+}
