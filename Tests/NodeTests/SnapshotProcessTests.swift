@@ -63,4 +63,54 @@ import Testing
         }, "\(nodes[3].stderrTail())")
         #expect(nodes.allSatisfy { !$0.stderr.contains("misbehavior evidence") })
     }
+
+    /// Issue 31, item 6: members keep only the newest 1,024 blocks, so a
+    /// wiped member cannot replay from the genesis; started again with an
+    /// empty store it state-syncs from its peers' snapshot on its own
+    /// (`state_sync` unset), catches up by block sync and agrees.
+    @Test func aWipedMemberStateSyncsFromPeersThatPrunedTheEarlyBlocks() async throws {
+        let testnet = try await Testnet(plugin: "kvstore")
+        for config in testnet.configs {
+            let text = try String(contentsOfFile: config, encoding: .utf8)
+                .replacingOccurrences(of: "idle_block_interval_ms = 300", with: "idle_block_interval_ms = 10")
+            try (text + "\n[storage]\nretain_blocks = 1024\nsnapshot_interval = 200\n").write(toFile: config, atomically: true, encoding: .utf8)
+        }
+        var nodes = try testnet.configs.map { try NodeProcess(config: $0) }
+        defer { nodes.forEach { $0.dispose() } }
+        let api0 = "http://\(testnet.api(0))"
+        #expect(await waitUntil(seconds: 60) { nodes.allSatisfy { $0.height >= 5 } }, "heights \(nodes.map(\.height))")
+        let put = try await httpRequest(api0 + "/v1/tx", method: "POST", body: Data("color=teal".utf8))
+        #expect(put.status == 202, "\(put.json)")
+        // Past the window: block 1 is gone everywhere (pruning runs in batches of 1,000).
+        func pruned(_ i: Int) async -> Bool {
+            guard let body = try? await httpRequest("http://\(testnet.api(i))/v1/status").body,
+                  let status = APIJSON.decode(NodeStatus.self, from: body) else { return false }
+            return status.storage.oldestRetainedHeight > 1
+        }
+        #expect(await waitUntil(seconds: 300) {
+            for i in 0..<3 where !(await pruned(i)) { return false }
+            return true
+        }, "heights \(nodes.map(\.height))")
+
+        await nodes[3].kill9()
+        let node3 = URL(fileURLWithPath: testnet.configs[3]).deletingLastPathComponent().path
+        try FileManager.default.removeItem(atPath: node3 + "/data")
+        nodes[3] = try NodeProcess(config: testnet.configs[3])
+        let target = nodes[0].height + 3
+        #expect(await waitUntil(seconds: 120) { nodes[3].height >= target && nodes[0].height >= target },
+                "synced node at \(nodes[3].height) of \(target); log: \(nodes[3].logTail())")
+        #expect(nodes[3].hash(at: target) != nil && nodes[3].hash(at: target) == nodes[0].hash(at: target))
+        let log = (try? String(contentsOfFile: node3 + "/data/node.log", encoding: .utf8)) ?? ""
+        #expect(log.contains("state sync: restored the snapshot"), "\(nodes[3].logTail())")
+        // Its blocks start at the snapshot's height (a multiple of the interval).
+        let api3 = "http://\(testnet.api(3))"
+        let status = try #require(APIJSON.decode(NodeStatus.self, from: try await httpRequest(api3 + "/v1/status").body))
+        #expect(status.storage.oldestRetainedHeight > 1 && status.storage.oldestRetainedHeight % 200 == 0)
+        #expect(String(decoding: try await httpRequest(api3 + "/v1/apps/query?request=color").body, as: UTF8.self) == "teal")
+        // It signs again once SR-R told it where the others are.
+        #expect(await waitUntil(seconds: 60) {
+            ((try? String(contentsOfFile: node3 + "/data/node.log", encoding: .utf8)) ?? "").contains("safety data recovered from the other members' certificates")
+        }, "\(nodes[3].logTail())")
+        #expect(nodes.allSatisfy { !$0.stderr.contains("misbehavior evidence") })
+    }
 }

@@ -6,6 +6,7 @@ import Logging
 @_spi(Testing) @testable import Node
 @testable import Storage
 import Simulation
+import Synchronization
 import Testing
 
 /// State sync in process (issue 31, item 3): real nodes, RocksDB, the
@@ -109,6 +110,31 @@ import Testing
         await cluster.stopAll()
     }
 
+    @Test func aSyncCutShortResumesWithTheChunksItVerified() async throws {
+        // Every member stops serving after its third piece: the first try
+        // runs out of peers with part of the chunks on disk.
+        let budget = PieceBudget(3)
+        let cluster = try cluster { _, transport in PieceTamperingTransport(wrapping: transport, flip: false, budget: budget) }
+        defer { cluster.removeDirectories() }
+        try await runAndWipeMember3(cluster)
+        var options = StateSync.Options()
+        options.offerWaitMs = 2_000
+        options.pieceTimeoutMs = 500
+        await #expect(throws: StateSyncError.self) { _ = try await sync(cluster, options: options) }
+        // Served again: the second try fetches only what the first lacked.
+        budget.refill(.max)
+        guard case .restored(let manifest, let progress) = try await sync(cluster, options: options) else {
+            Issue.record("nothing was offered")
+            return
+        }
+        #expect(progress.chunks > 3 && progress.bytesDone == manifest.totalBytes)
+        #expect(progress.resumedChunks >= 3, "\(progress)")
+        try await cluster.start(3)
+        await expectOrReport(await cluster.waitForHeight(manifest.head.height + 20), cluster)
+        #expect(try await cluster.agree(upTo: manifest.head.height + 20))
+        await cluster.stopAll()
+    }
+
     @Test func anOfferWhoseStateHashIsNotTheCertifiedOneIsRefused() async throws {
         let cluster = try cluster()
         defer { cluster.removeDirectories() }
@@ -139,17 +165,33 @@ import Testing
     }
 }
 
-/// Flips the first byte of every snapshot piece it sends (a Byzantine server).
+/// How many snapshot pieces the members still serve (shared by them).
+final class PieceBudget: Sendable {
+    private let left: Mutex<Int>
+    init(_ count: Int) { left = Mutex(count) }
+    func refill(_ count: Int) { left.withLock { $0 = count } }
+    func take() -> Bool { left.withLock { left in left > 0 ? { left -= 1; return true }() : false } }
+}
+
+/// Flips the first byte of every snapshot piece it sends (a Byzantine
+/// server), or, with `flip` false, only serves while `budget` lasts.
 final class PieceTamperingTransport: PeerTransport {
     let inner: any PeerTransport
-    init(wrapping inner: any PeerTransport) { self.inner = inner }
+    let flip: Bool
+    let budget: PieceBudget?
+    init(wrapping inner: any PeerTransport, flip: Bool = true, budget: PieceBudget? = nil) {
+        self.inner = inner
+        self.flip = flip
+        self.budget = budget
+    }
 
     func start() async throws { try await inner.start() }
     func send(_ message: Message, to peer: PublicKey) {
         guard case .stateSync(.piece(let id, let height, let chunk, let offset, var bytes)) = message, !bytes.isEmpty else {
             return inner.send(message, to: peer)
         }
-        bytes[0] ^= 0xFF
+        if let budget, !budget.take() { return }
+        if flip { bytes[0] ^= 0xFF }
         inner.send(.stateSync(.piece(requestID: id, height: height, chunk: chunk, offset: offset, bytes: bytes)), to: peer)
     }
     func broadcast(_ message: Message) { inner.broadcast(message) }

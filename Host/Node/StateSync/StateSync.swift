@@ -50,6 +50,8 @@ public final class StateSync: @unchecked Sendable {
         public var peers = 0
         /// Peers dropped from the sync (a bad chunk, no answer, no snapshot any more).
         public var peersDropped = 0
+        /// Chunks a sync cut short had verified and kept, not fetched again.
+        public var resumedChunks = 0
         public var elapsedMs: UInt64 = 0
         public var bytesPerSecond: UInt64 { elapsedMs == 0 ? 0 : bytesDone * 1_000 / elapsedMs }
     }
@@ -227,6 +229,7 @@ public final class StateSync: @unchecked Sendable {
                                 chunks: manifest.chunkHashes.count,
                                 bytesDone: manifest.chunkSizes.enumerated().filter { !todo.contains($0.offset) }.reduce(0) { $0 + $1.element },
                                 bytes: manifest.totalBytes, peers: chosen.peers.count)
+        progress.resumedChunks = progress.chunksDone
         logger.notice("state sync: fetching a snapshot", metadata: [
             "height": "\(manifest.head.height)", "chunks": "\(progress.chunks)", "alreadyHere": "\(progress.chunksDone)",
             "bytes": "\(manifest.totalBytes)", "peers": "\(chosen.peers.count)"])
