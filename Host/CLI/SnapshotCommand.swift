@@ -19,12 +19,13 @@ struct SnapshotCommand: ParsableCommand {
     struct NodeFiles {
         let config: NodeConfig
         let genesis: Block
+        let committee: Committee
         let key: PrivateKey
         var dataDir: String { config.resolve(config.data_dir) }
 
         init(_ path: String) throws {
             do { config = try NodeConfig.load(path) } catch { throw ValidationError("\(error)") }
-            do { genesis = try Genesis.load(config.resolve(config.genesis_file)).resolve().genesis } catch {
+            do { (committee, genesis, _) = try Genesis.load(config.resolve(config.genesis_file)).resolve() } catch {
                 throw ValidationError("genesis: \(error) — check genesis_file in \(path)")
             }
             do { key = try KeyFile.load(config.resolve(config.key_file)) } catch {
@@ -73,7 +74,9 @@ struct SnapshotCommand: ParsableCommand {
                 defer { store.close() }
                 manifest = try store.writeSnapshot(into: out)
             } else {
-                guard let newest = SnapshotFolder.list(files.dataDir + "/snapshots").last else {
+                // The newest with a proof (its node writes one once the blocks above it hold one).
+                let kept = SnapshotFolder.list(files.dataDir + "/snapshots")
+                guard let newest = kept.last(where: { FileManager.default.fileExists(atPath: $0.folder + "/proof") }) ?? kept.last else {
                     throw ValidationError("no kept snapshot in \(files.dataDir)/snapshots: use --now (with the node stopped)")
                 }
                 manifest = try SnapshotFolder.verify(newest.folder)
@@ -90,14 +93,30 @@ struct SnapshotCommand: ParsableCommand {
         @Option(help: "The node's node.toml.") var config: String
         @Option(help: "The snapshot folder (from export, or a node's snapshots/).") var from: String
 
+        @Flag(help: "Restore a snapshot without a proof (one taken with --now): its source is trusted.") var unproven = false
+
         func run() throws {
             let files = try NodeFiles(config)
             let manifest = try SnapshotFolder.verify(from)
+            // As a state sync checks an offer: the block final, the state hash certified, the anchor from the proof.
+            var anchor: [(key: [UInt8], value: [UInt8])]?
+            if let bytes = FileManager.default.contents(atPath: from + "/proof") {
+                let proof: SnapshotProof
+                do { proof = try SnapshotProof.decode(Array(bytes)) } catch { throw ValidationError("\(from)/proof is malformed: \(error)") }
+                do {
+                    anchor = try proof.check(manifest, genesis: files.committee, genesisID: files.genesis.id, verifier: Secp256k1Verifier()).anchor
+                } catch {
+                    throw ValidationError("refused: \(error)")
+                }
+            } else if !unproven {
+                throw ValidationError("\(from) has no proof (a snapshot taken with --now, or exported before its node wrote one): "
+                    + "pass --unproven to restore it trusting its source, or export a kept snapshot a few blocks older")
+            }
             _ = try DataDirectory.prepare(files.dataDir)
             let store = try NodeStore(directory: files.dataDir, genesis: files.genesis, create: true, owner: files.key.publicKey)
             defer { store.close() }
-            _ = try store.restoreSnapshot(from: from)
-            print("restored into \(files.dataDir): \(SnapshotCommand.describe(manifest)); "
+            _ = try store.restoreSnapshot(from: from, anchor: anchor)
+            print("restored into \(files.dataDir): \(SnapshotCommand.describe(manifest)); \(anchor == nil ? "unproven (trusted source)" : "proven from the genesis"); "
                   + "the node resumes from that height, recovers its safety data (SR-R) and fetches the blocks after it from its peers")
         }
     }

@@ -333,6 +333,7 @@ extension ConsensusNode {
         status.finalizedHeight = block.height
         status.finalizedID = block.id
         status.stateHash = stateHash
+        snapshotServer?.committed(block.height)
         onCommit(block.height, stateHash)
         events.yield(.finalized(height: block.height, id: block.id, view: block.view, stateHash: stateHash,
                                 proposer: block.proposer, transactions: transactions))

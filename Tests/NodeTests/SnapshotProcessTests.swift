@@ -39,8 +39,17 @@ import Testing
         #expect(export.status == 0, "\(export.output)")
         let listed = try await runProcess("baton", ["snapshot", "list", "--config", testnet.configs[1], "--verify"])
         #expect(listed.status == 0 && listed.output.contains("verified") && !listed.output.contains("DAMAGED"), "\(listed.output)")
+        // A copy whose proof was tampered with is refused before anything is written.
+        let tampered = backup + "-tampered"
+        try FileManager.default.copyItem(atPath: backup, toPath: tampered)
+        var proof = try #require(FileManager.default.contents(atPath: tampered + "/proof"), "the export carries the snapshot's proof")
+        proof[proof.count - 40] ^= 0x01  // inside the QC's signatures
+        try proof.write(to: URL(fileURLWithPath: tampered + "/proof"))
+        let refused = try await runProcess("baton", ["snapshot", "import", "--config", testnet.configs[3], "--from", tampered])
+        #expect(refused.status != 0 && refused.output.contains("refused"), "\(refused.output)")
         let imported = try await runProcess("baton", ["snapshot", "import", "--config", testnet.configs[3], "--from", backup])
-        #expect(imported.status == 0 && imported.output.contains("restored into"), "\(imported.output)")
+        #expect(imported.status == 0 && imported.output.contains("restored into") && imported.output.contains("proven from the genesis"),
+                "\(imported.output)")
         let snapshotHeight = try #require(Self.height(in: imported.output), "\(imported.output)")
         #expect(snapshotHeight >= 20)
 

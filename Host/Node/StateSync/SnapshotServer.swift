@@ -1,6 +1,7 @@
 import BatonCrypto
 import Consensus
 import Dispatch
+import Foundation
 import Logging
 import Storage
 import Synchronization
@@ -76,6 +77,28 @@ public final class SnapshotServer: Sendable {
             return .piece(requestID: id, height: height, chunk: chunk, offset: offset, bytes: bytes)
         case .offer, .piece:
             return nil
+        }
+    }
+
+    /// A height was committed: once in a while, writes the newest snapshot's
+    /// proof into its folder when the blocks above it hold one, so a copy
+    /// (`baton snapshot export`) carries it and an import checks it.
+    public func committed(_ height: Height) {
+        guard height % 16 == 0 else { return }
+        let admitted = state.withLock { state -> Bool in
+            guard state.waiting < Self.jobsMax else { return false }
+            state.waiting += 1
+            return true
+        }
+        guard admitted else { return }
+        queue.async {
+            defer { self.state.withLock { $0.waiting -= 1 } }
+            guard let entry = SnapshotFolder.list(self.store.snapshotsFolder).last,
+                  !FileManager.default.fileExists(atPath: entry.folder + "/proof") else { return }
+            guard let proof = try? SnapshotProof.build(for: entry.manifest, store: self.store, chainID: self.chainID) else { return }
+            do throws(StorageError) { try SnapshotFolder.write(entry.folder + "/proof", proof.encoded) } catch {
+                self.logger.warning("cannot write a snapshot's proof", metadata: ["folder": "\(entry.folder)", "error": "\(error)"])
+            }
         }
     }
 

@@ -123,6 +123,9 @@ public final class StateSync: @unchecked Sendable {
         let peers: [PublicKey]
     }
 
+    /// Distinct offers checked per peer: a snapshot and its successor, with room.
+    static let checksPerPeerMax = 4
+
     private var refusals: [String] = []
     private var nextRequestID: UInt64 = 1
 
@@ -134,6 +137,7 @@ public final class StateSync: @unchecked Sendable {
         var checked: [[UInt8]: (SnapshotManifest, SnapshotProof.Checked)] = [:]
         var refused: Set<[UInt8]> = []
         var holdingNothing: Set<PublicKey> = []
+        var checks: [PublicKey: Int] = [:]
         while clock.nowMs() < deadline {
             if clock.nowMs() >= asked + 1_000 {
                 asked = clock.nowMs()
@@ -163,6 +167,9 @@ public final class StateSync: @unchecked Sendable {
             }
             guard !manifestBytes.isEmpty else { continue }
             if checked[manifestBytes] == nil, !refused.contains(manifestBytes + proofBytes) {
+                // Bound: a peer's offers cost signature checks; a few distinct ones each.
+                guard checks[peer, default: 0] < Self.checksPerPeerMax else { continue }
+                checks[peer, default: 0] += 1
                 do throws(SnapshotRefusal) {
                     let result = try check(manifestBytes, proofBytes)
                     guard height == 0 || result.0.head.height == height else { continue }
