@@ -100,14 +100,30 @@ public final class StateSync: @unchecked Sendable {
         }
         defer { ticker.cancel() }
         let resuming = try storage { () throws(StorageError) in try self.store.unfinishedRestore() }
-        guard let chosen = try await chooseOffer(height: resuming?.head.height ?? 0) else {
-            return .nothingOffered(refusals: refusals)
+        // A snapshot its members stopped keeping mid-fetch (they keep the
+        // newest few) gives way to their newer one, a few times at most.
+        var attempt = 0
+        var chosen: Chosen
+        var progress: Progress
+        while true {
+            attempt += 1
+            guard let offer = try await chooseOffer(height: resuming?.head.height ?? 0) else {
+                return .nothingOffered(refusals: refusals)
+            }
+            if let resuming, resuming != offer.manifest {
+                throw .storage("this store began restoring another snapshot (height \(resuming.head.height)): move the data directory aside and start again")
+            }
+            chosen = offer
+            do {
+                progress = try await fetch(offer)
+                break
+            } catch .noPeers(let why) where resuming == nil && attempt < Self.attemptsMax {
+                logger.warning("state sync: no peer serves that snapshot any more; asking for their newest again",
+                               metadata: ["height": "\(offer.manifest.head.height)", "why": "\(why)"])
+            }
         }
-        if let resuming, resuming != chosen.manifest {
-            throw .storage("this store began restoring another snapshot (height \(resuming.head.height)): move the data directory aside and start again")
-        }
-        let progress = try await fetch(chosen)
-        _ = try await blocking { () throws(StorageError) in try self.store.restoreSnapshot(from: self.folder, anchor: chosen.checked.anchor) }
+        let anchor = chosen.checked.anchor
+        _ = try await blocking { () throws(StorageError) in try self.store.restoreSnapshot(from: self.folder, anchor: anchor) }
         SnapshotFolder.remove(folder)
         logger.notice("state sync: restored the snapshot; catching up by block sync from its height",
                       metadata: ["height": "\(chosen.manifest.head.height)", "bytes": "\(progress.bytesDone)",
@@ -123,8 +139,10 @@ public final class StateSync: @unchecked Sendable {
         let peers: [PublicKey]
     }
 
-    /// Distinct offers checked per peer: a snapshot and its successor, with room.
-    static let checksPerPeerMax = 4
+    /// Distinct offers checked per peer: a snapshot and its successors, with room.
+    static let checksPerPeerMax = 8
+    /// Snapshots tried before giving up (each one its members stopped keeping).
+    static let attemptsMax = 3
 
     private var refusals: [String] = []
     private var nextRequestID: UInt64 = 1
