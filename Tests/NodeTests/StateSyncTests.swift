@@ -19,10 +19,10 @@ import Testing
 
     /// A cluster whose members snapshot every `interval` heights; `tamper`
     /// wraps member i's transport.
-    func cluster(tamper: @escaping @Sendable (Int, any PeerTransport) -> any PeerTransport = { $1 }) throws -> LocalCluster {
+    func cluster(kept: Int = 2, tamper: @escaping @Sendable (Int, any PeerTransport) -> any PeerTransport = { $1 }) throws -> LocalCluster {
         try LocalCluster(n: 4, wrapStore: { _, store in
             // Small chunks: several, so every serving peer gets one at once.
-            store.startSnapshots(interval: Self.interval, kept: 2, chunkBytes: 1_024)
+            store.startSnapshots(interval: Self.interval, kept: kept, chunkBytes: 1_024)
             return store
         }, wrapTransport: tamper)
     }
@@ -114,12 +114,14 @@ import Testing
         // Every member stops serving after its third piece: the first try
         // runs out of peers with part of the chunks on disk.
         let budget = PieceBudget(3)
-        let cluster = try cluster { _, transport in PieceTamperingTransport(wrapping: transport, flip: false, budget: budget) }
+        // The members keep their snapshots long enough for the second try to find the first one's.
+        let cluster = try cluster(kept: 16) { _, transport in PieceTamperingTransport(wrapping: transport, flip: false, budget: budget) }
         defer { cluster.removeDirectories() }
         try await runAndWipeMember3(cluster)
         var options = StateSync.Options()
         options.offerWaitMs = 2_000
         options.pieceTimeoutMs = 500
+        options.attempts = 1  // as a kill -9 would: no second snapshot tried
         await #expect(throws: StateSyncError.self) { _ = try await sync(cluster, options: options) }
         // Served again: the second try fetches only what the first lacked.
         budget.refill(.max)

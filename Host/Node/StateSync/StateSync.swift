@@ -37,6 +37,9 @@ public final class StateSync: @unchecked Sendable {
         public var piecesInFlightPerPeer = 4
         /// A piece not answered in this long sends its chunk to another peer.
         public var pieceTimeoutMs: UInt64 = 10_000
+        /// Snapshots tried before giving up (each one its members stopped
+        /// keeping mid-fetch; a newer one starts over, wiping the chunks fetched).
+        public var attempts = 3
         public init() {}
     }
 
@@ -105,11 +108,18 @@ public final class StateSync: @unchecked Sendable {
         var attempt = 0
         var chosen: Chosen
         var progress: Progress
+        // A fetch cut short (its chunks in `folder`) goes on with the same
+        // snapshot if its members still offer it soon; else the newest.
+        var preferred = resuming == nil ? (try? SnapshotFolder.manifest(of: folder))?.head.height : nil
         while true {
             attempt += 1
-            guard let offer = try await chooseOffer(height: resuming?.head.height ?? 0) else {
-                return .nothingOffered(refusals: refusals)
+            var found: Chosen?
+            if let height = preferred {
+                preferred = nil
+                found = try await chooseOffer(height: height, waitMs: min(options.offerWaitMs, 3_000))
             }
+            if found == nil { found = try await chooseOffer(height: resuming?.head.height ?? 0, waitMs: options.offerWaitMs) }
+            guard let offer = found else { return .nothingOffered(refusals: refusals) }
             if let resuming, resuming != offer.manifest {
                 throw .storage("this store began restoring another snapshot (height \(resuming.head.height)): move the data directory aside and start again")
             }
@@ -117,7 +127,7 @@ public final class StateSync: @unchecked Sendable {
             do {
                 progress = try await fetch(offer)
                 break
-            } catch .noPeers(let why) where resuming == nil && attempt < Self.attemptsMax {
+            } catch .noPeers(let why) where resuming == nil && attempt < options.attempts {
                 logger.warning("state sync: no peer serves that snapshot any more; asking for their newest again",
                                metadata: ["height": "\(offer.manifest.head.height)", "why": "\(why)"])
             }
@@ -141,15 +151,13 @@ public final class StateSync: @unchecked Sendable {
 
     /// Distinct offers checked per peer: a snapshot and its successors, with room.
     static let checksPerPeerMax = 8
-    /// Snapshots tried before giving up (each one its members stopped keeping).
-    static let attemptsMax = 3
 
     private var refusals: [String] = []
     private var nextRequestID: UInt64 = 1
 
     /// Step 1 and 2: the highest vouched offer (of `height`, if not 0).
-    private func chooseOffer(height: Height) async throws(StateSyncError) -> Chosen? {
-        let deadline = clock.nowMs() + options.offerWaitMs
+    private func chooseOffer(height: Height, waitMs: UInt64) async throws(StateSyncError) -> Chosen? {
+        let deadline = clock.nowMs() + waitMs
         var asked: UInt64 = 0
         var offers: [PublicKey: [UInt8]] = [:]  // peer → manifest bytes
         var checked: [[UInt8]: (SnapshotManifest, SnapshotProof.Checked)] = [:]
