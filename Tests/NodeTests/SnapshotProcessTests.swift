@@ -79,15 +79,18 @@ import Testing
     /// (`state_sync` unset), catches up by block sync and agrees.
     @Test func aWipedMemberStateSyncsFromPeersThatPrunedTheEarlyBlocks() async throws {
         let testnet = try await Testnet(plugin: "kvstore")
-        for config in testnet.configs {
+        for (i, config) in testnet.configs.enumerated() {
             let text = try String(contentsOfFile: config, encoding: .utf8)
                 .replacingOccurrences(of: "idle_block_interval_ms = 300", with: "idle_block_interval_ms = 10")
-            try (text + "\n[storage]\nretain_blocks = 1024\nsnapshot_interval = 200\n").write(toFile: config, atomically: true, encoding: .utf8)
+            // Members 0-2 are told to sync (a new federation: they all hold nothing, and start from
+            // the genesis at once); member 3 decides for itself.
+            try (text + "\n[storage]\nretain_blocks = 1024\nsnapshot_interval = 200\n" + (i < 3 ? "state_sync = true\n" : ""))
+                .write(toFile: config, atomically: true, encoding: .utf8)
         }
         var nodes = try testnet.configs.map { try NodeProcess(config: $0) }
         defer { nodes.forEach { $0.dispose() } }
         let api0 = "http://\(testnet.api(0))"
-        #expect(await waitUntil(seconds: 60) { nodes.allSatisfy { $0.height >= 5 } }, "heights \(nodes.map(\.height))")
+        #expect(await waitUntil(seconds: 60) { nodes.allSatisfy { $0.height >= 5 } }, "heights \(nodes.map(\.height)); \(nodes[0].logTail())")
         let put = try await httpRequest(api0 + "/v1/tx", method: "POST", body: Data("color=teal".utf8))
         #expect(put.status == 202, "\(put.json)")
         // Past the window: block 1 is gone everywhere (pruning runs in batches of 1,000).

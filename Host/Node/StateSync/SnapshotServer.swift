@@ -69,7 +69,9 @@ public final class SnapshotServer: Sendable {
         switch message {
         case .offerRequest(let id, let height):
             let offer = offer(height: height)
-            return .offer(requestID: id, oldestBlock: store.oldestRetainedHeight,
+            // 0: this node holds nothing yet (a new federation), as a syncing one says.
+            let empty = ((try? store.finalizedHead().height) ?? 0) == 0
+            return .offer(requestID: id, oldestBlock: empty ? 0 : store.oldestRetainedHeight,
                           manifest: offer?.manifest ?? [], proof: offer?.proof ?? [])
         case .pieceRequest(let id, let height, let chunk, let offset, let length):
             let folder = SnapshotFolder.path(in: store.snapshotsFolder, height: height)

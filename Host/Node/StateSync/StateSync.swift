@@ -63,6 +63,9 @@ public final class StateSync: @unchecked Sendable {
         case restored(SnapshotManifest, Progress)
         /// No snapshot vouched for by more than a third of the weight was offered in time.
         case nothingOffered(refusals: [String])
+        /// Nothing to sync: the peers still hold the chain from block 1, or
+        /// hold nothing themselves (a new federation's first start).
+        case notNeeded(String)
     }
 
     let store: NodeStore
@@ -103,6 +106,7 @@ public final class StateSync: @unchecked Sendable {
         }
         defer { ticker.cancel() }
         let resuming = try storage { () throws(StorageError) in try self.store.unfinishedRestore() }
+        finishing = resuming != nil
         // A snapshot its members stopped keeping mid-fetch (they keep the
         // newest few) gives way to their newer one, a few times at most.
         var attempt = 0
@@ -118,7 +122,10 @@ public final class StateSync: @unchecked Sendable {
                 preferred = nil
                 found = try await chooseOffer(height: height, waitMs: min(options.offerWaitMs, 3_000))
             }
-            if found == nil { found = try await chooseOffer(height: resuming?.head.height ?? 0, waitMs: options.offerWaitMs) }
+            if found == nil, notNeeded == nil {
+                found = try await chooseOffer(height: resuming?.head.height ?? 0, waitMs: options.offerWaitMs)
+            }
+            if let reason = notNeeded { return .notNeeded(reason) }
             guard let offer = found else { return .nothingOffered(refusals: refusals) }
             if let resuming, resuming != offer.manifest {
                 throw .storage("this store began restoring another snapshot (height \(resuming.head.height)): move the data directory aside and start again")
@@ -153,6 +160,10 @@ public final class StateSync: @unchecked Sendable {
     static let checksPerPeerMax = 8
 
     private var refusals: [String] = []
+    /// Why no sync is needed, once the peers said so.
+    private var notNeeded: String?
+    /// A restore a crash interrupted must be finished, whatever the peers hold.
+    private var finishing = false
     private var nextRequestID: UInt64 = 1
 
     /// Step 1 and 2: the highest vouched offer (of `height`, if not 0).
@@ -178,16 +189,19 @@ public final class StateSync: @unchecked Sendable {
             guard case .message(let peer, .stateSync(.offer(_, let oldestBlock, let manifestBytes, let proofBytes))) = input else {
                 continue
             }
-            if !options.required, oldestBlock == 1 {
+            if !options.required, !finishing, oldestBlock == 1 {
                 logger.info("state sync: a peer still holds the chain from its first block; catching up by block sync",
                             metadata: ["peer": "\(peer)"])
+                notNeeded = "peer \(peer) holds the chain from its first block"
                 return nil
             }
-            if !options.required, oldestBlock == 0 {
+            // Even when told to sync: a federation whose members all start empty has nothing to sync from.
+            if !finishing, oldestBlock == 0 {
                 holdingNothing.insert(peer)
                 let weight = holdingNothing.compactMap { genesis.index(of: $0) }.reduce(UInt64(0)) { $0 + genesis.weight(of: $1) }
                 if weight * 3 > genesis.totalWeight * 2 {
                     logger.info("state sync: the peers hold nothing yet (a new federation); starting from the genesis")
+                    notNeeded = "the peers hold nothing yet (a new federation)"
                     return nil
                 }
             }
