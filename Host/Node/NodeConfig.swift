@@ -80,8 +80,9 @@ public struct NodeConfig: Codable, Sendable {
         public var snapshot_interval: UInt64? = nil
         public var snapshots_kept: Int? = nil
         /// With an empty store: true — restore the peers' newest snapshot
-        /// (state sync) before running; false — never, replay by block sync;
-        /// absent — state sync only when the peers no longer hold the early blocks.
+        /// (state sync) before running (a new federation's members, all
+        /// empty, start from the genesis at once); false or absent — never,
+        /// replay by block sync.
         public var state_sync: Bool? = nil
         public init() {}
     }

@@ -75,16 +75,16 @@ import Testing
 
     /// Issue 31, item 6: members keep only the newest 1,024 blocks, so a
     /// wiped member cannot replay from the genesis; started again with an
-    /// empty store it state-syncs from its peers' snapshot on its own
-    /// (`state_sync` unset), catches up by block sync and agrees.
+    /// empty store (`state_sync = true`) it restores its peers' snapshot,
+    /// catches up by block sync and agrees.
     @Test func aWipedMemberStateSyncsFromPeersThatPrunedTheEarlyBlocks() async throws {
         let testnet = try await Testnet(plugin: "kvstore")
-        for (i, config) in testnet.configs.enumerated() {
+        for config in testnet.configs {
             let text = try String(contentsOfFile: config, encoding: .utf8)
                 .replacingOccurrences(of: "idle_block_interval_ms = 300", with: "idle_block_interval_ms = 10")
-            // Members 0-2 are told to sync (a new federation: they all hold nothing, and start from
-            // the genesis at once); member 3 decides for itself.
-            try (text + "\n[storage]\nretain_blocks = 1024\nsnapshot_interval = 200\n" + (i < 3 ? "state_sync = true\n" : ""))
+            // Every member is told to sync: at the first start they all hold nothing and start from
+            // the genesis at once; member 3, wiped later, restores a snapshot.
+            try (text + "\n[storage]\nretain_blocks = 1024\nsnapshot_interval = 200\nstate_sync = true\n")
                 .write(toFile: config, atomically: true, encoding: .utf8)
         }
         var nodes = try testnet.configs.map { try NodeProcess(config: $0) }

@@ -4,7 +4,7 @@ import Storage
 
 extension NodeBootstrap {
     /// Before a node with an empty store runs: restores its peers' newest
-    /// snapshot when `[storage] state_sync` says so (see `NodeConfig.Storage`),
+    /// snapshot when `[storage] state_sync = true` (see `NodeConfig.Storage`),
     /// over the node's own listener and key, then lets it go. Returns what
     /// the sync did, or nil when none ran (a store with blocks, `state_sync =
     /// false`, or peers that still hold the whole chain).
@@ -15,8 +15,10 @@ extension NodeBootstrap {
                                  onProgress: @escaping @Sendable (StateSync.Progress) -> Void = { _ in })
         async throws(BootstrapError) -> StateSync.Outcome?
     {
-        let mode = config.storage?.state_sync
-        guard mode != false else { return nil }
+        // Absent is off: the sync phase costs a fresh node a second or two of
+        // asking before it starts, which a new federation's members need not pay.
+        guard config.storage?.state_sync == true else { return nil }
+        let mode: Bool? = true
         let checked = try check(config)
         let dataDir = config.resolve(config.data_dir)
         _ = try DataDirectory.prepare(dataDir)
