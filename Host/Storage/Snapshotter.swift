@@ -107,6 +107,9 @@ extension NodeStore {
         snapshots.withLock { $0 = snapshotter }
     }
 
+    /// The height of the newest snapshot taken or found since snapshots started (0: none).
+    public var newestSnapshot: Height { newestSnapshotHeight.load(ordering: .acquiring) }
+
     /// Where this store's snapshots are kept.
     public var snapshotsFolder: String { path + "/snapshots" }
 

@@ -24,6 +24,8 @@ public final class SnapshotServer: Sendable {
         var dropped = 0
         /// Encoded offers by snapshot height (manifest, proof).
         var offers: [Height: (manifest: [UInt8], proof: [UInt8])] = [:]
+        /// The newest snapshot whose proof is in its folder: later checks skip the folder.
+        var provenHeight: Height = 0
     }
 
     let store: NodeStore
@@ -95,10 +97,20 @@ public final class SnapshotServer: Sendable {
         guard admitted else { return }
         queue.async {
             defer { self.state.withLock { $0.waiting -= 1 } }
-            guard let entry = SnapshotFolder.list(self.store.snapshotsFolder).last,
-                  !FileManager.default.fileExists(atPath: entry.folder + "/proof") else { return }
+            // Nothing to read until a snapshot newer than the last proven one exists.
+            let proven = self.state.withLock { $0.provenHeight }
+            guard self.store.newestSnapshot > proven else { return }
+            guard let entry = SnapshotFolder.list(self.store.snapshotsFolder).last, entry.manifest.head.height > proven else { return }
+            let height = entry.manifest.head.height
+            if FileManager.default.fileExists(atPath: entry.folder + "/proof") {
+                self.state.withLock { $0.provenHeight = height }
+                return
+            }
             guard let proof = try? SnapshotProof.build(for: entry.manifest, store: self.store, chainID: self.chainID) else { return }
-            do throws(StorageError) { try SnapshotFolder.write(entry.folder + "/proof", proof.encoded) } catch {
+            do throws(StorageError) {
+                try SnapshotFolder.write(entry.folder + "/proof", proof.encoded)
+                self.state.withLock { $0.provenHeight = height }
+            } catch {
                 self.logger.warning("cannot write a snapshot's proof", metadata: ["folder": "\(entry.folder)", "error": "\(error)"])
             }
         }

@@ -164,7 +164,8 @@ public final class StateSync: @unchecked Sendable {
     private var notNeeded: String?
     /// A restore a crash interrupted must be finished, whatever the peers hold.
     private var finishing = false
-    private var nextRequestID: UInt64 = 1
+    /// Answers are matched by height, chunk and offset, not by id.
+    private let requestID: UInt64 = 1
 
     /// Step 1 and 2: the highest vouched offer (of `height`, if not 0).
     private func chooseOffer(height: Height, waitMs: UInt64) async throws(StateSyncError) -> Chosen? {
@@ -172,13 +173,14 @@ public final class StateSync: @unchecked Sendable {
         var asked: UInt64 = 0
         var offers: [PublicKey: [UInt8]] = [:]  // peer → manifest bytes
         var checked: [[UInt8]: (SnapshotManifest, SnapshotProof.Checked)] = [:]
-        var refused: Set<[UInt8]> = []
+        // Refused offers by the digest of their bytes: a peer's megabytes are not kept.
+        var refused: Set<Bytes32> = []
         var holdingNothing: Set<PublicKey> = []
         var checks: [PublicKey: Int] = [:]
         while clock.nowMs() < deadline {
             if clock.nowMs() >= asked + 1_000 {
                 asked = clock.nowMs()
-                transport.broadcast(.stateSync(.offerRequest(requestID: nextRequestID, height: height)))
+                transport.broadcast(.stateSync(.offerRequest(requestID: requestID, height: height)))
             }
             guard let input = await inputs.next() else { throw .stopped }
             // A peer syncing too (a federation's first start) hears that this node holds nothing.
@@ -206,7 +208,8 @@ public final class StateSync: @unchecked Sendable {
                 }
             }
             guard !manifestBytes.isEmpty else { continue }
-            if checked[manifestBytes] == nil, !refused.contains(manifestBytes + proofBytes) {
+            let offerDigest = SHA256Digest.hash(manifestBytes + proofBytes)
+            if checked[manifestBytes] == nil, !refused.contains(offerDigest) {
                 // Bound: a peer's offers cost signature checks; a few distinct ones each.
                 guard checks[peer, default: 0] < Self.checksPerPeerMax else { continue }
                 checks[peer, default: 0] += 1
@@ -215,7 +218,7 @@ public final class StateSync: @unchecked Sendable {
                     guard height == 0 || result.0.head.height == height else { continue }
                     checked[manifestBytes] = result
                 } catch {
-                    refused.insert(manifestBytes + proofBytes)
+                    refused.insert(offerDigest)
                     let line = "peer \(peer): \(error)"
                     refusals.append(line)
                     logger.warning("state sync: refused a snapshot offer", metadata: ["peer": "\(peer)", "reason": "\(error)"])
@@ -291,7 +294,7 @@ public final class StateSync: @unchecked Sendable {
             // dropped peer's share goes to them).
             if now >= lastAsked + 1_000 {
                 lastAsked = now
-                transport.broadcast(.stateSync(.offerRequest(requestID: nextRequestID, height: manifest.head.height)))
+                transport.broadcast(.stateSync(.offerRequest(requestID: requestID, height: manifest.head.height)))
             }
             if peers.isEmpty {
                 guard now < lastPeerMs + options.offerWaitMs else {
@@ -309,7 +312,7 @@ public final class StateSync: @unchecked Sendable {
                 let size = UInt64(job.buffer.count)
                 while job.outstanding.count < options.piecesInFlightPerPeer, job.next < size {
                     let length = UInt32(min(UInt64(options.pieceBytes), size - job.next))
-                    transport.send(.stateSync(.pieceRequest(requestID: nextRequestID, height: manifest.head.height,
+                    transport.send(.stateSync(.pieceRequest(requestID: requestID, height: manifest.head.height,
                                                             chunk: UInt32(job.chunk), offset: job.next, length: length)), to: peer)
                     job.outstanding[job.next] = clock.nowMs()
                     job.next += UInt64(length)
