@@ -65,7 +65,8 @@ import Testing
 
     /// A federation of 4 running the interpreter, each member pointed at its
     /// own chain node (ports in `chainPorts`).
-    func checkpointFederation(plugin: String = "checkpointing", config: String, memberChains: [Int]? = nil) async throws -> CheckpointCluster {
+    func checkpointFederation(plugin: String = "checkpointing", config: String, memberChains: [Int]? = nil,
+                              leaderElection: String = "reputation") async throws -> CheckpointCluster {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("baton-checkpoint-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         TemporaryDirectories.remember(directory)
@@ -79,6 +80,7 @@ import Testing
         let federation = try await Testnet(plugin: plugin, extraArguments: [
             "--plugin-config", directory + "/interpreter.conf",
             "--node-plugin-config", consecutive ? "chain = 127.0.0.1:{index+\(chains[0])}" : "chain = CHAIN{index}",
+            "--leader-election", leaderElection,
         ], directory: directory + "/federation", basePort: base)
         let configs = federation.configs
         for (index, path) in configs.enumerated() where !consecutive {
@@ -252,8 +254,13 @@ import Testing
         let base = Ports.freeBase()
         let honestPorts = (0..<3).map { base + 400 + $0 }
         let foreignPort = base + 410
+        // Member 3 also refuses the honest candidates, so it never votes; under
+        // leader reputation (LR-2) a member missing from every QC stops being
+        // chosen, and whether it led before that depended on the launch (a
+        // fresh-clone run saw it never lead in 120 s). The weighted-random
+        // draw lets it lead about a view in four, as the attack needs.
         let cluster = try await checkpointFederation(config: "interval = 4\ndepth = 2\nvalidate_wait_ms = 1500\n",
-                                               memberChains: honestPorts + [foreignPort])
+                                               memberChains: honestPorts + [foreignPort], leaderElection: "weighted-random")
         let directory = cluster.directory
         let honest = try honestPorts.enumerated().map {
             try ChainProcess(index: $0.offset, port: $0.element, peers: honestPorts, directory: directory,
