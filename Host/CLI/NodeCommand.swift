@@ -45,10 +45,23 @@ struct NodeCommand: AsyncParsableCommand {
         let node: ConsensusNode
         let printCommits = self.printCommits
         do {
-            // An empty store may first restore the peers' snapshot ([storage] state_sync).
-            if case .restored(let manifest, let progress)? = try await NodeBootstrap.syncState(config: settings, logger: logger, onProgress: { p in
-                printLine("state sync: \(p.chunksDone)/\(p.chunks) chunks, \(p.bytesDone / 1_048_576)/\(p.bytes / 1_048_576) MiB, \(p.bytesPerSecond / 1_048_576) MiB/s")
-            }) {
+            // An empty store may first restore the peers' snapshot ([storage]
+            // state_sync); its progress is on the console and, while it runs,
+            // on the API's /v1/status and status page.
+            let statusServer = SyncStatusServer(api: settings.api, logger: logger)
+            let outcome: StateSync.Outcome?
+            do {
+                outcome = try await NodeBootstrap.syncState(config: settings, logger: logger, onStart: { watch in
+                    await statusServer.start(watch)
+                }, onProgress: { p in
+                    printLine("state sync: \(p.chunksDone)/\(p.chunks) chunks, \(p.bytesDone / 1_048_576)/\(p.bytes / 1_048_576) MiB, \(p.bytesPerSecond / 1_048_576) MiB/s")
+                })
+            } catch {
+                await statusServer.stop()
+                throw error
+            }
+            await statusServer.stop()
+            if case .restored(let manifest, let progress)? = outcome {
                 printLine("state sync: restored height \(manifest.head.height), \(progress.bytesDone) bytes in \(Double(progress.elapsedMs) / 1_000) s; catching up by block sync")
             }
             let parts = try NodeBootstrap.parts(config: settings, logger: logger, equivocate: byzantineEquivocate) { height, hash in

@@ -14,6 +14,7 @@ extension HTTPAPI {
     static func status(of node: ConsensusNode) async -> Response {
         await node.refreshPeers()
         let status = await node.status
+        let restored = await node.restoredState
         let plugin = await node.plugin
         let pluginStatus = PluginStatus(name: plugin.name, version: plugin.version, sha256: node.pluginSHA256,
                                         pinned: node.pluginPinned, plan: Nullable(wrappedValue: await node.applicationPlan?.id.hex),
@@ -38,7 +39,9 @@ extension HTTPAPI {
             appState: AppStateSummary(refusedProposals: status.appRefusals, lastRefusal: status.lastAppRefusal?.apiValue),
             // LR-3: who leads less, and why (docs/consensus.md, "Leader reputation").
             leaders: leaders,
-            storage: StorageSummary(oldestRetainedHeight: node.oldestRetainedHeight, retainBlocks: node.retainedBlocks)))
+            storage: StorageSummary(oldestRetainedHeight: node.oldestRetainedHeight, retainBlocks: node.retainedBlocks,
+                                    appRetainHeight: await node.appRetainHeight, restoredFrom: restored?.height,
+                                    restoredStateCheck: restored?.check.rawValue)))
     }
 
     /// The answer while the actor is busy: only what is readable without it.

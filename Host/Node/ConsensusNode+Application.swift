@@ -305,6 +305,8 @@ extension ConsensusNode {
             let epochEnd = try applyHostTransactions(of: block, finalization: finalization)
                 ?? applyAppCommitteeUpdates(blockApp.committeeUpdates, of: block, finalization: finalization)
             let record = index < finalization.leaderRecords.count ? finalization.leaderRecords[index] : nil
+            // ABI 1.7: the app may ask for more history; the pass this commit starts sees it.
+            appRetainHeight = blockApp.retainHeight()
             try store.commit(block, certifiedBy: qc, stateHash: stateHash, leaderRecord: record)
             let committedMs = clock.nowMs()
             let admitted = admission.committed(carried, height: block.height, nowMs: committedMs)

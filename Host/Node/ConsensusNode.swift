@@ -144,6 +144,12 @@ public actor ConsensusNode {
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     /// Why the node stopped by itself (a storage, app or safety failure), or nil.
     public internal(set) var stopReason: String?
+    /// The snapshot height this node was restored from since it started, and how its state was accepted.
+    public internal(set) var restoredState: (height: Height, check: RestoredStateCheck)?
+    /// The app's last `retain_height` (ABI 1.7; 0: no wish), as the pruner sees it.
+    public internal(set) var appRetainHeight: Height = 0 {
+        didSet { store.keepBlocks(from: appRetainHeight) }
+    }
     private(set) var isShutDown = false
     /// `core.handle` calls that began while an effect list was being carried
     /// out. The loop's design keeps it at 0; a test holds it to that.
@@ -271,6 +277,9 @@ public actor ConsensusNode {
         // A node restarted past an upgrade's first height runs the plan's
         // application from the start (or waits for its plugin).
         adoptApplicationInForce()
+        // Issue 31: a restored snapshot's state is proven before the node votes or serves.
+        guard checkRestoredState() else { return }
+        appRetainHeight = app.retainHeight()
         prepareUpgrade(now: clock.nowMs(), force: true)
         // While waiting for a plugin the core starts when it arrives (`restartCore`).
         if awaitingPlugin == nil { step(.start(nowMs: clock.nowMs())) }

@@ -38,6 +38,13 @@ public protocol ConsensusStore: AnyObject, Sendable {
     var oldestRetainedHeight: Height { get }
     /// The window of newest finalized heights kept; nil keeps every block.
     var retainedBlocks: Height? { get }
+    /// The app's `retain_height` (ABI 1.7): keep every block at and above it (0: no wish).
+    func keepBlocks(from height: Height)
+    /// The height of a snapshot restored into this store whose app state the
+    /// node has not checked yet (issue 31): it must neither vote nor serve until then.
+    func restoredHeightToCheck() throws -> Height?
+    /// That check passed: the mark goes, durably.
+    func restoredStateChecked() throws
     /// Where a restarted node resumes.
     func recoverState() throws -> RecoveredState
     /// After this every call throws; idempotent.

@@ -71,6 +71,12 @@ final class SerializedApplication: Application, @unchecked Sendable {
 
     func abandon(_ token: PendingToken) -> Bool { locked { base.abandon(token) } }
 
+    func stateHashFromStore() throws(ApplicationError) -> StateHash? {
+        try locked { () throws(ApplicationError) in try base.stateHashFromStore() }
+    }
+
+    func retainHeight() -> UInt64 { locked { base.retainHeight() } }
+
     func call(_ function: String, arguments: [FunctionValue]) throws(FunctionCallError) -> FunctionResult {
         try locked { () throws(FunctionCallError) in try base.call(function, arguments: arguments) }
     }

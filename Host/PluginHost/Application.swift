@@ -74,6 +74,16 @@ public protocol Application: AnyObject {
     /// (ABI 1.6), or nil: then those calls share this instance, one call at
     /// a time (`SerializedApplication`).
     func makeSecondInstance() throws -> (any Application)?
+
+    /// The app state hash recomputed from the store alone (ABI 1.7
+    /// `state_hash_from_store`), to prove a restored snapshot is the state
+    /// the chain certified; nil when the app cannot tell (no such call, or a
+    /// hash that chains history instead of hashing the keys).
+    func stateHashFromStore() throws(ApplicationError) -> StateHash?
+
+    /// The lowest height whose block the app wants kept (ABI 1.7
+    /// `retain_height`, as ABCI's): a function of committed state. 0: no wish.
+    func retainHeight() -> UInt64
 }
 
 extension Application {
@@ -86,6 +96,8 @@ extension Application {
     public func makeSecondInstance() throws -> (any Application)? { nil }
     public var checksInBatches: Bool { false }
     public var validatesWithListing: Bool { false }
+    public func stateHashFromStore() throws(ApplicationError) -> StateHash? { nil }
+    public func retainHeight() -> UInt64 { 0 }
     public func validateListing(_ context: BlockContext, payload: [UInt8])
         -> (listed: Result<[[UInt8]]?, ApplicationError>, answer: Result<ValidateAnswer, ApplicationError>)
     {

@@ -57,6 +57,7 @@ public enum CrashReport {
     /// The plugin calls a line can name.
     enum Call: Int, CaseIterable {
         case create, destroy, checkTx, produceBlock, validateBlock, commitBlock, query, blockTransactions, migrateState
+        case stateHashFromStore, retainHeight
 
         var name: String {
             switch self {
@@ -69,6 +70,8 @@ public enum CrashReport {
             case .query: "query"
             case .blockTransactions: "block_transactions"
             case .migrateState: "migrate_state"
+            case .stateHashFromStore: "state_hash_from_store"
+            case .retainHeight: "retain_height"
             }
         }
     }

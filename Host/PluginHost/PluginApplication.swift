@@ -327,6 +327,28 @@ public final class PluginApplication: Application {
         return transactions
     }
 
+    public func stateHashFromStore() throws(ApplicationError) -> StateHash? {
+        guard let call = calls.stateHashFromStore else { return nil }
+        let mark = crashLines.enter(.stateHashFromStore)
+        defer { mark.leave() }
+        let error = OutputBuffer(limit: session.limits.messageBytesMax)
+        var hash = [UInt8](repeating: 0, count: StateHash.byteCount)
+        // The session is read-only here: kv_put/kv_delete refuse.
+        let status = hash.withUnsafeMutableBufferPointer { out in error.withWriter { call(instance, out.baseAddress!, $0) } }
+        switch status {
+        case BATON_OK: return StateHash(hash)!
+        case BATON_NOT_FOUND: return nil
+        default: throw failure("state_hash_from_store", status, error)
+        }
+    }
+
+    public func retainHeight() -> UInt64 {
+        guard let call = calls.retainHeight else { return 0 }
+        let mark = crashLines.enter(.retainHeight)
+        defer { mark.leave() }
+        return call(instance)
+    }
+
     // MARK: - Helpers
 
     private func openToken(_ call: PendingCompletion.Call, call name: String) throws(ApplicationError) -> UInt64 {

@@ -45,6 +45,14 @@ struct PluginCalls: @unchecked Sendable {
     let migrateState: MigrateState?
     /// ABI 1.6 `flags`: 0 for older plugins (their table ends before it).
     let flags: UInt64
+    typealias StateHashFromStore = @convention(c) (
+        UnsafeMutableRawPointer, UnsafeMutablePointer<UInt8>, UnsafePointer<baton_writer>
+    ) -> baton_status
+    /// ABI 1.7, optional: the state hash recomputed from the store (after a snapshot restore).
+    let stateHashFromStore: StateHashFromStore?
+    typealias RetainHeight = @convention(c) (UnsafeMutableRawPointer) -> UInt64
+    /// ABI 1.7, optional: the lowest height whose block the app wants kept.
+    let retainHeight: RetainHeight?
 
     /// The 1.0 table: everything up to and including `query`. A plugin's
     /// `struct_size` must cover it; later calls are read only if covered too.
@@ -58,7 +66,8 @@ struct PluginCalls: @unchecked Sendable {
         case 2: Int(BATON_PLUGIN_SIZE_1_2)
         case 3: Int(BATON_PLUGIN_SIZE_1_3)
         case 4, 5: Int(BATON_PLUGIN_SIZE_1_4)
-        default: Int(BATON_PLUGIN_SIZE_1_6)
+        case 6: Int(BATON_PLUGIN_SIZE_1_6)
+        default: Int(BATON_PLUGIN_SIZE_1_7)
         }
     }
 
@@ -93,5 +102,7 @@ struct PluginCalls: @unchecked Sendable {
         blockTransactions = table.block_transactions
         migrateState = table.migrate_state
         flags = table.flags
+        stateHashFromStore = table.state_hash_from_store
+        retainHeight = table.retain_height
     }
 }

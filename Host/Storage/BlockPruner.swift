@@ -67,11 +67,15 @@ final class BlockPruner: Sendable {
 
     /// The window's first height, or the newest snapshot's if lower: a node
     /// restored from that snapshot catches up from its height, and the
-    /// snapshot's proof is built from the blocks above it.
+    /// snapshot's proof is built from the blocks above it. Lower still if the
+    /// app asked to keep more (`retain_height`, ABI 1.7): never higher.
     func target(head: Height) -> Height {
-        let window = Self.target(head: head, retain: retain)
+        var target = Self.target(head: head, retain: retain)
         let snapshot = store.newestSnapshotHeight.load(ordering: .acquiring)
-        return snapshot > 0 ? min(window, snapshot) : window
+        if snapshot > 0 { target = min(target, snapshot) }
+        let app = store.appRetainHeight.load(ordering: .acquiring)
+        if app > 0 { target = min(target, app) }
+        return target
     }
 
     private func run() {

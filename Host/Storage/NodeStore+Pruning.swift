@@ -23,6 +23,13 @@ extension NodeStore {
     /// The window `startPruning` keeps; nil when every block is kept.
     public var retainedBlocks: Height? { pruner.withLock { $0?.retain } }
 
+    /// The application's wish (ABI 1.7 `retain_height`): keep every block at
+    /// and above `height` (0: no wish). It only lowers the pruning target.
+    public func keepBlocks(from height: Height) { appRetainHeight.store(height, ordering: .releasing) }
+
+    /// The application's last wish, 0 for none.
+    public var appRetainedFrom: Height { appRetainHeight.load(ordering: .acquiring) }
+
     /// Starts deleting, in the background, the finalized blocks below the
     /// newest `retain` heights, `batchMax` heights per write.
     /// `onFailure` hears of a failed write once; pruning stops there.

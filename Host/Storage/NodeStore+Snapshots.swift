@@ -106,7 +106,7 @@ public enum SnapshotKeys {
     /// `m/` keys a snapshot leaves out: the store's identity is the
     /// restoring store's own, and its pruning floor is its own.
     static let notTaken: Set<[UInt8]> = [StoreLayout.schema, StoreLayout.chain, StoreLayout.genesis, StoreLayout.pruned,
-                                         StoreLayout.restoring]
+                                         StoreLayout.restoring, StoreLayout.unchecked]
 
     /// Where the key read at this step goes (the head is read twice: alone
     /// first, then among the `m/` keys; the epoch records among them are
@@ -194,6 +194,22 @@ extension NodeStore {
         }
     }
 
+    /// The head of a restored snapshot whose app state the node has not yet
+    /// checked against the certified hash (the plugin's `state_hash_from_store`),
+    /// or nil. Until `stateChecked()`, the node must neither vote nor serve.
+    public func restoredStateToCheck() throws(StorageError) -> FinalizedHead? {
+        guard try settled.get(StoreLayout.unchecked) != nil else { return nil }
+        return try finalizedHead()
+    }
+
+    /// The restored state passed its check (or the app cannot check it and
+    /// the node accepted the vouched chunks): the mark goes, durably.
+    public func stateChecked() throws(StorageError) {
+        let batch = WriteBatch()
+        batch.delete(StoreLayout.unchecked)
+        try db.write(batch, sync: true)
+    }
+
     /// Restores a verified snapshot into this store, which must hold no
     /// finalized block yet (a new data directory), or be in the middle of
     /// restoring the same snapshot (a restore interrupted by a crash
@@ -256,6 +272,8 @@ extension NodeStore {
         w.u64(manifest.head.height)
         end.put(StoreLayout.pruned, w.bytes)
         end.delete(StoreLayout.restoring)
+        // The app's own check comes when the node has loaded its plugin (`restoredStateToCheck`).
+        end.put(StoreLayout.unchecked, w.bytes)
         try db.write(end, sync: true)
         prunedFloor.store(manifest.head.height, ordering: .releasing)
         return manifest

@@ -35,6 +35,8 @@ public final class NodeStore: @unchecked Sendable {
     /// The height of the newest snapshot taken since the snapshotter
     /// started (0: none): pruning keeps the blocks from it up.
     let newestSnapshotHeight = Atomic<UInt64>(0)
+    /// The app's `retain_height` (ABI 1.7): pruning keeps every block at and above it; 0 none.
+    let appRetainHeight = Atomic<UInt64>(0)
     /// Deletes blocks below the retained window, when `startPruning` was called.
     let pruner = Mutex<BlockPruner?>(nil)
     /// Takes snapshots every so many heights, when `startSnapshots` was called.

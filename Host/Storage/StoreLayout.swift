@@ -9,6 +9,7 @@ import Consensus
 /// | `m/` | `schema`, `chain`, `genesis`, `head` | u32 version; chain id; genesis block id; finalized head (height, id, state hash) |
 /// | `m/` | `pruned` | u64: the oldest finalized height whose block, QC and index are kept (absent: 1, nothing pruned) |
 /// | `m/` | `restoring` | the manifest of a snapshot being restored into this store (absent when none is) |
+/// | `m/` | `unchecked` | u64: the height of a restored snapshot whose app state the node has not yet checked against its certified hash (absent when none) |
 /// | `s/` | `safety` | `SafetyData` (synchronous writes only) |
 /// | `s/` | `recovering` | present from a store's creation until SR-R recovered its safety data |
 /// | `l/` | `liveness` | `LivenessData` |
@@ -28,6 +29,7 @@ enum StoreLayout {
     static let head = key("m/head")
     static let pruned = key("m/pruned")
     static let restoring = key("m/restoring")
+    static let unchecked = key("m/unchecked")
     static let safety = key("s/safety")
     static let recovering = key("s/recovering")
     static let liveness = key("l/liveness")

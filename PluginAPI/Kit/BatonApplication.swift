@@ -51,6 +51,20 @@ public protocol BatonApplication: AnyObject {
     /// default: a kit app keeps its replicated state in the host store. Say
     /// false if those calls read memory only `commitBlock` keeps up to date.
     static var allowsSecondInstance: Bool { get }
+
+    /// The 32-byte state hash recomputed from the host store alone, equal to
+    /// what `commitBlock` returned for the last committed block (ABI 1.7
+    /// `state_hash_from_store`). The host calls it after restoring the app's
+    /// keys from a snapshot, before the node votes: a mismatch keeps the node
+    /// from running that state. The default, nil, means "cannot tell" (the
+    /// host then trusts the snapshot's vouched chunk hashes). Read-only.
+    func stateHashFromStore() throws -> [UInt8]?
+
+    /// The lowest height whose block the host must keep (ABI 1.7
+    /// `retain_height`, as ABCI's): a function of committed state, asked
+    /// after each commit and at start. The default, 0, is no wish; the host
+    /// keeps its own window whatever this says.
+    func retainHeight() -> UInt64
 }
 
 extension BatonApplication {
@@ -58,6 +72,8 @@ extension BatonApplication {
     public static var migratesState: Bool { false }
     public static var allowsSecondInstance: Bool { true }
     public func migrate(from name: String, version: String) throws {}
+    public func stateHashFromStore() throws -> [UInt8]? { nil }
+    public func retainHeight() -> UInt64 { 0 }
 }
 
 public enum TransactionVerdict: Sendable, Hashable {

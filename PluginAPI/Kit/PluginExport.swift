@@ -59,7 +59,9 @@ public final class PluginExport: @unchecked Sendable {
             functions: functions.isEmpty ? nil : UnsafePointer(table),
             function_count: functions.count,
             migrate_state: App.migratesState ? Thunks.migrateState : nil,
-            flags: App.allowsSecondInstance ? UInt64(BATON_PLUGIN_SECOND_INSTANCE) : 0))
+            flags: App.allowsSecondInstance ? UInt64(BATON_PLUGIN_SECOND_INSTANCE) : 0,
+            state_hash_from_store: Thunks.stateHashFromStore,
+            retain_height: Thunks.retainHeight))
     }
 
     /// What `baton_plugin_entry` returns.
@@ -237,6 +239,29 @@ enum Thunks {
             write("\(error)", to: message)
             return BATON_ERROR
         }
+    }
+
+    /// ABI 1.7: nil from the app ("cannot tell") is BATON_NOT_FOUND.
+    static let stateHashFromStore: @convention(c) (
+        UnsafeMutableRawPointer, UnsafeMutablePointer<UInt8>, UnsafePointer<baton_writer>
+    ) -> baton_status = { instance, stateHash, error in
+        do {
+            guard let hash = try Instance.from(instance).app.stateHashFromStore() else { return BATON_NOT_FOUND }
+            guard hash.count == Int(BATON_STATE_HASH_BYTES) else {
+                write("state hash of \(hash.count) bytes, not \(BATON_STATE_HASH_BYTES)", to: error)
+                return BATON_ERROR
+            }
+            for (index, byte) in hash.enumerated() { stateHash[index] = byte }
+            return BATON_OK
+        } catch let failure {
+            write("\(failure)", to: error)
+            return BATON_ERROR
+        }
+    }
+
+    /// ABI 1.7.
+    static let retainHeight: @convention(c) (UnsafeMutableRawPointer) -> UInt64 = { instance in
+        Instance.from(instance).app.retainHeight()
     }
 
     @discardableResult

@@ -1,5 +1,5 @@
 /*
- * baton_plugin.h — the Baton plugin ABI, version 1 (minor 6).
+ * baton_plugin.h — the Baton plugin ABI, version 1 (minor 7).
  *
  * A Baton application (the replicated state machine) is a shared object that
  * exports ONE symbol, `baton_plugin_entry`, a function returning a pointer to a
@@ -81,7 +81,7 @@ extern "C" {
 /* ---- Versions and names ------------------------------------------------ */
 
 #define BATON_PLUGIN_ABI_MAJOR 1
-#define BATON_PLUGIN_ABI_MINOR 6
+#define BATON_PLUGIN_ABI_MINOR 7
 
 /* The one symbol a plugin exports. Its name is the same in every ABI major,
  * so a host can always read the versions and explain a mismatch. */
@@ -98,12 +98,14 @@ extern "C" {
  *   1.3  baton_plugin.functions, function_count (plugin size 128)
  *   1.4  baton_plugin.migrate_state              (plugin size 136)
  *   1.5  baton_host.update_committee             (host size 88)
- *   1.6  baton_plugin.flags                      (plugin size 144) */
+ *   1.6  baton_plugin.flags                      (plugin size 144)
+ *   1.7  baton_plugin.state_hash_from_store, retain_height (plugin size 160) */
 #define BATON_PLUGIN_SIZE_1_2 112
 #define BATON_PLUGIN_SIZE_1_3 128
 #define BATON_PLUGIN_SIZE_1_4 136
 #define BATON_HOST_SIZE_1_5 88
 #define BATON_PLUGIN_SIZE_1_6 144
+#define BATON_PLUGIN_SIZE_1_7 160
 
 /* Bits of baton_plugin.flags (ABI 1.6); every other bit must be 0.
  *
@@ -348,8 +350,8 @@ typedef struct baton_function {
 /* Returned by baton_plugin_entry; must stay valid and unchanged for as long as
  * the shared object is loaded. The host copies what it needs. Function
  * pointers are NULL-checked by the host: the seven of 1.0 are required;
- * `block_transactions` (1.2), `functions` (1.3) and `migrate_state` (1.4)
- * are optional. */
+ * `block_transactions` (1.2), `functions` (1.3), `migrate_state` (1.4),
+ * `state_hash_from_store` and `retain_height` (1.7) are optional. */
 typedef struct baton_plugin {
     uint32_t struct_size;
     uint32_t abi_major; /* BATON_PLUGIN_ABI_MAJOR the plugin was built with */
@@ -450,6 +452,33 @@ typedef struct baton_plugin {
     /* ABI 1.6: BATON_PLUGIN_* bits (above); 0 for none. An older host never
      * reads it; a table that ends before it means 0. */
     uint64_t flags;
+
+    /* ABI 1.7, optional. The app state hash recomputed from the host store
+     * alone (kv_get/kv_iterate), exactly as commit_block wrote it for the last
+     * committed block. The host calls it once after restoring the app's keys
+     * from a snapshot (state sync from peers, or `baton snapshot import`),
+     * before the node votes or serves: the hash must equal the one the
+     * chain certified at the snapshot's height, or the node refuses to run
+     * the restored state. Read-only (kv_put/kv_delete refuse); may take as
+     * long as reading the whole state. BATON_OK with state_hash written;
+     * BATON_NOT_FOUND (cannot tell, e.g. a hash that chains history rather
+     * than hashing the keys: as if NULL); BATON_ERROR (message to `error`).
+     * NULL: the host trusts the restored keys on the snapshot's chunk hashes,
+     * vouched for by members holding more than a third of the weight (at
+     * least one honest), and says so in its log and /v1/status. [instance] */
+    baton_status (*BATON_NULLABLE state_hash_from_store)(void *instance,
+                                                         uint8_t state_hash[BATON_NONNULL BATON_STATE_HASH_BYTES],
+                                                         const baton_writer *error);
+
+    /* ABI 1.7, optional. The lowest height whose block the host must keep,
+     * as ABCI's retain_height: a function of the committed state (e.g. the
+     * oldest block an app-level proof may still cite), called after each
+     * commit_block and once when the node starts. 0: no wish. The node keeps
+     * at least its own window (`[storage] retain_blocks`) and its newest
+     * snapshot's height whatever this answers: an app can ask for more
+     * history, never less. Read-only, cheap, deterministic. NULL: 0.
+     * [instance] */
+    uint64_t (*BATON_NULLABLE retain_height)(void *instance);
 } baton_plugin;
 
 /* The exported entry's type. A C plugin defines it with BATON_PLUGIN_DEFINE_ENTRY. */

@@ -17,10 +17,12 @@ _Static_assert(offsetof(baton_block_context, block_id) == 32, "block_id offset")
 _Static_assert(offsetof(baton_block_context, proposer) == 96, "proposer offset");
 _Static_assert(offsetof(baton_block_context, pending_count) == 120, "pending_count offset");
 _Static_assert(offsetof(baton_block_context, finality_proof) == 128, "finality_proof offset (1.1)");
-_Static_assert(sizeof(baton_plugin) == 144, "baton_plugin v1.6 layout");
+_Static_assert(sizeof(baton_plugin) == 160, "baton_plugin v1.7 layout");
+_Static_assert(offsetof(baton_plugin, state_hash_from_store) == BATON_PLUGIN_SIZE_1_6, "1.6 table ends before state_hash_from_store");
+_Static_assert(offsetof(baton_plugin, retain_height) == 152, "retain_height offset (1.7)");
 _Static_assert(offsetof(baton_plugin, flags) == BATON_PLUGIN_SIZE_1_4, "1.4 table ends before flags");
 _Static_assert(offsetof(baton_plugin, migrate_state) == BATON_PLUGIN_SIZE_1_3, "1.3 table ends before migrate_state");
-_Static_assert(sizeof(baton_plugin) == BATON_PLUGIN_SIZE_1_6, "1.6 table size");
+_Static_assert(sizeof(baton_plugin) == BATON_PLUGIN_SIZE_1_7, "1.7 table size");
 _Static_assert(offsetof(baton_plugin, functions) == 112, "functions offset (1.3): right after block_transactions");
 _Static_assert(sizeof(baton_function) == 40, "baton_function v1.3 layout");
 _Static_assert(offsetof(baton_function, description) == 32, "baton_function.description offset");

@@ -333,6 +333,10 @@ static const baton_plugin KVSTORE = {
     /* 1.6: check_tx, query and the functions read only the host store, so a
      * second, read-only instance may serve them beside the first. */
     BATON_PLUGIN_SECOND_INSTANCE,
+    /* 1.7: the state hash chains the history, which the keys alone cannot give
+     * back; a restored snapshot is trusted on its vouched chunk hashes. */
+    NULL, /* state_hash_from_store */
+    NULL, /* retain_height: no wish, the node's window */
 };
 
 BATON_PLUGIN_DEFINE_ENTRY(KVSTORE)

@@ -59,6 +59,9 @@ public final class InterceptingStore: ConsensusStore {
     public func block(id: BlockID) throws -> Block? { try inner.block(id: id) }
     public var oldestRetainedHeight: Height { inner.oldestRetainedHeight }
     public var retainedBlocks: Height? { inner.retainedBlocks }
+    public func keepBlocks(from height: Height) { inner.keepBlocks(from: height) }
+    public func restoredHeightToCheck() throws -> Height? { try inner.restoredHeightToCheck() }
+    public func restoredStateChecked() throws { try inner.restoredStateChecked() }
     public func finalizedBlocks(from height: Height, limit: Int) throws -> [(block: Block, qc: QuorumCertificate)] {
         try inner.finalizedBlocks(from: height, limit: limit)
     }

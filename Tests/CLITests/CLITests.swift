@@ -14,7 +14,7 @@ import Testing
             let run = try await baton(["plugins", "inspect", name])
             #expect(run.status == 0)
             #expect(run.stdout.contains("name         \(name)"))
-            #expect(run.stdout.contains("abi          1.6 (host speaks 1.6)"), "\(run.stdout)")
+            #expect(run.stdout.contains("abi          1.7 (host speaks 1.7)"), "\(run.stdout)")
             // ABI 1.3: the typed functions with their signatures.
             #expect(run.stdout.contains(name == "robot" ? "distance_to(x: i32, y: i32) -> i32" : "get(key: str) -> bytes"), "\(run.stdout)")
             #expect(run.stdout.contains("description"))

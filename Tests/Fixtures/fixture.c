@@ -20,6 +20,12 @@
  *   -DFIXTURE_COPIES_CONTEXT  produce_block copies *context whole (an
  *                             over-read against a 1.0 host's shorter context)
  *   -DFIXTURE_SECOND_INSTANCE (ABI 1.6 header) sets BATON_PLUGIN_SECOND_INSTANCE
+ *   -DFIXTURE_RECOMPUTES      (ABI 1.7 header) commit also stores its hash
+ *                             under "h"; state_hash_from_store answers it
+ *                             (config "state-hash-wrong": one bit flipped,
+ *                             "state-hash-unknown": BATON_NOT_FOUND,
+ *                             "state-hash-fails": BATON_ERROR); retain_height
+ *                             answers the number of blocks committed ("n")
  *   -DFIXTURE_NONDETERMINISTIC_FROM=H
  *                             from height H on, the state hash mixes in the
  *                             process id: a non-deterministic app, which the
@@ -407,8 +413,58 @@ static baton_status fx_commit(void *instance, const baton_block_context *ctx, ba
     }
 #endif
     f->host->sha256(f->host, payload, hash);
+#ifdef FIXTURE_RECOMPUTES
+    if (f->host->kv_put(f->host, bytes_of("h", 1), bytes_of(hash, 32)) != BATON_OK) {
+        say(error, "kv_put of the hash refused");
+        return BATON_ERROR;
+    }
+#endif
     return BATON_OK;
 }
+
+#ifdef FIXTURE_RECOMPUTES
+typedef struct hash_buffer { uint8_t bytes[32]; size_t len; } hash_buffer;
+
+static baton_status keep_hash(void *ctx, const uint8_t *data, size_t len) {
+    hash_buffer *b = (hash_buffer *)ctx;
+    if (b->len + len > sizeof b->bytes) return BATON_ERR_TOO_LARGE;
+    memcpy(b->bytes + b->len, data, len);
+    b->len += len;
+    return BATON_OK;
+}
+
+/* ABI 1.7: the hash commit stored, as if recomputed from the store. */
+static baton_status fx_state_hash_from_store(void *instance, uint8_t hash[32], const baton_writer *error) {
+    fixture *f = (fixture *)instance;
+    if (is(f, "state-hash-unknown")) return BATON_NOT_FOUND;
+    if (is(f, "state-hash-fails")) { say(error, "fixture: cannot read its state"); return BATON_ERROR; }
+    hash_buffer got = {{0}, 0};
+    baton_writer reader;
+    reader.struct_size = sizeof reader;
+    reader.reserved = 0;
+    reader.ctx = &got;
+    reader.write = keep_hash;
+    baton_status s = f->host->kv_get(f->host, bytes_of("h", 1), &reader);
+    if (s == BATON_NOT_FOUND) { memset(hash, 0, 32); return BATON_OK; }
+    if (s != BATON_OK || got.len != 32) { say(error, "stored hash unreadable"); return BATON_ERROR; }
+    memcpy(hash, got.bytes, 32);
+    if (is(f, "state-hash-wrong")) hash[0] ^= 1;
+    return BATON_OK;
+}
+
+/* ABI 1.7: keep every block from the number of blocks committed up. */
+static uint64_t fx_retain_height(void *instance) {
+    fixture *f = (fixture *)instance;
+    first_byte got = {0, 0};
+    baton_writer reader;
+    reader.struct_size = sizeof reader;
+    reader.reserved = 0;
+    reader.ctx = &got;
+    reader.write = keep_first;
+    if (f->host->kv_get(f->host, bytes_of("n", 1), &reader) == BATON_OK && got.seen) return got.value;
+    return 0;
+}
+#endif
 
 static baton_status fx_query(void *instance, baton_bytes request, const baton_writer *response,
                              const baton_writer *error) {
@@ -599,16 +655,21 @@ static const baton_plugin FIXTURE = {
 #endif
 #if defined(FIXTURE_FUNCTIONS)
     NULL, FX_FUNCTIONS, FX_FUNCTION_COUNT,
-#elif defined(FIXTURE_MIGRATES) || defined(FIXTURE_SECOND_INSTANCE)
+#elif defined(FIXTURE_MIGRATES) || defined(FIXTURE_SECOND_INSTANCE) || defined(FIXTURE_RECOMPUTES)
     NULL, NULL, 0,
 #endif
 #ifdef FIXTURE_MIGRATES
     fx_migrate,
-#elif defined(FIXTURE_SECOND_INSTANCE)
+#elif defined(FIXTURE_SECOND_INSTANCE) || defined(FIXTURE_RECOMPUTES)
     NULL,
 #endif
 #ifdef FIXTURE_SECOND_INSTANCE
     BATON_PLUGIN_SECOND_INSTANCE,
+#elif defined(FIXTURE_RECOMPUTES)
+    0,
+#endif
+#ifdef FIXTURE_RECOMPUTES
+    fx_state_hash_from_store, fx_retain_height,
 #endif
 };
 

@@ -5,13 +5,13 @@ import Foundation
 import PluginHost
 import Testing
 
-/// Plugins built against ABI 1.0 to 1.5 (their headers kept unchanged in
+/// Plugins built against ABI 1.0 to 1.6 (their headers kept unchanged in
 /// Tests/Fixtures/abi) keep loading and working in this host: every call in
 /// process, and a 4-node cluster that commits their transactions, drops them
 /// from every mempool and refuses them as committed — through the host's
 /// fallback for apps that cannot list a payload's transactions.
 @Suite(.serialized) struct OldABITests {
-    @Test(arguments: [("1.0", 0), ("1.1", 1), ("1.2", 2), ("1.3", 3), ("1.4", 4), ("1.5", 5)] as [(String, UInt32)])
+    @Test(arguments: [("1.0", 0), ("1.1", 1), ("1.2", 2), ("1.3", 3), ("1.4", 4), ("1.5", 5), ("1.6", 6)] as [(String, UInt32)])
     func anOldPluginLoadsAndAnswersEveryCall(abi: String, minor: UInt32) async throws {
         let library = try PluginLibrary.load(path: try await CCompiler.fixture(name: "libfixture-\(abi).so", abi: abi))
         #expect(library.info.abiMajor == 1 && library.info.abiMinor == minor)
@@ -28,9 +28,10 @@ import Testing
         #expect(app.functions.isEmpty, "the fixture declares no typed functions unless asked to")
         #expect(!app.migratesState, "a pre-1.4 plugin has no state migration")
         #expect(throws: FunctionCallError.self) { try app.call("add", arguments: []) }
+        #expect(try app.stateHashFromStore() == nil && app.retainHeight() == 0, "a pre-1.7 plugin cannot recompute and has no wish")
     }
 
-    @Test(arguments: ["1.0", "1.1", "1.2", "1.3", "1.4", "1.5"])
+    @Test(arguments: ["1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6"])
     func anOldPluginRunsInACluster(abi: String) async throws {
         let plugin = try await CCompiler.fixture(name: "libfixture-\(abi).so", abi: abi)
         let cluster = try LocalCluster(plugin: plugin)

@@ -48,3 +48,27 @@ import Testing
         await cluster.stopAll()
     }
 }
+
+/// While a state sync runs the API's port answers its progress (issue 31,
+/// item 5) and refuses everything else with a reason.
+@Suite struct SyncingAPITests {
+    @Test func theStatusRouteShowsTheSyncAndTheOthersAnswer503() async throws {
+        let watch = StateSyncWatch()
+        let port = Ports.freeBase(span: 1)
+        let server = Task { try await HTTPAPI.syncing(watch: watch, host: "127.0.0.1", port: port).runService() }
+        defer { server.cancel() }
+        let base = "http://127.0.0.1:\(port)"
+        #expect(await waitUntil(seconds: 10) { (try? await httpRequest(base + "/v1/status"))?.status == 200 })
+        let first = try #require(APIJSON.decode(StateSyncStatus.self, from: try await httpRequest(base + "/v1/status").body))
+        #expect(first.phase == "state-sync" && first.step == "asking the peers for a snapshot" && first.chunks == 0)
+        var progress = StateSync.Progress()
+        (progress.height, progress.chunksDone, progress.chunks, progress.bytesDone, progress.bytes, progress.elapsedMs) =
+            (2_000, 3, 8, 3 << 20, 8 << 20, 1_000)
+        watch.report(progress)
+        let later = try #require(APIJSON.decode(StateSyncStatus.self, from: try await httpRequest(base + "/v1/status").body))
+        #expect(later.height == 2_000 && later.chunksDone == 3 && later.chunks == 8 && later.bytesPerSecond == 3 << 20)
+        let refused = try await httpRequest(base + "/v1/blocks/3")
+        #expect(refused.status == 503 && ((refused.json["error"] as? String) ?? "").contains("state sync in progress"), "\(refused.json)")
+        #expect(try await httpRequest(base + "/").body.count > 0)
+    }
+}

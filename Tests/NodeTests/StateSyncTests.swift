@@ -19,8 +19,9 @@ import Testing
 
     /// A cluster whose members snapshot every `interval` heights; `tamper`
     /// wraps member i's transport.
-    func cluster(kept: Int = 2, tamper: @escaping @Sendable (Int, any PeerTransport) -> any PeerTransport = { $1 }) throws -> LocalCluster {
-        try LocalCluster(n: 4, wrapStore: { _, store in
+    func cluster(kept: Int = 2, plugin: String = "kvstore",
+                 tamper: @escaping @Sendable (Int, any PeerTransport) -> any PeerTransport = { $1 }) throws -> LocalCluster {
+        try LocalCluster(n: 4, plugin: plugin, wrapStore: { _, store in
             // Small chunks: several, so every serving peer gets one at once.
             store.startSnapshots(interval: Self.interval, kept: kept, chunkBytes: 1_024)
             return store
@@ -29,9 +30,9 @@ import Testing
 
     /// Fills the app, runs past two snapshots and the blocks that prove
     /// them, then stops member 3 and wipes its directory.
-    func runAndWipeMember3(_ cluster: LocalCluster) async throws {
+    func runAndWipeMember3(_ cluster: LocalCluster, transactions: [String] = (0..<40).map { "key\($0)=value\($0)" }) async throws {
         try await cluster.startAll()
-        for i in 0..<40 { _ = await cluster.nodes[i % 3]!.submit(Array("key\(i)=value\(i)".utf8)) }
+        for (i, tx) in transactions.enumerated() { _ = await cluster.nodes[i % 3]!.submit(Array(tx.utf8)) }
         #expect(await cluster.waitForHeight(2 * Self.interval + 10, nodes: [0, 1, 2]))
         await cluster.stop(3)
         try FileManager.default.removeItem(atPath: cluster.directories[3])
@@ -73,6 +74,10 @@ import Testing
         #expect(progress.chunksDone == manifest.chunkHashes.count && progress.bytesDone == manifest.totalBytes)
         try await cluster.start(3)
         let node = try #require(cluster.nodes[3])
+        // kvstore's hash chains its history: it cannot recompute it, and the node says so.
+        await expectOrReport(await waitUntil(seconds: 30) { await node.restoredState != nil }, cluster)
+        #expect(await node.restoredState?.height == manifest.head.height)
+        #expect(await node.restoredState?.check == .chunkHashesOnly)
         // It never replayed from the genesis: its blocks start at the snapshot.
         #expect(try await node.finalizedBlock(at: 1) == nil)
         #expect(try await node.finalizedBlock(at: manifest.head.height)?.id == manifest.head.blockID)
@@ -89,6 +94,57 @@ import Testing
             guard let block = try? await cluster.nodes[0]!.finalizedBlock(at: top) else { return false }
             return block.qc.signers.contains(3)
         }, cluster)
+        await cluster.stopAll()
+    }
+
+    /// The robot recomputes its state hash from the restored keys (ABI 1.7):
+    /// a restored state that is not the certified one — here the robot's
+    /// key deleted after the restore, as a forged chunk vouched for by a
+    /// Byzantine third would leave it — stops the node before it votes; the
+    /// honest restore is proven and the node rejoins.
+    @Test func aRestoredStateIsRecomputedBeforeTheNodeVotesAndAForgedOneStopsIt() async throws {
+        let cluster = try cluster(plugin: "robot")
+        defer { cluster.removeDirectories() }
+        try await runAndWipeMember3(cluster, transactions: ["forward", "left", "forward", "right", "uturn", "back", "wait"])
+        guard case .restored(let manifest, _) = try await sync(cluster) else {
+            Issue.record("nothing was offered")
+            return
+        }
+        let directory = cluster.directories[3], genesis = cluster.members.genesis
+        try await offThePoolThrowing {
+            let store = try NodeStore(directory: directory, genesis: genesis, create: false)
+            defer { store.close() }
+            #expect(try store.restoredStateToCheck()?.height == manifest.head.height)
+            let batch = WriteBatch()
+            batch.delete(StoreLayout.app("robot") + Array("robot/state".utf8))
+            try store.db.write(batch, sync: true)
+        }
+        try await cluster.start(3)
+        let forged = try #require(cluster.nodes[3])
+        await expectOrReport(await waitUntil(seconds: 30) { await forged.stopReason != nil }, cluster)
+        let reason = await forged.stopReason ?? ""
+        #expect(reason.contains("hashes to") && reason.contains("state_hash_from_store"), "\(reason)")
+        #expect(await forged.restoredState == nil)
+        await cluster.stop(3)
+        // The mark stays: started again, the forged state is refused again.
+        try await cluster.start(3)
+        let again = try #require(cluster.nodes[3])
+        await expectOrReport(await waitUntil(seconds: 30) { await again.stopReason != nil }, cluster)
+        await cluster.stop(3)
+        // An honest restore is proven, and the node votes again.
+        try FileManager.default.removeItem(atPath: directory)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        guard case .restored(let second, _) = try await sync(cluster) else {
+            Issue.record("nothing was offered the second time")
+            return
+        }
+        try await cluster.start(3)
+        let node = try #require(cluster.nodes[3])
+        await expectOrReport(await waitUntil(seconds: 30) { await node.restoredState != nil }, cluster)
+        #expect(await node.restoredState?.height == second.head.height)
+        #expect(await node.restoredState?.check == .recomputed)
+        await expectOrReport(await cluster.waitForHeight(second.head.height + 20), cluster)
+        #expect(try await cluster.agree(upTo: second.head.height + 20))
         await cluster.stopAll()
     }
 

@@ -31,7 +31,7 @@ import Testing
         for (plugin, tx) in [(fixture, "put:a"), (fixture, committee), (kvstore, "k=v"), (Paths.shippedPlugin("robot"), "left")] {
             let run = try await run(plugin, host: abi, tx: tx)
             #expect(run.status == 0 && run.stdout.hasSuffix("ok\n"), "\(plugin) in a \(abi) host: \(run.output.suffix(1500))")
-            #expect(run.stdout.contains("abi 1.6"), "\(run.stdout.prefix(200))")
+            #expect(run.stdout.contains("abi 1.7"), "\(run.stdout.prefix(200))")
             #expect(run.stdout.contains("commit_block 0"), "\(run.stdout.suffix(600))")
         }
     }

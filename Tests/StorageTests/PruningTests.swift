@@ -89,6 +89,28 @@ import Testing
         store.close()
     }
 
+    /// ABI 1.7 `retain_height`: the app can ask the pruner to keep more
+    /// (from its height up), never less than the node's window.
+    @Test func theApplicationsRetainHeightKeepsMoreNeverLess() throws {
+        let store = try store(head: 50, in: try makeTemporaryDirectory("baton-pruner-app"))
+        let pruner = BlockPruner(store: store, retain: 10, floor: store.oldestRetainedHeight, batchMax: 4) { _ in }
+        store.keepBlocks(from: 20)
+        pruner.committed(50)
+        pruner.settle()
+        #expect(store.oldestRetainedHeight == 20, "the app's height, below the window's 41")
+        #expect(try store.finalizedBlocks(from: 20, limit: 1).first?.block.height == 20)
+        // A wish above the window changes nothing: the window is kept.
+        store.keepBlocks(from: 58)
+        for height in Height(51)...60 {
+            try store.commit(block(height), certifiedBy: qc, stateHash: .zero)
+            pruner.committed(height)
+        }
+        pruner.settle()
+        #expect(store.oldestRetainedHeight == 51, "the window of the newest 10")
+        pruner.close()
+        store.close()
+    }
+
     @Test func aMalformedFloorRecordIsRefusedAtOpen() throws {
         let dir = try makeTemporaryDirectory("baton-prune-bad")
         do {

@@ -90,7 +90,8 @@ public enum PluginChild {
                     hash = try app.commitBlock(context, payload: payload)
                 }
                 store.remember(store.committed)
-                return .committed(PluginWire.Committed(hash: hash, writes: store.committed, committeeUpdates: app.committeeUpdates))
+                return .committed(PluginWire.Committed(hash: hash, writes: store.committed, committeeUpdates: app.committeeUpdates,
+                                                       retainHeight: app.retainHeight()))
             case .query(let request): return .bytes(try app.query(request))
             case .blockTransactions(let payload): return .transactions(try app.blockTransactions(payload))
             case .function(let name, let arguments):
@@ -99,6 +100,11 @@ public enum PluginChild {
             case .validateListing(let context, let payload):
                 let (listed, answer) = app.validateListing(context, payload: payload)
                 return .validatedListing(listed: listed, answer: answer)
+            case .stateHashFromStore: return .bytes(try app.stateHashFromStore()?.bytes ?? [])
+            case .retainHeight:
+                var w = WireWriter(capacity: 8)
+                w.u64(app.retainHeight())
+                return .bytes(w.bytes)
             }
         } catch {
             return .failed(error)

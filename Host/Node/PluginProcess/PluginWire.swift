@@ -30,6 +30,10 @@ enum PluginWire {
         case function(String, [FunctionValue])
         case abandon(UInt64)
         case validateListing(BlockContext, [UInt8])
+        /// ABI 1.7: answered `.bytes` (32, or empty when the app cannot tell).
+        case stateHashFromStore
+        /// ABI 1.7: answered `.bytes` (a u64, little-endian).
+        case retainHeight
     }
 
     /// What a commit brings back: the hash, the writes to land in the
@@ -38,6 +42,8 @@ enum PluginWire {
         var hash: StateHash
         var writes: AppStateWrites
         var committeeUpdates: [CommitteeUpdate]
+        /// ABI 1.7 `retain_height` after the commit (0: no wish, or no such call).
+        var retainHeight: UInt64 = 0
     }
 
     enum Answer: Sendable {
@@ -144,6 +150,8 @@ extension WireWriter {
             for argument in arguments { value(argument) }
         case .abandon(let token): u8(7); u64(token)
         case .validateListing(let ctx, let payload): u8(8); context(ctx); blob(payload)
+        case .stateHashFromStore: u8(9)
+        case .retainHeight: u8(10)
         }
     }
 
@@ -178,6 +186,7 @@ extension WireWriter {
             }
             u32(UInt32(c.committeeUpdates.count))
             for update in c.committeeUpdates { blob(update.publicKey); u64(update.weight); string(update.address) }
+            u64(c.retainHeight)
         case .bytes(let b): u8(7); blob(b)
         case .transactions(let list):
             u8(8); bool(list != nil)
@@ -286,6 +295,8 @@ extension WireReader {
             return .function(name, try (0..<count).map { _ in try value() })
         case 7: return .abandon(try u64("token"))
         case 8: return .validateListing(try context(), try blob("payload", max: PluginWire.frameBytesMax))
+        case 9: return .stateHashFromStore
+        case 10: return .retainHeight
         case let other: throw PluginWire.DecodeError(description: "unknown call \(other)")
         }
     }
@@ -324,7 +335,8 @@ extension WireReader {
             let committee = try (0..<updates).map { _ in
                 CommitteeUpdate(publicKey: try blob("key", max: 33), weight: try u64("weight"), address: try string("address"))
             }
-            return .committed(PluginWire.Committed(hash: hash, writes: writes, committeeUpdates: committee))
+            return .committed(PluginWire.Committed(hash: hash, writes: writes, committeeUpdates: committee,
+                                                   retainHeight: try u64("retain height")))
         case 7: return .bytes(try blob("bytes", max: PluginWire.frameBytesMax))
         case 8: return .transactions(try bool("listed") ? try blobs("transactions") : nil)
         case 9: return .function(.value(try value()))

@@ -33,6 +33,8 @@ final class ProcessApplication: Application, @unchecked Sendable {
     private let calling = Mutex(())
     private var child: Child?
     private var lastCommitteeUpdates: [CommitteeUpdate] = []
+    /// ABI 1.7 `retain_height` as the last commit's answer brought it; nil before any commit.
+    private var lastRetainHeight: UInt64?
     /// The last produced payload's transactions, worked out by the child in
     /// the same round trip; taken by the next `blockTransactions` call.
     private var producedList: (payload: [UInt8], listed: [[UInt8]]?)?
@@ -132,8 +134,31 @@ final class ProcessApplication: Application, @unchecked Sendable {
         do { try store.apply(committed.writes) } catch {
             throw ApplicationError(.failed, call: "commit_block", message: "storing app state failed: \(error)")
         }
-        calling.withLock { _ in lastCommitteeUpdates = committed.committeeUpdates }
+        calling.withLock { _ in
+            lastCommitteeUpdates = committed.committeeUpdates
+            lastRetainHeight = committed.retainHeight
+        }
         return committed.hash
+    }
+
+    func stateHashFromStore() throws(ApplicationError) -> StateHash? {
+        // As long as reading the whole state may take: a budget of its own, generous.
+        guard case .bytes(let bytes) = try perform(.stateHashFromStore, "state_hash_from_store", budgetMs: 600_000) else {
+            throw unexpected("state_hash_from_store")
+        }
+        guard !bytes.isEmpty else { return nil }
+        guard let hash = StateHash(bytes) else {
+            throw ApplicationError(.contractViolation, call: "state_hash_from_store", message: "the plugin process answered \(bytes.count) bytes")
+        }
+        return hash
+    }
+
+    /// The answer that came with the last commit; asked of the child before any.
+    func retainHeight() -> UInt64 {
+        if let known = calling.withLock({ _ in lastRetainHeight }) { return known }
+        guard case .bytes(let bytes)? = try? perform(.retainHeight, "retain_height", budgetMs: 1_000), bytes.count == 8 else { return 0 }
+        var reader = WireReader(bytes)
+        return (try? reader.u64("retain height")) ?? 0
     }
 
     func query(_ request: [UInt8]) throws(ApplicationError) -> [UInt8] {

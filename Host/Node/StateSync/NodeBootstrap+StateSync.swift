@@ -11,7 +11,12 @@ extension NodeBootstrap {
     ///
     /// A sync cut short (kill -9) resumes at the next start: the store's
     /// restore marker names the snapshot, and its verified chunks are kept.
+    ///
+    /// `onStart` runs once the sync is sure to run (the store is empty), with
+    /// the sync's `StateSyncWatch`: `baton node` serves its status there
+    /// until the node's own API starts.
     public static func syncState(config: NodeConfig, logger: Logger,
+                                 onStart: @escaping @Sendable (StateSyncWatch) async -> Void = { _ in },
                                  onProgress: @escaping @Sendable (StateSync.Progress) -> Void = { _ in })
         async throws(BootstrapError) -> StateSync.Outcome?
     {
@@ -34,6 +39,8 @@ extension NodeBootstrap {
             throw BootstrapError(.store(dataDir, "\(error)"))
         }
         guard empty else { return nil }
+        let watch = StateSyncWatch()
+        await onStart(watch)
         let inputs = InputQueue()
         let transport = tcpTransport(checked, inputs: inputs, logger: logger)
         do { try await transport.start() } catch {
@@ -45,7 +52,8 @@ extension NodeBootstrap {
         logger.notice("state sync: asking the peers for their newest snapshot",
                       metadata: ["mode": "\(mode == true ? "required" : "if the peers pruned the early blocks")"])
         let sync = StateSync(store: store, genesis: checked.committee, genesisID: checked.genesis.id, transport: transport,
-                             inputs: inputs, verifier: Secp256k1Verifier(), logger: logger, options: options, onProgress: onProgress)
+                             inputs: inputs, verifier: Secp256k1Verifier(), logger: logger, options: options, watch: watch,
+                             onProgress: onProgress)
         let outcome: StateSync.Outcome
         do { outcome = try await sync.run() } catch {
             await transport.shutdown()

@@ -57,6 +57,10 @@ public final class StateSync: @unchecked Sendable {
         public var resumedChunks = 0
         public var elapsedMs: UInt64 = 0
         public var bytesPerSecond: UInt64 { elapsedMs == 0 ? 0 : bytesDone * 1_000 / elapsedMs }
+
+        public init(height: Height = 0, chunksDone: Int = 0, chunks: Int = 0, bytesDone: UInt64 = 0, bytes: UInt64 = 0, peers: Int = 0) {
+            (self.height, self.chunksDone, self.chunks, self.bytesDone, self.bytes, self.peers) = (height, chunksDone, chunks, bytesDone, bytes, peers)
+        }
     }
 
     public enum Outcome: Sendable {
@@ -79,10 +83,11 @@ public final class StateSync: @unchecked Sendable {
     let clock: any NodeClock
     let options: Options
     let onProgress: @Sendable (Progress) -> Void
+    let watch: StateSyncWatch?
 
     public init(store: NodeStore, genesis: Committee, genesisID: BlockID, transport: any PeerTransport, inputs: InputQueue,
                 verifier: any SignatureVerifier, logger: Logger, clock: any NodeClock = SystemClock(),
-                options: Options = Options(), onProgress: @escaping @Sendable (Progress) -> Void = { _ in }) {
+                options: Options = Options(), watch: StateSyncWatch? = nil, onProgress: @escaping @Sendable (Progress) -> Void = { _ in }) {
         self.store = store
         self.genesis = genesis
         self.genesisID = genesisID
@@ -94,6 +99,7 @@ public final class StateSync: @unchecked Sendable {
         self.clock = clock
         self.options = options
         self.onProgress = onProgress
+        self.watch = watch
     }
 
     /// Runs the sync; on `.restored` the store holds the snapshot.
@@ -140,6 +146,7 @@ public final class StateSync: @unchecked Sendable {
             }
         }
         let anchor = chosen.checked.anchor
+        watch?.step("restoring into the store")
         _ = try await blocking { () throws(StorageError) in try self.store.restoreSnapshot(from: self.folder, anchor: anchor) }
         SnapshotFolder.remove(folder)
         logger.notice("state sync: restored the snapshot; catching up by block sync from its height",
@@ -280,6 +287,8 @@ public final class StateSync: @unchecked Sendable {
                                 bytesDone: manifest.chunkSizes.enumerated().filter { !todo.contains($0.offset) }.reduce(0) { $0 + $1.element },
                                 bytes: manifest.totalBytes, peers: chosen.peers.count)
         progress.resumedChunks = progress.chunksDone
+        watch?.step("fetching chunks")
+        report(progress)
         logger.notice("state sync: fetching a snapshot", metadata: [
             "height": "\(manifest.head.height)", "chunks": "\(progress.chunks)", "alreadyHere": "\(progress.chunksDone)",
             "bytes": "\(manifest.totalBytes)", "peers": "\(chosen.peers.count)"])
@@ -383,6 +392,7 @@ public final class StateSync: @unchecked Sendable {
     }
 
     private func report(_ progress: Progress) {
+        watch?.report(progress)
         onProgress(progress)
         logger.info("state sync: progress", metadata: [
             "chunks": "\(progress.chunksDone)/\(progress.chunks)", "bytes": "\(progress.bytesDone)/\(progress.bytes)",

@@ -140,6 +140,10 @@ final class CheckpointInterpreter<Policy: CheckpointPolicy>: BatonApplication {
         return last
     }
 
+    /// ABI 1.7: the checkpoint state's hash is a function of two stored
+    /// keys, so a restored snapshot can prove it is the certified state.
+    func stateHashFromStore() throws -> [UInt8]? { try stateHash() }
+
     private func stateHash() throws -> [UInt8] {
         let last = try host.get(Self.lastKey) ?? []
         let count = try host.get(Self.countKey) ?? []

@@ -101,6 +101,12 @@ public class RobotApp: BatonApplication {
         return host.sha256(grid.canonicalBytes + next.encoded)
     }
 
+    /// ABI 1.7: the hash `commitBlock` returns, from the stored state alone
+    /// (the grid comes from the config, alike on every member).
+    public func stateHashFromStore() throws -> [UInt8]? {
+        host.sha256(grid.canonicalBytes + (try committedState()).encoded)
+    }
+
     public func query(_ request: [UInt8]) throws -> [UInt8] {
         let what = String(decoding: request, as: UTF8.self).trimmingWhitespace()
         guard what.isEmpty || what == "state" else {
