@@ -65,6 +65,7 @@ extension ConsensusNode {
             return false
         }
         restoredState = (height, check)
+        servesApp.withLock { $0 = true }
         return true
     }
 }

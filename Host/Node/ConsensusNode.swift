@@ -181,6 +181,8 @@ public actor ConsensusNode {
         sideLane = PluginSideLane(limits: parts.sideLane, watchdog: watchdog, metrics: metrics, logger: parts.logger)
         app = sideLane.serve(parts.app)
         functionList = Mutex(parts.app.functions)
+        // A restored snapshot not yet proven (`checkRestoredState`) serves no query.
+        servesApp = Mutex((try? parts.store.restoredHeightToCheck()) == nil)
         makeApplication = parts.makeApplication
         consensusConfig = parts.consensus
         transport = parts.transport
@@ -228,6 +230,7 @@ public actor ConsensusNode {
     /// The app's answer to `request` (read-only), from the side lane.
     /// Throws `ApplicationError` (the plugin's answer) or `SideCallError`.
     public nonisolated func query(_ request: [UInt8]) async throws -> [UInt8] {
+        guard servesApp.withLock({ $0 }) else { throw SideCallError.busy(Self.unprovenState) }
         switch await sideLane.query(request) {
         case .done(let result): return try result.get()
         case .busy(let reason): throw SideCallError.busy(reason)
@@ -240,6 +243,11 @@ public actor ConsensusNode {
     /// upgrade switches the application.
     public nonisolated var functions: [PluginFunction] { functionList.withLock { $0 } }
     nonisolated let functionList: Mutex<[PluginFunction]>
+    /// False while a restored snapshot's state is unproven (issue 31): the
+    /// side lane's queries and functions answer 503 instead of reading it.
+    nonisolated let servesApp: Mutex<Bool>
+
+    static let unprovenState = "this node's state was restored from a snapshot and is not yet checked against the certified hash: try again in a moment"
 
     /// Calls a typed function against committed state, on the side lane.
     /// Returns the result and the finalized height when the call began (the
@@ -248,6 +256,7 @@ public actor ConsensusNode {
     public nonisolated func call(_ function: String, arguments: [FunctionValue]) async throws
         -> (result: FunctionResult, height: Height)
     {
+        guard servesApp.withLock({ $0 }) else { throw SideCallError.busy(Self.unprovenState) }
         let height = publishedStatus.withLock { $0.finalizedHeight }
         switch await sideLane.call(function, arguments: arguments) {
         case .done(let result): return (try result.get(), height)

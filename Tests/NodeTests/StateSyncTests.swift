@@ -125,6 +125,8 @@ import Testing
         let reason = await forged.stopReason ?? ""
         #expect(reason.contains("hashes to") && reason.contains("state_hash_from_store"), "\(reason)")
         #expect(await forged.restoredState == nil)
+        // Nor does it serve the unproven state to clients.
+        await #expect(throws: SideCallError.busy(ConsensusNode.unprovenState)) { _ = try await forged.query([]) }
         await cluster.stop(3)
         // The mark stays: started again, the forged state is refused again.
         try await cluster.start(3)
@@ -143,6 +145,7 @@ import Testing
         await expectOrReport(await waitUntil(seconds: 30) { await node.restoredState != nil }, cluster)
         #expect(await node.restoredState?.height == second.head.height)
         #expect(await node.restoredState?.check == .recomputed)
+        #expect(try await node.query([]).isEmpty == false, "proven: it serves")
         await expectOrReport(await cluster.waitForHeight(second.head.height + 20), cluster)
         #expect(try await cluster.agree(upTo: second.head.height + 20))
         await cluster.stopAll()
