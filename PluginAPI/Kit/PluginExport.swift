@@ -174,8 +174,16 @@ enum Thunks {
         UnsafeMutableRawPointer, UnsafePointer<baton_block_context>, baton_bytes, UnsafeMutablePointer<UInt8>,
         UnsafePointer<baton_writer>
     ) -> baton_status = { instance, context, payload, stateHash, error in
+        stateHashAnswer(to: stateHash, error: error) {
+            try Instance.from(instance).app.commitBlock(BatonBlock(context), payload: Array(payload))
+        }
+    }
+
+    /// A 32-byte state hash from `body` copied out (nil: BATON_NOT_FOUND), or why not.
+    static func stateHashAnswer(to stateHash: UnsafeMutablePointer<UInt8>, error: UnsafePointer<baton_writer>,
+                                _ body: () throws -> [UInt8]?) -> baton_status {
         do {
-            let hash = try Instance.from(instance).app.commitBlock(BatonBlock(context), payload: Array(payload))
+            guard let hash = try body() else { return BATON_NOT_FOUND }
             guard hash.count == Int(BATON_STATE_HASH_BYTES) else {
                 write("state hash must be \(BATON_STATE_HASH_BYTES) bytes, app returned \(hash.count)", to: error)
                 return BATON_ERROR
@@ -245,18 +253,7 @@ enum Thunks {
     static let stateHashFromStore: @convention(c) (
         UnsafeMutableRawPointer, UnsafeMutablePointer<UInt8>, UnsafePointer<baton_writer>
     ) -> baton_status = { instance, stateHash, error in
-        do {
-            guard let hash = try Instance.from(instance).app.stateHashFromStore() else { return BATON_NOT_FOUND }
-            guard hash.count == Int(BATON_STATE_HASH_BYTES) else {
-                write("state hash of \(hash.count) bytes, not \(BATON_STATE_HASH_BYTES)", to: error)
-                return BATON_ERROR
-            }
-            for (index, byte) in hash.enumerated() { stateHash[index] = byte }
-            return BATON_OK
-        } catch let failure {
-            write("\(failure)", to: error)
-            return BATON_ERROR
-        }
+        stateHashAnswer(to: stateHash, error: error) { try Instance.from(instance).app.stateHashFromStore() }
     }
 
     /// ABI 1.7.
