@@ -4,7 +4,7 @@ import Synchronization
 
 /// Deletes old finalized blocks in the background so a store's size stays
 /// flat (`[storage] retain_blocks` in node.toml): after a commit, when at
-/// least `batchMax` heights lie below the newest `retain`, a thread of its
+/// least `passMin` heights lie below the newest `retain`, a thread of its
 /// own deletes them, `batchMax` heights per atomic write, until none are
 /// left below the window.
 ///
@@ -25,6 +25,9 @@ final class BlockPruner: Sendable {
 
     let retain: Height
     let batchMax: Int
+    /// Heights due before a pass starts: small against a window of thousands,
+    /// so the kept count swings by about 1 %, not by a whole batch.
+    var passMin: Height { min(Height(batchMax), 100) }
     private let store: NodeStore
     private let state: Mutex<State>
     private let queue = DispatchQueue(label: "baton.store.pruner")
@@ -46,7 +49,7 @@ final class BlockPruner: Sendable {
         let start = state.withLock { state -> Bool in
             state.head = max(state.head, height)
             guard !state.running, !state.closed, state.failure == nil,
-                  target(head: state.head) >= state.floor + Height(batchMax) else { return false }
+                  target(head: state.head) >= state.floor + passMin else { return false }
             state.running = true
             return true
         }
