@@ -16,13 +16,17 @@ public struct StorageSummary: Codable, Sendable, Hashable {
     /// `state_hash_from_store` gave the certified hash) or
     /// "chunk-hashes-only" (the plugin cannot recompute it).
     @Nullable public var restoredStateCheck: String?
+    /// Why block sync cannot bring this node to its peers' height — they
+    /// pruned the block it needs next — and what to do; nil when it can.
+    @Nullable public var cannotCatchUp: String?
 
     public init(oldestRetainedHeight: UInt64, retainBlocks: UInt64?, appRetainHeight: UInt64 = 0,
-                restoredFrom: UInt64? = nil, restoredStateCheck: String? = nil) {
+                restoredFrom: UInt64? = nil, restoredStateCheck: String? = nil, cannotCatchUp: String? = nil) {
         self.oldestRetainedHeight = oldestRetainedHeight
         self.retainBlocks = retainBlocks
         self.appRetainHeight = appRetainHeight
         self.restoredFrom = restoredFrom
         self.restoredStateCheck = restoredStateCheck
+        self.cannotCatchUp = cannotCatchUp
     }
 }

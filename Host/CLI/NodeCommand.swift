@@ -42,16 +42,55 @@ struct NodeCommand: AsyncParsableCommand {
         }
         if check { return try runCheck(settings) }
         let logger = try makeLogger(settings)
-        let node: ConsensusNode
+        // Twice at most: a node with an empty store that learns its peers
+        // pruned its first blocks stops, restores their snapshot and runs again.
+        var forceSync = false
+        while true {
+            let node = try await makeNode(settings, logger: logger, forceSync: forceSync)
+            printLine("node starting: \(config)")
+            // One ServiceGroup runs the node, its HTTP API and the console status
+            // line; SIGINT/SIGTERM start a graceful shutdown of all three, and any
+            // one ending (a storage failure stops the node) ends the others.
+            // Shut down in reverse order: the node first (it ends the event
+            // streams the API serves), then the API, then the console line.
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: StatusLineService(node: node, json: printStatus))]
+            if let api = settings.api { services.append(try await apiService(at: api, settings: settings, node: node, logger: logger)) }
+            services.append(.init(service: NodeService(node: node, linger: .milliseconds(settings.stop_linger_ms ?? 3_000))))
+            var quiet = logger
+            quiet.logLevel = .warning
+            let group = ServiceGroup(configuration: .init(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: quiet))
+            do {
+                try await group.run()
+            } catch {
+                await node.shutdown()
+                if await node.needsStateSync, !forceSync {
+                    printLine("the peers no longer keep this node's first blocks: restoring their snapshot (state sync)")
+                    forceSync = true
+                    continue
+                }
+                printError("error: \(error)")
+                // A node that stopped itself (its app diverged, a safety fault, a
+                // failing disk) needs its operator, not a restart: its own status
+                // (deploy/baton.service does not restart on it).
+                if await node.stopReason != nil { throw ExitCode(Self.stoppedItself) }
+                throw ExitCode.failure
+            }
+            printLine("node stopped")
+            return
+        }
+    }
+
+    /// The node of `settings`, after the state sync its empty store may first
+    /// need (`[storage] state_sync`, or `forceSync`): the sync's progress is on
+    /// the console and, while it runs, on the API's /v1/status and status page.
+    private func makeNode(_ settings: NodeConfig, logger: Logger, forceSync: Bool) async throws -> ConsensusNode {
         let printCommits = self.printCommits
         do {
-            // An empty store may first restore the peers' snapshot ([storage]
-            // state_sync); its progress is on the console and, while it runs,
-            // on the API's /v1/status and status page.
             let statusServer = SyncStatusServer(api: settings.api, logger: logger)
             let outcome: StateSync.Outcome?
             do {
-                outcome = try await NodeBootstrap.syncState(config: settings, logger: logger, onStart: { watch in
+                outcome = try await NodeBootstrap.syncState(config: settings, logger: logger, force: forceSync, onStart: { watch in
                     await statusServer.start(watch)
                 }, onProgress: { p in
                     printLine("state sync: \(p.chunksDone)/\(p.chunks) chunks, \(p.bytesDone / 1_048_576)/\(p.bytes / 1_048_576) MiB, \(p.bytesPerSecond / 1_048_576) MiB/s")
@@ -67,36 +106,11 @@ struct NodeCommand: AsyncParsableCommand {
             let parts = try NodeBootstrap.parts(config: settings, logger: logger, equivocate: byzantineEquivocate) { height, hash in
                 if printCommits { printLine("committed height=\(height) hash=\(hash.hex)") }
             }
-            node = try ConsensusNode(parts: parts)
+            return try ConsensusNode(parts: parts)
         } catch {
             printError("error: \(error)")
             throw ExitCode.failure
         }
-        printLine("node starting: \(config)")
-        // One ServiceGroup runs the node, its HTTP API and the console status
-        // line; SIGINT/SIGTERM start a graceful shutdown of all three, and any
-        // one ending (a storage failure stops the node) ends the others.
-        // Shut down in reverse order: the node first (it ends the event
-        // streams the API serves), then the API, then the console line.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: StatusLineService(node: node, json: printStatus))]
-        if let api = settings.api { services.append(try await apiService(at: api, settings: settings, node: node, logger: logger)) }
-        services.append(.init(service: NodeService(node: node, linger: .milliseconds(settings.stop_linger_ms ?? 3_000))))
-        var quiet = logger
-        quiet.logLevel = .warning
-        let group = ServiceGroup(configuration: .init(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: quiet))
-        do {
-            try await group.run()
-        } catch {
-            await node.shutdown()
-            printError("error: \(error)")
-            // A node that stopped itself (its app diverged, a safety fault, a
-            // failing disk) needs its operator, not a restart: its own status
-            // (deploy/baton.service does not restart on it).
-            if await node.stopReason != nil { throw ExitCode(Self.stoppedItself) }
-            throw ExitCode.failure
-        }
-        printLine("node stopped")
     }
 
     /// `--check`: what was found, and whether it may start (exit 1 if not).

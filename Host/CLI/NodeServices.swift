@@ -19,7 +19,10 @@ struct NodeService: Service {
         await node.shutdown()
         // A node that stopped by itself (storage or app failure) fails the group.
         if let reason = await node.stopReason {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: linger) }
+            // A node stopping to sync (`needsStateSync`) restarts at once: no linger.
+            if await !node.needsStateSync {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: linger) }
+            }
             throw NodeStopped(reason: reason)
         }
     }

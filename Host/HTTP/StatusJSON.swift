@@ -41,7 +41,7 @@ extension HTTPAPI {
             leaders: leaders,
             storage: StorageSummary(oldestRetainedHeight: node.oldestRetainedHeight, retainBlocks: node.retainedBlocks,
                                     appRetainHeight: await node.appRetainHeight, restoredFrom: restored?.height,
-                                    restoredStateCheck: restored?.check.rawValue)))
+                                    restoredStateCheck: restored?.check.rawValue, cannotCatchUp: await node.cannotCatchUp)))
     }
 
     /// The answer while the actor is busy: only what is readable without it.

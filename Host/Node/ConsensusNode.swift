@@ -75,7 +75,18 @@ public actor ConsensusNode {
     /// Why the next plan's application is not ready, or nil.
     var upgradeProblem: String? { lifecycle.problem }
     var lastCommitMs: UInt64 = 0
+    /// When this node last asked its peers where their blocks start (`probePeersWindow`).
+    var lastWindowProbeMs: UInt64 = 0
+    /// Why block sync cannot bring this node to its peers (they pruned its next block), or nil.
+    public internal(set) var cannotCatchUp: String?
+    /// Members that said they no longer keep this node's next block.
+    var prunedPeers: Set<PublicKey> = []
+    /// The node stopped so that `baton node` restores its peers' snapshot
+    /// and starts it again (an empty store, `state_sync` absent).
+    public internal(set) var needsStateSync = false
     let makeApplication: ((UpgradePlan) throws -> any Application)?
+    /// `NodeParts.syncsWhenPeersPruned`.
+    let syncsWhenPeersPruned: Bool
     let consensusConfig: ConsensusConfig
     let transport: any PeerTransport
     let clock: any NodeClock
@@ -184,6 +195,7 @@ public actor ConsensusNode {
         // A restored snapshot not yet proven (`checkRestoredState`) serves no query.
         servesApp = Mutex((try? parts.store.restoredHeightToCheck()) == nil)
         makeApplication = parts.makeApplication
+        syncsWhenPeersPruned = parts.syncsWhenPeersPruned
         consensusConfig = parts.consensus
         transport = parts.transport
         clock = parts.clock
@@ -314,6 +326,7 @@ public actor ConsensusNode {
 
     public func refreshPeers() async {
         announceEpoch()
+        probePeersWindow(now: clock.nowMs())
         status.peers = transport.connectedPeers.count
         let stats = await transport.statistics()
         metrics.peers.set(Double(status.peers))
@@ -368,7 +381,9 @@ public actor ConsensusNode {
                 if let member = committee.index(of: from) { step(.statusRequest(request, from: member, nowMs: now)) }
             case .status(let report):
                 if let member = committee.index(of: from) { step(.statusReport(report, from: member, nowMs: now)) }
-            case .stateSync(let request): snapshotServer?.received(request, from: from)
+            case .stateSync(let request):
+                if case .offer(_, let oldestBlock, _, _) = request { notePeerWindow(oldestBlock: oldestBlock, from: from) }
+                snapshotServer?.received(request, from: from)
             }
         case .timer(let timer): step(.timerFired(timer, nowMs: now))
         case .completion(let completion): complete(completion, now: now)

@@ -48,6 +48,9 @@ public struct NodeParts {
     /// whom a committee change keeps allowed.
     public var memberAddresses: [String] = []
     public var listeners: [PublicKey] = []
+    /// `[storage] state_sync` absent: a node with an empty store whose peers
+    /// pruned its first block stops to sync (`ConsensusNode.needsStateSync`).
+    public var syncsWhenPeersPruned = false
 
     public init(identity: PrivateKey, committee: Committee, genesis: Block, store: any ConsensusStore,
                 app: any Application, inputs: InputQueue, transport: any PeerTransport,
@@ -110,6 +113,7 @@ public enum NodeBootstrap {
         parts.memberAddresses = genesisFile.members.map(\.address)
         parts.listeners = genesisFile.listenerKeys
         parts.pluginPinned = genesisFile.pluginSHA256 != nil
+        parts.syncsWhenPeersPruned = config.storage?.state_sync == nil
         let application = genesisFile.application
         let digests = PluginDigestCache()
         parts.makeApplication = { plan in

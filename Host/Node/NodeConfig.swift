@@ -81,8 +81,10 @@ public struct NodeConfig: Codable, Sendable {
         public var snapshots_kept: Int? = nil
         /// With an empty store: true — restore the peers' newest snapshot
         /// (state sync) before running (a new federation's members, all
-        /// empty, start from the genesis at once); false or absent — never,
-        /// replay by block sync.
+        /// empty, start from the genesis at once); absent — run, and sync
+        /// only once members holding more than a third of the weight say
+        /// they pruned the first block (`ConsensusNode+PrunedPeers`); false —
+        /// never, replay by block sync.
         public var state_sync: Bool? = nil
         public init() {}
     }

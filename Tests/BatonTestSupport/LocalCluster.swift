@@ -31,6 +31,8 @@ public final class LocalCluster: @unchecked Sendable {
     /// Wraps each node's transport (tests record what it sends).
     let wrapTransport: @Sendable (Int, any PeerTransport) -> any PeerTransport
     public private(set) var nodes: [ConsensusNode?]
+    /// As `[storage] state_sync` absent: an empty node whose peers pruned its first blocks stops to sync.
+    public var syncsWhenPeersPruned = false
     private var tasks: [Task<Void, any Error>?]
 
     /// Short timeouts: a test cluster finalizes a block every few milliseconds.
@@ -102,6 +104,7 @@ public final class LocalCluster: @unchecked Sendable {
         configured.pendingDeadlineMs = pendingDeadlineMs
         configured.pluginBudgets = pluginBudgets
         configured.sideLane = sideLane
+        configured.syncsWhenPeersPruned = syncsWhenPeersPruned
         // Addresses nobody dials (the network is in memory), as a genesis would give them.
         configured.memberAddresses = members.committee.members.indices.map { "127.0.0.1:\(7000 + $0)" }
         let node = try ConsensusNode(parts: configured)

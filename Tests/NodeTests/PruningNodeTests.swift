@@ -47,6 +47,40 @@ import Testing
         #expect(try await cluster.agree(upTo: 12))
         await cluster.stopAll()
     }
+
+    /// A wiped member started without state sync, whose peers pruned its
+    /// next block, cannot catch up by block sync: it says so, and what to do.
+    @Test func aNodeWhosePeersPrunedItsNextBlockSaysItCannotCatchUp() async throws {
+        let stores = Mutex<[Int: NodeStore]>([:])
+        let cluster = try LocalCluster(wrapStore: { i, store in
+            stores.withLock { $0[i] = store }
+            return store
+        })
+        defer { cluster.removeDirectories() }
+        try await cluster.startAll()
+        #expect(await cluster.waitForHeight(25))
+        await cluster.stop(3)
+        try FileManager.default.removeItem(atPath: cluster.directories[3])
+        try FileManager.default.createDirectory(atPath: cluster.directories[3], withIntermediateDirectories: true)
+        for i in 0..<3 {
+            let store = try #require(stores.withLock { $0[i] })
+            #expect(await offThePool { try? store.pruneStep(below: 20, batchMax: 100) } == 20)
+        }
+        try await cluster.start(3)
+        let node = try #require(cluster.nodes[3])
+        #expect(await waitUntil(seconds: 30) {
+            await node.refreshPeers()
+            return await node.cannotCatchUp != nil
+        })
+        let why = await node.cannotCatchUp ?? ""
+        #expect(why.contains("next block is 1") && why.contains("from 20") && why.contains("state_sync = true"), "\(why)")
+        // The others, whose next blocks are kept, never say it.
+        for i in 0..<3 {
+            await cluster.nodes[i]!.refreshPeers()
+            #expect(await cluster.nodes[i]!.cannotCatchUp == nil)
+        }
+        await cluster.stopAll()
+    }
 }
 
 /// While a state sync runs the API's port answers its progress (issue 31,

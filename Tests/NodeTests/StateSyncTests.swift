@@ -151,6 +151,44 @@ import Testing
         await cluster.stopAll()
     }
 
+    /// `state_sync` absent: a wiped member started on an empty store whose
+    /// peers pruned its first blocks stops to sync (what `baton node` then
+    /// does: restore, start again) and rejoins.
+    @Test func anEmptyNodeWhosePeersPrunedItsFirstBlocksStopsToSync() async throws {
+        let stores = Mutex<[Int: NodeStore]>([:])
+        let cluster = try LocalCluster(n: 4, wrapStore: { i, store in
+            store.startSnapshots(interval: Self.interval, kept: 2, chunkBytes: 1_024)
+            stores.withLock { $0[i] = store }
+            return store
+        })
+        cluster.syncsWhenPeersPruned = true
+        defer { cluster.removeDirectories() }
+        try await runAndWipeMember3(cluster)
+        // The others drop their blocks below their snapshot of height 2 × interval.
+        for i in 0..<3 {
+            let store = try #require(stores.withLock { $0[i] })
+            #expect(await offThePool { try? store.pruneStep(below: 2 * Self.interval, batchMax: 1_000) } == 2 * Self.interval)
+        }
+        try await cluster.start(3)
+        let node = try #require(cluster.nodes[3])
+        await expectOrReport(await waitUntil(seconds: 30) {
+            await node.refreshPeers()
+            return await node.needsStateSync
+        }, cluster)
+        #expect(await node.stopReason?.contains("restores their newest snapshot") == true)
+        #expect(await node.cannotCatchUp == nil)
+        await cluster.stop(3)
+        guard case .restored(let manifest, _) = try await sync(cluster) else {
+            Issue.record("nothing was offered")
+            return
+        }
+        #expect(manifest.head.height >= 2 * Self.interval)
+        try await cluster.start(3)
+        await expectOrReport(await cluster.waitForHeight(manifest.head.height + 20), cluster)
+        #expect(try await cluster.agree(upTo: manifest.head.height + 20))
+        await cluster.stopAll()
+    }
+
     @Test func aPeerServingABadChunkIsDroppedAndTheChunkFetchedElsewhere() async throws {
         // Members 0 and 1 flip a byte in every piece they serve; only 2 serves honestly.
         let cluster = try cluster { i, transport in i < 2 ? PieceTamperingTransport(wrapping: transport) : transport }

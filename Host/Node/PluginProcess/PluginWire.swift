@@ -32,7 +32,7 @@ enum PluginWire {
         case validateListing(BlockContext, [UInt8])
         /// ABI 1.7: answered `.bytes` (32, or empty when the app cannot tell).
         case stateHashFromStore
-        /// ABI 1.7: answered `.bytes` (a u64, little-endian).
+        /// ABI 1.7: answered `.bytes` (a u64, as `WireWriter.u64` writes it).
         case retainHeight
     }
 

@@ -15,14 +15,17 @@ extension NodeBootstrap {
     /// `onStart` runs once the sync is sure to run (the store is empty), with
     /// the sync's `StateSyncWatch`: `baton node` serves its status there
     /// until the node's own API starts.
-    public static func syncState(config: NodeConfig, logger: Logger,
+    ///
+    /// `force`: sync whatever `state_sync` says (the node stopped because its
+    /// peers pruned the blocks it needs: `ConsensusNode.needsStateSync`).
+    public static func syncState(config: NodeConfig, logger: Logger, force: Bool = false,
                                  onStart: @escaping @Sendable (StateSyncWatch) async -> Void = { _ in },
                                  onProgress: @escaping @Sendable (StateSync.Progress) -> Void = { _ in })
         async throws(BootstrapError) -> StateSync.Outcome?
     {
         // Absent is off: the sync phase costs a fresh node a second or two of
         // asking before it starts, which a new federation's members need not pay.
-        guard config.storage?.state_sync == true else { return nil }
+        guard force || config.storage?.state_sync == true else { return nil }
         let mode: Bool? = true
         let checked = try check(config)
         let dataDir = config.resolve(config.data_dir)
