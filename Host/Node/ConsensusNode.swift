@@ -202,7 +202,8 @@ public actor ConsensusNode {
         syncServer = BlockSyncServer(store: parts.store, limits: parts.blockSync)
         let transport = parts.transport
         snapshotServer = (parts.store as? NodeStore).map {
-            SnapshotServer(store: $0, chainID: parts.committee.chainID, logger: parts.logger) { transport.send($0, to: $1) }
+            SnapshotServer(store: $0, chainID: parts.committee.chainID, logger: parts.logger,
+                           bytesPerSecond: parts.snapshotServeBytesPerSecond) { transport.send($0, to: $1) }
         }
         logger = parts.logger
         onCommit = parts.onCommit

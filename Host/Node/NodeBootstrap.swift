@@ -51,6 +51,8 @@ public struct NodeParts {
     /// `[storage] state_sync` absent: a node with an empty store whose peers
     /// pruned its first block stops to sync (`ConsensusNode.needsStateSync`).
     public var syncsWhenPeersPruned = false
+    /// `[storage] snapshot_serve_bytes_per_second`: nil serves as fast as the disk and link go.
+    public var snapshotServeBytesPerSecond: UInt64?
 
     public init(identity: PrivateKey, committee: Committee, genesis: Block, store: any ConsensusStore,
                 app: any Application, inputs: InputQueue, transport: any PeerTransport,
@@ -114,6 +116,7 @@ public enum NodeBootstrap {
         parts.listeners = genesisFile.listenerKeys
         parts.pluginPinned = genesisFile.pluginSHA256 != nil
         parts.syncsWhenPeersPruned = config.storage?.state_sync == nil
+        parts.snapshotServeBytesPerSecond = try snapshotServeRate(config.storage)
         let application = genesisFile.application
         let digests = PluginDigestCache()
         parts.makeApplication = { plan in
@@ -175,6 +178,15 @@ public enum NodeBootstrap {
         guard let interval = table?.snapshot_interval else { return nil }
         guard interval >= 1 else { throw BootstrapError(.storage("snapshot_interval = 0: must be at least 1 (heights); remove it to take none")) }
         return (interval, table?.snapshots_kept ?? 2)
+    }
+
+    /// node.toml `[storage] snapshot_serve_bytes_per_second`: nil, no cap.
+    public static func snapshotServeRate(_ table: NodeConfig.Storage?) throws(BootstrapError) -> UInt64? {
+        guard let rate = table?.snapshot_serve_bytes_per_second else { return nil }
+        guard rate >= SnapshotServer.bytesPerSecondMin else {
+            throw BootstrapError(.storage("snapshot_serve_bytes_per_second = \(rate): must be at least \(SnapshotServer.bytesPerSecondMin) (1 MiB/s: a syncing peer gives up on a piece after 10 s); remove it for no cap"))
+        }
+        return rate
     }
 
     /// node.toml `[storage] retain_blocks`: nil keeps every block.

@@ -90,6 +90,7 @@ extension NodeBootstrap {
         let limits = try mempoolLimits(config.mempool)
         _ = try retainedBlocks(config.storage)
         _ = try snapshotSchedule(config.storage)
+        _ = try snapshotServeRate(config.storage)
         let locator = PluginLocator.standard(pluginDirectory: config.plugin_dir.map(config.resolve))
         let library: PluginLibrary
         let pluginSHA256: String?

@@ -86,6 +86,10 @@ public struct NodeConfig: Codable, Sendable {
         /// they pruned the first block (`ConsensusNode+PrunedPeers`); false —
         /// never, replay by block sync.
         public var state_sync: Bool? = nil
+        /// The most bytes per second of snapshot chunks this node serves to
+        /// syncing peers, all together (absent: no cap). At least 1 MiB/s,
+        /// so a piece is never late enough for the asker to give up on it.
+        public var snapshot_serve_bytes_per_second: UInt64? = nil
         public init() {}
     }
 

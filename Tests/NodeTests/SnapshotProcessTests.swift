@@ -87,7 +87,11 @@ import Testing
                 .replacingOccurrences(of: "idle_block_interval_ms = 300", with: "idle_block_interval_ms = 10")
             // Member 3 is told to sync: at the first start the others tell it
             // they hold nothing, and it starts from the genesis at once.
-            try (text + storage + (i == 3 ? "state_sync = true\n" : "")).write(toFile: config, atomically: true, encoding: .utf8)
+            // The others serve snapshots at 1 MiB/s each: the sync lasts seconds, long enough to kill it.
+            // They keep 16 snapshots (of 200 heights, ~1 s each here): the one member 3
+            // starts on is still offered when it resumes.
+            try (text + storage + (i == 3 ? "state_sync = true\n" : "snapshot_serve_bytes_per_second = 1048576\nsnapshots_kept = 16\n"))
+                .write(toFile: config, atomically: true, encoding: .utf8)
         }
         var nodes = try testnet.configs.map { try NodeProcess(config: $0) }
         defer { nodes.forEach { $0.dispose() } }
@@ -95,6 +99,22 @@ import Testing
         #expect(await waitUntil(seconds: 60) { nodes.allSatisfy { $0.height >= 5 } }, "heights \(nodes.map(\.height)); \(nodes[0].logTail())")
         let put = try await httpRequest(api0 + "/v1/tx", method: "POST", body: Data("color=teal".utf8))
         #expect(put.status == 202, "\(put.json)")
+        // About 20 MB of state: five snapshot chunks of 4 MiB, more than the three peers
+        // fetch at once; in rounds the mempool (10,000 transactions) takes whole.
+        let filler = String(repeating: "x", count: 990)
+        for round in 0..<10 {
+            var body = Data()
+            for i in 0..<2_000 {
+                let tx = Data("f\(round * 2_000 + i)=\(filler)".utf8)
+                withUnsafeBytes(of: UInt32(tx.count).bigEndian) { body.append(contentsOf: $0) }
+                body.append(tx)
+            }
+            let reply = try await httpRequest(api0 + "/v1/txs", method: "POST", body: body)
+            #expect(reply.status == 200 && reply.json["accepted"] as? Int == 2_000, "\(reply.json)")
+            #expect(await waitUntil(seconds: 60) {
+                (try? await httpRequest(api0 + "/v1/apps/query?request=f\(round * 2_000 + 1_999)"))?.status == 200
+            }, "round \(round) of the filler was not committed")
+        }
         // Past the window: block 1 is gone everywhere (pruning runs in batches of 1,000).
         func pruned(_ i: Int) async -> Bool {
             guard let body = try? await httpRequest("http://\(testnet.api(i))/v1/status").body,
@@ -114,6 +134,14 @@ import Testing
         let text = try String(contentsOfFile: testnet.configs[3], encoding: .utf8)
         try text.replacingOccurrences(of: "state_sync = true\n", with: "").write(toFile: testnet.configs[3], atomically: true, encoding: .utf8)
         nodes[3] = try NodeProcess(config: testnet.configs[3])
+        // kill -9 in the middle of the sync, once a first chunk is on disk (renamed from its .tmp)…
+        let incoming = node3 + "/data/snapshots/incoming"
+        #expect(await waitUntil(seconds: 90, intervalMs: 20) {
+            ((try? FileManager.default.contentsOfDirectory(atPath: incoming)) ?? []).contains { $0.hasPrefix("chunk-") && !$0.hasSuffix(".tmp") }
+        }, "no chunk arrived: \(nodes[3].logTail())")
+        await nodes[3].kill9()
+        // …and started again: it resumes with the chunks it verified.
+        nodes[3] = try NodeProcess(config: testnet.configs[3])
         let target = nodes[0].height + 3
         #expect(await waitUntil(seconds: 120) { nodes[3].height >= target && nodes[0].height >= target },
                 "synced node at \(nodes[3].height) of \(target); log: \(nodes[3].logTail())")
@@ -121,6 +149,8 @@ import Testing
         let log = (try? String(contentsOfFile: node3 + "/data/node.log", encoding: .utf8)) ?? ""
         #expect(log.contains("stopping to restore their snapshot") && log.contains("state sync: restored the snapshot"),
                 "\(nodes[3].logTail())")
+        let kept = log.components(separatedBy: "alreadyHere=").dropFirst().compactMap { Int($0.prefix { $0.isNumber }) }
+        #expect(kept.count >= 2 && kept.first == 0 && (kept.last ?? 0) >= 1, "chunks already here at each fetch: \(kept)")
         // Its blocks start at the snapshot's height (a multiple of the interval).
         let api3 = "http://\(testnet.api(3))"
         let status = try #require(APIJSON.decode(NodeStatus.self, from: try await httpRequest(api3 + "/v1/status").body))
@@ -129,6 +159,7 @@ import Testing
         #expect(status.storage.restoredFrom == status.storage.oldestRetainedHeight)
         #expect(status.storage.restoredStateCheck == "chunk-hashes-only")
         #expect(String(decoding: try await httpRequest(api3 + "/v1/apps/query?request=color").body, as: UTF8.self) == "teal")
+        #expect(try await httpRequest(api3 + "/v1/apps/query?request=f19999").status == 200)
         // It signs again once SR-R told it where the others are.
         #expect(await waitUntil(seconds: 60) {
             ((try? String(contentsOfFile: node3 + "/data/node.log", encoding: .utf8)) ?? "").contains("safety data recovered from the other members' certificates")

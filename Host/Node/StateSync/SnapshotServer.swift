@@ -14,9 +14,13 @@ import Synchronization
 ///
 /// Bounds: one thread; at most `jobsMax` requests waiting (more are dropped
 /// and counted — the asker retries elsewhere); proofs cached for the
-/// snapshots kept (`cachedMax`).
+/// snapshots kept (`cachedMax`); with `bytesPerSecond`, the pieces of all
+/// syncing peers together leave no faster (the thread waits before each), so
+/// a sync cannot take the link the federation's own messages need.
 public final class SnapshotServer: Sendable {
     public static let jobsMax = 16
+    /// The least cap: four 1 MiB pieces in flight per asker come within its 10 s.
+    public static let bytesPerSecondMin: UInt64 = 1 << 20
     static let cachedMax = 4
 
     private struct State {
@@ -26,6 +30,8 @@ public final class SnapshotServer: Sendable {
         var offers: [Height: (manifest: [UInt8], proof: [UInt8])] = [:]
         /// The newest snapshot whose proof is in its folder: later checks skip the folder.
         var provenHeight: Height = 0
+        /// With a cap: when the next piece may leave (uptime ns).
+        var nextPieceNs: UInt64 = 0
     }
 
     let store: NodeStore
@@ -35,8 +41,12 @@ public final class SnapshotServer: Sendable {
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "baton.snapshots.server")
 
-    public init(store: NodeStore, chainID: Bytes32, logger: Logger, send: @escaping @Sendable (Message, PublicKey) -> Void) {
+    let bytesPerSecond: UInt64?
+
+    public init(store: NodeStore, chainID: Bytes32, logger: Logger, bytesPerSecond: UInt64? = nil,
+                send: @escaping @Sendable (Message, PublicKey) -> Void) {
         self.store = store
+        self.bytesPerSecond = bytesPerSecond
         self.chainID = chainID
         self.logger = logger
         self.send = send
@@ -78,10 +88,26 @@ public final class SnapshotServer: Sendable {
         case .pieceRequest(let id, let height, let chunk, let offset, let length):
             let folder = SnapshotFolder.path(in: store.snapshotsFolder, height: height)
             let bytes = SnapshotFolder.read(SnapshotFolder.chunkPath(folder, Int(chunk)), offset: offset, length: Int(length)) ?? []
+            pace(bytes.count)
             return .piece(requestID: id, height: height, chunk: chunk, offset: offset, bytes: bytes)
         case .offer, .piece:
             return nil
         }
+    }
+
+    /// With a cap, waits (on the server's own thread) until `count` more
+    /// bytes fit in it: a token bucket of one second's worth.
+    private func pace(_ count: Int) {
+        guard let rate = bytesPerSecond, count > 0 else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        let cost = UInt64(count) * 1_000_000_000 / rate
+        let start = state.withLock { state -> UInt64 in
+            // At most a second of credit: an idle server does not bank a burst.
+            let start = max(state.nextPieceNs, now > 1_000_000_000 ? now - 1_000_000_000 : 0)
+            state.nextPieceNs = start + cost
+            return start
+        }
+        if start + cost > now { Thread.sleep(forTimeInterval: Double(start + cost - now) / 1e9) }
     }
 
     /// A height was committed: once in a while, writes the newest snapshot's
