@@ -12,16 +12,29 @@ import Testing
 /// deleted under it; its API says a pruned height is gone, and where the
 /// kept blocks start.
 @Suite(.serialized) struct PruningNodeTests {
-    @Test func aPrunedHeightAnswersGoneAndTheFederationGoesOn() async throws {
-        let stores = Mutex<[Int: NodeStore]>([:])
+    /// Each node's store as it was opened, for a test to prune by hand.
+    final class KeptStores: Sendable {
+        private let stores = Mutex<[Int: NodeStore]>([:])
+        func keep(_ i: Int, _ store: NodeStore) { stores.withLock { $0[i] = store } }
+        subscript(_ i: Int) -> NodeStore? { stores.withLock { $0[i] } }
+    }
+
+    /// A cluster whose nodes' stores the test reaches.
+    static func clusterKeepingStores() throws -> (LocalCluster, KeptStores) {
+        let stores = KeptStores()
         let cluster = try LocalCluster(wrapStore: { i, store in
-            stores.withLock { $0[i] = store }
+            stores.keep(i, store)
             return store
         })
+        return (cluster, stores)
+    }
+
+    @Test func aPrunedHeightAnswersGoneAndTheFederationGoesOn() async throws {
+        let (cluster, stores) = try Self.clusterKeepingStores()
         defer { cluster.removeDirectories() }
         try await cluster.startAll()
         #expect(await cluster.waitForHeight(12))
-        let store = try #require(stores.withLock { $0[0] })
+        let store = try #require(stores[0])
         let node = try #require(cluster.nodes[0])
         let floor = await offThePool { try? store.pruneStep(below: 10, batchMax: 100) }
         #expect(floor == 10 && node.oldestRetainedHeight == 10)
@@ -51,11 +64,7 @@ import Testing
     /// A wiped member started without state sync, whose peers pruned its
     /// next block, cannot catch up by block sync: it says so, and what to do.
     @Test func aNodeWhosePeersPrunedItsNextBlockSaysItCannotCatchUp() async throws {
-        let stores = Mutex<[Int: NodeStore]>([:])
-        let cluster = try LocalCluster(wrapStore: { i, store in
-            stores.withLock { $0[i] = store }
-            return store
-        })
+        let (cluster, stores) = try Self.clusterKeepingStores()
         defer { cluster.removeDirectories() }
         try await cluster.startAll()
         #expect(await cluster.waitForHeight(25))
@@ -63,7 +72,7 @@ import Testing
         try FileManager.default.removeItem(atPath: cluster.directories[3])
         try FileManager.default.createDirectory(atPath: cluster.directories[3], withIntermediateDirectories: true)
         for i in 0..<3 {
-            let store = try #require(stores.withLock { $0[i] })
+            let store = try #require(stores[i])
             #expect(await offThePool { try? store.pruneStep(below: 20, batchMax: 100) } == 20)
         }
         try await cluster.start(3)
