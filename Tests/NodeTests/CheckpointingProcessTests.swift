@@ -256,15 +256,19 @@ import Testing
         let foreignPort = base + 410
         // Member 3 also refuses the honest candidates, so it never votes; under
         // leader reputation (LR-2) a member missing from every QC stops being
-        // chosen, and whether it led before that depended on the launch (a
-        // fresh-clone run saw it never lead in 120 s). The weighted-random
-        // draw lets it lead about a view in four, as the attack needs.
+        // chosen. The weighted-random draw lets it lead about a view in four.
         let cluster = try await checkpointFederation(config: "interval = 4\ndepth = 2\nvalidate_wait_ms = 1500\n",
                                                memberChains: honestPorts + [foreignPort], leaderElection: "weighted-random")
         let directory = cluster.directory
+        // Member 3 has a foreign candidate only until the first honest
+        // checkpoint is committed (its chain does not hold that block, so no
+        // candidate follows it): the honest chain mines slowly (a block every
+        // ~4 s, the first checkpoint due after ~24 s), leaving member 3 many
+        // views to lead with its foreign one first — a run whose honest chain
+        // was fast certified its first checkpoint before member 3 ever led.
         let honest = try honestPorts.enumerated().map {
             try ChainProcess(index: $0.offset, port: $0.element, peers: honestPorts, directory: directory,
-                             genesis: cluster.genesis, hashrate: Self.honestHashrate * 2 / 3)
+                             genesis: cluster.genesis, hashrate: Self.honestHashrate / 6)
         }
         let foreign = try ChainProcess(index: 9, port: foreignPort, peers: [], directory: directory, genesis: cluster.genesis,
                                        hashrate: Self.honestHashrate * 16, name: "a-foreign-chain")
