@@ -368,6 +368,18 @@ static baton_status keep_first(void *ctx, const uint8_t *data, size_t len) {
 
 /* Counts blocks under key "n" (one byte is plenty for tests); the state hash
  * is SHA-256 of the payload. */
+/* The committed block count ("n"), 0 before any. */
+static uint8_t stored_count(fixture *f) {
+    first_byte got = {0, 0};
+    baton_writer reader;
+    reader.struct_size = sizeof reader;
+    reader.reserved = 0;
+    reader.ctx = &got;
+    reader.write = keep_first;
+    if (f->host->kv_get(f->host, bytes_of("n", 1), &reader) == BATON_OK && got.seen) return got.value;
+    return 0;
+}
+
 static baton_status fx_commit(void *instance, const baton_block_context *ctx, baton_bytes payload,
                               uint8_t hash[32], const baton_writer *error) {
     fixture *f = (fixture *)instance;
@@ -375,14 +387,7 @@ static baton_status fx_commit(void *instance, const baton_block_context *ctx, ba
     sleep_if_asked(payload, "stall-commit:");
     crash_if_asked(payload);
     if (is(f, "bad-status")) return 42;
-    first_byte got = {0, 0};
-    baton_writer reader;
-    reader.struct_size = sizeof reader;
-    reader.reserved = 0;
-    reader.ctx = &got;
-    reader.write = keep_first;
-    uint8_t count = 0;
-    if (f->host->kv_get(f->host, bytes_of("n", 1), &reader) == BATON_OK && got.seen) count = got.value;
+    uint8_t count = stored_count(f);
     count++;
     if (f->host->kv_put(f->host, bytes_of("n", 1), bytes_of(&count, 1)) != BATON_OK) {
         say(error, "kv_put refused inside commit");
@@ -453,17 +458,7 @@ static baton_status fx_state_hash_from_store(void *instance, uint8_t hash[32], c
 }
 
 /* ABI 1.7: keep every block from the number of blocks committed up. */
-static uint64_t fx_retain_height(void *instance) {
-    fixture *f = (fixture *)instance;
-    first_byte got = {0, 0};
-    baton_writer reader;
-    reader.struct_size = sizeof reader;
-    reader.reserved = 0;
-    reader.ctx = &got;
-    reader.write = keep_first;
-    if (f->host->kv_get(f->host, bytes_of("n", 1), &reader) == BATON_OK && got.seen) return got.value;
-    return 0;
-}
+static uint64_t fx_retain_height(void *instance) { return stored_count((fixture *)instance); }
 #endif
 
 static baton_status fx_query(void *instance, baton_bytes request, const baton_writer *response,

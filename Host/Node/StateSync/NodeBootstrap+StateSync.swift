@@ -26,7 +26,6 @@ extension NodeBootstrap {
         // Absent is off: the sync phase costs a fresh node a second or two of
         // asking before it starts, which a new federation's members need not pay.
         guard force || config.storage?.state_sync == true else { return nil }
-        let mode: Bool? = true
         let checked = try check(config)
         let dataDir = config.resolve(config.data_dir)
         _ = try DataDirectory.prepare(dataDir)
@@ -50,10 +49,9 @@ extension NodeBootstrap {
             throw BootstrapError(.storage("state sync: cannot listen on \(checked.listen): \(error)"))
         }
         var options = StateSync.Options()
-        options.required = mode == true
-        if mode == true { options.offerWaitMs = 60_000 }
+        options.offerWaitMs = 60_000
         logger.notice("state sync: asking the peers for their newest snapshot",
-                      metadata: ["mode": "\(mode == true ? "required" : "if the peers pruned the early blocks")"])
+                      metadata: ["why": "\(force ? "the peers pruned this node's first blocks" : "state_sync = true")"])
         let sync = StateSync(store: store, genesis: checked.committee, genesisID: checked.genesis.id, transport: transport,
                              inputs: inputs, verifier: Secp256k1Verifier(), logger: logger, options: options, watch: watch,
                              onProgress: onProgress)
@@ -63,8 +61,8 @@ extension NodeBootstrap {
             throw BootstrapError(.storage("\(error)"))
         }
         await transport.shutdown()
-        if case .nothingOffered(let refusals) = outcome, mode == true {
-            throw BootstrapError(.storage("state sync = true, and no snapshot vouched for by more than a third of the weight was offered in \(options.offerWaitMs / 1_000) s"
+        if case .nothingOffered(let refusals) = outcome {
+            throw BootstrapError(.storage("state sync: no snapshot vouched for by more than a third of the weight was offered in \(options.offerWaitMs / 1_000) s"
                 + (refusals.isEmpty ? " (set [storage] snapshot_interval on the members, alike)" : "; refused: \(refusals.suffix(3).joined(separator: "; "))")))
         }
         return outcome

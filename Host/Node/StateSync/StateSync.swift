@@ -29,10 +29,6 @@ public final class StateSync: @unchecked Sendable {
     public struct Options: Sendable {
         /// How long to look for a vouched offer before giving up (nothing to sync from).
         public var offerWaitMs: UInt64 = 15_000
-        /// false (`state_sync` unset): sync only if the peers no longer hold
-        /// the early blocks — the first peer that still serves height 1
-        /// ends the search, and the node catches up by block sync.
-        public var required = true
         public var pieceBytes = 1 << 20
         public var piecesInFlightPerPeer = 4
         /// A piece not answered in this long sends its chunk to another peer.
@@ -67,8 +63,7 @@ public final class StateSync: @unchecked Sendable {
         case restored(SnapshotManifest, Progress)
         /// No snapshot vouched for by more than a third of the weight was offered in time.
         case nothingOffered(refusals: [String])
-        /// Nothing to sync: the peers still hold the chain from block 1, or
-        /// hold nothing themselves (a new federation's first start).
+        /// Nothing to sync: the peers hold nothing themselves (a new federation's first start).
         case notNeeded(String)
     }
 
@@ -197,12 +192,6 @@ public final class StateSync: @unchecked Sendable {
             }
             guard case .message(let peer, .stateSync(.offer(_, let oldestBlock, let manifestBytes, let proofBytes))) = input else {
                 continue
-            }
-            if !options.required, !finishing, oldestBlock == 1 {
-                logger.info("state sync: a peer still holds the chain from its first block; catching up by block sync",
-                            metadata: ["peer": "\(peer)"])
-                notNeeded = "peer \(peer) holds the chain from its first block"
-                return nil
             }
             // Even when told to sync: a federation whose members all start empty has nothing to sync from.
             if !finishing, oldestBlock == 0 {
