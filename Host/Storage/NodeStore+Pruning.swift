@@ -7,7 +7,12 @@ import Synchronization
 ///
 /// Invariant: the blocks kept are exactly the heights from
 /// `oldestRetainedHeight` to the head; `m/pruned` says where they start and
-/// is written in the same batch as each deletion, so a crash leaves no hole.
+/// is written in the same batch as each deletion of their indexes (`h/`,
+/// `i/`) and certificates, so a crash leaves no hole. The blocks themselves
+/// (the `blocks` family, keyed by height) go a table file at a time, once a
+/// file lies wholly below the floor: no tombstones, no rewrite, so the disk
+/// shrinks as it grows. Until then a block below the floor may still be on
+/// disk, unreachable (reads go through the indexes and the floor).
 /// The head is never pruned (a restart resumes from its block), nor the app
 /// state, the app state hashes (`e/`), the leader records (`r/`), the epoch
 /// records and the schedules: they have windows or lifetimes of their own.
@@ -79,6 +84,8 @@ extension NodeStore {
         let batch = WriteBatch()
         for height in floor..<end { batch.delete(StoreLayout.height(height)) }
         for id in ids {
+            batch.delete(StoreLayout.blockHeight(id))
+            // Blocks kept under their id: a schema-1 store's, a restored head.
             batch.delete(StoreLayout.finalized(id))
             batch.delete(StoreLayout.certificate(id))
         }
@@ -87,6 +94,8 @@ extension NodeStore {
         batch.put(StoreLayout.pruned, w.bytes)
         try db.write(batch, sync: false)
         prunedFloor.store(end, ordering: .releasing)
+        // Inclusive range: heights 1 to end - 1, all below the new floor.
+        try db.deleteFiles(family: StoreLayout.blocksFamily.name, from: StoreLayout.block(at: 1), through: StoreLayout.block(at: end - 1))
         return end
     }
 

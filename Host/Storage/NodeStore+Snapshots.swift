@@ -53,7 +53,15 @@ extension NodeStore {
             }
             switch SnapshotKeys.place(key, plan: plan) {
             case .chunks:
-                do throws(StorageError) { try writer.add(key, value) } catch {
+                do throws(StorageError) {
+                    try writer.add(key, value)
+                    // The head's block follows the head, under its id as a
+                    // schema-1 store wrote it (the next step finds it there
+                    // in such a store), so every member's chunks are alike.
+                    if plan.step == 1, let head, let block = try finalizedBlockBytes(at: head.height, view: view) {
+                        try writer.add(StoreLayout.finalized(head.blockID), block)
+                    }
+                } catch {
                     failure = error
                     return false
                 }
@@ -77,7 +85,8 @@ extension NodeStore {
 /// Which keys a snapshot holds, where, and in which order they are read.
 public enum SnapshotKeys {
     /// The scan's steps: the head first (the exact key), then the head's
-    /// block and height entry (known once the head is read), the key
+    /// block (under its id: found there in the default family only when
+    /// it is kept by id, see `writeSnapshotFiles`) and height entry (known once the head is read), the key
     /// spaces, and last the anchor's keys. Without a head record the scan
     /// ends (the snapshot fails).
     struct Plan {

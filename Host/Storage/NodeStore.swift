@@ -117,11 +117,12 @@ public final class NodeStore: @unchecked Sendable {
             check.close()
             try Self.checkNotBehind(height: head.height, epochs: epochs, recorded: recorded, path: directory)
         }
-        let db = try RocksDatabase(path: dbPath, createIfMissing: creating)
+        let db = try RocksDatabase(path: dbPath, createIfMissing: creating, columnFamilies: [StoreLayout.blocksFamily])
         self.db = db
         safetyRecord = record
         created = creating
         try Self.checkIdentity(db, genesis: genesis, path: directory, create: creating, marked: marker != nil)
+        try Self.upgradeSchema(db)
         let head = try Self.finalizedHead(db, path: directory)
         // What the open recovered from the WAL is durable from here on.
         try db.syncWAL()
@@ -204,6 +205,8 @@ public final class NodeStore: @unchecked Sendable {
             batch.put(StoreLayout.schema, schema.bytes)
             batch.put(StoreLayout.chain, genesis.parentID.bytes)  // genesis.parentID is the chain id
             batch.put(StoreLayout.genesis, genesis.id.bytes)
+            // The genesis stays under its id: the blocks family holds heights
+            // from 1, so pruning may delete any of its files.
             batch.put(StoreLayout.finalized(genesis.id), genesis.encoded)
             batch.put(StoreLayout.height(0), genesis.id.bytes)
             batch.put(StoreLayout.head, FinalizedHead(height: 0, blockID: genesis.id, stateHash: .zero).encoded)
@@ -226,6 +229,19 @@ public final class NodeStore: @unchecked Sendable {
             let found = genesisID.map { Hex.encode($0.prefix(4)) } ?? "none"
             throw StorageError(.otherChain, path: path, "its genesis is \(found)…, the configured one \(genesis.id.short)…")
         }
+    }
+
+    /// A schema-1 store becomes schema 2 by saying so: the open created its
+    /// (empty) blocks family, and its blocks stay readable under `b/`.
+    private static func upgradeSchema(_ db: RocksDatabase) throws(StorageError) {
+        guard let bytes = try db.get(StoreLayout.schema) else { return }
+        var reader = WireReader(bytes)
+        guard let version = try? reader.u32("schema"), version < StoreLayout.schemaVersion else { return }
+        var schema = WireWriter()
+        schema.u32(StoreLayout.schemaVersion)
+        let batch = WriteBatch()
+        batch.put(StoreLayout.schema, schema.bytes)
+        try db.write(batch, sync: true)
     }
 
     // MARK: - Consensus state
@@ -280,7 +296,10 @@ public final class NodeStore: @unchecked Sendable {
                 batch.delete(StoreLayout.leaderRecord(block.height - StoreLayout.leaderRecordsKept))
             }
         }
-        batch.put(StoreLayout.finalized(block.id), block.encoded)
+        batch.put(StoreLayout.block(at: block.height), block.encoded, family: StoreLayout.blocksFamily.name)
+        var height = WireWriter(capacity: 8)
+        height.u64(block.height)
+        batch.put(StoreLayout.blockHeight(block.id), height.bytes)
         batch.delete(StoreLayout.unfinalized(block.id))
         batch.put(StoreLayout.certificate(block.id), qc.encoded)
         batch.put(StoreLayout.height(block.height), block.id.bytes)
@@ -504,14 +523,16 @@ public final class NodeStore: @unchecked Sendable {
     /// connect to what the asker has.
     public func finalizedBlocks(from height: Height, limit: Int) throws(StorageError) -> [(block: Block, qc: QuorumCertificate)] {
         guard max(height, 1) >= oldestRetainedHeight else { return [] }
-        var ids: [BlockID] = []
-        try settled.scan(prefix: StoreLayout.heightPrefix, from: StoreLayout.height(height)) { _, value in
-            if let id = Bytes32(value) { ids.append(id) }
+        var ids: [(Height, BlockID)] = []
+        try settled.scan(prefix: StoreLayout.heightPrefix, from: StoreLayout.height(height)) { key, value in
+            var r = WireReader(Array(key.dropFirst(StoreLayout.heightPrefix.count)))
+            if let at = try? r.u64("height"), let id = Bytes32(value) { ids.append((at, id)) }
             return ids.count < limit
         }
         var out: [(Block, QuorumCertificate)] = []
-        for id in ids {
-            guard let block = try finalizedBlock(id: id), let qc = try decoded(StoreLayout.certificate(id), as: QuorumCertificate.self)
+        for (at, id) in ids {
+            guard let block = try finalizedBlock(id: id, height: at),
+                  let qc = try decoded(StoreLayout.certificate(id), as: QuorumCertificate.self)
             else { break }
             out.append((block, qc))
         }
@@ -524,7 +545,38 @@ public final class NodeStore: @unchecked Sendable {
         return try decoded(StoreLayout.unfinalized(id), as: Block.self)
     }
 
-    func finalizedBlock(id: BlockID) throws(StorageError) -> Block? { try decoded(StoreLayout.finalized(id), as: Block.self) }
+    /// A finalized block: in the blocks family at its height (`i/`), or
+    /// under its id (`b/`: the genesis, a restored head, a schema-1 store's).
+    func finalizedBlock(id: BlockID) throws(StorageError) -> Block? {
+        if let bytes = try settled.get(StoreLayout.blockHeight(id)) {
+            var r = WireReader(bytes)
+            guard let height = try? r.u64("i/"), r.remaining == 0 else {
+                throw StorageError(.corrupted, path: path, "the height entry of block \(id.short) (i/) is malformed")
+            }
+            return try finalizedBlock(id: id, height: height)
+        }
+        return try decoded(StoreLayout.finalized(id), as: Block.self)
+    }
+
+    /// The finalized block `id` at `height` (from the height index).
+    private func finalizedBlock(id: BlockID, height: Height) throws(StorageError) -> Block? {
+        if let bytes = try settled.get(StoreLayout.block(at: height), family: StoreLayout.blocksFamily.name) {
+            let block: Block
+            do { block = try Block.decode(bytes) } catch { throw StorageError(.corrupted, path: path, "the block at height \(height): \(error)") }
+            guard block.id == id else {
+                throw StorageError(.corrupted, path: path, "the block at height \(height) is \(block.id.short), its index says \(id.short)")
+            }
+            return block
+        }
+        return try decoded(StoreLayout.finalized(id), as: Block.self)
+    }
+
+    /// The encoded finalized block at `height` in the blocks family as
+    /// `view` saw it, nil when it is not there (kept under its id instead).
+    func finalizedBlockBytes(at height: Height, view: RocksDatabase.PointInTime?) throws(StorageError) -> [UInt8]? {
+        guard height > 0 else { return nil }
+        return try settled.get(StoreLayout.block(at: height), family: StoreLayout.blocksFamily.name, at: view)
+    }
 
     private func decoded<T: WireCodable>(_ key: [UInt8], as type: T.Type) throws(StorageError) -> T? {
         try Self.decoded(settled, key, as: type, path: path)

@@ -16,12 +16,38 @@ import Glibc
 ///   earlier write (the WAL is ordered), which is what "persist before
 ///   speech" needs; damage to it other than a torn last record stops the open;
 /// - RocksDB's info log: 4 files of at most 4 MiB;
-/// - 2 background jobs (the machine class has 2 cores).
+/// - 2 background jobs (the machine class has 2 cores);
+/// - column families besides the default one, each with its own memtable
+///   and table file size (`ColumnFamily`): the node keeps finalized blocks
+///   in one of their own, keyed by height, so they are written in key order
+///   and dropped whole files at a time (`deleteFiles`).
 public final class RocksDatabase: @unchecked Sendable {
+    /// A column family other than the default one, and the sizes its data is
+    /// written in.
+    public struct ColumnFamily: Hashable, Sendable {
+        public let name: String
+        /// Its memtable's size, and so of the table files its flushes write.
+        public let memtableBytes: Int
+        /// The size of the table files its compactions write.
+        public let tableFileBytes: Int
+
+        public init(name: String, memtableBytes: Int, tableFileBytes: Int) {
+            precondition(name != "default", "the default column family is always open")
+            self.name = name
+            self.memtableBytes = memtableBytes
+            self.tableFileBytes = tableFileBytes
+        }
+    }
+
     public let path: String
     /// nil once `close()` ran. Read only under `handleLock` (shared), set
     /// nil only under it (exclusive).
     private var handle: OpaquePointer?
+    /// The open column families' handles by name (empty once `close()` ran),
+    /// under `handleLock` like `handle`: RocksDB requires them freed before
+    /// the database closes.
+    private var families: [String: OpaquePointer] = [:]
+    private var familyOptions: [OpaquePointer] = []
     /// Every call holds this shared for as long as it is inside RocksDB;
     /// `close()` takes it exclusively. So a close never frees the database
     /// under a call in flight on another thread (the background WAL sync, the
@@ -48,7 +74,12 @@ public final class RocksDatabase: @unchecked Sendable {
 
     /// - Parameter readOnly: open without writing anything (no WAL replay
     ///   written back, no new files): to check a store before trusting it.
-    public init(path: String, createIfMissing: Bool, readOnly: Bool = false) throws(StorageError) {
+    ///   Every column family the database has is opened then (RocksDB
+    ///   creates none read-only); `columnFamilies` are its options.
+    /// - Parameter columnFamilies: opened, and created when missing (a
+    ///   database written by an older binary gains them empty).
+    public init(path: String, createIfMissing: Bool, readOnly: Bool = false,
+                columnFamilies: [ColumnFamily] = []) throws(StorageError) {
         self.path = path
         options = rocksdb_options_create()
         rocksdb_options_set_create_if_missing(options, createIfMissing ? 1 : 0)
@@ -83,7 +114,30 @@ public final class RocksDatabase: @unchecked Sendable {
         rocksdb_writeoptions_set_sync(syncWrite, 1)
         lazyWrite = rocksdb_writeoptions_create()
         var error: UnsafeMutablePointer<CChar>?
-        let handle = readOnly ? rocksdb_open_for_read_only(options, path, 0, &error) : rocksdb_open(options, path, &error)
+        var names = ["default"]
+        var perFamily: [OpaquePointer] = [options]
+        let existing = readOnly ? Self.existingFamilies(path: path, options: options) : nil
+        for family in columnFamilies where existing?.contains(family.name) ?? true {
+            let familyOptions = rocksdb_options_create_copy(options)!
+            rocksdb_options_set_write_buffer_size(familyOptions, family.memtableBytes)
+            rocksdb_options_set_target_file_size_base(familyOptions, UInt64(family.tableFileBytes))
+            self.familyOptions.append(familyOptions)
+            names.append(family.name)
+            perFamily.append(familyOptions)
+        }
+        if !readOnly, !columnFamilies.isEmpty { rocksdb_options_set_create_missing_column_families(options, 1) }
+        var handles = [OpaquePointer?](repeating: nil, count: names.count)
+        let handle: OpaquePointer? = Self.withCStrings(names) { cNames in
+            perFamily.map { Optional($0) }.withUnsafeBufferPointer { cOptions in
+                handles.withUnsafeMutableBufferPointer { cHandles in
+                    readOnly
+                        ? rocksdb_open_for_read_only_column_families(options, path, Int32(names.count), cNames, cOptions.baseAddress,
+                                                                     cHandles.baseAddress, 0, &error)
+                        : rocksdb_open_column_families(options, path, Int32(names.count), cNames, cOptions.baseAddress,
+                                                       cHandles.baseAddress, &error)
+                }
+            }
+        }
         guard let handle, error == nil else {
             let message = Self.take(error) ?? "rocksdb_open failed"
             // Every stored property is initialized by now, so throwing runs
@@ -92,6 +146,31 @@ public final class RocksDatabase: @unchecked Sendable {
             throw Self.classify(message, path: path)
         }
         self.handle = handle
+        // The default family's handle is not needed (the plain calls use it);
+        // it is freed now, before any close.
+        if let first = handles[0] { rocksdb_column_family_handle_destroy(first) }
+        for (name, familyHandle) in zip(names.dropFirst(), handles.dropFirst()) {
+            if let familyHandle { families[name] = familyHandle }
+        }
+    }
+
+    /// The column families a database on disk has (nil when it cannot be
+    /// listed, e.g. none exists: the open reports why).
+    private static func existingFamilies(path: String, options: OpaquePointer) -> Set<String>? {
+        var count = 0
+        var error: UnsafeMutablePointer<CChar>?
+        guard let list = rocksdb_list_column_families(options, path, &count, &error) else {
+            _ = take(error)
+            return nil
+        }
+        defer { rocksdb_list_column_families_destroy(list, count) }
+        return Set((0..<count).compactMap { list[$0].map { String(cString: $0) } })
+    }
+
+    private static func withCStrings<T>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> T) -> T {
+        let copies = strings.map { strdup($0) }
+        defer { copies.forEach { free($0) } }
+        return copies.map { UnsafePointer($0) }.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 
     /// Closes the database now (its background threads stop), instead of when
@@ -101,6 +180,8 @@ public final class RocksDatabase: @unchecked Sendable {
     /// later calls throw.
     public func close() {
         handleLock.exclusively {
+            families.values.forEach { rocksdb_column_family_handle_destroy($0) }
+            families = [:]
             if let handle { rocksdb_close(handle) }
             handle = nil
         }
@@ -115,8 +196,59 @@ public final class RocksDatabase: @unchecked Sendable {
     }
 
     deinit {
+        families.values.forEach { rocksdb_column_family_handle_destroy($0) }
         if let handle { rocksdb_close(handle) }
+        familyOptions.forEach { rocksdb_options_destroy($0) }
         Self.destroy(options, tableOptions, cache, readOptions, syncWrite, lazyWrite)
+    }
+
+    /// Runs `body` with the open database and the named family's handle.
+    private func withFamily<T>(_ name: String, _ body: (OpaquePointer, OpaquePointer) throws(StorageError) -> T) throws(StorageError) -> T {
+        try withDB { db throws(StorageError) in
+            guard let family = families[name] else {
+                throw StorageError(.io, path: path, "the store has no column family \(name) (opened without it)")
+            }
+            return try body(db, family)
+        }
+    }
+
+    /// The value of `key` in the column family `family`, as `view` saw it
+    /// (now when nil).
+    public func get(_ key: [UInt8], family: String, at view: PointInTime? = nil) throws(StorageError) -> [UInt8]? {
+        var length = 0
+        var error: UnsafeMutablePointer<CChar>?
+        let value = try withFamily(family) { db, handle in
+            key.withUnsafeBufferPointer { k in
+                k.withMemoryRebound(to: CChar.self) {
+                    rocksdb_get_cf(db, view?.readOptions ?? readOptions, handle, $0.baseAddress, $0.count, &length, &error)
+                }
+            }
+        }
+        if let message = Self.take(error) { throw Self.classify(message, path: path) }
+        guard let value else { return nil }
+        defer { rocksdb_free(value) }
+        return Array(UnsafeRawBufferPointer(start: value, count: length))
+    }
+
+    /// Deletes the table files of `family` whose keys all lie in
+    /// [`start`, `end`] (both included): no tombstone is written and nothing is rewritten, so
+    /// the disk shrinks at once. Keys in files that also hold keys outside
+    /// the range, and in level-0 files, stay. RocksDB snapshots do not keep
+    /// the deleted files' keys: call it only on keys no reader needs.
+    public func deleteFiles(family: String, from start: [UInt8], through end: [UInt8]) throws(StorageError) {
+        var error: UnsafeMutablePointer<CChar>?
+        try withFamily(family) { db, handle in
+            start.withUnsafeBufferPointer { s in
+                end.withUnsafeBufferPointer { e in
+                    s.withMemoryRebound(to: CChar.self) { sc in
+                        e.withMemoryRebound(to: CChar.self) { ec in
+                            rocksdb_delete_file_in_range_cf(db, handle, sc.baseAddress, sc.count, ec.baseAddress, ec.count, &error)
+                        }
+                    }
+                }
+            }
+        }
+        if let message = Self.take(error) { throw Self.classify(message, path: path) }
     }
 
     private static func destroy(_ options: OpaquePointer, _ tableOptions: OpaquePointer, _ cache: OpaquePointer,
@@ -146,7 +278,15 @@ public final class RocksDatabase: @unchecked Sendable {
     /// Applies `batch` atomically; `sync` waits for the WAL to reach the disk.
     public func write(_ batch: WriteBatch, sync: Bool) throws(StorageError) {
         var error: UnsafeMutablePointer<CChar>?
-        try withDB { db in rocksdb_write(db, sync ? syncWrite : lazyWrite, batch.handle, &error) }
+        try withDB { db throws(StorageError) in
+            try batch.resolveFamilies { name throws(StorageError) in
+                guard let family = families[name] else {
+                    throw StorageError(.io, path: path, "the store has no column family \(name) (opened without it)")
+                }
+                return family
+            }
+            rocksdb_write(db, sync ? syncWrite : lazyWrite, batch.handle, &error)
+        }
         if let message = Self.take(error) { throw Self.classify(message, path: path) }
     }
 
@@ -246,13 +386,41 @@ public final class RocksDatabase: @unchecked Sendable {
         if let message = Self.take(error) { throw Self.classify(message, path: path) }
     }
 
-    /// Flushes memtables to SST files (for size measurements and tests).
+    /// The bytes of `family`'s table files (RocksDB's `total-sst-files-size`).
+    public func tableFileBytes(family: String) throws(StorageError) -> UInt64 {
+        let text: String? = try withFamily(family) { db, handle in
+            guard let value = rocksdb_property_value_cf(db, handle, "rocksdb.total-sst-files-size") else { return nil }
+            defer { rocksdb_free(value) }
+            return String(cString: value)
+        }
+        guard let text, let bytes = UInt64(text) else { throw StorageError(.io, path: path, "RocksDB did not report the size of \(family)") }
+        return bytes
+    }
+
+    /// Flushes `family`'s memtable and compacts all of it, waiting for both
+    /// (tests: it puts every file below level 0, where `deleteFiles` reaches).
+    func compact(family: String) throws(StorageError) {
+        let flushOptions = rocksdb_flushoptions_create()!
+        defer { rocksdb_flushoptions_destroy(flushOptions) }
+        rocksdb_flushoptions_set_wait(flushOptions, 1)
+        var error: UnsafeMutablePointer<CChar>?
+        try withFamily(family) { db, handle in
+            rocksdb_flush_cf(db, flushOptions, handle, &error)
+            if error == nil { rocksdb_compact_range_cf(db, handle, nil, 0, nil, 0) }
+        }
+        if let message = Self.take(error) { throw Self.classify(message, path: path) }
+    }
+
+    /// Flushes every column family's memtable to SST files (for size measurements and tests).
     func flush() throws(StorageError) {
         let flushOptions = rocksdb_flushoptions_create()!
         defer { rocksdb_flushoptions_destroy(flushOptions) }
         rocksdb_flushoptions_set_wait(flushOptions, 1)
         var error: UnsafeMutablePointer<CChar>?
-        try withDB { db in rocksdb_flush(db, flushOptions, &error) }
+        try withDB { db in
+            rocksdb_flush(db, flushOptions, &error)
+            for family in families.values where error == nil { rocksdb_flush_cf(db, flushOptions, family, &error) }
+        }
         if let message = Self.take(error) { throw Self.classify(message, path: path) }
     }
 
@@ -275,9 +443,13 @@ public final class RocksDatabase: @unchecked Sendable {
     }
 }
 
-/// An atomic group of writes.
+/// An atomic group of writes, to the default column family or others.
 public final class WriteBatch {
     let handle: OpaquePointer
+    /// Writes to other column families, added to the batch when it is
+    /// written (the families' handles belong to the database, which may
+    /// close meanwhile).
+    private var familyWrites: [(family: String, key: [UInt8], value: [UInt8]?)] = []
 
     public init() { handle = rocksdb_writebatch_create() }
     deinit { rocksdb_writebatch_destroy(handle) }
@@ -300,5 +472,32 @@ public final class WriteBatch {
         }
     }
 
-    var count: Int { Int(rocksdb_writebatch_count(handle)) }
+    /// Puts `key` in the column family named `family`.
+    public func put(_ key: [UInt8], _ value: [UInt8], family: String) { familyWrites.append((family, key, value)) }
+
+    /// Deletes `key` from the column family named `family`.
+    public func delete(_ key: [UInt8], family: String) { familyWrites.append((family, key, nil)) }
+
+    var count: Int { Int(rocksdb_writebatch_count(handle)) + familyWrites.count }
+
+    /// Adds the family writes to the batch, with the handles `handle(name)` gives.
+    fileprivate func resolveFamilies(_ handle: (String) throws(StorageError) -> OpaquePointer) throws(StorageError) {
+        for write in familyWrites {
+            let family = try handle(write.family)
+            write.key.withUnsafeBufferPointer { k in
+                k.withMemoryRebound(to: CChar.self) { kc in
+                    if let value = write.value {
+                        value.withUnsafeBufferPointer { v in
+                            v.withMemoryRebound(to: CChar.self) { vc in
+                                rocksdb_writebatch_put_cf(self.handle, family, kc.baseAddress, kc.count, vc.baseAddress, vc.count)
+                            }
+                        }
+                    } else {
+                        rocksdb_writebatch_delete_cf(self.handle, family, kc.baseAddress, kc.count)
+                    }
+                }
+            }
+        }
+        familyWrites.removeAll()
+    }
 }

@@ -1,8 +1,9 @@
 import BatonCrypto
 import Consensus
 
-/// The key layout of a node's RocksDB, as documented key prefixes in one
-/// column family (one WAL, so one atomic batch spans every kind of key):
+/// The key layout of a node's RocksDB: documented key prefixes in the
+/// default column family, and the finalized blocks in a `blocks` family of
+/// their own (one WAL for both, so one atomic batch spans every kind of key):
 ///
 /// | prefix | key | value |
 /// | --- | --- | --- |
@@ -14,14 +15,28 @@ import Consensus
 /// | `s/` | `recovering` | present from a store's creation until SR-R recovered its safety data |
 /// | `l/` | `liveness` | `LivenessData` |
 /// | `u/` | block id | an unfinalized block |
-/// | `b/` | block id | a finalized block |
+/// | `b/` | block id | a finalized block kept by id: the genesis, a restored snapshot's head, and every block a schema-1 store held |
 /// | `c/` | block id | the QC certifying that finalized block |
 /// | `h/` | height, big-endian u64 | the id of the finalized block at that height |
+/// | `i/` | block id | big-endian u64: the height of that finalized block, in the `blocks` family |
 /// | `e/` | height, big-endian u64 | the app state hash after that height (the newest `executedStatesKept`) |
 /// | `r/` | height, big-endian u64 | the leader record of the finalized block at that height (the newest `leaderRecordsKept`) |
 /// | `a/` | u16 name length, plugin name, `/`, key | one plugin's app state |
+///
+/// In the `blocks` family, the key is the height (big-endian u64, from 1)
+/// and the value the finalized block. Why a family of its own, keyed by
+/// height: blocks are most of a store's bytes. Keyed by id (a hash) among
+/// the other keys, every table file spanned the whole key range, so each
+/// compaction rewrote a level and the disk of a pruned store peaked at up
+/// to 1.9× its size while the new files were written (docs/storage.md).
+/// In height order, new blocks land in new files that RocksDB moves down
+/// without rewriting, and pruning deletes whole files below the window.
+///
+/// Schema 2 added the family and `i/`; a schema-1 store is upgraded when it
+/// opens (the family is created empty; its blocks stay under `b/`, read
+/// there, and go as pruning reaches them).
 enum StoreLayout {
-    static let schemaVersion: UInt32 = 1
+    static let schemaVersion: UInt32 = 2
 
     static let schema = key("m/schema")
     static let chain = key("m/chain")
@@ -49,6 +64,14 @@ enum StoreLayout {
     static let finalizedPrefix = key("b/")
     static let certificatePrefix = key("c/")
     static let heightPrefix = key("h/")
+    static let blockHeightPrefix = key("i/")
+    /// The column family of finalized blocks keyed by height.
+    static let blocksFamily = RocksDatabase.ColumnFamily(name: "blocks", memtableBytes: blocksMemtableBytes,
+                                                         tableFileBytes: blocksMemtableBytes)
+    /// The blocks family's memtable and table file size: its files are what
+    /// pruning deletes whole, so the one straddling the window's start is
+    /// at most this much kept beyond it.
+    static let blocksMemtableBytes = 4 << 20
     static let appPrefix = key("a/")
     static let executedPrefix = key("e/")
     /// App state hashes kept per height, for the app-agreement rule after a
@@ -65,6 +88,13 @@ enum StoreLayout {
     static func epoch(_ e: UInt64) -> [UInt8] { heightKey(epochPrefix, e) }
     static func finalized(_ id: BlockID) -> [UInt8] { finalizedPrefix + id.bytes }
     static func certificate(_ id: BlockID) -> [UInt8] { certificatePrefix + id.bytes }
+    static func blockHeight(_ id: BlockID) -> [UInt8] { blockHeightPrefix + id.bytes }
+    /// A block's key in the blocks family.
+    static func block(at h: Height) -> [UInt8] {
+        var w = WireWriter(capacity: 8)
+        w.u64(h)
+        return w.bytes
+    }
 
     static func height(_ h: Height) -> [UInt8] { heightKey(heightPrefix, h) }
     static func executed(_ h: Height) -> [UInt8] { heightKey(executedPrefix, h) }
