@@ -39,6 +39,15 @@ final class BenchCluster {
 
     func restart(_ i: Int) throws { processes[i] = try launch(i) }
 
+    /// Kill -9, delete node `i`'s data directory (store, safety record,
+    /// snapshots, log) and start it again: a member whose disk was replaced.
+    func wipe(_ i: Int) throws {
+        kill(i)
+        processes[i].waitUntilExit()
+        try FileManager.default.removeItem(atPath: "\(folder)/node-\(i)/data")
+        try restart(i)
+    }
+
     /// Bytes on disk of node `i`'s data directory (its RocksDB, safety record and logs).
     func diskBytes(_ i: Int) -> UInt64 { DiskUsage.bytes("\(folder)/node-\(i)/data") }
 

@@ -50,6 +50,12 @@ public struct ClusterBench: AsyncParsableCommand {
     var kill: [String] = []
     @Option(parsing: .singleValue, help: ArgumentHelp("Start killed member NODE again at SECOND of the measured window (repeatable).", valueName: "NODE@SECOND"))
     var restart: [String] = []
+    @Option(parsing: .singleValue, help: ArgumentHelp("Kill -9 member NODE at SECOND of the measured window, delete its data directory and start it again at once (repeatable): with --retain-blocks and --snapshot-interval it comes back by state sync.", valueName: "NODE@SECOND"))
+    var wipe: [String] = []
+    @Option(help: "Snapshot every N finalized heights (node.toml [storage] snapshot_interval): what a wiped member restores.")
+    var snapshotInterval: UInt64?
+    @Option(help: "Cap on the snapshot chunks each member serves, bytes/s (node.toml [storage] snapshot_serve_bytes_per_second).")
+    var snapshotServeBytesPerSecond: UInt64?
     @Option(help: "The cluster's leader election: reputation or weighted-random (for A/B).") var leaderElection = "reputation"
     @Option(help: "How the nodes run the plugin: in-process or process (node.toml plugin_isolation, for A/B).") var pluginIsolation = "in-process"
 
@@ -67,14 +73,17 @@ public struct ClusterBench: AsyncParsableCommand {
             guard apis == nil else { throw ValidationError("--retain-blocks configures the benchmark's own cluster, not --apis") }
             _ = try NodeBootstrap.retainedBlocks({ var table = NodeConfig.Storage(); table.retain_blocks = retainBlocks; return table }())
         }
-        if !kill.isEmpty || !restart.isEmpty {
-            guard apis == nil else { throw ValidationError("--kill and --restart act on the benchmark's own cluster, not on --apis") }
-            _ = try FaultPlan(kills: kill, restarts: restart, nodes: nodes, seconds: duration)
+        if !kill.isEmpty || !restart.isEmpty || !wipe.isEmpty {
+            guard apis == nil else { throw ValidationError("--kill, --restart and --wipe act on the benchmark's own cluster, not on --apis") }
+            _ = try FaultPlan(kills: kill, restarts: restart, wipes: wipe, nodes: nodes, seconds: duration)
+        }
+        if snapshotInterval != nil || snapshotServeBytesPerSecond != nil {
+            guard apis == nil else { throw ValidationError("--snapshot-interval and --snapshot-serve-bytes-per-second configure the benchmark's own cluster, not --apis") }
         }
     }
 
     public func run() async throws {
-        let faults = try FaultPlan(kills: kill, restarts: restart, nodes: nodes, seconds: duration)
+        let faults = try FaultPlan(kills: kill, restarts: restart, wipes: wipe, nodes: nodes, seconds: duration)
         let cluster: BenchCluster?
         let apis: [String]
         if let given = self.apis {
@@ -84,7 +93,8 @@ public struct ClusterBench: AsyncParsableCommand {
             let started = try BenchCluster(nodes: nodes, basePort: basePort, leaderElection: leaderElection,
                                            nodeTomlTop: "plugin_isolation = \"\(pluginIsolation)\"\n", nodeToml:
                 "\n[mempool]\nbatch_transactions_max = \(batch)\ntransactions_max = \(max(50_000, 4 * window))\nbytes_max = 536870912\n"
-                + Self.storageTable(noSync: noSync, retainBlocks: retainBlocks))
+                + Self.storageTable(noSync: noSync, retainBlocks: retainBlocks, snapshotInterval: snapshotInterval,
+                                    snapshotServeBytesPerSecond: snapshotServeBytesPerSecond))
             cluster = started
             apis = started.apis
         }
@@ -116,7 +126,7 @@ public struct ClusterBench: AsyncParsableCommand {
                 }
             }
         }
-        var (cpuAtStart, windowHeight, down, disk) = try await measureWindow(cluster: cluster, apis: apis, ledger: ledger, faults: faults,
+        var (cpuAtStart, windowHeight, down, disk, caughtUp) = try await measureWindow(cluster: cluster, apis: apis, ledger: ledger, faults: faults,
                                                                         start: start, from: measureFrom, to: measureTo)
         if cpuAtStart.isEmpty { cpuAtStart = processes.map { Self.cpuSeconds($0.processIdentifier) } + [Self.cpuSeconds(getpid())] }
         let cpu = zip(processes, cpuAtStart).map { Self.cpuSeconds($0.0.processIdentifier) - $0.1 }
@@ -133,7 +143,7 @@ public struct ClusterBench: AsyncParsableCommand {
         let (agree, common) = try await Self.agreement(of: live, awaitingCatchUp: !faults.isEmpty)
         let result = ledger.summary(seconds: Double(duration))
         let (stageRows, stagesJSON) = await Self.stages(of: apis, skipping: down, fromHeight: windowHeight ?? 0)
-        let impact = faults.impact(of: ledger.blockLog, from: measureFrom, to: measureTo)
+        let impact = faults.impact(of: ledger.blockLog, from: measureFrom, to: measureTo, caughtUp: caughtUp)
         try report(Figures(result: result, unexpected: ledger.unexpected, cpu: cpu, loadCPU: loadCPU, rss: rss, agree: agree,
                            height: common, stageRows: stageRows, stagesJSON: stagesJSON, impact: impact, nodes: size, disk: disk),
                    faulted: Set(faults.faults.map(\.node)))
@@ -145,7 +155,7 @@ public struct ClusterBench: AsyncParsableCommand {
     /// window opens. Returns those, and the members still down at the end.
     func measureWindow(cluster: BenchCluster?, apis: [String], ledger: Ledger, faults: FaultPlan, start: ContinuousClock.Instant,
                        from measureFrom: ContinuousClock.Instant, to measureTo: ContinuousClock.Instant) async throws
-        -> (cpuAtStart: [Double], windowHeight: Int?, down: Set<Int>, disk: [DiskSample])
+        -> (cpuAtStart: [Double], windowHeight: Int?, down: Set<Int>, disk: [DiskSample], caughtUp: [Int: Double?])
     {
         var cpuAtStart: [Double] = []
         var disk: [DiskSample] = []
@@ -155,6 +165,12 @@ public struct ClusterBench: AsyncParsableCommand {
         var pendingFaults = faults.faults
         let processes = cluster?.processes ?? []
         var down = Set<Int>()
+        // Wiped members still catching up: when, and node 0's height then.
+        var catchingUp: [Int: (at: ContinuousClock.Instant, height: Int)] = [:]
+        var caughtUp: [Int: Double?] = [:]
+        func height(_ node: Int) async -> Int? {
+            await fetch(NodeProgress.self, "http://\(apis[node])/v1/status").map { Int($0.finalizedHeight) }
+        }
         while ContinuousClock.now < measureTo {
             let nextFault = pendingFaults.first.map { measureFrom + .seconds($0.second) }
             let tick = ContinuousClock.now + .seconds(1)
@@ -168,10 +184,23 @@ public struct ClusterBench: AsyncParsableCommand {
                 case .restart:
                     try cluster?.restart(fault.node)
                     down.remove(fault.node)
+                case .wipe:
+                    let others = await height(0) ?? 0
+                    try cluster?.wipe(fault.node)
+                    down.remove(fault.node)
+                    catchingUp[fault.node] = (ContinuousClock.now, others)
+                    caughtUp[fault.node] = .some(nil)
                 }
                 printLine("[\(Int((ContinuousClock.now - start).components.seconds))s] \(fault.kind.rawValue) member \(fault.node)")
             }
             guard ContinuousClock.now >= tick else { continue }
+            for (node, wiped) in catchingUp {
+                guard let reached = await height(node), reached >= wiped.height else { continue }
+                let d = ContinuousClock.now - wiped.at
+                caughtUp[node] = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+                catchingUp[node] = nil
+                printLine("[\(Int((ContinuousClock.now - start).components.seconds))s] member \(node) reached height \(reached) (the others were at \(wiped.height) at its wipe)")
+            }
             if cpuAtStart.isEmpty, ContinuousClock.now >= measureFrom {
                 cpuAtStart = processes.map { Self.cpuSeconds($0.processIdentifier) } + [Self.cpuSeconds(getpid())]
                 // The stage times count blocks from here on (the measured window).
@@ -189,12 +218,15 @@ public struct ClusterBench: AsyncParsableCommand {
             printLine("[\(Int((ContinuousClock.now - start).components.seconds))s] committed \(committed) tx (+\(committed - lastCommitted)/s), blocks \(ledger.blocks), outstanding \(ledger.outstanding)\(diskNote)")
             lastCommitted = committed
         }
-        return (cpuAtStart, windowHeight, down, disk)
+        return (cpuAtStart, windowHeight, down, disk, caughtUp)
     }
 
     /// node.toml's `[storage]` table for the run, or nothing.
-    static func storageTable(noSync: Bool, retainBlocks: UInt64?) -> String {
+    static func storageTable(noSync: Bool, retainBlocks: UInt64?, snapshotInterval: UInt64? = nil,
+                             snapshotServeBytesPerSecond: UInt64? = nil) -> String {
         let keys = (noSync ? ["sync_writes = false"] : []) + (retainBlocks.map { ["retain_blocks = \($0)"] } ?? [])
+            + (snapshotInterval.map { ["snapshot_interval = \($0)"] } ?? [])
+            + (snapshotServeBytesPerSecond.map { ["snapshot_serve_bytes_per_second = \($0)"] } ?? [])
         return keys.isEmpty ? "" : "\n[storage]\n" + keys.joined(separator: "\n") + "\n"
     }
 

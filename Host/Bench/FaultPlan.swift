@@ -1,15 +1,19 @@
 import ArgumentParser
 import Foundation
 
-/// `baton bench cluster --kill I@S --restart I@S`: faults injected into the
-/// benchmark's own cluster at second S of the measured window (after the
-/// warmup), and what users saw through them — committed tx/s before the
+/// `baton bench cluster --kill I@S --restart I@S --wipe I@S`: faults injected
+/// into the benchmark's own cluster at second S of the measured window (after
+/// the warmup), and what users saw through them — committed tx/s before the
 /// first fault, in the 10 s after it and in the rest, the longest gap
 /// between finalized blocks, the time until throughput is back to 80 % of
-/// before, and when a restarted member led a finalized block again.
+/// before, when a restarted or wiped member led a finalized block again, and
+/// when a wiped one reached the height the others had at its wipe.
 struct FaultPlan: Sendable {
     struct Fault: Sendable, Hashable {
-        enum Kind: String, Sendable { case kill, restart }
+        /// `wipe`: kill -9, delete the member's data directory, start it
+        /// again at once (a new or replaced disk): it comes back by state
+        /// sync when its peers pruned its first blocks, else by block sync.
+        enum Kind: String, Sendable { case kill, restart, wipe }
         let kind: Kind
         let node: Int
         let second: Int
@@ -19,7 +23,7 @@ struct FaultPlan: Sendable {
 
     /// Parses `I@S` specs; node 0 cannot be killed: its event stream times
     /// every transaction (kill another member).
-    init(kills: [String], restarts: [String], nodes: Int, seconds: Int) throws {
+    init(kills: [String], restarts: [String], wipes: [String] = [], nodes: Int, seconds: Int) throws {
         func parse(_ spec: String, _ kind: Fault.Kind) throws -> Fault {
             let parts = spec.split(separator: "@")
             guard parts.count == 2, let node = Int(parts[0]), let second = Int(parts[1]) else {
@@ -33,7 +37,7 @@ struct FaultPlan: Sendable {
             }
             return Fault(kind: kind, node: node, second: second)
         }
-        faults = try (kills.map { try parse($0, .kill) } + restarts.map { try parse($0, .restart) })
+        faults = try (kills.map { try parse($0, .kill) } + restarts.map { try parse($0, .restart) } + wipes.map { try parse($0, .wipe) })
             .sorted { ($0.second, $0.kind == .kill ? 0 : 1) < ($1.second, $1.kind == .kill ? 0 : 1) }
         for fault in faults where fault.kind == .restart {
             guard faults.contains(where: { $0.kind == .kill && $0.node == fault.node && $0.second < fault.second }) else {
@@ -52,7 +56,10 @@ struct FaultPlan: Sendable {
 
     /// `blocks`: node 0's finalized blocks (time, proposer, transactions),
     /// in order; `from`/`to`: the measured window.
-    func impact(of blocks: [Ledger.BlockSeen], from: ContinuousClock.Instant, to: ContinuousClock.Instant) -> Impact {
+    /// `caughtUp`: per wiped member, the seconds from its wipe until its
+    /// height reached node 0's at the wipe (nil: not in the window).
+    func impact(of blocks: [Ledger.BlockSeen], from: ContinuousClock.Instant, to: ContinuousClock.Instant,
+                caughtUp: [Int: Double?] = [:]) -> Impact {
         guard let first = faults.first else { return Impact() }
         let faultAt = from + .seconds(first.second)
         func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
@@ -97,12 +104,17 @@ struct FaultPlan: Sendable {
         impact.json = ["fault": name, "txPerSecondBefore": before, "txPerSecondFirst10s": during, "txPerSecondAfter": after,
                        "longestGapMs": longestGap(after: faultAt), "longestGapAfter10sMs": longestGap(after: settled),
                        "backTo80PercentSeconds": back as Any, "viewsAfter10s": viewSpan, "viewsLostAfter10s": viewsLost]
-        for restart in faults where restart.kind == .restart {
+        for restart in faults where restart.kind == .restart || restart.kind == .wipe {
             let at = from + .seconds(restart.second)
             let led = blocks.first { $0.at >= at && $0.proposer == restart.node }
-            impact.rows.append(["member \(restart.node) led a finalized block again after its restart (s)",
+            impact.rows.append(["member \(restart.node) led a finalized block again after its \(restart.kind.rawValue) (s)",
                                 led.map { String(format: "%.1f", seconds($0.at - at)) } ?? "not in the window"])
             impact.json["ledAgainAfterRestartSeconds"] = led.map { seconds($0.at - at) } as Any
+        }
+        for (node, caughtUp) in caughtUp.sorted(by: { $0.key < $1.key }) {
+            impact.rows.append(["member \(node) at the others' height at its wipe after (s)",
+                                caughtUp.map { String(format: "%.1f", $0) } ?? "not in the window"])
+            impact.json["wipedAtHeightSeconds"] = caughtUp as Any
         }
         return impact
     }
