@@ -143,7 +143,10 @@ public struct ClusterBench: AsyncParsableCommand {
         let (agree, common) = try await Self.agreement(of: live, awaitingCatchUp: !faults.isEmpty)
         let result = ledger.summary(seconds: Double(duration))
         let (stageRows, stagesJSON) = await Self.stages(of: apis, skipping: down, fromHeight: windowHeight ?? 0)
-        let impact = faults.impact(of: ledger.blockLog, from: measureFrom, to: measureTo, caughtUp: caughtUp)
+        var impact = faults.impact(of: ledger.blockLog, from: measureFrom, to: measureTo, caughtUp: caughtUp)
+        for node in Set(faults.faults.filter { $0.kind == .wipe }.map(\.node)).sorted() {
+            impact.rows.append(["member \(node)'s state sync (its log)", cluster.map { Self.stateSyncLine(of: $0, node: node) } ?? "-"])
+        }
         try report(Figures(result: result, unexpected: ledger.unexpected, cpu: cpu, loadCPU: loadCPU, rss: rss, agree: agree,
                            height: common, stageRows: stageRows, stagesJSON: stagesJSON, impact: impact, nodes: size, disk: disk),
                    faulted: Set(faults.faults.map(\.node)))
@@ -219,6 +222,18 @@ public struct ClusterBench: AsyncParsableCommand {
             lastCommitted = committed
         }
         return (cpuAtStart, windowHeight, down, disk, caughtUp)
+    }
+
+    /// The figures of the wiped member's "restored the snapshot" log line
+    /// (height, bytes, seconds, bytes/s), or why there is none.
+    static func stateSyncLine(of cluster: BenchCluster, node: Int) -> String {
+        let log = (try? String(contentsOfFile: "\(cluster.folder)/node-\(node)/data/node.log", encoding: .utf8)) ?? ""
+        guard let line = log.split(separator: "\n").last(where: { $0.contains("state sync: restored the snapshot") }) else {
+            return "none (it caught up by block sync)"
+        }
+        let wanted = ["height=", "bytes=", "seconds=", "bytesPerSecond="]
+        let fields = line.split(separator: " ").filter { field in wanted.contains { field.hasPrefix($0) } }
+        return fields.joined(separator: " ")
     }
 
     /// node.toml's `[storage]` table for the run, or nothing.
@@ -340,10 +355,17 @@ public struct ClusterBench: AsyncParsableCommand {
         for api in live { heights.append(await height(api)) }
         let common = heights.min() ?? 0
         var agree = common > 0
-        for sample in Set([1, common / 4, common / 2, (3 * common) / 4, common]) where sample > 0 {
-            var ids = Set<String>()
-            for api in live { ids.insert(await fetch(FinalizedBlock.self, "http://\(api)/v1/blocks/\(sample)")?.id ?? "?") }
-            if ids.count != 1 { agree = false }
+        // Heights a node pruned (410, or restored past by state sync) answer
+        // nothing and are left out; two different ids at a height are a
+        // disagreement, and so is a node without the block at `common`,
+        // which every node has finalized.
+        for sample in Set([1, common / 4, common / 2, (3 * common) / 4, common - 1, common]).sorted() where sample > 0 {
+            var ids: [String?] = []
+            for api in live { ids.append(await fetch(FinalizedBlock.self, "http://\(api)/v1/blocks/\(sample)")?.id) }
+            if Set(ids.compactMap { $0 }).count > 1 || (sample == common && ids.contains(nil)) {
+                agree = false
+                printError("height \(sample): " + zip(live, ids).map { "\($0.0) \($0.1.map { String($0.prefix(8)) } ?? "none")" }.joined(separator: ", "))
+            }
         }
         return (agree, common)
     }

@@ -106,7 +106,11 @@ struct FaultPlan: Sendable {
                        "backTo80PercentSeconds": back as Any, "viewsAfter10s": viewSpan, "viewsLostAfter10s": viewsLost]
         for restart in faults where restart.kind == .restart || restart.kind == .wipe {
             let at = from + .seconds(restart.second)
-            let led = blocks.first { $0.at >= at && $0.proposer == restart.node }
+            // Proposed after the restart: a block node 0 sees finalized by
+            // then has a view at most 2 above the highest it had seen (the
+            // 2-chain), so one proposed before it cannot count.
+            let viewThen = blocks.last { $0.at < at }?.view ?? -1
+            let led = blocks.first { $0.at >= at && $0.proposer == restart.node && (viewThen < 0 || $0.view > viewThen + 2) }
             impact.rows.append(["member \(restart.node) led a finalized block again after its \(restart.kind.rawValue) (s)",
                                 led.map { String(format: "%.1f", seconds($0.at - at)) } ?? "not in the window"])
             impact.json["ledAgainAfterRestartSeconds"] = led.map { seconds($0.at - at) } as Any

@@ -55,7 +55,11 @@ struct NodeCommand: AsyncParsableCommand {
             // streams the API serves), then the API, then the console line.
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: StatusLineService(node: node, json: printStatus))]
             if let api = settings.api { services.append(try await apiService(at: api, settings: settings, node: node, logger: logger)) }
-            services.append(.init(service: NodeService(node: node, linger: .milliseconds(settings.stop_linger_ms ?? 3_000))))
+            // A node that stops itself (a failing disk, a safety fault, a state
+            // sync due) shuts the API down gracefully, as a signal does:
+            // cancelled, Hummingbird logs errors that are none.
+            services.append(.init(service: NodeService(node: node, linger: .milliseconds(settings.stop_linger_ms ?? 3_000)),
+                                  failureTerminationBehavior: .gracefullyShutdownGroup))
             var quiet = logger
             quiet.logLevel = .warning
             let group = ServiceGroup(configuration: .init(

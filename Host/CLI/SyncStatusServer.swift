@@ -11,7 +11,7 @@ import ServiceLifecycle
 actor SyncStatusServer {
     private let api: String?
     private let logger: Logger
-    private var running: Task<Void, Never>?
+    private var running: (task: Task<Void, Never>, group: ServiceGroup)?
 
     init(api: String?, logger: Logger) {
         self.api = api
@@ -22,19 +22,25 @@ actor SyncStatusServer {
         guard running == nil, let api, let address = try? PeerAddress(parsing: api) else { return }
         let app = HTTPAPI.syncing(watch: watch, host: address.host, port: address.port, logger: logger)
         let logger = self.logger
-        running = Task {
-            do { try await app.runService() } catch {
+        var quiet = logger
+        quiet.logLevel = .warning
+        let group = ServiceGroup(configuration: .init(services: [.init(service: app)], logger: quiet))
+        let task = Task {
+            do { try await group.run() } catch {
                 logger.warning("the state sync's status API stopped", metadata: ["error": "\(error)"])
             }
         }
+        running = (task, group)
         printLine("state sync: progress on http://\(address.host):\(address.port)/v1/status")
     }
 
-    /// Cancelling shuts Hummingbird down gracefully; awaiting the task waits for the port to close.
+    /// A graceful shutdown, not a cancellation: cancelled, Hummingbird logs
+    /// two errors ("Waiting on child channel", "Server shutdown error") on
+    /// every successful sync. Awaiting the task waits for the port to close.
     func stop() async {
         guard let running else { return }
-        running.cancel()
-        await running.value
+        await running.group.triggerGracefulShutdown()
+        await running.task.value
         self.running = nil
     }
 }

@@ -68,19 +68,28 @@ final class BlockPruner: Sendable {
     /// The first height the window keeps: heights below it are pruned.
     static func target(head: Height, retain: Height) -> Height { head > retain ? head - retain + 1 : 1 }
 
-    /// The window's first height, or the newest snapshot's if lower: a node
-    /// restored from that snapshot catches up from its height, and the
-    /// snapshot's proof is built from the blocks above it. Lower still if the
-    /// app asked to keep more (`retain_height`, ABI 1.7): never higher.
+    /// The window's first height, or the oldest kept snapshot's if lower: a
+    /// node restored from any snapshot still offered catches up from its
+    /// height, and a snapshot's proof is built from the blocks above it.
+    /// (The newest one's was not enough: a node that restored it while the
+    /// next was taken found its peers past its height a second later and
+    /// could not catch up — `bench cluster --wipe`.) With `snapshots_kept`
+    /// of 2 or more, a syncing node has a whole interval of heights to
+    /// fetch its snapshot and catch up. Lower still if the app asked to keep
+    /// more (`retain_height`, ABI 1.7): never higher.
     func target(head: Height) -> Height {
         var target = Self.target(head: head, retain: retain)
-        let snapshot = store.newestSnapshotHeight.load(ordering: .acquiring)
+        let snapshot = store.oldestSnapshotHeight.load(ordering: .acquiring)
         if snapshot > 0 { target = min(target, snapshot) }
         let app = store.appRetainHeight.load(ordering: .acquiring)
         if app > 0 { target = min(target, app) }
         return target
     }
 
+    /// Passes until nothing is due. The pass ends (`running` false) in the
+    /// same lock as its last look at the head: a commit that arrives after
+    /// that look starts a new pass, never falls between the two (a test saw
+    /// the window one height short).
     private func run() {
         while true {
             let (target, closed) = state.withLock { (self.target(head: $0.head), $0.closed) }
@@ -89,9 +98,11 @@ final class BlockPruner: Sendable {
                 let floor = try store.pruneStep(below: target, batchMax: batchMax)
                 let more = state.withLock { state -> Bool in
                     state.floor = floor
-                    return floor < self.target(head: state.head) && !state.closed
+                    let more = floor < self.target(head: state.head) && !state.closed
+                    if !more { state.running = false }
+                    return more
                 }
-                if !more { break }
+                if !more { return }
             } catch {
                 state.withLock { $0.failure = error }
                 onFailure(error)

@@ -33,8 +33,12 @@ public final class NodeStore: @unchecked Sendable {
     /// The oldest finalized height whose block is kept (`m/pruned`; 1 when nothing was pruned).
     let prunedFloor: Atomic<UInt64>
     /// The height of the newest snapshot taken since the snapshotter
-    /// started (0: none): pruning keeps the blocks from it up.
+    /// started (0: none).
     let newestSnapshotHeight = Atomic<UInt64>(0)
+    /// The height of the oldest snapshot kept on disk (0: none): pruning
+    /// keeps the blocks from it up, so a node restoring any snapshot this
+    /// one still offers can catch up from its height.
+    let oldestSnapshotHeight = Atomic<UInt64>(0)
     /// The app's `retain_height` (ABI 1.7): pruning keeps every block at and above it; 0 none.
     let appRetainHeight = Atomic<UInt64>(0)
     /// Deletes blocks below the retained window, when `startPruning` was called.

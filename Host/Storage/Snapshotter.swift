@@ -44,7 +44,9 @@ final class Snapshotter: Sendable {
         self.onFailure = onFailure
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         SnapshotFolder.remove(folder + "/partial")
-        store.newestSnapshotHeight.store(SnapshotFolder.list(folder).last?.manifest.head.height ?? 0, ordering: .releasing)
+        let found = SnapshotFolder.list(folder)
+        store.newestSnapshotHeight.store(found.last?.manifest.head.height ?? 0, ordering: .releasing)
+        store.oldestSnapshotHeight.store(found.first?.manifest.head.height ?? 0, ordering: .releasing)
     }
 
     /// Height `height`'s batch is in the database, and no later one yet.
@@ -87,7 +89,11 @@ final class Snapshotter: Sendable {
             guard rename(partial, final) == 0 else { throw DurableFile.failure(final, "rename the snapshot into") }
             DurableFile.syncFolder(of: final)
             store.newestSnapshotHeight.store(manifest.head.height, ordering: .releasing)
-            for old in SnapshotFolder.list(folder).dropLast(kept) { SnapshotFolder.remove(old.folder) }
+            let listed = SnapshotFolder.list(folder)
+            // The floor rises before the old snapshot goes: a peer may be
+            // fetching it, and then needs the blocks above it.
+            store.oldestSnapshotHeight.store(listed.suffix(kept).first?.manifest.head.height ?? manifest.head.height, ordering: .releasing)
+            for old in listed.dropLast(kept) { SnapshotFolder.remove(old.folder) }
         } catch {
             SnapshotFolder.remove(partial)
             onFailure(error)

@@ -132,6 +132,36 @@ import Testing
         reopened.close()
     }
 
+    /// Pruning keeps the blocks from the oldest kept snapshot up, not the
+    /// newest: a peer that restored the one before the newest (it was the
+    /// newest when it asked) still finds the blocks above it. Keeping only
+    /// the newest's left such a node unable to catch up (bench cluster --wipe).
+    @Test func pruningKeepsTheBlocksAboveEveryKeptSnapshot() throws {
+        let dir = try makeTemporaryDirectory("baton-snap-prune")
+        let store = try NodeStore(directory: dir, genesis: genesis, create: true)
+        store.startSnapshots(interval: 10, kept: 2)
+        for height in Height(1)...35 {
+            try commit(store, height...height)
+            store.settleSnapshots()
+        }
+        #expect(SnapshotFolder.list(store.snapshotsFolder).map(\.manifest.head.height) == [20, 30])
+        let pruner = BlockPruner(store: store, retain: 5, floor: store.oldestRetainedHeight, batchMax: 4) { _ in }
+        pruner.committed(35)
+        pruner.settle()
+        #expect(store.oldestRetainedHeight == 20, "the window alone would start at 31, the newest snapshot at 30")
+        #expect(try store.finalizedBlocks(from: 21, limit: 1).first?.block.height == 21)
+        // Once 40's snapshot replaced 20's, the floor may rise to 30.
+        for height in Height(36)...40 {
+            try commit(store, height...height)
+            store.settleSnapshots()
+            pruner.committed(height)
+        }
+        pruner.settle()
+        #expect(store.oldestRetainedHeight == 30)
+        pruner.close()
+        store.close()
+    }
+
     @Test func aSnapshotRestoresOnlyIntoANewStoreOfItsChain() throws {
         let source = try NodeStore(directory: try makeTemporaryDirectory("baton-snap-g"), genesis: genesis, create: true)
         try commit(source, 1...10)
