@@ -36,9 +36,8 @@ extension ConsensusNode {
         guard weight * 3 > committee.totalWeight else { return }
         if status.finalizedHeight == 0, syncsWhenPeersPruned {
             needsStateSync = true
-            logger.notice("the peers no longer keep this node's first blocks: stopping to restore their snapshot (state sync)",
-                          metadata: ["oldestKept": "\(oldestBlock)"])
-            stop("its peers keep blocks from \(oldestBlock) only and this node's store is empty: it restores their newest snapshot (state sync) and starts again")
+            stop("its peers keep blocks from \(oldestBlock) only and this node's store is empty: it restores their newest snapshot (state sync) and starts again",
+                 level: .notice)
             return
         }
         let why = "this node's next block is \(status.finalizedHeight + 1), and its peers keep blocks from \(oldestBlock) only ([storage] retain_blocks): it cannot catch up by block sync. Stop it, move its data directory aside and start it with [storage] state_sync = true (or import a snapshot: baton snapshot import)"

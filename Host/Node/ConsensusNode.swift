@@ -421,8 +421,9 @@ public actor ConsensusNode {
 
     /// Stops the node for good: the loop ends after this input, and the
     /// service that runs the node fails with `reason` (exit status 1).
-    func stop(_ reason: String) {
-        logger.critical("stopping: \(reason)")
+    /// `level`: critical unless the stop is routine (a state sync due).
+    func stop(_ reason: String, level: Logger.Level = .critical) {
+        logger.log(level: level, "stopping: \(reason)")
         if stopReason == nil { stopReason = reason }
         inputs.finish()
     }
