@@ -74,8 +74,8 @@ public final class RocksDatabase: @unchecked Sendable {
 
     /// - Parameter readOnly: open without writing anything (no WAL replay
     ///   written back, no new files): to check a store before trusting it.
-    ///   Every column family the database has is opened then (RocksDB
-    ///   creates none read-only); `columnFamilies` are its options.
+    ///   Only those of `columnFamilies` the database has are opened then
+    ///   (RocksDB creates none read-only, and reads a subset).
     /// - Parameter columnFamilies: opened, and created when missing (a
     ///   database written by an older binary gains them empty).
     public init(path: String, createIfMissing: Bool, readOnly: Bool = false,
