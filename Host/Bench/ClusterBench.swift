@@ -171,9 +171,6 @@ public struct ClusterBench: AsyncParsableCommand {
         // Wiped members still catching up: when, and node 0's height then.
         var catchingUp: [Int: (at: ContinuousClock.Instant, height: Int)] = [:]
         var caughtUp: [Int: Double?] = [:]
-        func height(_ node: Int) async -> Int? {
-            await fetch(NodeProgress.self, "http://\(apis[node])/v1/status").map { Int($0.finalizedHeight) }
-        }
         while ContinuousClock.now < measureTo {
             let nextFault = pendingFaults.first.map { measureFrom + .seconds($0.second) }
             let tick = ContinuousClock.now + .seconds(1)
@@ -188,7 +185,7 @@ public struct ClusterBench: AsyncParsableCommand {
                     try cluster?.restart(fault.node)
                     down.remove(fault.node)
                 case .wipe:
-                    let others = await height(0) ?? 0
+                    let others = await Self.finalizedHeight(at: apis[0]) ?? 0
                     try cluster?.wipe(fault.node)
                     down.remove(fault.node)
                     catchingUp[fault.node] = (ContinuousClock.now, others)
@@ -198,7 +195,7 @@ public struct ClusterBench: AsyncParsableCommand {
             }
             guard ContinuousClock.now >= tick else { continue }
             for (node, wiped) in catchingUp {
-                guard let reached = await height(node), reached >= wiped.height else { continue }
+                guard let reached = await Self.finalizedHeight(at: apis[node]), reached >= wiped.height else { continue }
                 let d = ContinuousClock.now - wiped.at
                 caughtUp[node] = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
                 catchingUp[node] = nil
@@ -207,7 +204,7 @@ public struct ClusterBench: AsyncParsableCommand {
             if cpuAtStart.isEmpty, ContinuousClock.now >= measureFrom {
                 cpuAtStart = processes.map { Self.cpuSeconds($0.processIdentifier) } + [Self.cpuSeconds(getpid())]
                 // The stage times count blocks from here on (the measured window).
-                windowHeight = await fetch(NodeProgress.self, "http://\(apis[0])/v1/status").map { Int($0.finalizedHeight) }
+                windowHeight = await Self.finalizedHeight(at: apis[0])
             }
             let committed = ledger.committedTotal
             var diskNote = ""
@@ -342,8 +339,14 @@ public struct ClusterBench: AsyncParsableCommand {
     /// a sample of heights up to the lowest one reached), and that height. A
     /// member still down is left out by the caller; after a fault, a restarted
     /// one is given 30 s to catch up with node 0 first.
+    /// The finalized height a node's API reports, nil when it does not
+    /// answer (down, or serving a state sync's progress instead).
+    static func finalizedHeight(at api: String) async -> Int? {
+        await fetch(NodeProgress.self, "http://\(api)/v1/status").map { Int($0.finalizedHeight) }
+    }
+
     static func agreement(of live: [String], awaitingCatchUp: Bool) async throws -> (agree: Bool, height: Int) {
-        func height(_ api: String) async -> Int { Int(await fetch(NodeProgress.self, "http://\(api)/v1/status")?.finalizedHeight ?? 0) }
+        func height(_ api: String) async -> Int { await finalizedHeight(at: api) ?? 0 }
         if awaitingCatchUp, let first = live.first {
             let target = await height(first)
             let by = Date().addingTimeInterval(30)

@@ -30,7 +30,7 @@ public struct SyncBench: AsyncParsableCommand {
             "\n[mempool]\nbatch_transactions_max = \(batch)\ntransactions_max = 50000\n" + storage)
         defer { cluster.stop() }
         let apis = cluster.apis
-        func height(_ api: String) async -> Int { Int(await fetch(NodeProgress.self, "http://\(api)/v1/status")?.finalizedHeight ?? 0) }
+        func height(_ api: String) async -> Int { await ClusterBench.finalizedHeight(at: api) ?? 0 }
 
         // Build up the chain under a closed-loop load on nodes 0-2.
         printLine("bench sync: building \(blocks) blocks of up to \(batch) transactions…")

@@ -125,8 +125,8 @@ public final class NodeStore: @unchecked Sendable {
         self.db = db
         safetyRecord = record
         created = creating
-        try Self.checkIdentity(db, genesis: genesis, path: directory, create: creating, marked: marker != nil)
-        try Self.upgradeSchema(db)
+        let version = try Self.checkIdentity(db, genesis: genesis, path: directory, create: creating, marked: marker != nil)
+        if version < StoreLayout.schemaVersion { try Self.upgradeSchema(db) }
         let head = try Self.finalizedHead(db, path: directory)
         // What the open recovered from the WAL is durable from here on.
         try db.syncWAL()
@@ -195,11 +195,13 @@ public final class NodeStore: @unchecked Sendable {
         return names
     }
 
-    /// Schema and chain identity: written once at creation, checked at every open.
+    /// Schema and chain identity: written once at creation, checked at every
+    /// open. Returns the store's schema version (this binary's when created).
     /// - Parameter marked: the directory has a store marker, so a store
     ///   without records lost them (it was not merely never made).
+    @discardableResult
     private static func checkIdentity(_ db: RocksDatabase, genesis: Block, path: String, create: Bool,
-                                      marked: Bool) throws(StorageError) {
+                                      marked: Bool) throws(StorageError) -> UInt32 {
         guard let schemaBytes = try db.get(StoreLayout.schema) else {
             if marked { throw StorageError(.lostSyncedWrites, path: path, "the database holds no records at all, not even its schema") }
             guard create else { throw StorageError(.notInitialized, path: path, "no schema record") }
@@ -218,7 +220,7 @@ public final class NodeStore: @unchecked Sendable {
             // elsewhere: SR-R applies until it completes (`safetyRecovered`).
             batch.put(StoreLayout.recovering, [1])
             try db.write(batch, sync: true)
-            return
+            return StoreLayout.schemaVersion
         }
         var reader = WireReader(schemaBytes)
         guard let version = try? reader.u32("schema") else {
@@ -233,14 +235,12 @@ public final class NodeStore: @unchecked Sendable {
             let found = genesisID.map { Hex.encode($0.prefix(4)) } ?? "none"
             throw StorageError(.otherChain, path: path, "its genesis is \(found)…, the configured one \(genesis.id.short)…")
         }
+        return version
     }
 
     /// A schema-1 store becomes schema 2 by saying so: the open created its
     /// (empty) blocks family, and its blocks stay readable under `b/`.
     private static func upgradeSchema(_ db: RocksDatabase) throws(StorageError) {
-        guard let bytes = try db.get(StoreLayout.schema) else { return }
-        var reader = WireReader(bytes)
-        guard let version = try? reader.u32("schema"), version < StoreLayout.schemaVersion else { return }
         var schema = WireWriter()
         schema.u32(StoreLayout.schemaVersion)
         let batch = WriteBatch()
