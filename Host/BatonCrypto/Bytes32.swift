@@ -6,7 +6,8 @@ public struct Bytes32: Hashable, Sendable, Comparable, CustomStringConvertible {
     public static let zero = Bytes32(words: (0, 0, 0, 0))
 
     // Big-endian words: comparing words in order compares the bytes in order.
-    private var w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
+    // Visible to the module's inlinable code (`DigestMap` spreads keys by them).
+    @usableFromInline internal var w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
 
     private init(words: (UInt64, UInt64, UInt64, UInt64)) {
         (w0, w1, w2, w3) = words

@@ -27,9 +27,10 @@ public struct Mempool: Sendable {
         case full
     }
 
+    /// Its hash is the table's key, not repeated here: a slot is 56 bytes, and
+    /// every probe of the table is a cache line read.
     struct Entry: Sendable {
         let transaction: [UInt8]
-        let hash: Bytes32
         let addedMs: UInt64
         /// The finalized height when it was added.
         let addedHeight: Height
@@ -41,7 +42,8 @@ public struct Mempool: Sendable {
     /// expiry only ever looks at the front.
     private var order: [Bytes32] = []
     private var head = 0
-    private var entries: [Bytes32: Entry] = [:]
+    /// A `DigestMap`: admission, proposals and commits probe it per transaction.
+    private var entries: DigestMap<Entry>
     private(set) public var bytes = 0
     /// Host transactions (upgrade plans and approvals), in arrival order:
     /// their own lane, beside the app's. They do not count against the app's
@@ -51,10 +53,13 @@ public struct Mempool: Sendable {
     private var hostOrder: [Bytes32] = []
     public static let hostTransactionsMax = 64
 
-    public init(limits: Limits = Limits()) { self.limits = limits }
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+        entries = DigestMap(minimumCapacity: min(limits.transactionsMax, 1 << 16))
+    }
 
     public var count: Int { entries.count }
-    public func contains(_ hash: Bytes32) -> Bool { entries[hash] != nil }
+    public func contains(_ hash: Bytes32) -> Bool { entries.contains(hash) }
     public func transaction(_ hash: Bytes32) -> [UInt8]? { entries[hash]?.transaction }
 
     /// `hash`: the transaction's SHA-256 if the caller has it already (the
@@ -64,9 +69,9 @@ public struct Mempool: Sendable {
     public mutating func add(_ transaction: [UInt8], hash known: Bytes32? = nil, nowMs: UInt64,
                              finalizedHeight: Height = 0, host: Bool = false) -> Admission {
         let hash = known ?? SHA256Digest.hash(transaction)
-        guard entries[hash] == nil else { return .duplicate(hash) }
+        guard !entries.contains(hash) else { return .duplicate(hash) }
         if host {
-            hostOrder.removeAll { entries[$0] == nil }
+            hostOrder.removeAll { !entries.contains($0) }
             guard hostOrder.count < Self.hostTransactionsMax else { return .full }
             hostOrder.append(hash)
         } else {
@@ -75,7 +80,7 @@ public struct Mempool: Sendable {
             order.append(hash)
             bytes += transaction.count
         }
-        entries[hash] = Entry(transaction: transaction, hash: hash, addedMs: nowMs, addedHeight: finalizedHeight)
+        entries[hash] = Entry(transaction: transaction, addedMs: nowMs, addedHeight: finalizedHeight)
         return .added(hash)
     }
 
@@ -121,7 +126,7 @@ public struct Mempool: Sendable {
             admitted.append(entry.addedMs)
             if hostOrder.contains(hash) { removedHost = true } else { bytes -= entry.transaction.count }
         }
-        if removedHost { hostOrder.removeAll { entries[$0] == nil } }
+        if removedHost { hostOrder.removeAll { !entries.contains($0) } }
         compact()
         return admitted
     }
@@ -154,7 +159,7 @@ public struct Mempool: Sendable {
     /// and the removed entries once they outnumber the live ones.
     private mutating func compact() {
         guard order.count - head > 2 * (entries.count - hostOrder.count) + 64 || head > order.count / 2 + 64 else { return }
-        order = order[head...].filter { entries[$0] != nil }
+        order = order[head...].filter { entries.contains($0) }
         head = 0
     }
 }

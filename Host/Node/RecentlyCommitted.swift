@@ -21,12 +21,14 @@ public struct RecentlyCommitted: Sendable {
     public let lifetimeMs: UInt64
     public let capacity: Int
     private var order: Deque<Entry> = []
-    private var heights: [Bytes32: Height] = [:]
+    /// A `DigestMap`: this table sees two probes per committed transaction.
+    private var heights: DigestMap<Height>
 
     public init(lifetimeMs: UInt64, capacity: Int = 100_000) {
         precondition(capacity > 0, "the committed-transaction filter needs room")
         self.lifetimeMs = lifetimeMs
         self.capacity = capacity
+        heights = DigestMap(minimumCapacity: min(capacity, 1 << 16))
     }
 
     public var count: Int { heights.count }
@@ -38,10 +40,11 @@ public struct RecentlyCommitted: Sendable {
         expire(nowMs: nowMs)
         // One probe per new hash (insert, or find the earlier commit and
         // keep it), one per eviction: at batch 400 these lookups in a table
-        // of 100,000 were 6 % of the machine's profile, cache misses mostly.
+        // of 100,000 were 5–6 % of the machine's profile with `Dictionary`,
+        // cache misses mostly.
         for hash in hashes {
             if let earlier = heights.updateValue(height, forKey: hash) {
-                heights[hash] = earlier
+                heights.updateValue(earlier, forKey: hash)
                 continue
             }
             if order.count == capacity, let oldest = order.popFirst() { heights.removeValue(forKey: oldest.hash) }
