@@ -18,9 +18,32 @@ import PluginHost
 ///   invalid. Listed hashes the node does not hold are ignored.
 enum BlockTransactions {
     /// The hashes `payload` carries according to the app, or nil if it cannot tell.
-    static func derived(_ payload: [UInt8], app: any Application) throws(ApplicationError) -> [Bytes32]? {
+    /// `expected` and `mempool`: see `hashes(of:expected:mempool:)`.
+    static func derived(_ payload: [UInt8], app: any Application, expected: [Bytes32] = [],
+                        mempool: Mempool? = nil) throws(ApplicationError) -> [Bytes32]? {
         if payload.isEmpty { return [] }  // an idle block carries nothing
-        return try app.blockTransactions(payload)?.map { SHA256Digest.hash($0) }
+        return try app.blockTransactions(payload).map { hashes(of: $0, expected: expected, mempool: mempool) }
+    }
+
+    /// SHA-256 of each transaction, computed only for those this node does not
+    /// hold already: the i-th transaction whose bytes equal, byte for byte,
+    /// the mempool's copy of `expected[i]` has that hash — the mempool keys
+    /// every transaction by the hash this node computed of those very bytes at
+    /// admission. So a proposal's list is still checked against hashes this
+    /// node made, never against what the proposer wrote; a transaction is
+    /// hashed once per node, not again at every proposal and commit.
+    static func hashes(of transactions: [[UInt8]], expected: [Bytes32], mempool: Mempool?) -> [Bytes32] {
+        guard let mempool, !expected.isEmpty else { return transactions.map { SHA256Digest.hash($0) } }
+        var out: [Bytes32] = []
+        out.reserveCapacity(transactions.count)
+        for (i, transaction) in transactions.enumerated() {
+            if i < expected.count, let held = mempool.transaction(expected[i]), held == transaction {
+                out.append(expected[i])
+            } else {
+                out.append(SHA256Digest.hash(transaction))
+            }
+        }
+        return out
     }
 
     /// Fallback: the listed hashes this node can check, in list order.

@@ -56,10 +56,13 @@ extension ConsensusNode {
         case failed(ApplicationError)
     }
 
-    func derive(_ payload: [UInt8], app: any Application) -> Derivation {
+    /// `expected`: the list the block claims (or the proposer flagged); those
+    /// this node holds are not hashed again (`BlockTransactions.hashes`).
+    func derive(_ payload: [UInt8], app: any Application, expected: [Bytes32] = []) -> Derivation {
+        let pool = mempool
         do {
             let derived = try watchdog.measure(.blockTransactions) { () throws(ApplicationError) in
-                try BlockTransactions.derived(payload, app: app)
+                try BlockTransactions.derived(payload, app: app, expected: expected, mempool: pool)
             }
             return derived.map { .derived($0) } ?? .unknown
         } catch {
@@ -70,7 +73,7 @@ extension ConsensusNode {
     /// The list a proposal of `payload` carries: what the app derives from the
     /// payload, else what it flagged and the payload contains verbatim.
     func proposalTransactions(_ payload: [UInt8], listed: [Bytes32], app: any Application) -> [Bytes32] {
-        switch derive(payload, app: app) {
+        switch derive(payload, app: app, expected: listed) {
         case .derived(let hashes): return hashes
         case .unknown: return BlockTransactions.verified(listed, payload: payload, mempool: mempool)
         case .failed(let error):
@@ -83,7 +86,7 @@ extension ConsensusNode {
     /// Why `block`'s transaction list is not what its payload carries, or nil.
     /// `derived`: the app's list, if the caller already has it.
     func transactionListProblem(_ block: Block, app: any Application, derived: Derivation? = nil) -> String? {
-        switch derived ?? derive(block.payload, app: app) {
+        switch derived ?? derive(block.payload, app: app, expected: block.includedTransactions) {
         case .derived(let hashes):
             guard hashes == block.includedTransactions else {
                 return "it lists \(block.includedTransactions.count) transactions, its payload carries \(hashes.count) others or in another order"
@@ -107,7 +110,7 @@ extension ConsensusNode {
     func committedTransactions(_ block: Block, app: any Application) -> [Bytes32] {
         // Derived and checked before (validation, or this node's own proposal): the list is the payload's.
         if verifiedTransactionLists.remove(block.id) != nil { return block.includedTransactions }
-        switch derive(block.payload, app: app) {
+        switch derive(block.payload, app: app, expected: block.includedTransactions) {
         case .derived(let hashes): return hashes
         case .unknown: return BlockTransactions.verified(block.includedTransactions, payload: block.payload, mempool: mempool)
         case .failed(let error):
@@ -165,7 +168,8 @@ extension ConsensusNode {
             combined = answer
             switch listed {
             case _ where payload.isEmpty: derived = .derived([])  // an idle block carries nothing
-            case .success(let list?): derived = .derived(list.map { SHA256Digest.hash($0) })
+            case .success(let list?):
+                derived = .derived(BlockTransactions.hashes(of: list, expected: block.includedTransactions, mempool: mempool))
             case .success(nil): derived = .unknown
             case .failure(let error): derived = .failed(error)
             }

@@ -60,4 +60,24 @@ import Testing
         guard case .decided(.accepted) = taken.answers[0] else { Issue.record("\(taken.answers)"); return }
         #expect(taken.toGossip == [submission] && taken.filled && admission.mempool.count == 1)
     }
+    /// A block's transactions are hashed only where this node does not hold
+    /// the very bytes: a held copy's hash is the one this node computed at
+    /// admission; anything else — a transaction it lacks, or different bytes
+    /// under a held hash (a proposer's lie) — is hashed.
+    @Test func blockTransactionsAreHashedOnlyWhereTheMempoolDoesNotHoldTheSameBytes() {
+        var mempool = Mempool()
+        let held = Array("held=1".utf8), other = Array("other=2".utf8), forged = Array("held=2".utf8)
+        _ = mempool.add(held, nowMs: 1)
+        let heldHash = SHA256Digest.hash(held)
+        #expect(BlockTransactions.hashes(of: [held, other], expected: [heldHash, .zero], mempool: mempool)
+            == [heldHash, SHA256Digest.hash(other)])
+        // Claimed as the held transaction's hash, with other bytes: hashed, so the list check fails.
+        #expect(BlockTransactions.hashes(of: [forged], expected: [heldHash], mempool: mempool) == [SHA256Digest.hash(forged)])
+        // The held bytes at a position whose claim is another hash: hashed, not taken from the claim.
+        #expect(BlockTransactions.hashes(of: [other, held], expected: [heldHash, .zero], mempool: mempool)
+            == [SHA256Digest.hash(other), heldHash])
+        // Fewer claims than transactions, or none: the rest are hashed.
+        #expect(BlockTransactions.hashes(of: [held, held], expected: [heldHash], mempool: mempool) == [heldHash, heldHash])
+        #expect(BlockTransactions.hashes(of: [held], expected: [], mempool: mempool) == [heldHash])
+    }
 }
