@@ -16,6 +16,19 @@ public enum PluginCall: String, CaseIterable, Sendable, Hashable {
     /// Calls made for clients and peers: they run on the side lane
     /// (`PluginSideLane`), never on the consensus loop.
     public var isSideCall: Bool { self == .checkTx || self == .query || self == .function }
+
+    /// Its index in `allCases`, without a search or a hash.
+    var position: Int {
+        switch self {
+        case .checkTx: 0
+        case .query: 1
+        case .function: 2
+        case .produceBlock: 3
+        case .validateBlock: 4
+        case .commitBlock: 5
+        case .blockTransactions: 6
+        }
+    }
 }
 
 /// How long each call may take before it counts as an overrun: logged while

@@ -399,14 +399,11 @@ public final class PluginSideLane: @unchecked Sendable {
         let app = worker.app
         switch job.work {
         case .check(let transactions):
-            for transaction in transactions {
-                if job.isFinished { return }  // an overrun answered already
+            // One watchdog run for the job, a budget per call (`measureEach`).
+            watchdog.measureEach(.checkTx, count: transactions.count, onOverrun: onOverrun, onSlow: onSlow) { index in
                 let verdict: Verdict
                 do {
-                    let answer = try watchdog.measure(.checkTx, onOverrun: onOverrun, onSlow: onSlow) { () throws(ApplicationError) in
-                        try app.checkTransaction(transaction)
-                    }
-                    switch answer {
+                    switch try app.checkTransaction(transactions[index]) {
                     case .accept: verdict = .accept
                     case .reject(let reason): verdict = .reject(reason)
                     }
@@ -415,6 +412,7 @@ public final class PluginSideLane: @unchecked Sendable {
                     verdict = .failed("check_tx failed in plugin \(app.info.name): \(error)")
                 }
                 job.record(verdict)
+                return !job.isFinished  // an overrun answered already: the rest are not judged
             }
             job.finish { .checked($0.verdicts) }
         case .query(let request):

@@ -1,0 +1,83 @@
+import Foundation
+import Logging
+@testable import Node
+import Synchronization
+import Testing
+
+/// `PluginWatchdog.measureEach`: a run of calls under one registration keeps
+/// `measure`'s promises for each call — a budget per call, every duration
+/// counted, an overrun reported while the call still runs.
+@Suite struct PluginWatchdogRunTests {
+    /// Runs `body` on a thread of its own: the calls it makes block, and a
+    /// blocked thread of the cooperative pool would stall the other tests.
+    func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: body()) }.start()
+        }
+    }
+
+    func checkTxCount(_ metrics: NodeMetrics) -> Int? {
+        let prefix = "baton_plugin_call_seconds_count{call=\"check_tx\"} "
+        guard let line = metrics.text.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else { return nil }
+        return Int(line.dropFirst(prefix.count))
+    }
+
+    /// Thirty calls of 40 ms each take longer than the budget of 500 ms
+    /// together and are each well within it: no overrun (measuring the run as
+    /// one call would report one), and thirty durations counted.
+    @Test func aRunLongerThanTheBudgetWhoseCallsAreWithinItIsNoOverrun() async {
+        var budgets = PluginBudgets()
+        budgets.checkTxMs = 500
+        let metrics = NodeMetrics()
+        let watchdog = PluginWatchdog(plugin: "run", budgets: budgets, logger: Logger(label: "test"), metrics: metrics)
+        let overruns = Mutex(0)
+        let calls = await onThread {
+            var made = 0
+            watchdog.measureEach(.checkTx, count: 30, onOverrun: { _ in overruns.withLock { $0 += 1 } }) { _ in
+                Thread.sleep(forTimeInterval: 0.04)
+                made += 1
+                return true
+            }
+            return made
+        }
+        #expect(calls == 30)
+        #expect(overruns.withLock { $0 } == 0)
+        #expect(checkTxCount(metrics) == 30)
+        #expect(watchdog.running.isEmpty, "the run's entry is gone when it ends")
+    }
+
+    /// The ninth call of a run blocks until the watchdog reports it: the
+    /// overrun names the call, counts from that call's start (the eight
+    /// before it took 3.2 s, each well within the budget of 1 s), and the run
+    /// stops when its body says so.
+    @Test func aCallPastItsBudgetInARunIsReportedWhileItRuns() async {
+        var budgets = PluginBudgets()
+        budgets.checkTxMs = 1_000
+        let metrics = NodeMetrics()
+        let watchdog = PluginWatchdog(plugin: "run", budgets: budgets, logger: Logger(label: "test"), metrics: metrics)
+        let reported = DispatchSemaphore(value: 0)
+        let overrun = Mutex<PluginWatchdog.Overrun?>(nil)
+        let (calls, waited) = await onThread {
+            var made = 0
+            var waited = DispatchTimeoutResult.timedOut
+            watchdog.measureEach(.checkTx, count: 10, onOverrun: { report in
+                overrun.withLock { $0 = report }
+                reported.signal()
+            }) { index in
+                made += 1
+                if index < 8 { Thread.sleep(forTimeInterval: 0.4); return true }
+                waited = reported.wait(timeout: .now() + 60)  // a safety net, not the claim
+                return false
+            }
+            return (made, waited)
+        }
+        #expect(waited == .success)
+        #expect(calls == 9, "the run stopped after the call that overran")
+        let report = overrun.withLock { $0 }
+        #expect(report?.call == .checkTx && report?.budgetMs == 1_000)
+        // From the slow call's start: counted from the run's, it would be past 4.2 s.
+        #expect((report?.elapsedMs ?? 0) >= 1_000 && (report?.elapsedMs ?? .max) < 3_200)
+        #expect(metrics.text.contains("baton_plugin_overruns_total 1"))
+        #expect(checkTxCount(metrics) == 9)
+    }
+}
