@@ -22,37 +22,41 @@ import Testing
         return Int(line.dropFirst(prefix.count))
     }
 
-    /// Thirty calls of 40 ms each take longer than the budget of 500 ms
-    /// together and are each well within it: no overrun (measuring the run as
-    /// one call would report one), and thirty durations counted.
+    /// Sixty calls of 40 ms each take longer than the budget of 2 s together
+    /// and are each far within it: no overrun (measuring the run as one call
+    /// would report one), and sixty durations counted. A loaded machine only
+    /// stretches the sleeps, which keeps the run past the budget; a call would
+    /// have to stretch fifty times to overrun.
     @Test func aRunLongerThanTheBudgetWhoseCallsAreWithinItIsNoOverrun() async {
         var budgets = PluginBudgets()
-        budgets.checkTxMs = 500
+        budgets.checkTxMs = 2_000
         let metrics = NodeMetrics()
         let watchdog = PluginWatchdog(plugin: "run", budgets: budgets, logger: Logger(label: "test"), metrics: metrics)
         let overruns = Mutex(0)
-        let calls = await onThread {
+        let (calls, took) = await onThread {
             var made = 0
-            watchdog.measureEach(.checkTx, count: 30, onOverrun: { _ in overruns.withLock { $0 += 1 } }) { _ in
+            let started = ContinuousClock.now
+            watchdog.measureEach(.checkTx, count: 60, onOverrun: { _ in overruns.withLock { $0 += 1 } }) { _ in
                 Thread.sleep(forTimeInterval: 0.04)
                 made += 1
                 return true
             }
-            return made
+            return (made, ContinuousClock.now - started)
         }
-        #expect(calls == 30)
+        #expect(took > .seconds(2), "the run as a whole outlasted the budget")
+        #expect(calls == 60)
         #expect(overruns.withLock { $0 } == 0)
-        #expect(checkTxCount(metrics) == 30)
+        #expect(checkTxCount(metrics) == 60)
         #expect(watchdog.running.isEmpty, "the run's entry is gone when it ends")
     }
 
     /// The ninth call of a run blocks until the watchdog reports it: the
     /// overrun names the call, counts from that call's start (the eight
-    /// before it took 3.2 s, each well within the budget of 1 s), and the run
+    /// before it took 4 s, each a third of the budget of 1.5 s), and the run
     /// stops when its body says so.
     @Test func aCallPastItsBudgetInARunIsReportedWhileItRuns() async {
         var budgets = PluginBudgets()
-        budgets.checkTxMs = 1_000
+        budgets.checkTxMs = 1_500
         let metrics = NodeMetrics()
         let watchdog = PluginWatchdog(plugin: "run", budgets: budgets, logger: Logger(label: "test"), metrics: metrics)
         let reported = DispatchSemaphore(value: 0)
@@ -65,7 +69,7 @@ import Testing
                 reported.signal()
             }) { index in
                 made += 1
-                if index < 8 { Thread.sleep(forTimeInterval: 0.4); return true }
+                if index < 8 { Thread.sleep(forTimeInterval: 0.5); return true }
                 waited = reported.wait(timeout: .now() + 60)  // a safety net, not the claim
                 return false
             }
@@ -74,9 +78,9 @@ import Testing
         #expect(waited == .success)
         #expect(calls == 9, "the run stopped after the call that overran")
         let report = overrun.withLock { $0 }
-        #expect(report?.call == .checkTx && report?.budgetMs == 1_000)
-        // From the slow call's start: counted from the run's, it would be past 4.2 s.
-        #expect((report?.elapsedMs ?? 0) >= 1_000 && (report?.elapsedMs ?? .max) < 3_200)
+        #expect(report?.call == .checkTx && report?.budgetMs == 1_500)
+        // From the slow call's start: counted from the run's, it would be past 5.5 s.
+        #expect((report?.elapsedMs ?? 0) >= 1_500 && (report?.elapsedMs ?? .max) < 4_000)
         #expect(metrics.text.contains("baton_plugin_overruns_total 1"))
         #expect(checkTxCount(metrics) == 9)
     }

@@ -43,7 +43,8 @@ import Testing
         let server = Task { try await HTTPAPI.serve(node: node, host: "127.0.0.1", port: port) }
         defer { server.cancel() }
         let base = "http://127.0.0.1:\(port)"
-        #expect(await waitUntil(seconds: 10) { (try? await httpRequest(base + "/v1/status"))?.status == 200 })
+        // A safety net, not the claim: under the full suite the server has taken over 10 s to answer first.
+        #expect(await waitUntil(seconds: 60) { (try? await httpRequest(base + "/v1/status"))?.status == 200 })
         let gone = try await httpRequest(base + "/v1/blocks/3")
         #expect(gone.status == 410)
         let answer = try #require(APIJSON.decode(PrunedBlock.self, from: gone.body), "\(gone.json)")
@@ -101,7 +102,8 @@ import Testing
         let server = Task { try await HTTPAPI.syncing(watch: watch, host: "127.0.0.1", port: port).runService() }
         defer { server.cancel() }
         let base = "http://127.0.0.1:\(port)"
-        #expect(await waitUntil(seconds: 10) { (try? await httpRequest(base + "/v1/status"))?.status == 200 })
+        // A safety net, not the claim: under the full suite the server has taken over 10 s to answer first.
+        #expect(await waitUntil(seconds: 60) { (try? await httpRequest(base + "/v1/status"))?.status == 200 })
         let first = try #require(APIJSON.decode(StateSyncStatus.self, from: try await httpRequest(base + "/v1/status").body))
         #expect(first.phase == "state-sync" && first.step == "asking the peers for a snapshot" && first.chunks == 0)
         var progress = StateSync.Progress()

@@ -144,7 +144,7 @@ final class SharedCount: Sendable {
         }
         defer { servers.forEach { $0.cancel() } }
         for i in nodes.indices {
-            #expect(await waitUntil(seconds: 10) { (try? await httpRequest("http://127.0.0.1:\(base + i)/v1/status"))?.status == 200 })
+            #expect(await waitUntil(seconds: 60) { (try? await httpRequest("http://127.0.0.1:\(base + i)/v1/status"))?.status == 200 })
         }
         guard case .accepted = await nodes[0].submit(Array("\(tag)1500".utf8)) else {
             Issue.record("the stalling transaction was not admitted")
