@@ -52,7 +52,11 @@ public struct DigestMap<Value> {
 
     public var isEmpty: Bool { count == 0 }
 
-    @inlinable func bucket(_ key: Bytes32) -> Int {
+    @inlinable func bucket(_ key: Bytes32) -> Int { Self.bucket(key, m0: m0, m1: m1, shift: shift) }
+
+    /// The one bucket formula, static so that `removeValue` can use it while
+    /// it holds the slots mutably (a method on `self` would overlap that access).
+    @inlinable static func bucket(_ key: Bytes32, m0: UInt64, m1: UInt64, shift: UInt64) -> Int {
         Int(truncatingIfNeeded: ((key.w0 &* m0) ^ (key.w1 &* m1)) >> shift)
     }
 
@@ -111,8 +115,7 @@ public struct DigestMap<Value> {
             var hole = found
             var next = (hole + 1) & mask
             while slots[next].value != nil {
-                let key = slots[next].key
-                let home = Int(truncatingIfNeeded: ((key.w0 &* m0) ^ (key.w1 &* m1)) >> shift)
+                let home = Self.bucket(slots[next].key, m0: m0, m1: m1, shift: shift)
                 // Moves `next` into the hole unless its home lies cyclically in (hole, next].
                 let stays = hole <= next ? (home > hole && home <= next) : (home > hole || home <= next)
                 if !stays {
