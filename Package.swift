@@ -319,7 +319,8 @@ let package = Package(
         ),
         .testTarget(
             name: "NetworkTests",
-            dependencies: ["BatonNetwork", "BatonConfig", "Consensus", "BatonCrypto", "Simulation", "BatonTestSupport"],
+            dependencies: ["BatonNetwork", "BatonConfig", "Consensus", "BatonCrypto", "Simulation", "BatonTestSupport",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")],
             path: "Tests/NetworkTests"
         ),
         .testTarget(

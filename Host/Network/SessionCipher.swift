@@ -1,4 +1,5 @@
 import Crypto
+import NIOCore
 
 /// The encrypted channel after a handshake: ChaChaPoly with one key per
 /// direction and a 64-bit frame counter as nonce. TCP delivers in order, so a
@@ -22,6 +23,16 @@ public struct SessionCipher: Sendable {
         return Array(box.ciphertext) + Array(box.tag)
     }
 
+    /// `seal`, written straight into a frame's buffer (no intermediate arrays).
+    mutating func sealFrame(_ plaintext: [UInt8], allocator: ByteBufferAllocator) -> ByteBuffer {
+        defer { sent += 1 }
+        let box = try! ChaChaPoly.seal(plaintext, using: sendKey, nonce: Self.nonce(sent))
+        var frame = allocator.buffer(capacity: plaintext.count + Self.tagBytes)
+        frame.writeBytes(box.ciphertext)
+        frame.writeBytes(box.tag)
+        return frame
+    }
+
     public mutating func open(_ frame: [UInt8]) throws(HandshakeError) -> [UInt8] {
         guard frame.count >= Self.tagBytes else { throw .malformed("frame shorter than its tag") }
         do {
@@ -35,7 +46,7 @@ public struct SessionCipher: Sendable {
         }
     }
 
-    /// The two directions, for a reader task and a writer task.
+    /// The two directions, for the reader (`SessionReader`) and the sender (`PeerSender`).
     public func split() -> (sealer: SessionCipher, opener: SessionCipher) { (self, self) }
 
     static func nonce(_ counter: UInt64) -> ChaChaPoly.Nonce {

@@ -25,8 +25,9 @@ import Synchronization
 /// connection this node dialled to the genesis address, and the real member,
 /// which keeps dialling, gets its slot back within seconds of the twin going.
 ///
-/// Send queues: one per peer, bounded at `queueFramesMax`. When a queue is
-/// full the new message is dropped, counted in `stats.droppedMessages` and
+/// Send queues: one per peer (`PeerSender`: the connection's event loop seals
+/// and writes), bounded at `queueFramesMax` frames not yet written. When a
+/// queue is full the new message is dropped, counted in `stats.droppedMessages` and
 /// logged with its kind (consensus recovers lost votes and timeouts by
 /// re-broadcast and block sync; nothing is dropped silently).
 public actor Transport {
@@ -85,11 +86,11 @@ public actor Transport {
     /// `init`, a blocking call on whichever task built it.
     let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     let logger: Logger
-    /// Per-peer send queues. Behind a mutex rather than the actor, so that
+    /// Per-peer senders. Behind a mutex rather than the actor, so that
     /// `send` and `broadcast` are synchronous calls from the node's loop —
     /// no hop through this actor per message (profiled: thread switches were
     /// the largest single cost at batch 1).
-    private let queues = Mutex<[PublicKey: (connection: Int, queue: AsyncStream<[UInt8]>.Continuation)]>([:])
+    private let queues = Mutex<[PublicKey: PeerSender]>([:])
     private let droppedCount = Atomic<Int>(0)
     /// Where inbound messages go: `inbound`, or the sink given at init.
     private let deliver: @Sendable (PublicKey, Message) -> Void
@@ -113,18 +114,21 @@ public actor Transport {
     private var stopped = false
     private var server: NIOAsyncChannel<Connection, Never>?
 
-    /// A framed channel and the frame limit its decoder reads.
+    /// A framed channel, the frame limit its decoder reads, and the reader
+    /// that opens its frames once the handshake is done.
     struct Connection: Sendable {
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         let frameLimit: FrameLimit
+        let reader: NIOLoopBound<SessionReader>
+        let readOutcome: SessionReader.Outcome
     }
 
     /// - Parameters:
     ///   - members: the committee's keys (allowed to connect).
     ///   - listeners: keys of non-voting followers allowed to connect.
     ///   - dialsEveryone: a follower dials all peers.
-    ///   - deliver: receives every inbound message on the connection's task,
-    ///     in place of the `inbound` stream (which then stays empty): one task
+    ///   - deliver: receives every inbound message on the connection's event
+    ///     loop, in place of the `inbound` stream (which then stays empty): one task
     ///     switch less per message for a node that has its own input queue.
     public init(chainID: Bytes32, signer: any MessageSigner, verifier: any SignatureVerifier, members: [PublicKey],
                 listeners: [PublicKey] = [], dialsEveryone: Bool = false, frameBytesMax: Int = WireLimits.standard.messageBytesMax + 64,
@@ -209,7 +213,7 @@ public actor Transport {
         startDials()
         // Whoever may no longer connect is disconnected now.
         queues.withLock { queues in
-            for (key, entry) in queues where !allowed.contains(key) { entry.queue.finish() }
+            for (key, sender) in queues where !allowed.contains(key) { sender.close() }
         }
         logger.info("membership changed", metadata: ["members": "\(members.count)", "listeners": "\(listeners.count)",
                                                      "member": "\(isMember)"])
@@ -237,7 +241,7 @@ public actor Transport {
         guard !stopped else { return }
         stopped = true
         try? await server?.channel.close()
-        for entry in queues.withLock({ Array($0.values) }) { entry.queue.finish() }
+        for sender in queues.withLock({ Array($0.values) }) { sender.close() }
         let running = tasks + Array(connections.values) + dials.values.map(\.task)
         for task in running { task.cancel() }
         await withTaskGroup(of: Void.self) { group in
@@ -252,21 +256,20 @@ public actor Transport {
 
     /// Queues `message` for `key` (dropped if not connected); synchronous.
     public nonisolated func send(_ message: Message, to key: PublicKey) {
-        guard let queue = queues.withLock({ $0[key]?.queue }) else { return }
-        enqueue(message.encoded, kind: message, to: key, queue)
+        guard let sender = queues.withLock({ $0[key] }) else { return }
+        enqueue(message.encoded, kind: message, to: key, sender)
     }
 
     /// Queues `message` for every connected peer; synchronous.
     public nonisolated func broadcast(_ message: Message) {
         let bytes = message.encoded
-        for (key, entry) in queues.withLock({ Array($0) }) { enqueue(bytes, kind: message, to: key, entry.queue) }
+        for (key, sender) in queues.withLock({ Array($0) }) { enqueue(bytes, kind: message, to: key, sender) }
     }
 
     public nonisolated var connectedPeers: [PublicKey] { queues.withLock { Array($0.keys) } }
 
-    private nonisolated func enqueue(_ bytes: [UInt8], kind message: Message, to key: PublicKey,
-                                     _ queue: AsyncStream<[UInt8]>.Continuation) {
-        if case .dropped = queue.yield(bytes) {
+    private nonisolated func enqueue(_ bytes: [UInt8], kind message: Message, to key: PublicKey, _ sender: PeerSender) {
+        if !sender.send(bytes) {
             droppedCount.add(1, ordering: .relaxed)
             logger.warning("send queue full; message dropped", metadata: ["peer": "\(key)", "kind": "\(Self.kind(message))"])
         }
@@ -285,8 +288,12 @@ public actor Transport {
         try pipeline.addHandler(KeepAlive.SilenceDetector())
         try pipeline.addHandler(ByteToMessageHandler(FrameDecoder(limit: frameLimit)))
         try pipeline.addHandler(MessageToByteHandler(FrameEncoder()))
+        let outcome = SessionReader.Outcome()
+        let reader = SessionReader(outcome: outcome)
+        try pipeline.addHandler(reader)
         return Connection(channel: try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel),
-                          frameLimit: frameLimit)
+                          frameLimit: frameLimit, reader: NIOLoopBound(reader, eventLoop: channel.eventLoop),
+                          readOutcome: outcome)
     }
 
     private func accept(_ server: NIOAsyncChannel<Connection, Never>) async {
@@ -374,12 +381,15 @@ public actor Transport {
     }
 
     /// Runs one connection: handshake (closed if not done within
-    /// `limits.handshakeTimeout`), then a writer task draining the peer's
-    /// queue while this task reads, until either side closes or the peer
-    /// falls silent (see `KeepAlive`).
+    /// `limits.handshakeTimeout`), then this task reads while the peer's
+    /// `PeerSender` writes, until either side closes or the peer falls
+    /// silent (see `KeepAlive`).
     ///
-    /// Nonisolated: decryption, decoding and sealing run on the connection's
-    /// own task, in parallel with other connections and off this actor.
+    /// Nonisolated, and after the handshake the frames never come here: the
+    /// connection's event loop opens, decodes and delivers them
+    /// (`SessionReader`) and seals and writes them (`PeerSender`), in
+    /// parallel with other connections and off this actor; this task waits
+    /// for the close and counts what closed it.
     private nonisolated func serve(_ connection: Connection, role: Handshake.Role, expected: PublicKey?,
                                    pendingID: Int? = nil) async {
         let channel = connection.channel
@@ -404,34 +414,35 @@ public actor Transport {
                 deadline.cancel()
                 guard !timedOut.load(ordering: .relaxed) else { throw HandshakeError.timedOut }
                 if let pendingID { await handshakeEnded(pendingID) }
-                let (outgoing, continuation) = AsyncStream.makeStream(of: [UInt8].self,
-                                                                       bufferingPolicy: .bufferingOldest(queueFramesMax))
-                guard let id = await register(peer, continuation) else { throw HandshakeError.duplicateKey(peer.hex) }
-                registered = (peer, id)
-                connection.frameLimit.raise(to: frameBytesMax)
                 let (sealing, opening) = cipher.split()
-                var opener = opening
-                let writer = Task {
-                    var sealer = sealing
-                    for await plaintext in outgoing {
-                        try await outbound.write(ByteBuffer(bytes: sealer.seal(plaintext)))
-                    }
+                guard let id = await register(peer, sealing: sealing, channel: channel.channel) else {
+                    throw HandshakeError.duplicateKey(peer.hex)
                 }
-                defer { writer.cancel() }
-                while let frame = try await frames.next() {
-                    let plaintext = try opener.open(Array(buffer: frame))
-                    do {
-                        deliver(peer, try Message.decode(plaintext))
-                    } catch {
-                        await countBadFrame("\(error)")
-                        throw error
-                    }
+                registered = (peer, id)
+                // From here the reader opens, decodes and delivers every frame on
+                // the event loop (the ones that came early first); then the
+                // limit rises to a message's.
+                let armed = SessionReader.Armed(peer: peer, opener: opening, deliver: deliver)
+                let reader = connection.reader
+                let frameLimit = connection.frameLimit, frameBytesMax = self.frameBytesMax
+                try await channel.channel.eventLoop.submit {
+                    reader.value.arm(armed)
+                    frameLimit.raise(to: frameBytesMax)
+                }.get()
+                // Nothing comes through any more: this returns when the channel closes.
+                while try await frames.next() != nil {}
+                switch connection.readOutcome.failure.withLock({ $0 }) {
+                case .refused(let error)?: throw error
+                case .badFrame(let reason)?: throw SessionReader.BadFrame(reason: reason)
+                case nil: break
                 }
             }
         } catch let error as HandshakeError {
             await countRefusal(registered == nil && timedOut.load(ordering: .relaxed) ? .timedOut : error)
         } catch let error as FrameDecoder.FrameTooLarge {
             await countBadFrame("\(error)")
+        } catch let error as SessionReader.BadFrame {
+            await countBadFrame(error.reason)
         } catch {
             let refused = connection.frameLimit.refusedFrameBytes.load(ordering: .relaxed)
             if refused > 0 {
@@ -481,12 +492,13 @@ public actor Transport {
     /// one is refused (nil) and warned about — it is a second process with the
     /// same key, or a reconnection racing the close of the old socket, which
     /// its dialler retries within 100 ms.
-    private func register(_ peer: PublicKey, _ queue: AsyncStream<[UInt8]>.Continuation) -> Int? {
+    private func register(_ peer: PublicKey, sealing: SessionCipher, channel: any Channel) -> Int? {
         connectionCount += 1
         let id = connectionCount
+        let sender = PeerSender(connection: id, channel: channel, sealer: sealing, capacity: queueFramesMax)
         let taken = queues.withLock { queues in
             guard queues[peer] == nil else { return true }
-            queues[peer] = (id, queue)
+            queues[peer] = sender
             return false
         }
         guard !taken else {
@@ -503,8 +515,8 @@ public actor Transport {
 
     private func unregister(_ peer: PublicKey, _ connection: Int) {
         let removed = queues.withLock { queues in
-            guard let entry = queues[peer], entry.connection == connection else { return false }
-            entry.queue.finish()
+            guard let sender = queues[peer], sender.connection == connection else { return false }
+            sender.close()
             queues.removeValue(forKey: peer)
             return true
         }
