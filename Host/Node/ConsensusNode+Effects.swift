@@ -85,13 +85,7 @@ extension ConsensusNode {
     }
 
     /// A timer fires as an input event when the node's clock reads `atMs`.
-    private func schedule(_ timer: Timer, atMs: UInt64) {
-        let inputs = self.inputs, clock = self.clock
-        Task {
-            await clock.sleep(untilMs: atMs)
-            inputs.fire(timer)
-        }
-    }
+    private func schedule(_ timer: Timer, atMs: UInt64) { timers.schedule(timer, atMs: atMs) }
 
     private func record(_ proof: Evidence) {
         let key = committee.publicKey(of: proof.offender)

@@ -108,6 +108,8 @@ public actor ConsensusNode {
     let coreVerifier: any SignatureVerifier
     /// The loop's only source of outside inputs.
     public nonisolated let inputs: InputQueue
+    /// The core's timers, handed to `inputs` when due.
+    let timers: NodeTimers
     var core: EventHandler
     /// Events the loop produced itself, handled in order before the next input.
     var followUps: [Event] = []
@@ -210,6 +212,7 @@ public actor ConsensusNode {
         pendingDeadlineMs = parts.pendingDeadlineMs
         pluginIdentity = Mutex((parts.pluginSHA256, parts.pluginPinned))
         inputs = parts.inputs
+        timers = NodeTimers(clock: parts.clock) { [inputs = parts.inputs] in inputs.fire($0) }
         admission = Admission(limits: parts.mempool)
         let own = OwnSignatures()
         signer = OwnSignatures.Signer(signer: Secp256k1Signer(parts.identity), own: own)
@@ -318,6 +321,7 @@ public actor ConsensusNode {
         isShutDown = true
         sideLane.close()
         events.finishAll()
+        timers.stop()
         inputs.finish()
         await transport.shutdown()
         // After the transport: nothing reaches the store any more. Requests
@@ -425,6 +429,7 @@ public actor ConsensusNode {
     func stop(_ reason: String, level: Logger.Level = .critical) {
         logger.log(level: level, "stopping: \(reason)")
         if stopReason == nil { stopReason = reason }
+        timers.stop()
         inputs.finish()
     }
 }
