@@ -183,7 +183,9 @@ extension ConsensusNode {
         let pairs = toJudge
         let taken = sideLane.checkGossip(pairs.map(\.0), from: peer.hex) { verdicts in
             let judged = zip(pairs, verdicts).map { ($0.0, $0.1, $1) }
-            Task { _ = await node.admitJudged(judged, gossip: false) }
+            // Immediate: from the side lane's thread straight to the node's
+            // executor, not by way of a pool thread (one wake-up less a batch).
+            Task.immediate { _ = await node.admitJudged(judged, gossip: false) }
         }
         if !taken {
             logger.debug("gossip not checked: the peer's side-lane bound is reached", metadata: ["peer": "\(peer)"])
