@@ -243,9 +243,15 @@ public final class PluginWatchdog: Sendable {
 }
 
 extension Duration {
+    /// Whole milliseconds; 0 for a negative duration. A call's start under
+    /// `measureEach` is an atomic its worker moves without the watchdog's
+    /// lock, so `tick` can read a start later than the `now` it took: a
+    /// negative duration of under a second (seconds 0, attoseconds negative)
+    /// once trapped here and stopped a node under load.
     var milliseconds: UInt64 {
         let (seconds, attoseconds) = components
-        return seconds < 0 ? 0 : UInt64(seconds) * 1_000 + UInt64(attoseconds / 1_000_000_000_000_000)
+        guard seconds >= 0, attoseconds >= 0 else { return 0 }
+        return UInt64(seconds) * 1_000 + UInt64(attoseconds / 1_000_000_000_000_000)
     }
 
     var nanoseconds: Int64 {

@@ -22,6 +22,18 @@ import Testing
         return Int(line.dropFirst(prefix.count))
     }
 
+    /// A tick can read a call's start later than the `now` it took (the
+    /// worker moves the start without the lock): the elapsed time is then
+    /// negative, and counts as 0 ms. Under a second it once trapped (seconds
+    /// 0, attoseconds negative) and stopped a node in a batch-400 benchmark.
+    @Test func aNegativeElapsedTimeIsZeroMilliseconds() {
+        #expect(Duration.milliseconds(-1.5).milliseconds == 0)
+        #expect(Duration.microseconds(-999_999).milliseconds == 0)
+        #expect(Duration.seconds(-3).milliseconds == 0)
+        #expect(Duration.milliseconds(2.5).milliseconds == 2)
+        #expect(Duration.seconds(3).milliseconds + Duration.milliseconds(7).milliseconds == 3_007)
+    }
+
     /// Sixty calls of 40 ms each take longer than the budget of 2 s together
     /// and are each far within it: no overrun (measuring the run as one call
     /// would report one), and sixty durations counted. A loaded machine only
