@@ -4,13 +4,16 @@ import PluginHost
 
 /// A kvstore testnet of real `baton node` processes in a temporary folder, for
 /// the benchmarks: written, tuned (extra node.toml tables), started, and
-/// stopped and removed by `stop()`.
+/// stopped and removed by `stop()` — unless a node died on its own, whose
+/// folder (data, `node.log`) is then kept and named.
 final class BenchCluster {
     let binary: String
     let folder: String
     let nodes: Int
     let basePort: Int
     private(set) var processes: [Process] = []
+    /// Nodes the benchmark stopped or killed itself (a fault it injected).
+    private var stoppedOnPurpose: Set<Int> = []
 
     /// `nodeTomlTop`: top-level keys (before the file's first table); `extra`: tables appended.
     init(nodes: Int, basePort: Int, leaderElection: String = "reputation", nodeTomlTop: String = "", nodeToml extra: String) throws {
@@ -33,11 +36,27 @@ final class BenchCluster {
 
     /// Stops node `i` gracefully and waits for it.
     func stop(_ i: Int) {
+        stoppedOnPurpose.insert(i)
         if processes[i].isRunning { processes[i].interrupt() }
         processes[i].waitUntilExit()
     }
 
-    func restart(_ i: Int) throws { processes[i] = try launch(i) }
+    func restart(_ i: Int) throws {
+        processes[i] = try launch(i)
+        stoppedOnPurpose.remove(i)
+    }
+
+    /// Nodes whose process ended though the benchmark neither stopped nor
+    /// killed them, with how it ended (a crash: "signal 4").
+    var diedOnTheirOwn: [(node: Int, how: String)] {
+        processes.indices.compactMap { i in
+            let process = processes[i]
+            guard !stoppedOnPurpose.contains(i), !process.isRunning else { return nil }
+            let how = process.terminationReason == .uncaughtSignal ? "signal \(process.terminationStatus)"
+                                                                   : "exit status \(process.terminationStatus)"
+            return (i, how)
+        }
+    }
 
     /// Kill -9, delete node `i`'s data directory (store, safety record,
     /// snapshots, log) and start it again: a member whose disk was replaced.
@@ -54,11 +73,19 @@ final class BenchCluster {
     /// SIGKILL, as a crash: no graceful shutdown, nothing flushed. Not waited
     /// for (Foundation reaps it); `stop()` later finds it exited.
     func kill(_ i: Int) {
+        stoppedOnPurpose.insert(i)
         if processes[i].isRunning { Glibc.kill(processes[i].processIdentifier, SIGKILL) }
     }
 
     func stop() {
+        let died = diedOnTheirOwn
         for i in processes.indices { stop(i) }
+        guard died.isEmpty else {
+            for (node, how) in died {
+                printError("node \(node) died during the run (\(how)); its node.log and data are kept in \(folder)/node-\(node)")
+            }
+            return
+        }
         try? FileManager.default.removeItem(atPath: folder)
     }
 

@@ -149,7 +149,7 @@ public struct ClusterBench: AsyncParsableCommand {
         }
         try report(Figures(result: result, unexpected: ledger.unexpected, cpu: cpu, loadCPU: loadCPU, rss: rss, agree: agree,
                            height: common, stageRows: stageRows, stagesJSON: stagesJSON, impact: impact, nodes: size, disk: disk),
-                   faulted: Set(faults.faults.map(\.node)))
+                   faulted: Set(faults.faults.map(\.node) + (cluster?.diedOnTheirOwn.map(\.node) ?? [])))
         if !agree { throw ExitCode.failure }
     }
 
@@ -273,7 +273,7 @@ public struct ClusterBench: AsyncParsableCommand {
     }
 
     /// Prints the run's table (and the stage times) and writes `--json`.
-    /// `faulted`: members a fault hit, whose per-node figures are "-".
+    /// `faulted`: members a fault hit or that died on their own, whose per-node figures are "-".
     func report(_ f: Figures, faulted: Set<Int>) throws {
         let committedInWindow = max(1, Int(f.result.txPerSecond * Double(duration)))
         func perNode(_ values: [Double], _ format: (Double) -> String) -> String {

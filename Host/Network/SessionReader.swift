@@ -10,6 +10,9 @@ import Synchronization
 /// Why here and not on the connection's task: a frame then crossed one more
 /// thread (event loop → a cooperative-pool task → the node's loop), and that
 /// wake-up was paid for every message (`PeerSender` says the same of sends).
+/// The price: a large frame (a block response while a node syncs) is decoded
+/// on the event loop too, milliseconds during which that loop's other
+/// connections and API requests wait.
 ///
 /// Before it is armed (`arm`), the handshake's two frames — the peer's hello
 /// and authentication — go on to the connection's task, which runs the
