@@ -16,16 +16,15 @@ public struct SessionCipher: Sendable {
         self.receiveKey = receiveKey
     }
 
+    /// The next frame as bytes (`sealFrame` is what the transport sends).
     public mutating func seal(_ plaintext: [UInt8]) -> [UInt8] {
-        defer { sent += 1 }
-        // Cannot fail for a 32-byte key and a 12-byte nonce.
-        let box = try! ChaChaPoly.seal(plaintext, using: sendKey, nonce: Self.nonce(sent))
-        return Array(box.ciphertext) + Array(box.tag)
+        Array(buffer: sealFrame(plaintext, allocator: ByteBufferAllocator()))
     }
 
-    /// `seal`, written straight into a frame's buffer (no intermediate arrays).
+    /// Ciphertext then tag, written straight into a frame's buffer.
     mutating func sealFrame(_ plaintext: [UInt8], allocator: ByteBufferAllocator) -> ByteBuffer {
         defer { sent += 1 }
+        // Cannot fail for a 32-byte key and a 12-byte nonce.
         let box = try! ChaChaPoly.seal(plaintext, using: sendKey, nonce: Self.nonce(sent))
         var frame = allocator.buffer(capacity: plaintext.count + Self.tagBytes)
         frame.writeBytes(box.ciphertext)

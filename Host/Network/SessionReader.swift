@@ -20,7 +20,8 @@ import Synchronization
 /// authenticated and registered the peer and arms the reader (a peer may send
 /// its first messages as soon as its own side of the handshake is done). At
 /// most `heldFramesMax` wait; they are small, for the frame limit is still the
-/// handshake's (`FrameLimit` is raised after arming). A frame that fails to
+/// handshake's (`FrameLimit` is raised after arming): 256 × 256 bytes, 64 KiB a
+/// connection, from a peer not yet authenticated. A frame that fails to
 /// open or decode closes the connection; what went wrong is kept in
 /// `failure` for the task to count once the channel has closed.
 final class SessionReader: ChannelInboundHandler {

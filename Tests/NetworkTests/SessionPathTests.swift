@@ -10,18 +10,8 @@ import Testing
 /// event loop runs a task only when the test says so: what `PeerSender`
 /// hands over and when, and what `SessionReader` holds, delivers and refuses.
 @Suite struct SessionPathTests {
-    let chain = SHA256Digest.hash(Array("path".utf8))
-
-    func ciphers() throws -> (SessionCipher, SessionCipher) {
-        let a = Secp256k1Signer(PrivateKey.generate()), b = Secp256k1Signer(PrivateKey.generate())
-        var initiator = Handshake(role: .initiator, chainID: chain, signer: a)
-        var responder = Handshake(role: .responder, chainID: chain, signer: b)
-        let authA = try initiator.receiveHello(responder.hello)
-        let authB = try responder.receiveHello(initiator.hello)
-        let (_, x) = try initiator.receiveAuth(authB, verifier: Secp256k1Verifier()) { _ throws(HandshakeError) in }
-        let (_, y) = try responder.receiveAuth(authA, verifier: Secp256k1Verifier()) { _ throws(HandshakeError) in }
-        return (x, y)
-    }
+    /// Both ends of a finished handshake (`HandshakeTests.pair`).
+    func ciphers() throws -> (SessionCipher, SessionCipher) { try HandshakeTests().pair() }
 
     static func message(_ nonce: UInt64) -> Message { .statusRequest(StatusRequest(nonce: nonce)) }
 
